@@ -1,0 +1,1 @@
+//! Authentication: HTTP Basic (argon2id passwords) and bearer tokens (SHA-256 stored).

@@ -1,0 +1,1 @@
+//! The one file that maps errors to the wire: every error becomes a TAXII error message.

@@ -1,0 +1,162 @@
+//! One STIX object: its exact JSON text plus typed header fields.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::{StixId, Timestamp};
+
+/// One STIX object (SDO, SRO, SCO, marking-definition, language-content, extension-definition
+/// or custom), holding the exact JSON text it was read from.
+#[derive(Clone, Debug)]
+pub struct Object {
+    raw: Box<RawValue>,
+    id: StixId,
+    spec_version: Option<String>,
+    created: Option<Timestamp>,
+    modified: Option<Timestamp>,
+}
+
+/// Why bytes could not be read as a STIX object at all (as opposed to a validation finding).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// Not JSON, or not a JSON object.
+    #[error("not a JSON object: {0}")]
+    Json(String),
+    /// A header property is missing or has the wrong form.
+    #[error("{object}: property `{property}`: {message}")]
+    Header {
+        /// The object's id, or `<unknown>` when the id itself is bad.
+        object: String,
+        /// The property name.
+        property: &'static str,
+        /// What was expected.
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct Header<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    spec_version: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    created: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    modified: Option<std::borrow::Cow<'a, str>>,
+}
+
+impl Object {
+    /// Reads one object from its JSON text. Only the header is checked here (a JSON object with
+    /// a well-formed `id` whose type part equals `type`, and well-formed `created`/`modified`
+    /// when present); the rest is checked by validation.
+    pub fn from_json(text: &str) -> Result<Object, ParseError> {
+        let raw: Box<RawValue> =
+            serde_json::from_str(text).map_err(|e| ParseError::Json(e.to_string()))?;
+        Self::from_raw(raw)
+    }
+
+    /// Reads one object from an already-delimited raw JSON value.
+    pub fn from_raw(raw: Box<RawValue>) -> Result<Object, ParseError> {
+        let h: Header<'_> = serde_json::from_str(raw.get()).map_err(|e| {
+            ParseError::Json(if raw.get().trim_start().starts_with('{') {
+                e.to_string()
+            } else {
+                "expected a JSON object".to_owned()
+            })
+        })?;
+        let id_text = h.id.as_deref().ok_or(ParseError::Header {
+            object: "<unknown>".into(),
+            property: "id",
+            message: "required property missing".into(),
+        })?;
+        let id: StixId = id_text
+            .parse()
+            .map_err(|e: crate::IdError| ParseError::Header {
+                object: "<unknown>".into(),
+                property: "id",
+                message: e.to_string(),
+            })?;
+        let hdr = |property, message: String| ParseError::Header {
+            object: id.to_string(),
+            property,
+            message,
+        };
+        match h.kind.as_deref() {
+            None => return Err(hdr("type", "required property missing".into())),
+            Some(t) if t != id.object_type() => {
+                return Err(hdr(
+                    "type",
+                    format!("`{t}` does not match the id's type part"),
+                ));
+            }
+            Some(_) => {}
+        }
+        let ts = |v: Option<std::borrow::Cow<'_, str>>, p| match v {
+            None => Ok(None),
+            Some(s) => s
+                .parse::<Timestamp>()
+                .map(Some)
+                .map_err(|e| hdr(p, e.to_string())),
+        };
+        let created = ts(h.created, "created")?;
+        let modified = ts(h.modified, "modified")?;
+        let spec_version = h.spec_version.map(|s| s.into_owned());
+        Ok(Object {
+            raw,
+            id,
+            spec_version,
+            created,
+            modified,
+        })
+    }
+
+    /// The identifier.
+    pub fn id(&self) -> &StixId {
+        &self.id
+    }
+
+    /// The object type (`indicator`, `ipv4-addr`, `x-acme-widget`, ...).
+    pub fn object_type(&self) -> &str {
+        self.id.object_type()
+    }
+
+    /// `spec_version`, when present (STIX 2.0 objects other than bundles have none).
+    pub fn spec_version(&self) -> Option<&str> {
+        self.spec_version.as_deref()
+    }
+
+    /// `created`, when present.
+    pub fn created(&self) -> Option<&Timestamp> {
+        self.created.as_ref()
+    }
+
+    /// `modified`, when present.
+    pub fn modified(&self) -> Option<&Timestamp> {
+        self.modified.as_ref()
+    }
+
+    /// The version of this object as TAXII 2.1 defines it: `modified`, else `created`, else
+    /// none (objects without either, like most SCOs, have a single version).
+    pub fn version(&self) -> Option<&Timestamp> {
+        self.modified.as_ref().or(self.created.as_ref())
+    }
+
+    /// The exact JSON text.
+    pub fn as_json(&self) -> &str {
+        self.raw.get()
+    }
+
+    /// The exact JSON as a raw value (for embedding in envelopes without re-serialising).
+    pub fn as_raw(&self) -> &RawValue {
+        &self.raw
+    }
+
+    /// Parses the whole object into a `serde_json::Value` (allocates; for inspection).
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::from_str(self.raw.get()).expect("valid JSON by construction")
+    }
+}

@@ -1,0 +1,111 @@
+//! The entente store: one [`Store`] trait, named by intent, with an embedded SQLite backend
+//! (the default) and a PostgreSQL backend.
+//!
+//! What it is not: it knows nothing of HTTP, TAXII envelopes or the policy gate. It keeps object
+//! versions (append-only), collections, API roots, users and credentials, and TAXII status
+//! resources, and it answers the queries TAXII needs with keyset paging on `date_added`.
+//!
+//! Invariants kept here:
+//! - **Append-only history**: an object version (collection, id, version) is never edited in
+//!   place; the same version again is a duplicate, not an error. Only [`Store::delete_object`]
+//!   removes versions, and callers audit it.
+//! - **Durable when acknowledged**: when [`Store::add_objects`] returns `Ok`, the versions are
+//!   committed to disk.
+//! - `date_added` is unique and strictly increasing within a collection (microseconds), because
+//!   TAXII paging depends on it.
+//! - Only this crate speaks SQL.
+#![deny(missing_docs)]
+
+mod error;
+mod types;
+
+pub use error::{Error, Result};
+pub use types::*;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// Everything entente persists. Implemented by the SQLite and PostgreSQL backends; handed to
+/// the server as `Arc<dyn Store>`.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // ---- API roots and collections ----
+
+    /// Creates an API root. `Conflict` if the name exists.
+    async fn create_api_root(&self, root: ApiRoot) -> Result<()>;
+    /// All API roots, by name.
+    async fn api_roots(&self) -> Result<Vec<ApiRoot>>;
+    /// Creates a collection in an API root. `NotFound` if the root does not exist,
+    /// `Conflict` if the id or the alias is taken in that root.
+    async fn create_collection(&self, collection: Collection) -> Result<()>;
+    /// The collections of one API root, by title then id.
+    async fn collections(&self, api_root: &str) -> Result<Vec<Collection>>;
+    /// One collection, found by id or alias. `NotFound` if absent.
+    async fn collection(&self, api_root: &str, id_or_alias: &str) -> Result<Collection>;
+
+    // ---- Objects ----
+
+    /// Adds object versions to a collection in one durable transaction. Each input yields one
+    /// outcome, in order: `Added` with its `date_added`, or `Duplicate` when that (id, version)
+    /// is already in the collection.
+    async fn add_objects(
+        &self,
+        collection: &CollectionId,
+        objects: Vec<entente_stix::Object>,
+    ) -> Result<Vec<AddOutcome>>;
+
+    /// One page of object versions matching `filter`, ordered by `date_added` ascending.
+    async fn objects_page(
+        &self,
+        collection: &CollectionId,
+        filter: &ObjectFilter,
+    ) -> Result<Page<StoredObject>>;
+
+    /// One page of manifest records (no object text) matching `filter`, same order and
+    /// semantics as [`Store::objects_page`].
+    async fn manifest_page(
+        &self,
+        collection: &CollectionId,
+        filter: &ObjectFilter,
+    ) -> Result<Page<ManifestRecord>>;
+
+    /// Deletes the versions of one object matching `filter` (`match[version]` and
+    /// `match[spec_version]` only; the other fields are ignored). Returns how many versions
+    /// were removed; `NotFound` when none matched.
+    async fn delete_object(
+        &self,
+        collection: &CollectionId,
+        id: &str,
+        filter: &ObjectFilter,
+    ) -> Result<u64>;
+
+    /// Number of object versions stored in a collection.
+    async fn count_objects(&self, collection: &CollectionId) -> Result<u64>;
+
+    // ---- TAXII status resources ----
+
+    /// Stores (inserts or replaces) a status resource.
+    async fn put_status(&self, status: Status) -> Result<()>;
+    /// One status resource. `NotFound` if absent.
+    async fn status(&self, api_root: &str, id: &str) -> Result<Status>;
+
+    // ---- Users, credentials, permissions ----
+
+    /// Creates a user. `Conflict` if the name exists.
+    async fn add_user(&self, user: User) -> Result<()>;
+    /// One user by name. `NotFound` if absent.
+    async fn user(&self, name: &str) -> Result<User>;
+    /// All users, by name.
+    async fn users(&self) -> Result<Vec<User>>;
+    /// Stores an API token (only its SHA-256 hash is kept) for a user.
+    async fn add_token(&self, token: ApiToken) -> Result<()>;
+    /// The user owning a token hash. `NotFound` if no such token.
+    async fn user_by_token(&self, token_sha256: &str) -> Result<User>;
+    /// Grants or changes a user's access to one collection.
+    async fn set_permission(&self, permission: Permission) -> Result<()>;
+    /// A user's permission on one collection. `NotFound` when none was granted.
+    async fn permission(&self, user: &str, collection: &CollectionId) -> Result<Permission>;
+}
+
+/// A shared, dynamically dispatched store, as the server holds it.
+pub type SharedStore = Arc<dyn Store>;
