@@ -30,13 +30,73 @@ pub struct AppState {
     pub config: Arc<Config>,
 }
 
-/// Builds the whole HTTP application.
+/// Builds the whole HTTP application: routes, then one span per request (with a request id)
+/// and the request time limit.
 pub fn app(state: AppState) -> axum::Router {
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    let timeout = std::time::Duration::from_secs(state.config.server.request_timeout_secs);
+    let header = axum::http::HeaderName::from_static("x-request-id");
     axum::Router::new()
         .merge(health::router())
         .merge(taxii::router(state.clone()))
         .with_state(state)
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(PropagateRequestIdLayer::new(header.clone()))
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(
+            |req: &axum::http::Request<axum::body::Body>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::debug_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            },
+        ))
+        .layer(SetRequestIdLayer::new(header, MakeRequestUuid))
 }
+
+/// Creates the API roots and collections declared in the configuration when they are missing.
+/// Existing ones are left as they are (the store is the record; the file only seeds it).
+pub async fn provision(store: &SharedStore, config: &Config) -> Result<(), entente_store::Error> {
+    use entente_store::{ApiRoot, Collection, CollectionId, Error};
+    let existing = store.api_roots().await?;
+    for root in &config.taxii.api_roots {
+        if existing.iter().any(|r| r.name == root.name) {
+            continue;
+        }
+        let r = ApiRoot {
+            name: root.name.clone(),
+            title: root.title.clone(),
+            description: root.description.clone(),
+            max_content_length: root.max_content_length.unwrap_or(config::DEFAULT_MAX_CONTENT_LENGTH),
+        };
+        match store.create_api_root(r).await {
+            Ok(()) | Err(Error::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    for c in &config.taxii.collections {
+        let collection = Collection {
+            id: CollectionId(c.id.to_lowercase()),
+            api_root: c.api_root.clone(),
+            title: c.title.clone(),
+            description: c.description.clone(),
+            alias: c.alias.clone(),
+            media_types: vec![STIX_MEDIA_TYPE.to_owned()],
+        };
+        match store.create_collection(collection).await {
+            Ok(()) | Err(Error::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// The media type of STIX 2.1 content served by collections.
+pub const STIX_MEDIA_TYPE: &str = "application/stix+json;version=2.1";
 
 /// Serves the node on an already bound listener until `shutdown` resolves.
 ///
