@@ -1,0 +1,269 @@
+//! The command-line interface: argument definitions only (clap derive). Behaviour lives in
+//! `commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// entente: a federated intelligence-exchange node for counter-terrorism cooperation.
+///
+/// One binary runs a node (STIX 2.1 over TAXII 2.1) on an embedded SQLite store, imports and
+/// exports intelligence, and manages users and collections.
+#[derive(Debug, Parser)]
+#[command(name = "entente", version, propagate_version = true, max_term_width = 100)]
+pub(crate) struct Cli {
+    /// The data folder (config file and embedded database). Default: ./entente-data
+    #[arg(long, global = true, env = "ENTENTE_DATA", value_name = "DIR")]
+    pub(crate) data: Option<PathBuf>,
+
+    /// Log filter, e.g. `info` or `entente_server=debug` (overrides ENTENTE_LOG and the file).
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub(crate) log: Option<String>,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create a data folder: config file, database, default API root and collection, and an
+    /// admin credential (printed once).
+    Init(InitArgs),
+    /// Run the node (TAXII 2.1 API and health endpoint).
+    Serve(ServeArgs),
+    /// Start a demonstration node with a fresh store preloaded with a counter-terrorism dataset.
+    Demo(DemoArgs),
+    /// Import STIX objects (a bundle, a JSON array or JSON lines; plain or gzipped) into a
+    /// collection. Invalid objects are reported and skipped; valid ones are stored.
+    ///
+    /// Exit status: 0 when every object was stored or already present, 2 when some were
+    /// rejected, 1 on a fatal error.
+    Import(ImportArgs),
+    /// Write a collection as a STIX bundle (all versions, in the order they were added).
+    Export(ExportArgs),
+    /// Validate STIX content against the STIX 2.1 specification and print a report.
+    ///
+    /// Exit status: 0 when there are no errors (warnings allowed), 1 otherwise.
+    Validate(ValidateArgs),
+    /// Copy a remote TAXII 2.1 collection into a local one.
+    Pull(PullArgs),
+    /// Manage users and their API tokens and permissions.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage collections.
+    #[command(subcommand)]
+    Collection(CollectionCommand),
+    /// Manage TAXII API roots.
+    #[command(subcommand, name = "api-root")]
+    ApiRoot(ApiRootCommand),
+    /// Configuration helpers.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// Address the node will listen on (written into the config file).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: Option<String>,
+    /// Name of the home organisation.
+    #[arg(long, default_value = "home", value_name = "NAME")]
+    pub(crate) organisation: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (overrides the config file and ENTENTE_SERVER_LISTEN).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: Option<String>,
+    /// Store URL: `sqlite:PATH` or `postgres://...` (overrides config and ENTENTE_STORE_URL).
+    #[arg(long, value_name = "URL")]
+    pub(crate) store: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8443", value_name = "ADDR")]
+    pub(crate) listen: String,
+    /// Load the dataset, print what was loaded, and exit without serving.
+    #[arg(long)]
+    pub(crate) no_serve: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// The file to read, or `-` for standard input.
+    #[arg(value_name = "FILE|-")]
+    pub(crate) input: String,
+    /// The target collection: its id or alias.
+    #[arg(long, short, value_name = "ID|ALIAS")]
+    pub(crate) collection: String,
+    /// The API root of the collection (default: the configured default API root).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) api_root: Option<String>,
+    /// Objects per durable write.
+    #[arg(long, default_value_t = 2000, value_name = "N")]
+    pub(crate) batch: usize,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// The collection: its id or alias.
+    #[arg(long, short, value_name = "ID|ALIAS")]
+    pub(crate) collection: String,
+    /// The API root of the collection (default: the configured default API root).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) api_root: Option<String>,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    /// The file to read, or `-` for standard input (bundle, array or JSON lines; gzip allowed).
+    #[arg(value_name = "FILE|-")]
+    pub(crate) input: String,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Also print warnings.
+    #[arg(long, short)]
+    pub(crate) warnings: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PullArgs {
+    /// The remote API root URL, e.g. https://partner.example/api1/
+    #[arg(value_name = "API_ROOT_URL")]
+    pub(crate) url: String,
+    /// The remote collection id.
+    #[arg(long, short, value_name = "ID")]
+    pub(crate) collection: String,
+    /// The local collection (id or alias) to copy into.
+    #[arg(long, value_name = "ID|ALIAS")]
+    pub(crate) into: String,
+    /// The local API root (default: the configured default API root).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) api_root: Option<String>,
+    /// User name for HTTP Basic authentication to the remote.
+    #[arg(long, value_name = "NAME", requires = "password_env")]
+    pub(crate) user: Option<String>,
+    /// Name of the environment variable holding the remote password.
+    #[arg(long, value_name = "VAR")]
+    pub(crate) password_env: Option<String>,
+    /// Name of the environment variable holding a bearer token for the remote.
+    #[arg(long, value_name = "VAR", conflicts_with = "user")]
+    pub(crate) token_env: Option<String>,
+    /// Only objects added to the remote after this timestamp.
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub(crate) added_after: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UserCommand {
+    /// Create a user. A password is generated and printed unless --password-stdin is given.
+    Add {
+        /// Login name.
+        name: String,
+        /// The user's organisation.
+        #[arg(long, default_value = "home")]
+        organisation: String,
+        /// admin, analyst, liaison-officer, reviewer or service.
+        #[arg(long, default_value = "analyst")]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Create a token-only credential (no password); prints a bearer token.
+        #[arg(long, conflicts_with = "password_stdin")]
+        token_only: bool,
+    },
+    /// List users.
+    List,
+    /// Create a bearer token for a user (printed once).
+    Token {
+        /// Login name.
+        name: String,
+        /// A label to recognise the token by.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+    /// Grant a user read and/or write access to a collection.
+    Grant {
+        /// Login name.
+        name: String,
+        /// The collection: its id or alias.
+        #[arg(long, short)]
+        collection: String,
+        /// The API root (default: the configured default API root).
+        #[arg(long)]
+        api_root: Option<String>,
+        /// Allow reading.
+        #[arg(long)]
+        read: bool,
+        /// Allow writing.
+        #[arg(long)]
+        write: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CollectionCommand {
+    /// Create a collection.
+    Add {
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// Alias (unique in the API root).
+        #[arg(long)]
+        alias: Option<String>,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+        /// The collection id (a UUID; generated when absent).
+        #[arg(long)]
+        id: Option<String>,
+        /// The API root (default: the configured default API root).
+        #[arg(long)]
+        api_root: Option<String>,
+    },
+    /// List collections.
+    List {
+        /// The API root (default: all).
+        #[arg(long)]
+        api_root: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ApiRootCommand {
+    /// Create an API root.
+    Add {
+        /// URL path segment (served at /NAME/).
+        name: String,
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+        /// Largest request body accepted, in bytes.
+        #[arg(long, default_value_t = 104_857_600)]
+        max_content_length: u64,
+    },
+    /// List API roots.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigCommand {
+    /// Print the example configuration, every option with its default and a comment.
+    Example,
+    /// Print the effective configuration of the data folder (secrets redacted).
+    Show,
+}
