@@ -21,3 +21,22 @@ pub enum Error {
     #[error("storage backend error")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
+
+impl Error {
+    /// Wraps a driver error as [`Error::Backend`].
+    pub(crate) fn backend(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
+        Error::Backend(e.into())
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        Error::backend(e)
+    }
+}
+
+impl From<tokio_postgres::Error> for Error {
+    fn from(e: tokio_postgres::Error) -> Error {
+        Error::backend(e)
+    }
+}

@@ -14,13 +14,59 @@
 //! - `date_added` is unique and strictly increasing within a collection (microseconds), because
 //!   TAXII paging depends on it.
 //! - Only this crate speaks SQL.
+//!
+//! Choosing a backend: [`open`] takes a URL, `sqlite:PATH` (the embedded default; the file and
+//! its folder are created) or `postgres://...` (several entente processes over one database).
+//! Each backend owns its migrations (`migrations/<backend>/NNNN_name.sql`), embedded in the binary
+//! and applied on open; a shipped migration is never edited. Both backends answer the same
+//! conformance suite (`tests/conformance.rs`).
+//!
+//! Filter semantics (TAXII 2.1 section 3.4) are written once, in the `filter` module, and
+//! rendered per SQL dialect: `match[version]` `first`/`last` are maintained as flags on each
+//! version row so that the default query (`last`) is an index scan whatever order versions
+//! arrived in.
+//!
+//! ```no_run
+//! # async fn demo() -> entente_store::Result<()> {
+//! let store = entente_store::open("sqlite:/var/lib/entente/entente.db").await?;
+//! let roots = store.api_roots().await?;
+//! # let _ = roots; Ok(()) }
+//! ```
 #![deny(missing_docs)]
 
 mod error;
+mod filter;
+pub mod postgres;
+pub mod sqlite;
 mod types;
 
 pub use error::{Error, Result};
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
 pub use types::*;
+
+/// Opens the store named by `url` and runs its migrations.
+///
+/// - `sqlite:PATH` (also `sqlite://PATH`): the embedded backend; `PATH` is created with its
+///   parent folders when missing.
+/// - `postgres://...` or `postgresql://...`: the PostgreSQL backend (libpq-style URL).
+///
+/// Anything else is [`Error::Invalid`].
+pub async fn open(url: &str) -> Result<SharedStore> {
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let path = rest.strip_prefix("//").unwrap_or(rest);
+        if path.is_empty() {
+            return Err(Error::Invalid("sqlite: URL without a path".into()));
+        }
+        Ok(Arc::new(SqliteStore::open(path).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url).await?))
+    } else {
+        Err(Error::Invalid(
+            "unknown store URL: expected sqlite:PATH or postgres://...".into(),
+        ))
+    }
+}
 
 use async_trait::async_trait;
 use std::sync::Arc;

@@ -1,0 +1,716 @@
+//! The embedded SQLite backend (the default): one database file, zero configuration.
+//!
+//! What it is: [`SqliteStore`], opened from `sqlite:PATH` by [`crate::open`]. The file and its
+//! folder are created when missing, and the migrations in `migrations/sqlite/` run on open.
+//!
+//! Concurrency: SQLite allows one writer at a time, so the store keeps **one writer connection
+//! behind a mutex** and a small pool of **read-only connections**; in WAL mode readers never
+//! block the writer nor each other. All database work runs on `tokio::task::spawn_blocking`, so
+//! async callers never stall a runtime thread.
+//!
+//! Durability: WAL with `synchronous=FULL`, so a commit is on disk (fsynced) before
+//! [`Store::add_objects`] returns. `synchronous=NORMAL` would be faster but may lose the last
+//! transactions on power loss, which breaks "durable when acknowledged".
+//!
+//! `date_added`: assigned under the writer lock inside an `IMMEDIATE` transaction as
+//! `max(now, last + 1)` from the collection's counter row, so it is unique and strictly
+//! increasing per collection, and commit order equals `date_added` order (a reader paging with a
+//! cursor never sees a smaller `date_added` appear behind it). The counter is kept in the
+//! collection row rather than derived from `max(date_added)` so that deleting the newest object
+//! can never make a value be handed out twice.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::filter::{self, Dialect, Param};
+use crate::{
+    AddOutcome, ApiRoot, ApiToken, Collection, CollectionId, DateAdded, Error, ManifestRecord,
+    ObjectFilter, Page, Permission, Result, Role, Status, Store, StoredObject, User,
+};
+
+/// Migrations, in order. A shipped migration is never edited: changes go in a new file.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "initial",
+    include_str!("../migrations/sqlite/0001_initial.sql"),
+)];
+
+/// Read connections kept open for reuse (more are opened on demand under load).
+const READERS: usize = 4;
+
+/// Recomputes the maintenance flags of every version of one object (after an out-of-order
+/// insert or a delete). Only the flags change; the versions themselves are never edited.
+const RECOMPUTE_FLAGS: &str = "UPDATE objects SET \
+     is_first = (vkey = (SELECT min(vkey) FROM objects WHERE coll = ?1 AND id = ?2)), \
+     is_last = (vkey = (SELECT max(vkey) FROM objects WHERE coll = ?1 AND id = ?2)), \
+     is_latest_spec = (spec_version = \
+         (SELECT max(spec_version) FROM objects WHERE coll = ?1 AND id = ?2)) \
+     WHERE coll = ?1 AND id = ?2";
+
+/// The SQLite store. Cheap to clone (shared state).
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn configure(conn: &Connection, read_only: bool) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+         PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+    )?;
+    if read_only {
+        conn.execute_batch("PRAGMA query_only = ON;")?;
+    }
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    )?;
+    let newest: Option<i64> =
+        conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })?;
+    let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
+    if newest.unwrap_or(0) > known {
+        return Err(Error::Invalid(format!(
+            "database schema version {} is newer than this program knows ({known})",
+            newest.unwrap_or(0)
+        )));
+    }
+    for (version, name, sql) in MIGRATIONS {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let done: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+            [version],
+            |r| r.get(0),
+        )?;
+        if !done {
+            tracing::info!(version, name, "applying SQLite migration");
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                params![version, name, filter::now_micros()],
+            )?;
+        }
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn to_values(params: Vec<Param>) -> Vec<Value> {
+    params
+        .into_iter()
+        .map(|p| match p {
+            Param::Int(i) => Value::Integer(i),
+            Param::Text(s) => Value::Text(s),
+            Param::TextList(_) => unreachable!("the SQLite dialect expands lists"),
+        })
+        .collect()
+}
+
+fn collection_pk(conn: &Connection, id: &CollectionId) -> Result<i64> {
+    conn.prepare_cached("SELECT pk FROM collections WHERE id = ?1")?
+        .query_row([&id.0], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("collection {id}")))
+}
+
+fn parse_object(body: &str) -> Result<entente_stix::Object> {
+    entente_stix::Object::from_json(body).map_err(Error::backend)
+}
+
+fn row_to_collection(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Collection, String)> {
+    let media: String = r.get(5)?;
+    Ok((
+        Collection {
+            id: CollectionId(r.get(0)?),
+            api_root: r.get(1)?,
+            title: r.get(2)?,
+            description: r.get(3)?,
+            alias: r.get(4)?,
+            media_types: Vec::new(),
+        },
+        media,
+    ))
+}
+
+fn finish_collection((mut c, media): (Collection, String)) -> Result<Collection> {
+    c.media_types = serde_json::from_str(&media).map_err(Error::backend)?;
+    Ok(c)
+}
+
+fn row_to_user(r: &rusqlite::Row<'_>) -> rusqlite::Result<(User, String)> {
+    let role: String = r.get(2)?;
+    Ok((
+        User {
+            name: r.get(0)?,
+            organisation: r.get(1)?,
+            role: Role::Service,
+            password_hash: r.get(3)?,
+        },
+        role,
+    ))
+}
+
+fn finish_user((mut u, role): (User, String)) -> Result<User> {
+    u.role = role
+        .parse()
+        .map_err(|e: String| Error::backend(format!("stored user {}: {e}", u.name)))?;
+    Ok(u)
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the database file at `path` and runs the migrations.
+    pub async fn open(path: impl AsRef<Path>) -> Result<SqliteStore> {
+        let path = path.as_ref().to_path_buf();
+        tokio::task::spawn_blocking(move || Self::open_blocking(path))
+            .await
+            .map_err(Error::backend)?
+    }
+
+    fn open_blocking(path: PathBuf) -> Result<SqliteStore> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(Error::backend)?;
+        }
+        let mut writer = Connection::open(&path)?;
+        configure(&writer, false)?;
+        migrate(&mut writer)?;
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` on a read-only connection on the blocking pool.
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = inner.readers.lock().expect("reader pool poisoned").pop();
+            let conn = match pooled {
+                Some(c) => c,
+                None => {
+                    let c = Connection::open(&inner.path)?;
+                    configure(&c, true)?;
+                    c
+                }
+            };
+            let out = f(&conn);
+            let mut pool = inner.readers.lock().expect("reader pool poisoned");
+            if pool.len() < READERS {
+                pool.push(conn);
+            }
+            out
+        })
+        .await
+        .map_err(Error::backend)?
+    }
+
+    /// Runs `f` on the single writer connection on the blocking pool.
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner
+                .writer
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .map_err(Error::backend)?
+    }
+}
+
+fn add_objects_blocking(
+    conn: &mut Connection,
+    collection: &CollectionId,
+    objects: &[entente_stix::Object],
+) -> Result<Vec<AddOutcome>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let (pk, last): (i64, i64) = tx
+        .prepare_cached("SELECT pk, last_date_added FROM collections WHERE id = ?1")?
+        .query_row([&collection.0], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("collection {collection}")))?;
+    // Invariant: every date_added handed out below is > `last` and strictly increasing.
+    let mut next = filter::now_micros().max(last + 1);
+    let first_assigned = next;
+    let mut outcomes = Vec::with_capacity(objects.len());
+    {
+        let mut versions =
+            tx.prepare_cached("SELECT vkey, date_added FROM objects WHERE coll = ?1 AND id = ?2")?;
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO objects (coll, date_added, id, type, spec_version, vkey, version, \
+             created, modified, is_first, is_last, is_latest_spec, body) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?11)",
+        )?;
+        let mut recompute = tx.prepare_cached(RECOMPUTE_FLAGS)?;
+        for o in objects {
+            let id = o.id().as_str();
+            let vkey = filter::version_key(o);
+            let mut has_versions = false;
+            let mut duplicate = None;
+            let mut rows = versions.query(params![pk, id])?;
+            while let Some(r) = rows.next()? {
+                has_versions = true;
+                let k: String = r.get(0)?;
+                if k == vkey {
+                    duplicate = Some(r.get::<_, i64>(1)?);
+                }
+            }
+            drop(rows);
+            if let Some(d) = duplicate {
+                outcomes.push(AddOutcome::Duplicate {
+                    date_added: DateAdded(d),
+                });
+                continue;
+            }
+            insert.execute(params![
+                pk,
+                next,
+                id,
+                o.object_type(),
+                filter::effective_spec_version(o),
+                vkey,
+                o.version().map(|t| t.as_str()),
+                o.created().map(|t| t.as_str()),
+                o.modified().map(|t| t.as_str()),
+                !has_versions,
+                o.as_json(),
+            ])?;
+            if has_versions {
+                recompute.execute(params![pk, id])?;
+            }
+            outcomes.push(AddOutcome::Added {
+                date_added: DateAdded(next),
+            });
+            next += 1;
+        }
+    }
+    if next != first_assigned {
+        tx.prepare_cached("UPDATE collections SET last_date_added = ?1 WHERE pk = ?2")?
+            .execute(params![next - 1, pk])?;
+    }
+    // synchronous=FULL: when commit returns, the transaction is on disk.
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_api_root(&self, root: ApiRoot) -> Result<()> {
+        self.write(move |conn| {
+            let n = conn.execute(
+                "INSERT INTO api_roots (name, title, description, max_content_length) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name) DO NOTHING",
+                params![
+                    root.name,
+                    root.title,
+                    root.description,
+                    root.max_content_length as i64
+                ],
+            )?;
+            if n == 0 {
+                return Err(Error::Conflict(format!("API root {} exists", root.name)));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn api_roots(&self) -> Result<Vec<ApiRoot>> {
+        self.read(|conn| {
+            let mut st = conn.prepare_cached(
+                "SELECT name, title, description, max_content_length FROM api_roots ORDER BY name",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(ApiRoot {
+                    name: r.get(0)?,
+                    title: r.get(1)?,
+                    description: r.get(2)?,
+                    max_content_length: r.get::<_, i64>(3)? as u64,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn create_collection(&self, c: Collection) -> Result<()> {
+        let media = serde_json::to_string(&c.media_types).map_err(Error::backend)?;
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let root: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM api_roots WHERE name = ?1)",
+                [&c.api_root],
+                |r| r.get(0),
+            )?;
+            if !root {
+                return Err(Error::NotFound(format!("API root {}", c.api_root)));
+            }
+            // An id or alias must name one collection only: ids are unique everywhere, and
+            // within a root no alias may equal another collection's id or alias.
+            let mut names = vec![c.id.0.clone()];
+            names.extend(c.alias.clone());
+            for name in &names {
+                let taken: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM collections WHERE id = ?1 \
+                     OR (api_root = ?2 AND alias = ?1))",
+                    params![name, c.api_root],
+                    |r| r.get(0),
+                )?;
+                if taken {
+                    return Err(Error::Conflict(format!("collection id or alias {name} is taken")));
+                }
+            }
+            tx.execute(
+                "INSERT INTO collections (id, api_root, title, description, alias, media_types) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![c.id.0, c.api_root, c.title, c.description, c.alias, media],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn collections(&self, api_root: &str) -> Result<Vec<Collection>> {
+        let api_root = api_root.to_owned();
+        self.read(move |conn| {
+            let mut st = conn.prepare_cached(
+                "SELECT id, api_root, title, description, alias, media_types FROM collections \
+                 WHERE api_root = ?1 ORDER BY title, id",
+            )?;
+            let rows = st.query_map([&api_root], row_to_collection)?;
+            rows.map(|r| finish_collection(r?)).collect()
+        })
+        .await
+    }
+
+    async fn collection(&self, api_root: &str, id_or_alias: &str) -> Result<Collection> {
+        let (api_root, key) = (api_root.to_owned(), id_or_alias.to_owned());
+        self.read(move |conn| {
+            let found = conn
+                .prepare_cached(
+                    "SELECT id, api_root, title, description, alias, media_types \
+                     FROM collections WHERE api_root = ?1 AND (id = ?2 OR alias = ?2) \
+                     ORDER BY id = ?2 DESC LIMIT 1",
+                )?
+                .query_row(params![api_root, key], row_to_collection)
+                .optional()?;
+            match found {
+                Some(c) => finish_collection(c),
+                None => Err(Error::NotFound(format!("collection {key} in {api_root}"))),
+            }
+        })
+        .await
+    }
+
+    async fn add_objects(
+        &self,
+        collection: &CollectionId,
+        objects: Vec<entente_stix::Object>,
+    ) -> Result<Vec<AddOutcome>> {
+        let collection = collection.clone();
+        self.write(move |conn| add_objects_blocking(conn, &collection, &objects))
+            .await
+    }
+
+    async fn objects_page(
+        &self,
+        collection: &CollectionId,
+        filter: &ObjectFilter,
+    ) -> Result<Page<StoredObject>> {
+        let (collection, f) = (collection.clone(), filter.clone());
+        self.read(move |conn| {
+            let pk = collection_pk(conn, &collection)?;
+            let clause = filter::page_clause(Dialect::Sqlite, pk, &f);
+            let sql = format!(
+                "SELECT o.date_added, o.body FROM objects o WHERE {} \
+                 ORDER BY o.date_added LIMIT {}",
+                clause.sql,
+                filter::fetch_limit(&f)
+            );
+            let mut st = conn.prepare_cached(&sql)?;
+            let mut rows = st.query(rusqlite::params_from_iter(to_values(clause.params)))?;
+            let mut items = Vec::new();
+            while let Some(r) = rows.next()? {
+                let body = r.get_ref(1)?.as_str().map_err(Error::backend)?;
+                items.push(StoredObject {
+                    object: parse_object(body)?,
+                    date_added: DateAdded(r.get(0)?),
+                });
+            }
+            Ok(filter::into_page(items, &f, |o| o.date_added))
+        })
+        .await
+    }
+
+    async fn manifest_page(
+        &self,
+        collection: &CollectionId,
+        filter: &ObjectFilter,
+    ) -> Result<Page<ManifestRecord>> {
+        let (collection, f) = (collection.clone(), filter.clone());
+        self.read(move |conn| {
+            let pk = collection_pk(conn, &collection)?;
+            let clause = filter::page_clause(Dialect::Sqlite, pk, &f);
+            let sql = format!(
+                "SELECT o.id, o.date_added, o.version, o.spec_version FROM objects o WHERE {} \
+                 ORDER BY o.date_added LIMIT {}",
+                clause.sql,
+                filter::fetch_limit(&f)
+            );
+            let mut st = conn.prepare_cached(&sql)?;
+            let rows = st.query_map(rusqlite::params_from_iter(to_values(clause.params)), |r| {
+                let date_added = DateAdded(r.get(1)?);
+                let version: Option<String> = r.get(2)?;
+                let spec: String = r.get(3)?;
+                Ok(ManifestRecord {
+                    id: r.get(0)?,
+                    date_added,
+                    version: version
+                        .unwrap_or_else(|| date_added.to_timestamp().as_str().to_owned()),
+                    media_type: filter::media_type(&spec),
+                })
+            })?;
+            let items = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(filter::into_page(items, &f, |m| m.date_added))
+        })
+        .await
+    }
+
+    async fn delete_object(
+        &self,
+        collection: &CollectionId,
+        id: &str,
+        filter: &ObjectFilter,
+    ) -> Result<u64> {
+        let (collection, id, f) = (collection.clone(), id.to_owned(), filter.clone());
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let pk = collection_pk(&tx, &collection)?;
+            let clause = filter::delete_clause(Dialect::Sqlite, pk, &id, &f);
+            let n = tx.execute(
+                &format!("DELETE FROM objects AS o WHERE {}", clause.sql),
+                rusqlite::params_from_iter(to_values(clause.params)),
+            )?;
+            if n == 0 {
+                return Err(Error::NotFound(format!("object {id} in collection {collection}")));
+            }
+            tx.execute(RECOMPUTE_FLAGS, params![pk, id])?;
+            tx.commit()?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn count_objects(&self, collection: &CollectionId) -> Result<u64> {
+        let collection = collection.clone();
+        self.read(move |conn| {
+            let pk = collection_pk(conn, &collection)?;
+            let n: i64 = conn
+                .prepare_cached("SELECT count(*) FROM objects WHERE coll = ?1")?
+                .query_row([pk], |r| r.get(0))?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn put_status(&self, status: Status) -> Result<()> {
+        let body = serde_json::to_string(&status.body).map_err(Error::backend)?;
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO statuses (api_root, id, owner, body) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (api_root, id) DO UPDATE SET owner = excluded.owner, \
+                 body = excluded.body",
+            )?
+            .execute(params![status.api_root, status.id, status.owner, body])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn status(&self, api_root: &str, id: &str) -> Result<Status> {
+        let (api_root, id) = (api_root.to_owned(), id.to_owned());
+        self.read(move |conn| {
+            let row: Option<(String, String)> = conn
+                .prepare_cached("SELECT owner, body FROM statuses WHERE api_root = ?1 AND id = ?2")?
+                .query_row(params![api_root, id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let (owner, body) = row.ok_or_else(|| Error::NotFound(format!("status {id}")))?;
+            Ok(Status {
+                id,
+                api_root,
+                owner,
+                body: serde_json::from_str(&body).map_err(Error::backend)?,
+            })
+        })
+        .await
+    }
+
+    async fn add_user(&self, user: User) -> Result<()> {
+        self.write(move |conn| {
+            let n = conn.execute(
+                "INSERT INTO users (name, organisation, role, password_hash) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name) DO NOTHING",
+                params![
+                    user.name,
+                    user.organisation,
+                    user.role.as_str(),
+                    user.password_hash
+                ],
+            )?;
+            if n == 0 {
+                return Err(Error::Conflict(format!("user {} exists", user.name)));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn user(&self, name: &str) -> Result<User> {
+        let name = name.to_owned();
+        self.read(move |conn| {
+            let row = conn
+                .prepare_cached(
+                    "SELECT name, organisation, role, password_hash FROM users WHERE name = ?1",
+                )?
+                .query_row([&name], row_to_user)
+                .optional()?;
+            finish_user(row.ok_or_else(|| Error::NotFound(format!("user {name}")))?)
+        })
+        .await
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        self.read(|conn| {
+            let mut st = conn.prepare_cached(
+                "SELECT name, organisation, role, password_hash FROM users ORDER BY name",
+            )?;
+            let rows = st.query_map([], row_to_user)?;
+            rows.map(|r| finish_user(r?)).collect()
+        })
+        .await
+    }
+
+    async fn add_token(&self, token: ApiToken) -> Result<()> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let user: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)",
+                [&token.user],
+                |r| r.get(0),
+            )?;
+            if !user {
+                return Err(Error::NotFound(format!("user {}", token.user)));
+            }
+            let n = tx.execute(
+                "INSERT INTO api_tokens (sha256, user, label) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (sha256) DO NOTHING",
+                params![token.sha256, token.user, token.label],
+            )?;
+            if n == 0 {
+                return Err(Error::Conflict("token exists".into()));
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn user_by_token(&self, token_sha256: &str) -> Result<User> {
+        let hash = token_sha256.to_owned();
+        self.read(move |conn| {
+            let row = conn
+                .prepare_cached(
+                    "SELECT u.name, u.organisation, u.role, u.password_hash \
+                     FROM api_tokens t JOIN users u ON u.name = t.user WHERE t.sha256 = ?1",
+                )?
+                .query_row([&hash], row_to_user)
+                .optional()?;
+            finish_user(row.ok_or_else(|| Error::NotFound("token".into()))?)
+        })
+        .await
+    }
+
+    async fn set_permission(&self, p: Permission) -> Result<()> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let (user, coll): (bool, bool) = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1), \
+                        EXISTS (SELECT 1 FROM collections WHERE id = ?2)",
+                params![p.user, p.collection.0],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            if !user {
+                return Err(Error::NotFound(format!("user {}", p.user)));
+            }
+            if !coll {
+                return Err(Error::NotFound(format!("collection {}", p.collection)));
+            }
+            tx.execute(
+                "INSERT INTO permissions (user, collection_id, can_read, can_write) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (user, collection_id) DO UPDATE SET \
+                 can_read = excluded.can_read, can_write = excluded.can_write",
+                params![p.user, p.collection.0, p.can_read, p.can_write],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn permission(&self, user: &str, collection: &CollectionId) -> Result<Permission> {
+        let (user, collection) = (user.to_owned(), collection.clone());
+        self.read(move |conn| {
+            let row: Option<(bool, bool)> = conn
+                .prepare_cached(
+                    "SELECT can_read, can_write FROM permissions \
+                     WHERE user = ?1 AND collection_id = ?2",
+                )?
+                .query_row(params![user, collection.0], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let (can_read, can_write) = row.ok_or_else(|| {
+                Error::NotFound(format!("permission of {user} on {collection}"))
+            })?;
+            Ok(Permission {
+                user,
+                collection,
+                can_read,
+                can_write,
+            })
+        })
+        .await
+    }
+}
