@@ -1,0 +1,383 @@
+//! CLI tests: run the built `entente` binary in a temporary folder, as a user would.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A temporary data folder and a way to run `entente --data DIR ...` in it.
+struct Node {
+    dir: tempfile::TempDir,
+}
+
+impl Node {
+    fn new() -> Node {
+        Node { dir: tempfile::Builder::new().prefix("entente-cli-").tempdir().unwrap() }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_entente"));
+        c.arg("--data").arg(self.data()).args(args);
+        // The tests set what they need; nothing leaks in from the caller's environment.
+        c.env_remove("ENTENTE_DATA").env_remove("ENTENTE_STORE_URL").env("ENTENTE_LOG", "warn");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut c = self.cmd(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    }
+
+    fn run_stdin(&self, args: &[&str], input: &[u8]) -> Output {
+        let mut child = self
+            .cmd(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        out
+    }
+
+    fn init(&self) -> String {
+        let out = self.run(&["init"]);
+        assert!(out.status.success(), "init failed: {}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        stdout
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("password:").map(|p| p.trim().to_owned()))
+            .expect("init prints the admin password")
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    fn export(&self) -> serde_json::Value {
+        let out = self.run(&["export", "--collection", "home"]);
+        assert!(out.status.success(), "export failed: {}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("export writes a JSON bundle")
+    }
+
+    fn import_json(&self, file: &Path) -> (Output, serde_json::Value) {
+        let out = self.run(&["import", file.to_str().unwrap(), "--collection", "home", "--json"]);
+        let summary = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("summary JSON ({e}): {}\n{}", text(&out.stdout), text(&out.stderr)));
+        (out, summary)
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn shared_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+}
+
+fn indicator(i: usize) -> String {
+    format!(
+        r#"{{"type":"indicator","spec_version":"2.1","id":"indicator--{:08x}-0000-4000-8000-000000000000","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"test {i}","pattern":"[ipv4-addr:value = '198.51.100.{}']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}}"#,
+        i,
+        i % 256
+    )
+}
+
+fn ids_of(bundle: &serde_json::Value) -> Vec<String> {
+    let mut ids: Vec<String> = bundle["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| format!("{}@{}", o["id"].as_str().unwrap(), o["modified"].as_str().unwrap_or("")))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn help_reads_well() {
+    let out = Command::new(env!("CARGO_BIN_EXE_entente")).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for cmd in ["init", "serve", "demo", "import", "export", "validate", "user", "collection", "config"] {
+        assert!(help.contains(cmd), "--help lists {cmd}:\n{help}");
+    }
+}
+
+#[test]
+fn config_example_is_the_documented_file() {
+    let out = Command::new(env!("CARGO_BIN_EXE_entente")).args(["config", "example"]).output().unwrap();
+    assert!(out.status.success());
+    let shipped = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../entente.example.toml"),
+    )
+    .unwrap();
+    assert_eq!(text(&out.stdout), shipped);
+}
+
+#[test]
+fn init_refuses_to_overwrite() {
+    let node = Node::new();
+    node.init();
+    let again = node.run(&["init"]);
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("already initialised"), "{}", text(&again.stderr));
+}
+
+#[test]
+fn import_attack_export_and_reimport_gives_nothing_new() {
+    let node = Node::new();
+    node.init();
+    let attack = shared_data().join("stix/attack/enterprise-attack-18.1.json.gz");
+    let (out, summary) = node.import_json(&attack);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stored = summary["stored"].as_u64().unwrap();
+    assert!(stored > 20_000, "ATT&CK Enterprise holds tens of thousands of objects: {summary}");
+    assert_eq!(summary["rejected"], 0, "{summary}");
+
+    let exported = node.export();
+    let objects = exported["objects"].as_array().unwrap();
+    assert_eq!(objects.len() as u64, stored);
+
+    // The export is exact: every exported object is byte-for-byte the object that went in.
+    let out_file = node.write("export.json", &serde_json::to_vec(&exported).unwrap());
+    let (out, again) = node.import_json(&out_file);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(again["stored"], 0, "re-import stores nothing new: {again}");
+    assert_eq!(again["duplicates"].as_u64().unwrap(), stored);
+    assert_eq!(ids_of(&node.export()), ids_of(&exported));
+
+    // Exact round trip: the original bundle's objects, compared as JSON values.
+    let original: serde_json::Value = {
+        let f = std::fs::File::open(&attack).unwrap();
+        serde_json::from_reader(flate2::read::GzDecoder::new(f)).unwrap()
+    };
+    let mut by_key = std::collections::HashMap::new();
+    for o in original["objects"].as_array().unwrap() {
+        by_key.insert(
+            format!("{}@{}", o["id"].as_str().unwrap(), o["modified"].as_str().unwrap_or("")),
+            o,
+        );
+    }
+    for o in objects {
+        let key = format!("{}@{}", o["id"].as_str().unwrap(), o["modified"].as_str().unwrap_or(""));
+        assert_eq!(by_key.get(&key).copied(), Some(o), "{key} round-trips exactly");
+    }
+}
+
+#[test]
+fn validate_reports_and_exits_non_zero_on_errors() {
+    let node = Node::new();
+    let good = node.write("good.json", format!("[{}]", indicator(1)).as_bytes());
+    let out = node.run(&["validate", good.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    let bad = node.write(
+        "bad.json",
+        br#"[{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-01T00:00:00.000Z","modified":"2025-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}]"#,
+    );
+    let out = node.run(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out.stdout);
+    assert!(report.contains("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"), "{report}");
+    assert!(report.contains("modified"), "{report}");
+}
+
+#[test]
+fn invalid_objects_are_rejected_and_valid_ones_stored() {
+    let node = Node::new();
+    node.init();
+    let mut lines = String::new();
+    for i in 0..10 {
+        lines.push_str(&indicator(i));
+        lines.push('\n');
+    }
+    // A wrong type of value (confidence must be an integer 0..100) in the middle.
+    lines.push_str(&indicator(10).replace("\"name\"", "\"confidence\":\"high\",\"name\""));
+    lines.push('\n');
+    let f = node.write("mixed.jsonl", lines.as_bytes());
+    let (out, summary) = node.import_json(&f);
+    assert_eq!(out.status.code(), Some(2), "partial import exits 2");
+    assert_eq!(summary["stored"], 10, "{summary}");
+    assert_eq!(summary["rejected"], 1, "{summary}");
+    let reason = summary["rejections"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("confidence"), "{reason}");
+}
+
+#[test]
+fn bad_input_never_alters_what_is_stored() {
+    let node = Node::new();
+    node.init();
+    let base = node.write("base.json", format!("[{},{}]", indicator(1), indicator(2)).as_bytes());
+    let (out, _) = node.import_json(&base);
+    assert!(out.status.success());
+    let before = node.export()["objects"].clone();
+
+    // Truncated JSON: a clear error, the complete objects before it are kept.
+    let truncated = format!("[{},{}", indicator(3), &indicator(4)[..40]);
+    let f = node.write("truncated.json", truncated.as_bytes());
+    let out = node.run(&["import", f.to_str().unwrap(), "--collection", "home"]);
+    assert!(!out.status.success());
+    assert!(!text(&out.stderr).is_empty());
+
+    // Invalid UTF-8 inside a string.
+    let mut bytes = format!("[{}]", indicator(5)).into_bytes();
+    let at = bytes.windows(4).position(|w| w == b"test").unwrap();
+    bytes[at] = 0xff;
+    let f = node.write("latin1.json", &bytes);
+    let out = node.run(&["import", f.to_str().unwrap(), "--collection", "home"]);
+    assert!(!out.status.success(), "invalid UTF-8 is refused");
+
+    // Not JSON at all.
+    let f = node.write("garbage.json", b"\x00\x01 this is not json");
+    let out = node.run(&["import", f.to_str().unwrap(), "--collection", "home"]);
+    assert!(!out.status.success());
+
+    // Every earlier object is still there, unchanged.
+    let after = node.export()["objects"].clone();
+    let before_ids: std::collections::HashSet<_> =
+        before.as_array().unwrap().iter().map(|o| o.to_string()).collect();
+    let after_ids: std::collections::HashSet<_> =
+        after.as_array().unwrap().iter().map(|o| o.to_string()).collect();
+    assert!(before_ids.is_subset(&after_ids), "stored objects unchanged");
+    assert!(after_ids.contains(&serde_json::from_str::<serde_json::Value>(&indicator(3)).unwrap().to_string()));
+}
+
+#[test]
+fn oversized_objects_are_skipped_with_bounded_memory() {
+    let node = Node::new();
+    node.init();
+    let huge = indicator(7).replace("\"name\":\"test 7\"", &format!("\"name\":\"{}\"", "x".repeat(50_000)));
+    let f = node.write("big.json", format!("[{},{},{}]", indicator(6), huge, indicator(8)).as_bytes());
+    let out = node.run_env(
+        &["import", f.to_str().unwrap(), "--collection", "home", "--json"],
+        &[("ENTENTE_IMPORT_MAX_OBJECT_SIZE", "4096")],
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(summary["stored"], 2, "{summary}");
+    assert_eq!(summary["rejected"], 1, "{summary}");
+}
+
+#[test]
+fn hundred_thousand_objects_with_one_invalid_in_the_middle() {
+    let node = Node::new();
+    node.init();
+    let mut s = String::with_capacity(100_000 * 400);
+    s.push_str("{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d\",\"objects\":[");
+    for i in 0..100_000 {
+        if i > 0 {
+            s.push(',');
+        }
+        if i == 50_000 {
+            s.push_str(&indicator(i).replace("2026-01-01T00:00:00.000Z\",\"name", "yesterday\",\"name"));
+        } else {
+            s.push_str(&indicator(i));
+        }
+    }
+    s.push_str("]}");
+    let f = node.write("big-bundle.json", s.as_bytes());
+    let (out, summary) = node.import_json(&f);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(summary["stored"], 99_999, "{summary}");
+    assert_eq!(summary["rejected"], 1, "{summary}");
+    let reason = summary["rejections"][0]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("modified") || reason.contains("timestamp"), "{reason}");
+}
+
+#[test]
+fn import_reads_stdin_and_gzip() {
+    let node = Node::new();
+    node.init();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(format!("{}\n{}\n", indicator(1), indicator(2)).as_bytes()).unwrap();
+    let bytes = gz.finish().unwrap();
+    let out = node.run_stdin(&["import", "-", "--collection", "home", "--json"], &bytes);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["stored"], 2);
+}
+
+#[test]
+fn users_collections_and_tokens() {
+    let node = Node::new();
+    node.init();
+    let out = node.run(&["collection", "add", "--title", "Partner feed", "--alias", "partner"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let id = text(&out.stdout).trim().to_owned();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "prints the new id: {id}");
+    let dup = node.run(&["collection", "add", "--title", "Again", "--alias", "partner"]);
+    assert!(!dup.status.success(), "aliases are unique");
+
+    let out = node.run_stdin(
+        &["user", "add", "alice", "--role", "analyst", "--organisation", "home", "--password-stdin"],
+        b"correct horse battery staple\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = node.run(&["user", "grant", "alice", "--collection", "partner", "--read"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = node.run(&["user", "add", "bob", "--role", "wizard"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("unknown role"));
+    let out = node.run(&["user", "token", "alice"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).trim().len() >= 32);
+    let list = text(&node.run(&["user", "list"]).stdout);
+    assert!(list.contains("alice") && list.contains("admin"), "{list}");
+    let list = text(&node.run(&["collection", "list"]).stdout);
+    assert!(list.contains("partner") && list.contains("home"), "{list}");
+    let out = node.run(&["import", "/nonexistent/file.json", "--collection", "home"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cannot open"));
+    let out = node.run(&["import", "-", "--collection", "nope"]);
+    assert!(text(&out.stderr).contains("no collection"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn bad_config_is_reported_with_every_problem() {
+    let node = Node::new();
+    node.init();
+    std::fs::write(
+        node.data().join("entente.toml"),
+        "[server]\nlisten = \"nowhere\"\n[log]\nformat = \"xml\"\n",
+    )
+    .unwrap();
+    let out = node.run(&["collection", "list"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("server.listen") && err.contains("log.format"), "{err}");
+}
+
+#[test]
+fn demo_loads_its_dataset() {
+    let node = Node::new();
+    let out = node.run(&["demo", "--no-serve", "--listen", "127.0.0.1:0"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("analyst /"), "{stdout}");
+    let loaded: u64 = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("loaded:"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("demo prints how many objects it loaded");
+    assert!(loaded >= 100, "{stdout}");
+}
