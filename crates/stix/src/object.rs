@@ -59,6 +59,13 @@ impl Object {
         Self::from_raw(raw)
     }
 
+    /// Reads one object from owned JSON text, without copying it when it has no surrounding
+    /// whitespace (the streaming reader's path).
+    pub fn from_string(text: String) -> Result<Object, ParseError> {
+        let raw = RawValue::from_string(text).map_err(|e| ParseError::Json(e.to_string()))?;
+        Self::from_raw(raw)
+    }
+
     /// Reads one object from an already-delimited raw JSON value.
     pub fn from_raw(raw: Box<RawValue>) -> Result<Object, ParseError> {
         let h: Header<'_> = serde_json::from_str(raw.get()).map_err(|e| {
