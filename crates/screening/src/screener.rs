@@ -1,0 +1,917 @@
+//! The matching engine: an index over every name of one or more list versions, and
+//! [`Screener::screen`] that turns a [`Query`] into scored, explained [`Match`]es.
+//!
+//! # Scoring one name
+//!
+//! Query and listed names are analysed the same way (`key`): folded tokens, token rules,
+//! phonetic keys. Every query token is compared with the index vocabulary:
+//!
+//! | rule | similarity |
+//! |---|---|
+//! | same folded text | 1.00 |
+//! | same phonetic key (`Mohamed` ~ `Muhammad`) | 0.95 |
+//! | same key once a glued article is stripped (`Alzarqawi` ~ `al-Zarqawi`) | 0.93 |
+//! | keys one edit apart (tokens of 4+ key letters) | 0.85 |
+//! | keys two edits apart (tokens of 8+ key letters) | 0.75 |
+//! | Arabic script token, same consonant skeleton as a romanised token | 0.85 |
+//!
+//! Query tokens are then assigned one-to-one to the name's tokens (greedy by similarity, which is
+//! optimal for the small, nearly diagonal matrices names give), so order does not matter. Each
+//! token weighs its rarity (IDF over all listed name tokens, unknown tokens weighing as the rarest)
+//! times its class factor (generic entity words 0.25, titles 0.15, connectors such as `bin` 0.3).
+//! With `cq` the matched share of the query's weight and `cn` the matched share of the name's
+//! weight, the name score is `cq^0.55 * cn^0.45`: a query missing a listed middle name loses less
+//! than a query carrying a name the listing does not have. Unmatched middle names of a listed name
+//! whose first and last names both matched count half. If at most one distinctive (name-class)
+//! token matched while either side has two or more, the score is capped at 0.6: a shared common
+//! given name alone never alerts. A low-quality alias scores 0.92 of an equal good name.
+//!
+//! # Evidence beyond the name
+//!
+//! When the query gives them and the name already scores 0.5 or more: a date of birth within the
+//! entry's years adds 0.04 (an exact full date 0.06) and outside them by more than a year subtracts
+//! 0.10; a matching nationality adds 0.03 and a different one subtracts 0.04; an equal document
+//! number adds 0.15. Each adjustment is listed in the explanation.
+//!
+//! # Candidates
+//!
+//! Only names sharing at least one similar token with the query can score above zero, and the
+//! index finds all of them: exact keys and article-stripped keys by hash, typos by a deletion
+//! neighbourhood (every key with one or two letters deleted, as allowed by its length, so any pair
+//! within the edit bound shares an entry), Arabic skeletons by hash. Names reached through a single
+//! distinctive query token are skipped when the cap above would keep them under any threshold; this
+//! never drops a name that could alert. Lists with fewer than `full_scan_below` names are scored
+//! whole.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use serde::{Deserialize, Serialize};
+
+use crate::distance::osa_chars;
+use crate::key::{Tok, TokClass, analyse, skeleton};
+use crate::model::{EntryKind, ListId, ListVersion, NameQuality};
+use crate::text::fold_joined;
+
+/// A fast non-cryptographic hasher for the index's small keys (the index is built from list data,
+/// not from untrusted query input: queries only look keys up).
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// The default alert threshold of [`ScreenOptions::threshold`].
+pub const DEFAULT_THRESHOLD: f32 = 0.80;
+
+/// Knobs of a [`Screener`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScreenOptions {
+    /// Matches scoring below this are not returned. Default [`DEFAULT_THRESHOLD`].
+    pub threshold: f32,
+    /// At most this many matches per query, best first. Default 10.
+    pub max_results: usize,
+    /// Lists with fewer names than this are scored whole for every query. Default 256.
+    pub full_scan_below: usize,
+    /// Threads used by [`Screener::screen_batch`]. Default 2.
+    pub threads: usize,
+}
+
+impl Default for ScreenOptions {
+    fn default() -> Self {
+        ScreenOptions {
+            threshold: DEFAULT_THRESHOLD,
+            max_results: 10,
+            full_scan_below: 256,
+            threads: 2,
+        }
+    }
+}
+
+/// What to screen: a name, and optionally the other facts an applicant form gives.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Query {
+    /// The name, in any script and order.
+    pub name: String,
+    /// Restrict to individuals or to entities.
+    #[serde(default)]
+    pub kind: Option<EntryKind>,
+    /// Date of birth: `YYYY-MM-DD` or `YYYY`.
+    #[serde(default)]
+    pub birth_date: Option<String>,
+    /// Nationality (country name).
+    #[serde(default)]
+    pub nationality: Option<String>,
+    /// An identity document number.
+    #[serde(default)]
+    pub document: Option<String>,
+}
+
+impl Query {
+    /// A query of a name only.
+    pub fn name(name: impl Into<String>) -> Self {
+        Query {
+            name: name.into(),
+            ..Query::default()
+        }
+    }
+}
+
+/// How a query token met a name token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchRule {
+    /// Same folded text.
+    Exact,
+    /// Same phonetic key.
+    Phonetic,
+    /// Same key once a glued-on article was stripped.
+    ArticleStripped,
+    /// Keys within the typo bound (see `edits`).
+    Typo,
+    /// Arabic script against romanised text, same consonant skeleton.
+    Skeleton,
+}
+
+/// One aligned pair of tokens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alignment {
+    /// The query token (folded).
+    pub query_token: String,
+    /// The listed name's token (folded).
+    pub name_token: String,
+    /// How they met.
+    pub rule: MatchRule,
+    /// Edits between the keys (typos), 0 otherwise.
+    pub edits: u8,
+    /// Similarity in [0, 1].
+    pub similarity: f32,
+    /// The token's weight on the listed side (rarity times class).
+    pub weight: f32,
+    /// Token rules that shaped the tokens (`abd compound`, `article dropped`, `variant table` ...).
+    pub token_rules: Vec<String>,
+}
+
+/// Evidence that raised or lowered a score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Adjustment {
+    /// What it is (`low-quality alias`, `single common token`, `birth year agrees` ...).
+    pub rule: String,
+    /// The change in score (negative lowers); for caps, the cap minus the uncapped score.
+    pub delta: f32,
+    /// Human-readable detail.
+    pub detail: String,
+}
+
+/// Why a match scored what it scored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// The score from the names alone.
+    pub name_score: f32,
+    /// Share of the query's token weight that was matched.
+    pub query_coverage: f32,
+    /// Share of the listed name's token weight that was matched.
+    pub name_coverage: f32,
+    /// Aligned token pairs.
+    pub alignments: Vec<Alignment>,
+    /// Query tokens left without a partner.
+    pub unmatched_query_tokens: Vec<String>,
+    /// Listed name tokens left without a partner.
+    pub unmatched_name_tokens: Vec<String>,
+    /// Rules and evidence that changed the score, in the order applied.
+    pub adjustments: Vec<Adjustment>,
+}
+
+/// One candidate for a human to adjudicate. Never a decision (DESIGN invariant 6).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Match {
+    /// Score in [0, 1]; alerts are matches at or above the threshold.
+    pub score: f32,
+    /// The list.
+    pub list: ListId,
+    /// The list version the index was built from.
+    pub list_version: String,
+    /// The entry id (UN DATAID, OFAC ent_num ...).
+    pub entry_id: String,
+    /// The entry's reference number, if any.
+    pub reference: Option<String>,
+    /// Individual, entity ...
+    pub kind: EntryKind,
+    /// The entry's primary name.
+    pub primary_name: String,
+    /// The listed name (primary, original script or alias) that matched best.
+    pub matched_name: String,
+    /// How the source attests the matched name.
+    pub matched_name_quality: NameQuality,
+    /// Why.
+    pub explanation: Explanation,
+}
+
+struct VocabTok {
+    key: Box<str>,
+    df: u32,
+    idf: f32,
+}
+
+struct NameTok {
+    vocab: u32,
+    alt: Option<u32>,
+    norm: Box<str>,
+    class: TokClass,
+    weight: f32,
+    rules: Vec<&'static str>,
+}
+
+struct IndexedName {
+    entry: u32,
+    quality: NameQuality,
+    text: Box<str>,
+    toks: Vec<NameTok>,
+    distinctive: u8,
+}
+
+struct EntryMeta {
+    list: u16,
+    id: String,
+    reference: Option<String>,
+    kind: EntryKind,
+    primary: String,
+    years: Vec<(i32, i32)>,
+    dates: Vec<String>,
+    nationalities: Vec<String>,
+    documents: Vec<String>,
+}
+
+/// A query token with everything it matched in the vocabulary.
+struct QTok {
+    tok: Tok,
+    weight: f32,
+}
+
+struct Prepared {
+    toks: Vec<QTok>,
+    /// (vocab id, query token index, similarity, rule, edits), sorted by vocab id.
+    hits: Vec<(u32, u8, f32, MatchRule, u8)>,
+    total_weight: f32,
+    distinctive: u8,
+}
+
+/// The screening index. Build it once per set of list versions; it is immutable and `Sync`, so
+/// any number of threads may screen against it at once.
+pub struct Screener {
+    options: ScreenOptions,
+    lists: Vec<(ListId, String)>,
+    entries: Vec<EntryMeta>,
+    names: Vec<IndexedName>,
+    vocab: Vec<VocabTok>,
+    key_ids: FxMap<Box<str>, u32>,
+    deletes: FxMap<Box<str>, Vec<u32>>,
+    skel_ids: FxMap<Box<str>, Vec<u32>>,
+    postings: Vec<Vec<u32>>,
+    unknown_idf: f32,
+}
+
+/// Edits allowed between two keys, by the shorter key's length in letters.
+fn allowed_edits(len: usize) -> usize {
+    match len {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
+}
+
+fn deletions(key: &str, depth: usize, out: &mut Vec<String>) {
+    let chars: Vec<char> = key.chars().collect();
+    let mut frontier = vec![chars];
+    for _ in 0..depth {
+        let mut next = Vec::new();
+        for w in &frontier {
+            if w.len() <= 1 {
+                continue;
+            }
+            for i in 0..w.len() {
+                let mut d = w.clone();
+                d.remove(i);
+                next.push(d);
+            }
+        }
+        next.sort();
+        next.dedup();
+        for d in &next {
+            out.push(d.iter().collect());
+        }
+        frontier = next;
+    }
+}
+
+fn norm_document(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+fn norm_country(s: &str) -> String {
+    fold_joined(s)
+}
+
+fn countries_agree(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    // "iraq" ~ "iraqi", "afghanistan" ~ "afghan": a shared stem of five letters or the whole word.
+    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    common >= 5 || (common >= 4 && common == a.len().min(b.len()))
+}
+
+impl Screener {
+    /// Builds an index over one list version with default options.
+    pub fn from_list(list: &ListVersion) -> Self {
+        Self::new([list], ScreenOptions::default())
+    }
+
+    /// Builds an index over several list versions (for example UN and a national list).
+    pub fn new<'a>(lists: impl IntoIterator<Item = &'a ListVersion>, options: ScreenOptions) -> Self {
+        let mut s = Screener {
+            options,
+            lists: Vec::new(),
+            entries: Vec::new(),
+            names: Vec::new(),
+            vocab: Vec::new(),
+            key_ids: FxMap::default(),
+            deletes: FxMap::default(),
+            skel_ids: FxMap::default(),
+            postings: Vec::new(),
+            unknown_idf: 1.0,
+        };
+        for lv in lists {
+            let li = s.lists.len() as u16;
+            s.lists.push((lv.list.clone(), lv.version.clone()));
+            for e in &lv.entries {
+                let ei = s.entries.len() as u32;
+                s.entries.push(EntryMeta {
+                    list: li,
+                    id: e.id.clone(),
+                    reference: e.reference.clone(),
+                    kind: e.kind,
+                    primary: e.primary_name().to_owned(),
+                    years: e.birth_dates.iter().filter_map(|b| b.year_range()).collect(),
+                    dates: e.birth_dates.iter().filter_map(|b| b.date.clone()).collect(),
+                    nationalities: e.nationalities.iter().map(|n| norm_country(n)).collect(),
+                    documents: e
+                        .documents
+                        .iter()
+                        .filter_map(|d| d.number.as_deref().map(norm_document))
+                        .filter(|d| d.len() >= 4)
+                        .collect(),
+                });
+                for n in &e.names {
+                    s.add_name(ei, n.quality, &n.text);
+                }
+            }
+        }
+        s.finish();
+        s
+    }
+
+    fn vocab_id(&mut self, key: &str) -> u32 {
+        if let Some(&v) = self.key_ids.get(key) {
+            return v;
+        }
+        let v = self.vocab.len() as u32;
+        self.vocab.push(VocabTok {
+            key: key.into(),
+            df: 0,
+            idf: 0.0,
+        });
+        self.key_ids.insert(key.into(), v);
+        self.postings.push(Vec::new());
+        v
+    }
+
+    fn add_name(&mut self, entry: u32, quality: NameQuality, text: &str) {
+        let toks = analyse(text);
+        if toks.is_empty() {
+            return;
+        }
+        let ni = self.names.len() as u32;
+        let mut out = Vec::with_capacity(toks.len());
+        let mut seen: Vec<u32> = Vec::new();
+        for t in toks {
+            let v = self.vocab_id(&t.key);
+            if !seen.contains(&v) {
+                self.vocab[v as usize].df += 1;
+                self.postings[v as usize].push(ni);
+                seen.push(v);
+            }
+            let alt = t.alt.as_deref().map(|a| self.vocab_id(a));
+            if let Some(a) = alt
+                && !seen.contains(&a)
+            {
+                self.postings[a as usize].push(ni);
+                seen.push(a);
+            }
+            out.push(NameTok {
+                vocab: v,
+                alt,
+                norm: t.norm.into(),
+                class: t.class,
+                weight: 0.0,
+                rules: t.rules,
+            });
+        }
+        let distinctive = out.iter().filter(|t| t.class == TokClass::Name).count() as u8;
+        self.names.push(IndexedName {
+            entry,
+            quality,
+            text: text.into(),
+            toks: out,
+            distinctive,
+        });
+    }
+
+    fn finish(&mut self) {
+        let n = self.names.len().max(1) as f32;
+        for v in &mut self.vocab {
+            v.idf = ((n + 1.0) / (v.df as f32 + 0.5)).ln().max(0.5);
+        }
+        self.unknown_idf = ((n + 1.0) / 0.5).ln();
+        for name in &mut self.names {
+            for t in &mut name.toks {
+                t.weight = self.vocab[t.vocab as usize].idf * t.class.factor();
+            }
+        }
+        let keys: Vec<(Box<str>, u32)> = self.key_ids.iter().map(|(k, &v)| (k.clone(), v)).collect();
+        let mut buf = Vec::new();
+        for (k, v) in keys {
+            let len = k.chars().count();
+            buf.clear();
+            deletions(&k, allowed_edits(len), &mut buf);
+            for d in buf.drain(..) {
+                self.deletes.entry(d.into()).or_default().push(v);
+            }
+            let sk = skeleton(&k);
+            if sk.chars().count() >= 2 {
+                self.skel_ids.entry(sk.into()).or_default().push(v);
+            }
+        }
+        for ids in self.deletes.values_mut().chain(self.skel_ids.values_mut()) {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+    }
+
+    /// The options this index was built with.
+    pub fn options(&self) -> &ScreenOptions {
+        &self.options
+    }
+
+    /// Number of indexed names (primary names, original-script names and aliases).
+    pub fn name_count(&self) -> usize {
+        self.names.len()
+    }
+
+    fn prepare(&self, name: &str) -> Prepared {
+        let toks = analyse(name);
+        let mut hits: Vec<(u32, u8, f32, MatchRule, u8)> = Vec::new();
+        let mut qtoks = Vec::with_capacity(toks.len());
+        let mut cand: Vec<u32> = Vec::new();
+        let mut buf = Vec::new();
+        for (qi, t) in toks.into_iter().enumerate().take(32) {
+            let qi = qi as u8;
+            let start = hits.len();
+            if let Some(&v) = self.key_ids.get(t.key.as_str()) {
+                hits.push((v, qi, 0.95, MatchRule::Phonetic, 0));
+            }
+            if let Some(alt) = &t.alt
+                && let Some(&v) = self.key_ids.get(alt.as_str())
+            {
+                hits.push((v, qi, 0.93, MatchRule::ArticleStripped, 0));
+            }
+            let qchars: Vec<char> = t.key.chars().collect();
+            let k = allowed_edits(qchars.len());
+            if k > 0 {
+                buf.clear();
+                buf.push(t.key.clone());
+                deletions(&t.key, k, &mut buf);
+                cand.clear();
+                for d in &buf {
+                    if let Some(ids) = self.deletes.get(d.as_str()) {
+                        cand.extend_from_slice(ids);
+                    }
+                    if let Some(&v) = self.key_ids.get(d.as_str()) {
+                        cand.push(v);
+                    }
+                }
+                cand.sort_unstable();
+                cand.dedup();
+                for &v in &cand {
+                    let vchars: Vec<char> = self.vocab[v as usize].key.chars().collect();
+                    let bound = allowed_edits(qchars.len().min(vchars.len()));
+                    if let Some(d) = osa_chars(&qchars, &vchars, bound)
+                        && d > 0
+                    {
+                        let sim = if d == 1 { 0.85 } else { 0.75 };
+                        hits.push((v, qi, sim, MatchRule::Typo, d as u8));
+                    }
+                }
+            }
+            if t.arabic {
+                for sk in std::iter::once(t.skel.clone()).chain(t.alt.as_deref().map(skeleton)) {
+                    if sk.chars().count() >= 2
+                        && let Some(ids) = self.skel_ids.get(sk.as_str())
+                    {
+                        for &v in ids {
+                            hits.push((v, qi, 0.85, MatchRule::Skeleton, 0));
+                        }
+                    }
+                }
+            }
+            // weight: rarity of the best-matching listed token, or the rarest if none
+            let best = hits[start..]
+                .iter()
+                .max_by(|a, b| {
+                    a.2.partial_cmp(&b.2)
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then(self.vocab[b.0 as usize].df.cmp(&self.vocab[a.0 as usize].df))
+                })
+                .map(|h| self.vocab[h.0 as usize].idf)
+                .unwrap_or(self.unknown_idf);
+            let weight = best * t.class.factor();
+            qtoks.push(QTok { tok: t, weight });
+        }
+        hits.sort_unstable_by(|a, b| {
+            (a.0, a.1)
+                .cmp(&(b.0, b.1))
+                .then(b.2.partial_cmp(&a.2).unwrap_or(std::cmp::Ordering::Equal))
+        });
+        hits.dedup_by(|b, a| a.0 == b.0 && a.1 == b.1);
+        let total_weight = qtoks.iter().map(|q| q.weight).sum();
+        let distinctive = qtoks
+            .iter()
+            .filter(|q| q.tok.class == TokClass::Name)
+            .count() as u8;
+        Prepared {
+            toks: qtoks,
+            hits,
+            total_weight,
+            distinctive,
+        }
+    }
+
+    /// Hits of one vocabulary id: a slice of `p.hits`.
+    fn hits_of<'p>(p: &'p Prepared, v: u32) -> &'p [(u32, u8, f32, MatchRule, u8)] {
+        let lo = p.hits.partition_point(|h| h.0 < v);
+        let hi = lo + p.hits[lo..].partition_point(|h| h.0 == v);
+        &p.hits[lo..hi]
+    }
+
+    /// Scores one name; with `explain`, also says why.
+    fn score_name(
+        &self,
+        p: &Prepared,
+        name: &IndexedName,
+        explain: bool,
+    ) -> (f32, Option<Explanation>) {
+        // (similarity, query index, name index, rule, edits)
+        let mut pairs: Vec<(f32, u8, u8, MatchRule, u8)> = Vec::with_capacity(16);
+        for (nj, t) in name.toks.iter().enumerate().take(64) {
+            for v in std::iter::once(t.vocab).chain(t.alt) {
+                for &(_, qi, sim, rule, edits) in Self::hits_of(p, v) {
+                    let q = &p.toks[qi as usize].tok;
+                    let (sim, rule) = if *q.norm == *t.norm {
+                        (1.0, MatchRule::Exact)
+                    } else if v == t.vocab || rule != MatchRule::Phonetic {
+                        (sim, rule)
+                    } else {
+                        (0.93, MatchRule::ArticleStripped)
+                    };
+                    pairs.push((sim, qi, nj as u8, rule, edits));
+                }
+            }
+        }
+        if pairs.is_empty() {
+            return (0.0, None);
+        }
+        pairs.sort_unstable_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+        let mut used_q: u32 = 0;
+        let mut used_n: u64 = 0;
+        let mut chosen: Vec<(f32, u8, u8, MatchRule, u8)> = Vec::with_capacity(8);
+        for pr in pairs {
+            let (qb, nb) = (1u32 << pr.1, 1u64 << pr.2);
+            if used_q & qb == 0 && used_n & nb == 0 {
+                used_q |= qb;
+                used_n |= nb;
+                chosen.push(pr);
+            }
+        }
+        let mut mq = 0.0f32;
+        let mut mn = 0.0f32;
+        let mut distinct = 0u8;
+        for &(sim, qi, nj, _, _) in &chosen {
+            mq += sim * p.toks[qi as usize].weight;
+            let nt = &name.toks[nj as usize];
+            mn += sim * nt.weight;
+            if nt.class == TokClass::Name && p.toks[qi as usize].tok.class == TokClass::Name {
+                distinct += 1;
+            }
+        }
+        let last = name.toks.len().saturating_sub(1).min(63);
+        let ends_matched = used_n & 1 != 0 && used_n & (1u64 << last) != 0;
+        let mut wn = 0.0f32;
+        for (nj, t) in name.toks.iter().enumerate().take(64) {
+            let matched = used_n & (1u64 << nj) != 0;
+            let middle = nj > 0 && nj < last;
+            wn += if !matched && middle && ends_matched {
+                0.5 * t.weight
+            } else {
+                t.weight
+            };
+        }
+        let cq = if p.total_weight > 0.0 {
+            (mq / p.total_weight).min(1.0)
+        } else {
+            0.0
+        };
+        let cn = if wn > 0.0 { (mn / wn).min(1.0) } else { 0.0 };
+        let base = cq.powf(0.55) * cn.powf(0.45);
+        let mut score = base;
+        let mut adjustments = Vec::new();
+        if distinct <= 1 && (p.distinctive >= 2 || name.distinctive >= 2) && score > 0.6 {
+            if explain {
+                adjustments.push(Adjustment {
+                    rule: "single distinctive token".into(),
+                    delta: 0.6 - score,
+                    detail: "at most one distinctive name token matched; capped at 0.6".into(),
+                });
+            }
+            score = 0.6;
+        }
+        if name.quality.is_weak() {
+            if explain {
+                adjustments.push(Adjustment {
+                    rule: "low-quality alias".into(),
+                    delta: score * 0.92 - score,
+                    detail: "the matched name is a low-quality alias".into(),
+                });
+            }
+            score *= 0.92;
+        }
+        if !explain {
+            return (score, None);
+        }
+        let alignments = chosen
+            .iter()
+            .map(|&(sim, qi, nj, rule, edits)| {
+                let q = &p.toks[qi as usize].tok;
+                let n = &name.toks[nj as usize];
+                let mut token_rules: Vec<String> = Vec::new();
+                for r in q.rules.iter().chain(n.rules.iter()) {
+                    if !token_rules.iter().any(|x| x == r) {
+                        token_rules.push((*r).to_owned());
+                    }
+                }
+                Alignment {
+                    query_token: q.norm.clone(),
+                    name_token: n.norm.to_string(),
+                    rule,
+                    edits,
+                    similarity: sim,
+                    weight: n.weight,
+                    token_rules,
+                }
+            })
+            .collect();
+        let unmatched_query_tokens = p
+            .toks
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| used_q & (1u32 << i) == 0)
+            .map(|(_, q)| q.tok.norm.clone())
+            .collect();
+        let unmatched_name_tokens = name
+            .toks
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i < 64 && used_n & (1u64 << i) == 0)
+            .map(|(_, t)| t.norm.to_string())
+            .collect();
+        (
+            score,
+            Some(Explanation {
+                name_score: score,
+                query_coverage: cq,
+                name_coverage: cn,
+                alignments,
+                unmatched_query_tokens,
+                unmatched_name_tokens,
+                adjustments,
+            }),
+        )
+    }
+
+    /// Adjusts a name score with the other facts of the query.
+    fn evidence(
+        &self,
+        q: &Query,
+        e: &EntryMeta,
+        mut score: f32,
+        mut adj: Option<&mut Vec<Adjustment>>,
+    ) -> f32 {
+        if score < 0.5 {
+            return score;
+        }
+        let mut apply = |rule: &str, delta: f32, detail: String, score: &mut f32| {
+            let before = *score;
+            *score = (*score + delta).clamp(0.0, 1.0);
+            if let Some(a) = adj.as_deref_mut() {
+                a.push(Adjustment {
+                    rule: rule.into(),
+                    delta: *score - before,
+                    detail,
+                });
+            }
+        };
+        if let Some(d) = q.birth_date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            let year: Option<i32> = d.get(..4).and_then(|y| y.parse().ok());
+            if let Some(y) = year
+                && !e.years.is_empty()
+            {
+                if d.len() >= 10 && e.dates.iter().any(|x| x == d) {
+                    apply("birth date agrees", 0.06, format!("listed date of birth {d}"), &mut score);
+                } else if e.years.iter().any(|&(a, b)| a <= y && y <= b) {
+                    apply("birth year agrees", 0.04, format!("listed birth year includes {y}"), &mut score);
+                } else if e.years.iter().all(|&(a, b)| y < a - 1 || y > b + 1) {
+                    apply(
+                        "birth year differs",
+                        -0.10,
+                        format!("no listed date of birth within a year of {y}"),
+                        &mut score,
+                    );
+                }
+            }
+        }
+        if let Some(n) = q.nationality.as_deref().filter(|n| !n.trim().is_empty())
+            && !e.nationalities.is_empty()
+        {
+            let n = norm_country(n);
+            if e.nationalities.iter().any(|x| countries_agree(x, &n)) {
+                apply("nationality agrees", 0.03, format!("listed nationality {n}"), &mut score);
+            } else {
+                apply(
+                    "nationality differs",
+                    -0.04,
+                    format!("{n} is not a listed nationality"),
+                    &mut score,
+                );
+            }
+        }
+        if let Some(doc) = q.document.as_deref().map(norm_document).filter(|d| d.len() >= 4)
+            && e.documents.contains(&doc)
+        {
+            apply("document number agrees", 0.15, format!("listed document {doc}"), &mut score);
+        }
+        score
+    }
+
+    /// Candidate names for a prepared query (see the module documentation).
+    fn candidates(&self, p: &Prepared, threshold: f32) -> Vec<u32> {
+        if self.names.len() < self.options.full_scan_below {
+            return (0..self.names.len() as u32).collect();
+        }
+        let mut hits: Vec<(u32, u32)> = Vec::with_capacity(256);
+        let mut last = u32::MAX;
+        for &(v, qi, _, _, _) in &p.hits {
+            let distinctive = p.toks[qi as usize].tok.class == TokClass::Name;
+            let bit = if distinctive { 1u32 << qi } else { 0 };
+            if v == last && bit == 0 {
+                continue;
+            }
+            last = v;
+            for &n in &self.postings[v as usize] {
+                hits.push((n, bit));
+            }
+        }
+        hits.sort_unstable_by_key(|h| h.0);
+        let mut out = Vec::with_capacity(hits.len() / 2 + 1);
+        let mut i = 0;
+        // Scores of names matched through one distinctive query token are capped at 0.6 (the
+        // single-token rule) when the query has two distinctive tokens, and evidence adds at most
+        // 0.06 + 0.03 + 0.15; such names are skipped only when that cannot reach the threshold.
+        let may_skip = p.distinctive >= 2 && threshold > 0.6 + 0.24;
+        while i < hits.len() {
+            let n = hits[i].0;
+            let mut mask = 0u32;
+            while i < hits.len() && hits[i].0 == n {
+                mask |= hits[i].1;
+                i += 1;
+            }
+            if may_skip && mask.count_ones() < 2 {
+                continue;
+            }
+            out.push(n);
+        }
+        out
+    }
+
+    /// Screens one query at the index's threshold. Matches are sorted best first.
+    pub fn screen(&self, query: &Query) -> Vec<Match> {
+        self.screen_with_threshold(query, self.options.threshold)
+    }
+
+    /// Screens one name (no other facts) at the index's threshold.
+    pub fn screen_name(&self, name: &str) -> Vec<Match> {
+        self.screen(&Query::name(name))
+    }
+
+    /// Screens one query, returning the matches at or above `threshold`, best first.
+    pub fn screen_with_threshold(&self, query: &Query, threshold: f32) -> Vec<Match> {
+        let p = self.prepare(&query.name);
+        if p.toks.is_empty() {
+            return Vec::new();
+        }
+        // best (score, name) per entry
+        let mut best: Vec<(u32, f32, u32)> = Vec::new();
+        for ni in self.candidates(&p, threshold) {
+            let name = &self.names[ni as usize];
+            let e = &self.entries[name.entry as usize];
+            if query.kind.is_some_and(|k| k != e.kind) {
+                continue;
+            }
+            let (s, _) = self.score_name(&p, name, false);
+            if s <= 0.0 {
+                continue;
+            }
+            best.push((name.entry, s, ni));
+        }
+        best.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal))
+        });
+        best.dedup_by_key(|b| b.0);
+        let mut scored: Vec<(f32, u32, u32)> = best
+            .into_iter()
+            .map(|(ei, s, ni)| (self.evidence(query, &self.entries[ei as usize], s, None), ei, ni))
+            .filter(|b| b.0 >= threshold)
+            .collect();
+        scored.sort_unstable_by(|a, b| {
+            b.0.partial_cmp(&a.0)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.1.cmp(&b.1))
+        });
+        scored.truncate(self.options.max_results);
+        scored
+            .into_iter()
+            .map(|(score, ei, ni)| {
+                let name = &self.names[ni as usize];
+                let e = &self.entries[ei as usize];
+                let (_, ex) = self.score_name(&p, name, true);
+                let mut ex = ex.expect("a scored name explains itself");
+                let s = self.evidence(query, e, ex.name_score, Some(&mut ex.adjustments));
+                debug_assert!((s - score).abs() < 1e-5);
+                let (list, version) = &self.lists[e.list as usize];
+                Match {
+                    score,
+                    list: list.clone(),
+                    list_version: version.clone(),
+                    entry_id: e.id.clone(),
+                    reference: e.reference.clone(),
+                    kind: e.kind,
+                    primary_name: e.primary.clone(),
+                    matched_name: name.text.to_string(),
+                    matched_name_quality: name.quality,
+                    explanation: ex,
+                }
+            })
+            .collect()
+    }
+
+    /// Screens many queries on [`ScreenOptions::threads`] threads; results in query order.
+    pub fn screen_batch(&self, queries: &[Query]) -> Vec<Vec<Match>> {
+        let threads = self.options.threads.max(1).min(queries.len().max(1));
+        if threads == 1 {
+            return queries.iter().map(|q| self.screen(q)).collect();
+        }
+        let chunk = queries.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = queries
+                .chunks(chunk)
+                .map(|c| s.spawn(move || c.iter().map(|q| self.screen(q)).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("screening does not panic"))
+                .collect()
+        })
+    }
+}
