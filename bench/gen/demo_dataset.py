@@ -1210,7 +1210,7 @@ def build():
                    name=name, description=description, report_types=types,
                    published=t(published), object_refs=refs)
 
-    R_DRY = report(
+    report(
         "dry-season-h1-2025", HOME, GREEN, "2025-07-10T09:00",
         "Harmattan Front: convoy attacks in the Liptako-Gourma area, first half of 2025",
         "Assessment of Operation Dry Season 2025: targets, tactics, propaganda and outlook for "
@@ -1218,13 +1218,14 @@ def build():
         ["threat-actor", "campaign"],
         [TA_HARMATTAN, IS_SANDGLASS, C_DRYSEASON, AP_AMBUSH, AP_IED, AP_PROPAGANDA, L_LIPTAKO,
          L_MENAKA, T_CONVOY, T_SECURITY, I["sgm-video"], OD_RELEASE, OD_ACCOUNTS])
-    R_DUNE = report(
+    report(
         "dunespy", HOME, AMBER, "2025-09-02T12:00",
         "DuneSpy: Android spyware against informant networks",
         "Technical analysis of DuneSpy, its command servers and handset triage guidance.",
         ["malware", "indicator"],
         [M_DUNESPY, IS_DUNEWATCH, C_INFORMANT, INF_DUNE_C2, I["dunespy-c2-domain"],
-         I["dunespy-c2-ip"], I["dunespy-apk"], I["dunespy-beacon"], I["dunespy-sequence"], OD_BEACON, OD_APK, COA_MOBILE])
+         I["dunespy-c2-ip"], I["dunespy-apk"], I["dunespy-beacon"], I["dunespy-sequence"],
+         OD_BEACON, OD_APK, COA_MOBILE])
     R_RELIEF = report(
         "sahel-relief-appeal", P_CT, AMBER_STRICT, "2026-02-20T10:00",
         "Sahel Relief Appeal: a fake charity financing the Black Acacia Network",
@@ -1234,14 +1235,14 @@ def build():
         [C_RELIEF, IS_TIDEWATER, TA_ACACIA, TA_COBALT, TL_KESTREL, INF_RELIEF, AP_CHARITY,
          AP_CRYPTO, I["relief-domain"], I["relief-url"],
          I["relief-hosting"], I["relief-crypto-lure"], OD_RELIEF])
-    R_HORN = report(
+    report(
         "horn-maritime", P_UN, GREEN, "2025-12-05T08:00",
         "Horn of Africa: maritime facilitation and financing",
         "Regional assessment of smuggling routes across the Gulf of Aden and the front "
         "companies that invoice them.",
         ["threat-report"],
         [TA_ACACIA, L_HORN, L_BAB, AP_HAWALA, AP_CHARITY])
-    R_EMBER = report(
+    report(
         "camp-breakouts", P_CT, GREEN, "2026-05-15T09:00",
         "Eastern Ember Battalion: camp breakout facilitation in north-east Syria",
         "How the Ember Camp Relay extracts detainees and the risk posed by those who travel on.",
@@ -1257,7 +1258,7 @@ def build():
         [C_WINTER, IS_NIGHTFERRY, IS_LANTERN, TA_ATLAS, TA_LANTERN, L_FEZZAN, L_MAGHREB,
          AP_RECRUIT, AP_DOCFRAUD, I["lantern-recruiter"], I["night-ferry-docs"],
          I["night-ferry-site"], I["lantern-relay"], OD_RECRUIT, OD_RELAY])
-    R_GAMES = report(
+    report(
         "aurora-games-threat", P_EVT, RED, "2026-10-02T17:30",
         "Aurora Games 2027: consolidated terrorist threat picture",
         "Threat picture for the Games: calls to attack, reconnaissance of venues, phishing of "
@@ -1311,7 +1312,6 @@ def build():
         context="suspicious-activity",
         object_refs=[I["relief-hosting"], I["relief-crypto-lure"], OD_RELIEF, TA_COBALT])
 
-    _ = (R_HORN, R_EMBER, R_GAMES, R_DUNE)
 
 
 def render():
