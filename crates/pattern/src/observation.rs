@@ -1,0 +1,189 @@
+//! Observations: observed-data objects read for matching.
+//!
+//! An [`Observation`] borrows the JSON it was read from; nothing is copied, so preparing the
+//! input costs one pass and one hash map. Two shapes are read (STIX 2.1 section 4.14 and STIX
+//! 2.0 part 4):
+//!
+//! - **STIX 2.1**: `object_refs` lists SCO identifiers; the SCOs are supplied alongside (in the
+//!   same list or bundle). References inside SCOs (`from_ref`, `to_refs`, ...) are identifiers,
+//!   resolved against every SCO supplied. A referenced SCO that was not supplied is skipped.
+//! - **STIX 2.0** (and the deprecated 2.1 form): an `objects` dictionary keyed `"0"`, `"1"`, ...;
+//!   references are those keys, resolved inside the same observed-data.
+
+use std::collections::HashMap;
+
+use entente_stix::Timestamp;
+use serde_json::Value;
+
+use crate::error::ObservationError;
+
+/// One observed-data object, ready for matching.
+#[derive(Debug, Clone)]
+pub struct Observation<'a> {
+    /// The observed-data `id`, when it has one.
+    pub id: Option<&'a str>,
+    /// `first_observed`.
+    pub first_observed: Timestamp,
+    /// `last_observed`.
+    pub last_observed: Timestamp,
+    /// `number_observed` (at least 1).
+    pub number_observed: u64,
+    /// The observed SCOs: `(key, object)`, where the key is the SCO id (2.1) or the dictionary
+    /// key (2.0).
+    pub(crate) objects: Vec<(&'a str, &'a Value)>,
+    /// True for the 2.0 dictionary form: references resolve among `objects`.
+    pub(crate) local_refs: bool,
+}
+
+impl<'a> Observation<'a> {
+    /// The observed SCOs as `(key, object)` pairs.
+    pub fn objects(&self) -> &[(&'a str, &'a Value)] {
+        &self.objects
+    }
+}
+
+/// A set of observations with the SCOs they refer to.
+#[derive(Debug, Clone, Default)]
+pub struct Observations<'a> {
+    list: Vec<Observation<'a>>,
+    /// Every supplied object with an `id` that is not observed-data, for 2.1 references.
+    pool: HashMap<&'a str, &'a Value>,
+}
+
+impl<'a> Observations<'a> {
+    /// Reads observations from STIX objects: observed-data objects, the SCOs their
+    /// `object_refs` name, and bundles holding either (one level deep). Other objects are
+    /// ignored except as reference targets.
+    ///
+    /// ```
+    /// let objects: Vec<serde_json::Value> = serde_json::from_str(r#"[
+    ///   {"type": "observed-data", "id": "observed-data--6f3f3e5c-9f5c-4d6b-8d0e-6a1d7d6c7a11",
+    ///    "first_observed": "2026-01-01T00:00:00Z", "last_observed": "2026-01-01T00:00:00Z",
+    ///    "number_observed": 1, "object_refs": ["domain-name--2c9ab4e4-4a70-4a4a-9b48-1f4d8e6d7f31"]},
+    ///   {"type": "domain-name", "id": "domain-name--2c9ab4e4-4a70-4a4a-9b48-1f4d8e6d7f31",
+    ///    "value": "example.com"}
+    /// ]"#)?;
+    /// let observations = entente_pattern::Observations::from_objects(&objects)?;
+    /// assert_eq!(observations.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_objects<I>(objects: I) -> Result<Observations<'a>, ObservationError>
+    where
+        I: IntoIterator<Item = &'a Value>,
+    {
+        let mut flat: Vec<&'a Value> = Vec::new();
+        for v in objects {
+            if v.get("type").and_then(Value::as_str) == Some("bundle") {
+                if let Some(inner) = v.get("objects").and_then(Value::as_array) {
+                    flat.extend(inner.iter());
+                }
+            } else {
+                flat.push(v);
+            }
+        }
+        let mut pool = HashMap::new();
+        let mut observed = Vec::new();
+        for v in &flat {
+            match v.get("type").and_then(Value::as_str) {
+                Some("observed-data") => observed.push(*v),
+                _ => {
+                    if let Some(id) = v.get("id").and_then(Value::as_str) {
+                        pool.insert(id, *v);
+                    }
+                }
+            }
+        }
+        let mut list = Vec::with_capacity(observed.len());
+        for (n, od) in observed.into_iter().enumerate() {
+            list.push(read_observed_data(od, n, &pool)?);
+        }
+        Ok(Observations { list, pool })
+    }
+
+    /// The number of observations.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The observation at `index` (indices are those of [`crate::Match::observations`]).
+    pub fn get(&self, index: usize) -> Option<&Observation<'a>> {
+        self.list.get(index)
+    }
+
+    /// All observations in input order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Observation<'a>> {
+        self.list.iter()
+    }
+
+    /// The object a reference names, seen from `obs`.
+    pub(crate) fn resolve(&self, obs: &Observation<'a>, reference: &str) -> Option<&'a Value> {
+        if obs.local_refs {
+            obs.objects
+                .iter()
+                .find(|(k, _)| *k == reference)
+                .map(|(_, v)| *v)
+        } else {
+            self.pool.get(reference).copied()
+        }
+    }
+}
+
+fn read_observed_data<'a>(
+    od: &'a Value,
+    n: usize,
+    pool: &HashMap<&'a str, &'a Value>,
+) -> Result<Observation<'a>, ObservationError> {
+    let id = od.get("id").and_then(Value::as_str);
+    let invalid = |problem: String| ObservationError::Invalid {
+        id: id.map_or_else(|| format!("#{n}"), str::to_owned),
+        problem,
+    };
+    let ts = |name: &str| -> Result<Timestamp, ObservationError> {
+        let text = od
+            .get(name)
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid(format!("missing {name}")))?;
+        text.parse()
+            .map_err(|_| invalid(format!("{name} {text:?} is not a STIX timestamp")))
+    };
+    let first_observed = ts("first_observed")?;
+    let last_observed = ts("last_observed")?;
+    if last_observed < first_observed {
+        return Err(invalid("last_observed is before first_observed".into()));
+    }
+    let number_observed = od
+        .get("number_observed")
+        .and_then(Value::as_u64)
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| invalid("number_observed must be an integer of at least 1".into()))?;
+    let (objects, local_refs) = if let Some(dict) = od.get("objects").and_then(Value::as_object) {
+        (
+            dict.iter()
+                .map(|(k, v)| (k.as_str(), v))
+                .collect::<Vec<_>>(),
+            true,
+        )
+    } else if let Some(refs) = od.get("object_refs").and_then(Value::as_array) {
+        let objects = refs
+            .iter()
+            .filter_map(Value::as_str)
+            .filter_map(|r| pool.get_key_value(r).map(|(k, v)| (*k, *v)))
+            .collect();
+        (objects, false)
+    } else {
+        return Err(invalid("neither object_refs nor objects".into()));
+    };
+    Ok(Observation {
+        id,
+        first_observed,
+        last_observed,
+        number_observed,
+        objects,
+        local_refs,
+    })
+}
