@@ -1461,36 +1461,24 @@ enum Step<'s> {
     Idx(usize),
 }
 
-/// Parses a selector: `name(.name|[index])*` (section 7.2.3.1).
+/// Parses a selector (section 7.2.3.1): steps joined by `.`, each a property name or a list
+/// index in brackets, the first a property name (`external_references.[0].source_name`).
 fn parse_selector(s: &str) -> Option<Vec<Step<'_>>> {
     let mut steps = Vec::new();
-    let mut rest = s;
-    let mut first = true;
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix('[') {
-            if first {
+    for (n, part) in s.split('.').enumerate() {
+        if let Some(idx) = part.strip_prefix('[').and_then(|p| p.strip_suffix(']')) {
+            if n == 0 || idx.is_empty() || !idx.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            let end = r.find(']')?;
-            let n: usize = r[..end].parse().ok()?;
-            if !r[..end].bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            steps.push(Step::Idx(n));
-            rest = &r[end + 1..];
+            steps.push(Step::Idx(idx.parse().ok()?));
         } else {
-            let r = if first { rest } else { rest.strip_prefix('.')? };
-            let end = r.find(['.', '[']).unwrap_or(r.len());
-            let name = &r[..end];
-            if name.is_empty() {
+            if part.is_empty() || part.contains(['[', ']']) {
                 return None;
             }
-            steps.push(Step::Key(name));
-            rest = &r[end..];
+            steps.push(Step::Key(part));
         }
-        first = false;
     }
-    if steps.is_empty() { None } else { Some(steps) }
+    Some(steps)
 }
 
 /// `extensions` (section 7.3): a dictionary whose keys are extension-definition ids or
