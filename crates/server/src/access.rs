@@ -1,4 +1,277 @@
 //! The one access check. Every read and write of every path asks [`check`] for a decision.
 //!
-//! Invariant 1 (DESIGN.md): nothing reaches a principal without an `Allow` from here, and the
-//! default is deny. The sharing-rules work extends this function; it never gets a sibling.
+//! **Invariant 1 (DESIGN.md, "One gate")**: every read, write, export, correlation hit and
+//! federation transfer asks this one function for a decision. Nothing reaches a principal, a
+//! file or a peer without an [`Decision::Allow`] from it, and the default is deny. The
+//! sharing-rules work extends this function (channels, agreements, markings, purposes); it
+//! never gets a sibling.
+//!
+//! The rules today:
+//! - A collection is reached only through an explicit [`Permission`] of the principal on it.
+//!   Being an admin does not grant reading or writing intelligence: admins manage the node
+//!   (users, collections, API roots through the CLI), analysts and partners exchange.
+//! - **Seeing** a collection (its metadata, its entry in the collections list) needs a
+//!   permission with `can_read` or `can_write`; a write-only collection is listed (with
+//!   `can_read: false`) so that its writers can find it.
+//! - **Reading** (objects, one object, versions, manifest) needs `can_read`.
+//! - **Writing** and **deleting** need `can_write`, and a reviewer (oversight) never writes.
+//! - A **status** resource is read by the principal who made the request, or an admin.
+//!
+//! **404 or 403** (decided here, applied by [`Denial::into_error`]): when the principal may not
+//! even see the collection (no permission at all, or one with neither flag), the denial is
+//! *concealed* and answers 404, exactly as for a collection that does not exist: a principal
+//! must not learn which collections exist beyond its own (TAXII 2.1 section 5.2 allows 404 for
+//! "does not have access"). When it can see the collection but not do this action (a
+//! write-only principal reading, a read-only principal writing), the answer is 403, because
+//! the collection's existence is already known to it and the client deserves to know why. A
+//! status of somebody else is concealed the same way.
+//!
+//! [`Decision::HitOnly`] ("a match exists, here is whom to contact") is defined for the
+//! sharing rules and correlation; no rule returns it yet, and every caller treats it as a
+//! denial of content.
+
+use entente_store::{Collection, Permission, Role};
+
+use crate::auth::Principal;
+use crate::error::ApiError;
+
+/// What the principal wants to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action {
+    /// Learn that the collection exists and read its metadata.
+    See,
+    /// Read objects, versions or the manifest.
+    Read,
+    /// Add objects.
+    Write,
+    /// Delete object versions.
+    Delete,
+    /// Read a status resource.
+    ReadStatus,
+}
+
+/// What the action is on, with the facts the rules need.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum Resource<'a> {
+    /// A collection and the principal's permission on it (`None` when none was granted).
+    Collection {
+        /// The collection.
+        collection: &'a Collection,
+        /// The principal's permission, when one exists.
+        permission: Option<&'a Permission>,
+    },
+    /// A status resource and the user who made the request it reports on.
+    Status {
+        /// The owner's user name.
+        owner: &'a str,
+    },
+}
+
+/// Why a request was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Denial {
+    /// A reason fit for the requester (never content, never other principals' data).
+    pub reason: String,
+    /// Whether the resource's existence must be hidden (answer as if it did not exist).
+    pub conceal: bool,
+}
+
+impl Denial {
+    fn concealed(reason: &str) -> Denial {
+        Denial {
+            reason: reason.to_owned(),
+            conceal: true,
+        }
+    }
+
+    fn forbidden(reason: &str) -> Denial {
+        Denial {
+            reason: reason.to_owned(),
+            conceal: false,
+        }
+    }
+
+    /// The API error for this denial: 404 when concealed, 403 otherwise.
+    pub fn into_error(self) -> ApiError {
+        if self.conceal {
+            ApiError::NotFound("no such resource".into())
+        } else {
+            ApiError::Forbidden(self.reason)
+        }
+    }
+}
+
+/// The outcome of [`check`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Go ahead.
+    Allow,
+    /// Refused.
+    Deny(Denial),
+    /// The principal may learn that a match exists and whom to contact, never the content.
+    HitOnly,
+}
+
+impl Decision {
+    /// Whether this is [`Decision::Allow`].
+    pub fn is_allow(&self) -> bool {
+        matches!(self, Decision::Allow)
+    }
+
+    /// `Ok` for `Allow`; the mapped error otherwise (`HitOnly` is a 403 for content requests).
+    pub fn require(self) -> Result<(), ApiError> {
+        match self {
+            Decision::Allow => Ok(()),
+            Decision::Deny(d) => Err(d.into_error()),
+            Decision::HitOnly => Err(ApiError::Forbidden(
+                "only the existence of a match may be disclosed".into(),
+            )),
+        }
+    }
+}
+
+/// Decides whether `principal` may do `action` on `resource`. Deny by default: every case
+/// not explicitly allowed below is refused.
+pub fn check(principal: &Principal, action: Action, resource: &Resource<'_>) -> Decision {
+    match (action, resource) {
+        (Action::ReadStatus, Resource::Status { owner }) => {
+            if *owner == principal.user || principal.role == Role::Admin {
+                Decision::Allow
+            } else {
+                Decision::Deny(Denial::concealed("the status belongs to another user"))
+            }
+        }
+        (
+            Action::See | Action::Read | Action::Write | Action::Delete,
+            Resource::Collection { permission, .. },
+        ) => {
+            let Some(p) = permission.filter(|p| p.user == principal.user) else {
+                return Decision::Deny(Denial::concealed("no permission on this collection"));
+            };
+            if !p.can_read && !p.can_write {
+                return Decision::Deny(Denial::concealed("no permission on this collection"));
+            }
+            match action {
+                Action::See => Decision::Allow,
+                Action::Read if p.can_read => Decision::Allow,
+                Action::Read => Decision::Deny(Denial::forbidden(
+                    "you may add objects to this collection but not read it",
+                )),
+                Action::Write | Action::Delete if principal.role == Role::Reviewer => {
+                    Decision::Deny(Denial::forbidden("the reviewer role is read-only"))
+                }
+                Action::Write | Action::Delete if p.can_write => Decision::Allow,
+                Action::Write | Action::Delete => Decision::Deny(Denial::forbidden(
+                    "you may read this collection but not change it",
+                )),
+                _ => Decision::Deny(Denial::concealed("not allowed")),
+            }
+        }
+        _ => Decision::Deny(Denial::concealed("not allowed")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entente_store::CollectionId;
+
+    fn principal(user: &str, role: Role) -> Principal {
+        Principal {
+            user: user.into(),
+            organisation: "org".into(),
+            role,
+        }
+    }
+
+    fn collection() -> Collection {
+        Collection {
+            id: CollectionId("91a7b528-80eb-42ed-a74d-c6fbd5a26116".into()),
+            api_root: "api1".into(),
+            title: "c".into(),
+            description: None,
+            alias: None,
+            media_types: vec![],
+        }
+    }
+
+    fn perm(user: &str, can_read: bool, can_write: bool) -> Permission {
+        Permission {
+            user: user.into(),
+            collection: collection().id,
+            can_read,
+            can_write,
+        }
+    }
+
+    fn decide(p: &Principal, a: Action, perm: Option<&Permission>) -> Decision {
+        let c = collection();
+        check(
+            p,
+            a,
+            &Resource::Collection {
+                collection: &c,
+                permission: perm,
+            },
+        )
+    }
+
+    #[test]
+    fn the_whole_matrix() {
+        use Action::*;
+        let actions = [See, Read, Write, Delete];
+        // (role, permission flags) -> expected outcome per action: A allow, F 403, H 404.
+        type Case = (Role, Option<(bool, bool)>, [char; 4]);
+        let cases: &[Case] = &[
+            (Role::Analyst, None, ['H', 'H', 'H', 'H']),
+            (Role::Admin, None, ['H', 'H', 'H', 'H']),
+            (Role::Analyst, Some((false, false)), ['H', 'H', 'H', 'H']),
+            (Role::Analyst, Some((true, false)), ['A', 'A', 'F', 'F']),
+            (Role::Analyst, Some((false, true)), ['A', 'F', 'A', 'A']),
+            (Role::Analyst, Some((true, true)), ['A', 'A', 'A', 'A']),
+            (Role::Admin, Some((true, true)), ['A', 'A', 'A', 'A']),
+            (Role::Service, Some((true, true)), ['A', 'A', 'A', 'A']),
+            (Role::Reviewer, Some((true, true)), ['A', 'A', 'F', 'F']),
+            (
+                Role::LiaisonOfficer,
+                Some((true, false)),
+                ['A', 'A', 'F', 'F'],
+            ),
+        ];
+        for (role, flags, expected) in cases {
+            let p = principal("u", *role);
+            let pm = flags.map(|(r, w)| perm("u", r, w));
+            for (a, e) in actions.iter().zip(expected) {
+                let got = match decide(&p, *a, pm.as_ref()) {
+                    Decision::Allow => 'A',
+                    Decision::Deny(d) if d.conceal => 'H',
+                    Decision::Deny(_) => 'F',
+                    Decision::HitOnly => 'X',
+                };
+                assert_eq!(got, *e, "{role:?} {flags:?} {a:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn another_users_permission_does_not_count() {
+        let p = principal("mallory", Role::Analyst);
+        let pm = perm("alice", true, true);
+        assert!(!decide(&p, Action::Read, Some(&pm)).is_allow());
+    }
+
+    #[test]
+    fn status_owner_or_admin() {
+        let r = Resource::Status { owner: "alice" };
+        assert!(check(&principal("alice", Role::Analyst), Action::ReadStatus, &r).is_allow());
+        assert!(check(&principal("root", Role::Admin), Action::ReadStatus, &r).is_allow());
+        assert_eq!(
+            check(&principal("bob", Role::Analyst), Action::ReadStatus, &r),
+            Decision::Deny(Denial::concealed("the status belongs to another user"))
+        );
+        // Mismatched action/resource pairs are denied.
+        assert!(!check(&principal("alice", Role::Admin), Action::Read, &r).is_allow());
+    }
+}

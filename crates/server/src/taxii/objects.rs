@@ -1,0 +1,396 @@
+//! Objects (TAXII 2.1 sections 5.3, 5.4, 5.5 and 5.8): list, add, get one, delete.
+//!
+//! Reading serves the stored JSON text of each version untouched inside the envelope
+//! (`&RawValue`), never a re-serialised tree.
+//!
+//! Adding is synchronous: the envelope is read (bounded by the API root's
+//! `max_content_length`, checked on `Content-Length` and again while the body streams in, and
+//! by the request time limit), each object is parsed and validated with `entente-stix`, the
+//! valid ones are stored in one durable transaction (a valid object is stored even when
+//! others in the same envelope fail), and the status resource, already `complete`, is stored
+//! and returned with 202. A body that is not JSON is 400 and stores nothing; JSON that is not
+//! an envelope is 422 and stores nothing.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use entente_store::AddOutcome;
+use entente_taxii::{Envelope, ObjectQuery, Status, StatusDetails, StatusKind};
+use futures::StreamExt as _;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::paging::{self, Binding, Endpoint};
+use super::{AcceptsTaxii, TaxiiPath, date_added_headers, object_id, reach_collection, taxii_json};
+use crate::AppState;
+use crate::access::Action;
+use crate::auth::Principal;
+use crate::error::ApiError;
+
+pub(crate) fn parse_query(raw: Option<&str>) -> Result<ObjectQuery, ApiError> {
+    ObjectQuery::parse(raw).map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
+/// GET {api-root}/collections/{id}/objects/
+pub async fn list(
+    principal: Principal,
+    _: AcceptsTaxii,
+    State(state): State<AppState>,
+    TaxiiPath((api_root, collection)): TaxiiPath<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let reached =
+        reach_collection(&state, &principal, &api_root, &collection, Action::Read).await?;
+    let q = paging::honoured(Endpoint::Listing, &parse_query(raw.as_deref())?);
+    let coll = &reached.collection.id;
+    let binding = Binding::new("objects", &api_root, &coll.0, "", &principal.user, &q);
+    serve_objects(
+        &state,
+        &reached.collection,
+        &q,
+        None,
+        &binding,
+        Endpoint::Listing,
+    )
+    .await
+}
+
+/// GET {api-root}/collections/{id}/objects/{object-id}/
+///
+/// Honours `added_after`, `limit`, `next`, `match[version]` (default `last`) and
+/// `match[spec_version]`. 404 when the object has no version matching the filters.
+pub async fn get_one(
+    principal: Principal,
+    _: AcceptsTaxii,
+    State(state): State<AppState>,
+    TaxiiPath((api_root, collection, object)): TaxiiPath<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let reached =
+        reach_collection(&state, &principal, &api_root, &collection, Action::Read).await?;
+    let object = object_id(&object)?;
+    let q = paging::honoured(Endpoint::Object, &parse_query(raw.as_deref())?);
+    let coll = &reached.collection.id;
+    let binding = Binding::new("object", &api_root, &coll.0, &object, &principal.user, &q);
+    serve_objects(
+        &state,
+        &reached.collection,
+        &q,
+        Some(&object),
+        &binding,
+        Endpoint::Object,
+    )
+    .await
+}
+
+async fn serve_objects(
+    state: &AppState,
+    collection: &entente_store::Collection,
+    q: &ObjectQuery,
+    object: Option<&str>,
+    binding: &Binding,
+    endpoint: Endpoint,
+) -> Result<Response, ApiError> {
+    let after = q
+        .next
+        .as_deref()
+        .map(|t| paging::open(t, binding))
+        .transpose()?;
+    let limit = paging::page_size(state, q);
+    let filter = paging::store_filter(endpoint, q, object, limit, after);
+    let page = state.store.objects_page(&collection.id, &filter).await?;
+    if object.is_some() && page.items.is_empty() && after.is_none() {
+        return Err(ApiError::NotFound("no such object".into()));
+    }
+    let envelope: Envelope<&RawValue> = Envelope {
+        more: Some(page.more),
+        next: page.next.map(|c| paging::seal(c, binding)),
+        objects: page.items.iter().map(|o| o.object.as_raw()).collect(),
+    };
+    let mut resp = taxii_json(StatusCode::OK, &envelope)?;
+    date_added_headers(
+        &mut resp,
+        page.items.first().map(|o| o.date_added),
+        page.items.last().map(|o| o.date_added),
+    );
+    Ok(resp)
+}
+
+/// The body of an add-objects request. Only `objects` is read; `more` and `next` of an
+/// envelope (and any other member) are ignored.
+#[derive(Deserialize)]
+struct Posted {
+    objects: Vec<Box<RawValue>>,
+}
+
+/// Header fields read, best effort, from an object that failed to parse, so that its failure
+/// can still name it.
+#[derive(Deserialize, Default)]
+struct Named {
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    #[serde(default)]
+    modified: Option<serde_json::Value>,
+    #[serde(default)]
+    created: Option<serde_json::Value>,
+}
+
+fn text_of(v: Option<serde_json::Value>) -> Option<String> {
+    match v? {
+        serde_json::Value::String(s) => Some(s.chars().take(300).collect()),
+        _ => None,
+    }
+}
+
+/// Reads a body of at most `max` bytes within `timeout`.
+async fn read_body(body: Body, max: u64, timeout: Duration) -> Result<Vec<u8>, ApiError> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::new();
+    loop {
+        let next = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .map_err(|_| ApiError::RequestTimeout)?;
+        match next {
+            None => return Ok(buf),
+            Some(Ok(chunk)) => {
+                if (buf.len() + chunk.len()) as u64 > max {
+                    return Err(ApiError::PayloadTooLarge { max });
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Some(Err(_)) => {
+                return Err(ApiError::BadRequest(
+                    "the request body could not be read".into(),
+                ));
+            }
+        }
+    }
+}
+
+/// The time allowed to receive a request body: a little under the whole request's limit, so
+/// that a slow upload gets this handler's TAXII 408 rather than being cut off outside it.
+fn body_timeout(state: &AppState) -> Duration {
+    let whole = Duration::from_secs(state.config.server.request_timeout_secs.max(1));
+    whole
+        .saturating_sub(Duration::from_millis(250).min(whole / 4))
+        .max(Duration::from_millis(100))
+}
+
+/// Joins the errors of a validation report into one status-details message.
+fn failure_message(report: &entente_stix::Report) -> String {
+    const SHOWN: usize = 10;
+    let errors: Vec<_> = report.errors().collect();
+    let mut parts: Vec<String> = errors
+        .iter()
+        .take(SHOWN)
+        .map(|i| format!("{}: {} [{}]", i.path, i.message, i.rule))
+        .collect();
+    if errors.len() > SHOWN {
+        parts.push(format!("and {} more errors", errors.len() - SHOWN));
+    }
+    format!("invalid STIX 2.1: {}", parts.join("; "))
+}
+
+/// POST {api-root}/collections/{id}/objects/
+pub async fn add(
+    principal: Principal,
+    _: AcceptsTaxii,
+    State(state): State<AppState>,
+    TaxiiPath((api_root, collection)): TaxiiPath<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let reached =
+        reach_collection(&state, &principal, &api_root, &collection, Action::Write).await?;
+    let root = super::api_root::find(&state, &api_root).await?;
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    if !entente_taxii::media::is_taxii_content_type(content_type) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let max = root.max_content_length;
+    if let Some(len) = headers.get(CONTENT_LENGTH) {
+        let len: u64 = len
+            .to_str()
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| ApiError::BadRequest("malformed Content-Length".into()))?;
+        if len > max {
+            return Err(ApiError::PayloadTooLarge { max });
+        }
+    }
+    let request_timestamp = entente_stix::Timestamp::from_unix_micros(now_micros());
+    let bytes = read_body(body, max, body_timeout(&state)).await?;
+    let posted: Posted = serde_json::from_slice(&bytes).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => ApiError::Unprocessable(
+            "expected a TAXII envelope: a JSON object with an `objects` list".into(),
+        ),
+        _ => ApiError::BadRequest(format!("the body is not valid JSON: {e}")),
+    })?;
+    drop(bytes);
+
+    let total = posted.objects.len();
+    // Slots in request order: Ok(index into `valid`) or Err(failure details).
+    let mut slots: Vec<Result<usize, StatusDetails>> = Vec::with_capacity(total);
+    let mut valid = Vec::new();
+    for raw in posted.objects {
+        match entente_stix::Object::from_raw(raw.clone()) {
+            Ok(object) => {
+                let report = entente_stix::validate(&object);
+                if report.is_valid() {
+                    slots.push(Ok(valid.len()));
+                    valid.push(object);
+                } else {
+                    slots.push(Err(StatusDetails {
+                        id: object.id().to_string(),
+                        version: object
+                            .version()
+                            .map(|t| t.as_str().to_owned())
+                            .unwrap_or_else(|| request_timestamp.as_str().to_owned()),
+                        message: Some(failure_message(&report)),
+                    }));
+                }
+            }
+            Err(e) => {
+                let named: Named = serde_json::from_str(raw.get()).unwrap_or_default();
+                slots.push(Err(StatusDetails {
+                    id: text_of(named.id).unwrap_or_else(|| "unknown".into()),
+                    version: text_of(named.modified)
+                        .or_else(|| text_of(named.created))
+                        .unwrap_or_else(|| request_timestamp.as_str().to_owned()),
+                    message: Some(format!("not a STIX object: {e}")),
+                }));
+            }
+        }
+    }
+
+    // Versions and ids are needed for the status after the objects move into the store.
+    let names: Vec<(String, Option<String>)> = valid
+        .iter()
+        .map(|o| {
+            (
+                o.id().to_string(),
+                o.version().map(|t| t.as_str().to_owned()),
+            )
+        })
+        .collect();
+    let outcomes = if valid.is_empty() {
+        Vec::new()
+    } else {
+        state
+            .store
+            .add_objects(&reached.collection.id, valid)
+            .await?
+    };
+    if outcomes.len() != names.len() {
+        return Err(ApiError::internal(format!(
+            "store returned {} outcomes for {} objects",
+            outcomes.len(),
+            names.len()
+        )));
+    }
+
+    let mut successes = Vec::new();
+    let mut failures = Vec::new();
+    for slot in slots {
+        match slot {
+            Ok(i) => {
+                let (id, version) = &names[i];
+                let (date_added, message) = match &outcomes[i] {
+                    AddOutcome::Added { date_added } => (*date_added, None),
+                    AddOutcome::Duplicate { date_added } => (
+                        *date_added,
+                        Some("this version was already in the collection".to_owned()),
+                    ),
+                };
+                successes.push(StatusDetails {
+                    id: id.clone(),
+                    version: version
+                        .clone()
+                        .unwrap_or_else(|| date_added.to_timestamp().as_str().to_owned()),
+                    message,
+                });
+            }
+            Err(f) => failures.push(f),
+        }
+    }
+    let status = Status {
+        id: uuid::Uuid::new_v4().to_string(),
+        status: StatusKind::Complete,
+        request_timestamp: Some(request_timestamp.as_str().to_owned()),
+        total_count: total as u64,
+        success_count: successes.len() as u64,
+        successes,
+        failure_count: failures.len() as u64,
+        failures,
+        pending_count: 0,
+        pendings: Vec::new(),
+    };
+    state
+        .store
+        .put_status(entente_store::Status {
+            id: status.id.clone(),
+            api_root: api_root.clone(),
+            owner: principal.user.clone(),
+            body: serde_json::to_value(&status).map_err(ApiError::internal)?,
+        })
+        .await?;
+    tracing::info!(
+        user = %principal.user,
+        collection = %reached.collection.id,
+        total = status.total_count,
+        stored = status.success_count,
+        failed = status.failure_count,
+        "objects added"
+    );
+    taxii_json(StatusCode::ACCEPTED, &status)
+}
+
+/// DELETE {api-root}/collections/{id}/objects/{object-id}/
+///
+/// Removes the versions selected by `match[version]` (default `last`, as for reading) and
+/// `match[spec_version]`; 404 when none matched. Answers 200 with no body.
+pub async fn delete(
+    principal: Principal,
+    _: AcceptsTaxii,
+    State(state): State<AppState>,
+    TaxiiPath((api_root, collection, object)): TaxiiPath<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let reached =
+        reach_collection(&state, &principal, &api_root, &collection, Action::Delete).await?;
+    let object = object_id(&object)?;
+    let q = paging::honoured(Endpoint::Delete, &parse_query(raw.as_deref())?);
+    let filter = paging::store_filter(Endpoint::Delete, &q, Some(&object), 0, None);
+    let removed = match state
+        .store
+        .delete_object(&reached.collection.id, &object, &filter)
+        .await
+    {
+        Ok(n) => n,
+        Err(entente_store::Error::NotFound(_)) => {
+            return Err(ApiError::NotFound("no such object".into()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // TODO(#4): record the deletion in the audit log.
+    tracing::info!(
+        user = %principal.user,
+        collection = %reached.collection.id,
+        object = %object,
+        versions = removed,
+        "object versions deleted"
+    );
+    Ok(StatusCode::OK.into_response())
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
