@@ -19,6 +19,13 @@ def cpu_model():
     return platform.processor() or "unknown"
 
 
+def load():
+    try:
+        return " ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 def fmt(value, digits=0):
     if value is None:
         return "n/a"
@@ -45,7 +52,8 @@ def main():
     ap.add_argument("--medallion-version", default="?")
     ap.add_argument("--threads", default="?")
     ap.add_argument("--connections", default="?")
-    ap.add_argument("--medallion-connections", default="?")
+    ap.add_argument("--medallion-seconds", default="?")
+    ap.add_argument("--medallion-requests", default="?")
     ap.add_argument("--post-connections", default="?")
     ap.add_argument("--commit", default="?")
     args = ap.parse_args()
@@ -60,11 +68,14 @@ def main():
     out.append(
         f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC at commit "
         f"`{args.commit}` on {os.cpu_count()} cores ({cpu_model()}), by `bench/taxii/run.sh`. "
-        f"Load generator: wrk, {args.threads} thread(s), {args.connections} connections against "
-        f"entente for GET, {args.post_connections} for POST, {args.medallion_connections} against "
-        f"medallion {args.medallion_version} (memory backend). The load generator runs on the "
-        "same cores as the servers. entente: release build, embedded SQLite store, bearer token; "
-        "medallion: HTTP Basic (its only scheme)."
+        f"entente (release build, embedded SQLite store, bearer token) is loaded with wrk, "
+        f"{args.threads} thread(s), {args.connections} connections for GET and "
+        f"{args.post_connections} for POST. medallion {args.medallion_version} (memory backend, "
+        "HTTP Basic, its only scheme) takes seconds per request at this size, longer than a wrk "
+        "run reports usefully, so it gets sequential requests from `seq_load.py`: at most "
+        f"{args.medallion_requests} requests or about {args.medallion_seconds} s per line, at "
+        "least 3. The load generators run on the same cores as the servers; the load average "
+        f"when the report was written: {load()}."
     )
     out.append("")
     out.append(f"## entente and medallion, {args.small:,} stored objects")

@@ -12,11 +12,12 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 SMALL="${SMALL:-1000}"                  # objects stored for the comparison with medallion
 LARGE="${LARGE:-1000000}"               # objects stored for entente alone (0: skip)
 DURATION="${DURATION:-10}"              # seconds of load per entente measurement
-MEDALLION_DURATION="${MEDALLION_DURATION:-10}"   # seconds of load per medallion measurement
+MEDALLION_SECONDS="${MEDALLION_SECONDS:-30}"     # medallion: stop after this many seconds...
+MEDALLION_REQUESTS="${MEDALLION_REQUESTS:-50}"   # ...or this many requests...
+MEDALLION_MIN_REQUESTS="${MEDALLION_MIN_REQUESTS:-3}"  # ...but not before this many
 POST_DURATION="${POST_DURATION:-10}"    # seconds of POST load (each server)
 THREADS="${THREADS:-1}"                 # wrk threads (the load generator shares the cores)
 CONNECTIONS="${CONNECTIONS:-8}"         # wrk connections against entente
-MEDALLION_CONNECTIONS="${MEDALLION_CONNECTIONS:-2}"
 POST_CONNECTIONS="${POST_CONNECTIONS:-2}"
 BATCH="${BATCH:-1000}"                  # objects per POSTed envelope
 SEED="${SEED:-1}"
@@ -113,6 +114,18 @@ existing_entente() {
   TOKEN="$("$ENTENTE" --data "$data" user token admin | tail -n 1 | tr -d '[:space:]')"
 }
 
+# record LABEL SERVER OBJECTS JSON: append one measurement to $RAW.
+record() {
+  python3 - "$@" >>"$RAW" <<'EOF'
+import json, sys
+label, server, stored, line = sys.argv[1:5]
+r = json.loads(line)
+r.update(label=label, server=server, stored=int(stored))
+print(json.dumps(r))
+EOF
+  tail -n 1 "$RAW" >&2
+}
+
 # measure LABEL SERVER OBJECTS DURATION CONNECTIONS AUTH URL [MODE] [PATHS]
 measure() {
   local label="$1" server="$2" stored="$3" duration="$4" conns="$5" auth="$6" url="$7"
@@ -129,14 +142,22 @@ measure() {
     printf '%s\n' "$out" >&2
     line='{"requests":0,"rps":0,"error":"wrk produced no result"}'
   fi
-  python3 - "$label" "$server" "$stored" "$line" >>"$RAW" <<'EOF'
-import json, sys
-label, server, stored, line = sys.argv[1:5]
-r = json.loads(line)
-r.update(label=label, server=server, stored=int(stored))
-print(json.dumps(r))
-EOF
-  tail -n 1 "$RAW" >&2
+  record "$label" "$server" "$stored" "$line"
+}
+
+# measure_seq LABEL SERVER OBJECTS AUTH URL [post]: sequential requests, bounded in count and
+# time (see seq_load.py), for a server too slow for wrk's fixed duration.
+measure_seq() {
+  local label="$1" server="$2" stored="$3" auth="$4" url="$5" mode="${6:-get}"
+  log "$server @ $stored objects: $label (sequential, <= $MEDALLION_REQUESTS requests, ~${MEDALLION_SECONDS}s)"
+  local flags=()
+  if [ "$mode" = post ]; then flags=(--post --batch "$BATCH"); fi
+  local line
+  line="$(timeout $((MEDALLION_SECONDS * 10 + 300)) python3 "$HERE/seq_load.py" --url "$url" --auth "$auth" \
+    --min-requests "$MEDALLION_MIN_REQUESTS" --max-requests "$MEDALLION_REQUESTS" \
+    --max-seconds "$MEDALLION_SECONDS" "${flags[@]}" | sed -n 's/^RESULT //p' | tail -n 1)" || true
+  if [ -z "$line" ]; then line='{"requests":0,"rps":0,"error":"no result"}'; fi
+  record "$label" "$server" "$stored" "$line"
 }
 
 # check LABEL URL AUTH EXPECTED_OBJECTS: one request, verify status 200 and the object count.
@@ -198,19 +219,19 @@ for s in entente medallion; do
   check "$s GET manifest" "$c/$MANIFEST_Q" "$a" 100
 done
 
-for s in entente medallion; do
-  if [ "$s" = entente ]; then
-    c="$E_COLL"; a="$E_AUTH"; d="$DURATION"; n="$CONNECTIONS"
-  else
-    c="$M_COLL"; a="$M_AUTH"; d="$MEDALLION_DURATION"; n="$MEDALLION_CONNECTIONS"
-  fi
-  measure "GET objects (match[type]=indicator, limit=100)" "$s" "$SMALL" "$d" "$n" "$a" "$c/$OBJECTS_Q"
-  measure "GET object by id" "$s" "$SMALL" "$d" "$n" "$a" "$c/$BYID_Q"
-  measure "GET manifest (limit=100)" "$s" "$SMALL" "$d" "$n" "$a" "$c/$MANIFEST_Q"
-done
+GET_OBJECTS="GET objects (match[type]=indicator, limit=100)"
+GET_BYID="GET object by id"
+GET_MANIFEST="GET manifest (limit=100)"
+POST_LABEL="POST envelope of $BATCH objects"
+measure "$GET_OBJECTS" entente "$SMALL" "$DURATION" "$CONNECTIONS" "$E_AUTH" "$E_COLL/$OBJECTS_Q"
+measure_seq "$GET_OBJECTS" medallion "$SMALL" "$M_AUTH" "$M_COLL/$OBJECTS_Q"
+measure "$GET_BYID" entente "$SMALL" "$DURATION" "$CONNECTIONS" "$E_AUTH" "$E_COLL/$BYID_Q"
+measure_seq "$GET_BYID" medallion "$SMALL" "$M_AUTH" "$M_COLL/$BYID_Q"
+measure "$GET_MANIFEST" entente "$SMALL" "$DURATION" "$CONNECTIONS" "$E_AUTH" "$E_COLL/$MANIFEST_Q"
+measure_seq "$GET_MANIFEST" medallion "$SMALL" "$M_AUTH" "$M_COLL/$MANIFEST_Q"
 # POST last: it grows the stores.
-measure "POST envelope of $BATCH objects" entente "$SMALL" "$POST_DURATION" "$POST_CONNECTIONS" "$E_AUTH" "$E_COLL/objects/" post
-measure "POST envelope of $BATCH objects" medallion "$SMALL" "$POST_DURATION" 1 "$M_AUTH" "$M_COLL/objects/" post
+measure "$POST_LABEL" entente "$SMALL" "$POST_DURATION" "$POST_CONNECTIONS" "$E_AUTH" "$E_COLL/objects/" post
+measure_seq "$POST_LABEL" medallion "$SMALL" "$M_AUTH" "$M_COLL/objects/" post
 cleanup
 PIDS=()
 
@@ -285,7 +306,8 @@ fi
 # --- report -----------------------------------------------------------------------------------
 python3 "$HERE/report.py" --raw "$RAW" --out "$RESULTS" --small "$SMALL" --large "$LARGE" \
   --medallion-version "$MEDALLION_VERSION" --threads "$THREADS" --connections "$CONNECTIONS" \
-  --medallion-connections "$MEDALLION_CONNECTIONS" --post-connections "$POST_CONNECTIONS" \
+  --post-connections "$POST_CONNECTIONS" --medallion-seconds "$MEDALLION_SECONDS" \
+  --medallion-requests "$MEDALLION_REQUESTS" \
   --commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 log "results: $RESULTS"
 cat "$RESULTS"
