@@ -161,7 +161,7 @@ fn prop_test(t: &PropTest, issues: &mut Vec<Issue>) {
         TestOp::Exists => {}
         _ if container => push(
             Severity::Error,
-            format!("is {what}; compare one of its elements or properties instead"),
+            format!("this is {what}; compare one of its elements or properties instead"),
         ),
         TestOp::Compare(op, lit) => {
             if let Some(ty) = ty {
