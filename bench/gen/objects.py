@@ -14,7 +14,7 @@ Every object is valid STIX 2.1 unless it was injected as invalid on purpose
 name starts with "invalid object" and names its defect.
 Cyber-observable objects carry the deterministic UUIDv5 identifiers the
 specification prescribes; their values embed the seed, so runs with different
-seeds do not collide.
+seeds do not collide (ipv4-addr values excepted: one address space per run).
 """
 
 import argparse
@@ -133,6 +133,7 @@ class Gen:
         self.rng = random.Random(seed)
         self.seed = seed
         self.counter = 0
+        self.ip_counter = 0
         self.days = {}
         self.pools = {t: [] for t in WEIGHTS}
         self.pools["sco"] = []
@@ -214,14 +215,24 @@ class Gen:
         return '"object_marking_refs":["%s"]}' % self.pick(TLP_WEIGHTED)
 
     # -- cyber observables ------------------------------------------------
+    @staticmethod
+    def ipv4_at(k):
+        """The k-th address of 198.18.0.0/15 (benchmarking, RFC 2544), then of
+        100.64.0.0/10 (shared address space, RFC 6598): 4,325,376 in all."""
+        k %= 131072 + 4194304
+        if k < 131072:
+            return "198.%d.%d.%d" % (18 + (k >> 16), (k >> 8) & 255, k & 255)
+        k -= 131072
+        return "100.%d.%d.%d" % (64 + (k >> 16), (k >> 8) & 255, k & 255)
+
     def sco_value(self, typ):
         self.counter += 1
         n = self.counter
         tag = "s%dn%d" % (self.seed, n)
         if typ == "ipv4-addr":
-            # 198.18.0.0/15 is reserved for benchmarking (RFC 2544).
-            v = n % 131072
-            return "198.%d.%d.%d" % (18 + (v >> 16), (v >> 8) & 255, v & 255)
+            # Distinct for the ipv4-addr objects of one run; patterns reuse the space.
+            self.ip_counter += 1
+            return self.ipv4_at(self.ip_counter)
         if typ == "domain-name":
             return "%s-%s.%s" % (self.pick(NOUN), tag, self.pick(TLDS))
         if typ == "url":
@@ -257,7 +268,7 @@ class Gen:
             return "[ipv4-addr:value ISSUBSET '198.%d.%d.0/24']" % (
                 18 + (self.counter & 1), (self.counter >> 1) & 255)
         if r < 0.25:
-            return "[ipv4-addr:value = '%s']" % self.sco_value("ipv4-addr")
+            return "[ipv4-addr:value = '%s']" % self.ipv4_at(self.rng.getrandbits(22))
         if r < 0.5:
             return "[domain-name:value = '%s']" % self.sco_value("domain-name")
         if r < 0.65:
@@ -268,7 +279,7 @@ class Gen:
             return ("[email-addr:value = '%s@%s-mail.%s']" % (
                 self.pick(NOUN), "s%dn%d" % (self.seed, self.counter), self.pick(TLDS)))
         return ("[domain-name:value = '%s'] OR [ipv4-addr:value = '%s']" % (
-            self.sco_value("domain-name"), self.sco_value("ipv4-addr")))
+            self.sco_value("domain-name"), self.ipv4_at(self.rng.getrandbits(22))))
 
     def indicator(self, oid):
         head, created = self.head("indicator", oid)
@@ -301,7 +312,8 @@ class Gen:
             refs = [self.pick(pool) for _ in range(k)]
             refs = sorted(set(refs))
         else:
-            refs = ["ipv4-addr--" + self.uuid5('{"value":"%s"}' % self.sco_value("ipv4-addr"))]
+            ip = self.ipv4_at(self.rng.getrandbits(22))
+            refs = ["ipv4-addr--" + self.uuid5('{"value":"%s"}' % ip)]
         first = created - int(self.rng.random() * 7 * 86400)
         return (head + '"first_observed":"%s","last_observed":"%s","number_observed":%d,'
                 '"object_refs":["%s"],' % (
