@@ -55,7 +55,7 @@ fn produce(
     tx: tokio::sync::mpsc::Sender<Msg>,
 ) {
     let mut pending = Vec::with_capacity(batch);
-    for item in entente_stix::stream::Reader::new(reader, max_object_size) {
+    for item in entente_stix::stream::Reader::with_max_object_size(reader, max_object_size) {
         let msg = match item {
             Ok(object) => {
                 let report = entente_stix::validate(&object);
@@ -86,9 +86,9 @@ fn produce(
                 return;
             }
             Err(e) => Msg::Rejected(Rejection {
-                position: e.position(),
-                id: e.object_id().map(str::to_owned),
-                reason: e.to_string(),
+                position: e.at.to_string(),
+                id: None,
+                reason: e.kind.to_string(),
             }),
         };
         if tx.blocking_send(msg).is_err() {

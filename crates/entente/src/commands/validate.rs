@@ -13,7 +13,10 @@ pub(crate) fn validate(ctx: &Context, args: ValidateArgs) -> anyhow::Result<Exit
     let input = crate::input::open(&args.input)?;
     let (mut objects, mut errors, mut warnings) = (0u64, 0u64, 0u64);
     let mut findings = Vec::new();
-    for item in entente_stix::stream::Reader::new(input.reader, ctx.config.import.max_object_size)
+    for item in entente_stix::stream::Reader::with_max_object_size(
+        input.reader,
+        ctx.config.import.max_object_size,
+    )
     {
         match item {
             Ok(object) => {
@@ -45,9 +48,9 @@ pub(crate) fn validate(ctx: &Context, args: ValidateArgs) -> anyhow::Result<Exit
             Err(e) => {
                 errors += 1;
                 if args.json {
-                    findings.push(json!({"position": e.position(), "errors": [e.to_string()]}));
+                    findings.push(json!({"position": e.at.to_string(), "errors": [e.to_string()]}));
                 } else {
-                    println!("error: {}: {e}", e.position());
+                    println!("error: {e}");
                 }
                 if e.is_fatal() {
                     break;
