@@ -53,6 +53,7 @@
 #![deny(missing_docs)]
 
 mod id;
+mod json;
 mod object;
 pub mod stream;
 mod timestamp;

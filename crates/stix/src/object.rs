@@ -1,9 +1,20 @@
 //! One STIX object: its exact JSON text plus typed header fields.
 
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::json::{Members, as_str};
 use crate::{StixId, Timestamp};
+
+type Field<'a> = Result<Option<std::borrow::Cow<'a, str>>, &'static str>;
+
+/// The header members of an object, each missing, a string, or of the wrong JSON type.
+struct Header<'a> {
+    kind: Field<'a>,
+    id: Field<'a>,
+    spec_version: Field<'a>,
+    created: Field<'a>,
+    modified: Field<'a>,
+}
 
 /// One STIX object (SDO, SRO, SCO, marking-definition, language-content, extension-definition
 /// or custom), holding the exact JSON text it was read from.
@@ -35,20 +46,6 @@ pub enum ParseError {
     },
 }
 
-#[derive(Deserialize)]
-struct Header<'a> {
-    #[serde(borrow, rename = "type")]
-    kind: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow)]
-    id: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow)]
-    spec_version: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow)]
-    created: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow)]
-    modified: Option<std::borrow::Cow<'a, str>>,
-}
-
 impl Object {
     /// Reads one object from its JSON text. Only the header is checked here (a JSON object with
     /// a well-formed `id` whose type part equals `type`, and well-formed `created`/`modified`
@@ -68,14 +65,34 @@ impl Object {
 
     /// Reads one object from an already-delimited raw JSON value.
     pub fn from_raw(raw: Box<RawValue>) -> Result<Object, ParseError> {
-        let h: Header<'_> = serde_json::from_str(raw.get()).map_err(|e| {
-            ParseError::Json(if raw.get().trim_start().starts_with('{') {
-                e.to_string()
-            } else {
-                "expected a JSON object".to_owned()
-            })
-        })?;
-        let id_text = h.id.as_deref().ok_or(ParseError::Header {
+        // The text is valid JSON (a `RawValue`), so the header is found by a scanner that only
+        // locates members; a second validating parse would double the cost of reading.
+        let members = Members::parse(raw.get())
+            .ok_or_else(|| ParseError::Json("expected a JSON object".to_owned()))?;
+        let text = |k: &str| -> Result<Option<std::borrow::Cow<'_, str>>, &'static str> {
+            match members.get(k) {
+                None => Ok(None),
+                Some(v) => as_str(v).map(Some).ok_or("expected a string"),
+            }
+        };
+        let h = Header {
+            kind: text("type"),
+            id: text("id"),
+            spec_version: text("spec_version"),
+            created: text("created"),
+            modified: text("modified"),
+        };
+        let id_text = match &h.id {
+            Ok(v) => v.as_deref(),
+            Err(m) => {
+                return Err(ParseError::Header {
+                    object: "<unknown>".into(),
+                    property: "id",
+                    message: (*m).into(),
+                });
+            }
+        };
+        let id_text = id_text.ok_or(ParseError::Header {
             object: "<unknown>".into(),
             property: "id",
             message: "required property missing".into(),
@@ -92,7 +109,8 @@ impl Object {
             property,
             message,
         };
-        match h.kind.as_deref() {
+        let kind = h.kind.map_err(|m| hdr("type", m.into()))?;
+        match kind.as_deref() {
             None => return Err(hdr("type", "required property missing".into())),
             Some(t) if t != id.object_type() => {
                 return Err(hdr(
@@ -102,16 +120,20 @@ impl Object {
             }
             Some(_) => {}
         }
-        let ts = |v: Option<std::borrow::Cow<'_, str>>, p| match v {
-            None => Ok(None),
-            Some(s) => s
+        let ts = |v: Result<Option<std::borrow::Cow<'_, str>>, &'static str>, p| match v {
+            Err(m) => Err(hdr(p, m.into())),
+            Ok(None) => Ok(None),
+            Ok(Some(s)) => s
                 .parse::<Timestamp>()
                 .map(Some)
                 .map_err(|e| hdr(p, e.to_string())),
         };
         let created = ts(h.created, "created")?;
         let modified = ts(h.modified, "modified")?;
-        let spec_version = h.spec_version.map(|s| s.into_owned());
+        let spec_version = h
+            .spec_version
+            .map_err(|m| hdr("spec_version", m.into()))?
+            .map(|s| s.into_owned());
         Ok(Object {
             raw,
             id,

@@ -347,6 +347,20 @@ impl<R: BufRead> Reader<R> {
                     continue;
                 }
                 let c = chunk[i];
+                if c == b' ' && container {
+                    // Indentation: skip runs of spaces eight at a time.
+                    i += 1;
+                    while i + 8 <= n
+                        && u64::from_ne_bytes(chunk[i..i + 8].try_into().expect("8 bytes"))
+                            == u64::from_ne_bytes([b' '; 8])
+                    {
+                        i += 8;
+                    }
+                    while i < n && chunk[i] == b' ' {
+                        i += 1;
+                    }
+                    continue;
+                }
                 if container {
                     match c {
                         b'"' => in_str = true,
@@ -433,14 +447,14 @@ impl<R: BufRead> Reader<R> {
     }
 
     fn object_from_buf(&mut self, at: Position) -> Result<Object, StreamError> {
-        let bytes = std::mem::take(&mut self.buf);
-        let text = match String::from_utf8(bytes) {
-            Ok(t) => t,
+        // `buf` is a scratch buffer reused across elements; the object gets an exact-size copy.
+        let text = match std::str::from_utf8(&self.buf) {
+            Ok(t) => t.to_owned(),
             Err(e) => {
-                let valid_up_to = e.utf8_error().valid_up_to();
-                self.buf = e.into_bytes();
                 return Err(StreamError {
-                    kind: StreamErrorKind::InvalidUtf8 { valid_up_to },
+                    kind: StreamErrorKind::InvalidUtf8 {
+                        valid_up_to: e.valid_up_to(),
+                    },
                     at,
                 });
             }

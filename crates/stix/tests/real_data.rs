@@ -36,7 +36,9 @@ fn elements(bytes: &[u8]) -> Option<Vec<Box<RawValue>>> {
     if let Ok(a) = serde_json::from_str::<Vec<Box<RawValue>>>(text) {
         return Some(a);
     }
-    serde_json::from_str::<Box<RawValue>>(text).ok().map(|o| vec![o])
+    serde_json::from_str::<Box<RawValue>>(text)
+        .ok()
+        .map(|o| vec![o])
 }
 
 struct FileResult {
@@ -99,7 +101,12 @@ fn every_valid_file_parses_validates_and_round_trips() {
         }
     }
     eprintln!("issues by rule over valid files: {rules:?}");
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(checked_objects > 30_000, "{checked_objects}");
 }
 
@@ -153,10 +160,18 @@ fn invalid_json_files_are_rejected_as_json() {
     }
     // `<{…}>`: the first byte is neither `[` nor `{`.
     let r = load("oasis/validator-test-examples-2.1/invalid_braces.json");
-    assert!(r.stream_errors[0].contains("syntax error"), "{:?}", r.stream_errors);
+    assert!(
+        r.stream_errors[0].contains("syntax error"),
+        "{:?}",
+        r.stream_errors
+    );
     // A trailing comma inside the object: the element is not JSON.
     let r = load("oasis/validator-test-examples-2.1/invalid_comma.json");
-    assert!(r.stream_errors[0].contains("not a JSON object"), "{:?}", r.stream_errors);
+    assert!(
+        r.stream_errors[0].contains("not a JSON object"),
+        "{:?}",
+        r.stream_errors
+    );
 }
 
 #[test]
@@ -270,7 +285,9 @@ fn mandiant_apt1_url_without_scheme_is_an_error() {
         .filter(|i| i.rule == "url")
         .collect();
     assert!(
-        url_errors.iter().any(|i| i.message.contains("hugesoft.org")),
+        url_errors
+            .iter()
+            .any(|i| i.message.contains("hugesoft.org")),
         "{url_errors:?}"
     );
 }

@@ -16,7 +16,6 @@
 //! a property name that is not 3–250 characters of `a-z`, `0-9` and `_` is an error. This is
 //! stix2-validator's default behaviour in spirit, without its strict mode.
 
-mod json;
 mod rules;
 mod sco_id;
 mod vocab;

@@ -2,11 +2,9 @@
 //!
 //! Section numbers refer to STIX Version 2.1 (OASIS Standard, 10 June 2021).
 
-use serde_json::value::RawValue;
-
-use super::json::{Kind, Members, Path, as_bool, as_f64, as_int, as_list, as_str};
 use super::vocab::{self as v, Vocab};
 use super::{Issue, Severity};
+use crate::json::{Kind, Members, Path, as_bool, as_f64, as_int, as_list, as_str};
 use crate::{Object, StixId, Timestamp, tlp};
 
 /// Accumulates issues for one object.
@@ -680,7 +678,7 @@ fn type_props(t: &str) -> Option<&'static [Prop]> {
 /// Entry point: checks one object.
 pub(crate) fn check_object(object: &Object, ctx: &mut Ctx<'_>) {
     let root = Path::Root;
-    let Some(m) = Members::parse(object.as_raw()) else {
+    let Some(m) = Members::parse(object.as_json()) else {
         ctx.err(&root, "json-object", "expected a JSON object");
         return;
     };
@@ -830,7 +828,7 @@ fn valid_property_name(k: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
-fn check_value(path: &Path<'_>, name: &str, val: &RawValue, t: T, ctx: &mut Ctx<'_>) {
+fn check_value(path: &Path<'_>, name: &str, val: &str, t: T, ctx: &mut Ctx<'_>) {
     let kind = Kind::of(val);
     let expect = |ctx: &mut Ctx<'_>, what: &str| {
         ctx.err(
@@ -1028,7 +1026,7 @@ fn check_vocab(path: &Path<'_>, s: &str, (name, values): Vocab, closed: bool, ct
     }
 }
 
-fn check_ref(path: &Path<'_>, val: &RawValue, refs: Refs, ctx: &mut Ctx<'_>) {
+fn check_ref(path: &Path<'_>, val: &str, refs: Refs, ctx: &mut Ctx<'_>) {
     let Some(s) = as_str(val) else {
         ctx.err(
             path,
@@ -1068,7 +1066,7 @@ fn hash_len(algo: &str) -> Option<usize> {
     })
 }
 
-fn check_hashes(path: &Path<'_>, val: &RawValue, ctx: &mut Ctx<'_>) {
+fn check_hashes(path: &Path<'_>, val: &str, ctx: &mut Ctx<'_>) {
     let Some(d) = Members::parse(val) else {
         ctx.err(
             path,
@@ -1123,7 +1121,7 @@ fn check_hashes(path: &Path<'_>, val: &RawValue, ctx: &mut Ctx<'_>) {
     }
 }
 
-fn check_kill_chains(path: &Path<'_>, val: &RawValue, ctx: &mut Ctx<'_>) {
+fn check_kill_chains(path: &Path<'_>, val: &str, ctx: &mut Ctx<'_>) {
     let Some(items) = as_list(val) else {
         ctx.err(
             path,
@@ -1247,7 +1245,7 @@ fn check_common(object: &Object, m: &Members<'_>, ctx: &mut Ctx<'_>) {
     }
 }
 
-fn check_external_references(path: &Path<'_>, val: &RawValue, ctx: &mut Ctx<'_>) {
+fn check_external_references(path: &Path<'_>, val: &str, ctx: &mut Ctx<'_>) {
     let Some(items) = as_list(val) else {
         ctx.err(
             path,
@@ -1352,7 +1350,7 @@ fn check_external_references(path: &Path<'_>, val: &RawValue, ctx: &mut Ctx<'_>)
 
 /// Granular markings (section 7.2.3): selectors syntax, and exactly one of `marking_ref` and
 /// `lang`. Selectors must also resolve to a property present in the object.
-fn check_granular_markings(path: &Path<'_>, val: &RawValue, m: &Members<'_>, ctx: &mut Ctx<'_>) {
+fn check_granular_markings(path: &Path<'_>, val: &str, m: &Members<'_>, ctx: &mut Ctx<'_>) {
     let Some(items) = as_list(val) else {
         ctx.err(
             path,
@@ -1429,10 +1427,7 @@ fn check_granular_markings(path: &Path<'_>, val: &RawValue, m: &Members<'_>, ctx
                 let w = whole.get_or_insert_with(|| {
                     let mut obj = serde_json::Map::new();
                     for (k, v) in m.iter() {
-                        obj.insert(
-                            k.to_owned(),
-                            serde_json::from_str(v.get()).unwrap_or_default(),
-                        );
+                        obj.insert(k.to_owned(), serde_json::from_str(v).unwrap_or_default());
                     }
                     serde_json::Value::Object(obj)
                 });
@@ -1483,7 +1478,7 @@ fn parse_selector(s: &str) -> Option<Vec<Step<'_>>> {
 
 /// `extensions` (section 7.3): a dictionary whose keys are extension-definition ids or
 /// predefined SCO extension names, each value an object.
-fn check_extensions(path: &Path<'_>, val: &RawValue, ty: &str, ctx: &mut Ctx<'_>) {
+fn check_extensions(path: &Path<'_>, val: &str, ty: &str, ctx: &mut Ctx<'_>) {
     let Some(d) = Members::parse(val) else {
         ctx.err(path, "property-type", "expected an extensions dictionary");
         return;
