@@ -10,7 +10,12 @@ use clap::{Args, Parser, Subcommand};
 /// One binary runs a node (STIX 2.1 over TAXII 2.1) on an embedded SQLite store, imports and
 /// exports intelligence, and manages users and collections.
 #[derive(Debug, Parser)]
-#[command(name = "entente", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "entente",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub(crate) struct Cli {
     /// The data folder (config file and embedded database). Default: ./entente-data
     #[arg(long, global = true, env = "ENTENTE_DATA", value_name = "DIR")]

@@ -16,7 +16,9 @@ pub(crate) const DATASET: &str = include_str!("demo/dataset.json");
 /// Runs the demo: a temporary data folder (or `--data`), the dataset loaded into the `home`
 /// collection, an admin and an analyst with printed credentials, then serving until Ctrl-C.
 pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let Command::Demo(args) = cli.command else { unreachable!("dispatched on Demo") };
+    let Command::Demo(args) = cli.command else {
+        unreachable!("dispatched on Demo")
+    };
     // Keep the temporary folder alive for as long as the node runs; it is removed on exit.
     let temp;
     let data_dir = match &cli.data {
@@ -36,7 +38,10 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Context { config, .. } = &ctx;
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log.filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 
     let store = ctx.open_store().await?;
     let (admin_password, home) =
@@ -74,7 +79,10 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     )
     .await?;
     if summary.rejected > 0 || summary.fatal.is_some() {
-        anyhow::bail!("the demo dataset did not load cleanly: {:?}", summary.rejections);
+        anyhow::bail!(
+            "the demo dataset did not load cleanly: {:?}",
+            summary.rejections
+        );
     }
 
     let listener = tokio::net::TcpListener::bind(config.server.listen)
@@ -84,17 +92,30 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let root = &home.api_root;
     println!("entente demo node");
     println!("  data folder:  {}", data_dir.display());
-    println!("  loaded:       {} objects into collection {} (alias \"home\")", summary.stored, home.id);
+    println!(
+        "  loaded:       {} objects into collection {} (alias \"home\")",
+        summary.stored, home.id
+    );
     println!("  discovery:    http://{addr}/taxii2/");
-    println!("  objects:      http://{addr}/{root}/collections/{}/objects/", home.id);
+    println!(
+        "  objects:      http://{addr}/{root}/collections/{}/objects/",
+        home.id
+    );
     println!("  admin:        admin / {admin_password}");
     println!("  analyst:      analyst / {analyst_password}");
-    println!("  try:          curl -u analyst:{analyst_password} -H 'Accept: application/taxii+json;version=2.1' http://{addr}/taxii2/");
+    println!(
+        "  try:          curl -u analyst:{analyst_password} -H 'Accept: application/taxii+json;version=2.1' http://{addr}/taxii2/"
+    );
     if args.no_serve {
         return Ok(ExitCode::SUCCESS);
     }
     println!("Press Ctrl-C to stop.");
-    entente_server::serve(ctx.config.clone(), store, listener, crate::commands::shutdown_signal())
-        .await?;
+    entente_server::serve(
+        ctx.config.clone(),
+        store,
+        listener,
+        crate::commands::shutdown_signal(),
+    )
+    .await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -42,13 +42,27 @@ pub(crate) fn open(path: &str) -> anyhow::Result<Input> {
         let len = f.metadata().ok().map(|m| m.len());
         (Box::new(f), len)
     };
-    let mut buffered =
-        BufReader::with_capacity(256 * 1024, Counting { inner: raw, count: consumed.clone() });
-    let head = buffered.fill_buf().with_context(|| format!("cannot read {path}"))?;
+    let mut buffered = BufReader::with_capacity(
+        256 * 1024,
+        Counting {
+            inner: raw,
+            count: consumed.clone(),
+        },
+    );
+    let head = buffered
+        .fill_buf()
+        .with_context(|| format!("cannot read {path}"))?;
     let reader: Box<dyn BufRead + Send> = if head.starts_with(&[0x1f, 0x8b]) {
-        Box::new(BufReader::with_capacity(256 * 1024, flate2::bufread::MultiGzDecoder::new(buffered)))
+        Box::new(BufReader::with_capacity(
+            256 * 1024,
+            flate2::bufread::MultiGzDecoder::new(buffered),
+        ))
     } else {
         Box::new(buffered)
     };
-    Ok(Input { reader, consumed, total })
+    Ok(Input {
+        reader,
+        consumed,
+        total,
+    })
 }

@@ -11,7 +11,12 @@ struct Node {
 
 impl Node {
     fn new() -> Node {
-        Node { dir: tempfile::Builder::new().prefix("entente-cli-").tempdir().unwrap() }
+        Node {
+            dir: tempfile::Builder::new()
+                .prefix("entente-cli-")
+                .tempdir()
+                .unwrap(),
+        }
     }
 
     fn data(&self) -> PathBuf {
@@ -22,7 +27,9 @@ impl Node {
         let mut c = Command::new(env!("CARGO_BIN_EXE_entente"));
         c.arg("--data").arg(self.data()).args(args);
         // The tests set what they need; nothing leaks in from the caller's environment.
-        c.env_remove("ENTENTE_DATA").env_remove("ENTENTE_STORE_URL").env("ENTENTE_LOG", "warn");
+        c.env_remove("ENTENTE_DATA")
+            .env_remove("ENTENTE_STORE_URL")
+            .env("ENTENTE_LOG", "warn");
         c
     }
 
@@ -62,7 +69,11 @@ impl Node {
         let stdout = text(&out.stdout);
         stdout
             .lines()
-            .find_map(|l| l.trim().strip_prefix("password:").map(|p| p.trim().to_owned()))
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("password:")
+                    .map(|p| p.trim().to_owned())
+            })
             .expect("init prints the admin password")
     }
 
@@ -79,9 +90,20 @@ impl Node {
     }
 
     fn import_json(&self, file: &Path) -> (Output, serde_json::Value) {
-        let out = self.run(&["import", file.to_str().unwrap(), "--collection", "home", "--json"]);
-        let summary = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("summary JSON ({e}): {}\n{}", text(&out.stdout), text(&out.stderr)));
+        let out = self.run(&[
+            "import",
+            file.to_str().unwrap(),
+            "--collection",
+            "home",
+            "--json",
+        ]);
+        let summary = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "summary JSON ({e}): {}\n{}",
+                text(&out.stdout),
+                text(&out.stderr)
+            )
+        });
         (out, summary)
     }
 }
@@ -107,7 +129,13 @@ fn ids_of(bundle: &serde_json::Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|o| format!("{}@{}", o["id"].as_str().unwrap(), o["modified"].as_str().unwrap_or("")))
+        .map(|o| {
+            format!(
+                "{}@{}",
+                o["id"].as_str().unwrap(),
+                o["modified"].as_str().unwrap_or("")
+            )
+        })
         .collect();
     ids.sort();
     ids
@@ -115,17 +143,33 @@ fn ids_of(bundle: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn help_reads_well() {
-    let out = Command::new(env!("CARGO_BIN_EXE_entente")).arg("--help").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .arg("--help")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let help = text(&out.stdout);
-    for cmd in ["init", "serve", "demo", "import", "export", "validate", "user", "collection", "config"] {
+    for cmd in [
+        "init",
+        "serve",
+        "demo",
+        "import",
+        "export",
+        "validate",
+        "user",
+        "collection",
+        "config",
+    ] {
         assert!(help.contains(cmd), "--help lists {cmd}:\n{help}");
     }
 }
 
 #[test]
 fn config_example_is_the_documented_file() {
-    let out = Command::new(env!("CARGO_BIN_EXE_entente")).args(["config", "example"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .args(["config", "example"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let shipped = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../entente.example.toml"),
@@ -140,7 +184,11 @@ fn init_refuses_to_overwrite() {
     node.init();
     let again = node.run(&["init"]);
     assert!(!again.status.success());
-    assert!(text(&again.stderr).contains("already initialised"), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("already initialised"),
+        "{}",
+        text(&again.stderr)
+    );
 }
 
 #[test]
@@ -151,7 +199,10 @@ fn import_attack_export_and_reimport_gives_nothing_new() {
     let (out, summary) = node.import_json(&attack);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stored = summary["stored"].as_u64().unwrap();
-    assert!(stored > 20_000, "ATT&CK Enterprise holds tens of thousands of objects: {summary}");
+    assert!(
+        stored > 20_000,
+        "ATT&CK Enterprise holds tens of thousands of objects: {summary}"
+    );
     assert_eq!(summary["rejected"], 0, "{summary}");
 
     let exported = node.export();
@@ -174,13 +225,25 @@ fn import_attack_export_and_reimport_gives_nothing_new() {
     let mut by_key = std::collections::HashMap::new();
     for o in original["objects"].as_array().unwrap() {
         by_key.insert(
-            format!("{}@{}", o["id"].as_str().unwrap(), o["modified"].as_str().unwrap_or("")),
+            format!(
+                "{}@{}",
+                o["id"].as_str().unwrap(),
+                o["modified"].as_str().unwrap_or("")
+            ),
             o,
         );
     }
     for o in objects {
-        let key = format!("{}@{}", o["id"].as_str().unwrap(), o["modified"].as_str().unwrap_or(""));
-        assert_eq!(by_key.get(&key).copied(), Some(o), "{key} round-trips exactly");
+        let key = format!(
+            "{}@{}",
+            o["id"].as_str().unwrap(),
+            o["modified"].as_str().unwrap_or("")
+        );
+        assert_eq!(
+            by_key.get(&key).copied(),
+            Some(o),
+            "{key} round-trips exactly"
+        );
     }
 }
 
@@ -189,7 +252,12 @@ fn validate_reports_and_exits_non_zero_on_errors() {
     let node = Node::new();
     let good = node.write("good.json", format!("[{}]", indicator(1)).as_bytes());
     let out = node.run(&["validate", good.to_str().unwrap()]);
-    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     let bad = node.write(
         "bad.json",
         br#"[{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-01T00:00:00.000Z","modified":"2025-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}]"#,
@@ -197,7 +265,10 @@ fn validate_reports_and_exits_non_zero_on_errors() {
     let out = node.run(&["validate", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let report = text(&out.stdout);
-    assert!(report.contains("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"), "{report}");
+    assert!(
+        report.contains("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"),
+        "{report}"
+    );
     assert!(report.contains("modified"), "{report}");
 }
 
@@ -226,7 +297,10 @@ fn invalid_objects_are_rejected_and_valid_ones_stored() {
 fn bad_input_never_alters_what_is_stored() {
     let node = Node::new();
     node.init();
-    let base = node.write("base.json", format!("[{},{}]", indicator(1), indicator(2)).as_bytes());
+    let base = node.write(
+        "base.json",
+        format!("[{},{}]", indicator(1), indicator(2)).as_bytes(),
+    );
     let (out, _) = node.import_json(&base);
     assert!(out.status.success());
     let before = node.export()["objects"].clone();
@@ -253,22 +327,48 @@ fn bad_input_never_alters_what_is_stored() {
 
     // Every earlier object is still there, unchanged.
     let after = node.export()["objects"].clone();
-    let before_ids: std::collections::HashSet<_> =
-        before.as_array().unwrap().iter().map(|o| o.to_string()).collect();
-    let after_ids: std::collections::HashSet<_> =
-        after.as_array().unwrap().iter().map(|o| o.to_string()).collect();
+    let before_ids: std::collections::HashSet<_> = before
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.to_string())
+        .collect();
+    let after_ids: std::collections::HashSet<_> = after
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.to_string())
+        .collect();
     assert!(before_ids.is_subset(&after_ids), "stored objects unchanged");
-    assert!(after_ids.contains(&serde_json::from_str::<serde_json::Value>(&indicator(3)).unwrap().to_string()));
+    assert!(
+        after_ids.contains(
+            &serde_json::from_str::<serde_json::Value>(&indicator(3))
+                .unwrap()
+                .to_string()
+        )
+    );
 }
 
 #[test]
 fn oversized_objects_are_skipped_with_bounded_memory() {
     let node = Node::new();
     node.init();
-    let huge = indicator(7).replace("\"name\":\"test 7\"", &format!("\"name\":\"{}\"", "x".repeat(50_000)));
-    let f = node.write("big.json", format!("[{},{},{}]", indicator(6), huge, indicator(8)).as_bytes());
+    let huge = indicator(7).replace(
+        "\"name\":\"test 7\"",
+        &format!("\"name\":\"{}\"", "x".repeat(50_000)),
+    );
+    let f = node.write(
+        "big.json",
+        format!("[{},{},{}]", indicator(6), huge, indicator(8)).as_bytes(),
+    );
     let out = node.run_env(
-        &["import", f.to_str().unwrap(), "--collection", "home", "--json"],
+        &[
+            "import",
+            f.to_str().unwrap(),
+            "--collection",
+            "home",
+            "--json",
+        ],
         &[("ENTENTE_IMPORT_MAX_OBJECT_SIZE", "4096")],
     );
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -288,7 +388,9 @@ fn hundred_thousand_objects_with_one_invalid_in_the_middle() {
             s.push(',');
         }
         if i == 50_000 {
-            s.push_str(&indicator(i).replace("2026-01-01T00:00:00.000Z\",\"name", "yesterday\",\"name"));
+            s.push_str(
+                &indicator(i).replace("2026-01-01T00:00:00.000Z\",\"name", "yesterday\",\"name"),
+            );
         } else {
             s.push_str(&indicator(i));
         }
@@ -299,8 +401,13 @@ fn hundred_thousand_objects_with_one_invalid_in_the_middle() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert_eq!(summary["stored"], 99_999, "{summary}");
     assert_eq!(summary["rejected"], 1, "{summary}");
-    let reason = summary["rejections"][0]["reason"].as_str().unwrap_or_default();
-    assert!(reason.contains("modified") || reason.contains("timestamp"), "{reason}");
+    let reason = summary["rejections"][0]["reason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        reason.contains("modified") || reason.contains("timestamp"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -308,7 +415,8 @@ fn import_reads_stdin_and_gzip() {
     let node = Node::new();
     node.init();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(format!("{}\n{}\n", indicator(1), indicator(2)).as_bytes()).unwrap();
+    gz.write_all(format!("{}\n{}\n", indicator(1), indicator(2)).as_bytes())
+        .unwrap();
     let bytes = gz.finish().unwrap();
     let out = node.run_stdin(&["import", "-", "--collection", "home", "--json"], &bytes);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -320,19 +428,52 @@ fn import_reads_stdin_and_gzip() {
 fn users_collections_and_tokens() {
     let node = Node::new();
     node.init();
-    let out = node.run(&["collection", "add", "--title", "Partner feed", "--alias", "partner"]);
+    let out = node.run(&[
+        "collection",
+        "add",
+        "--title",
+        "Partner feed",
+        "--alias",
+        "partner",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let id = text(&out.stdout).trim().to_owned();
-    assert!(uuid::Uuid::parse_str(&id).is_ok(), "prints the new id: {id}");
-    let dup = node.run(&["collection", "add", "--title", "Again", "--alias", "partner"]);
+    assert!(
+        uuid::Uuid::parse_str(&id).is_ok(),
+        "prints the new id: {id}"
+    );
+    let dup = node.run(&[
+        "collection",
+        "add",
+        "--title",
+        "Again",
+        "--alias",
+        "partner",
+    ]);
     assert!(!dup.status.success(), "aliases are unique");
 
     let out = node.run_stdin(
-        &["user", "add", "alice", "--role", "analyst", "--organisation", "home", "--password-stdin"],
+        &[
+            "user",
+            "add",
+            "alice",
+            "--role",
+            "analyst",
+            "--organisation",
+            "home",
+            "--password-stdin",
+        ],
         b"correct horse battery staple\n",
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = node.run(&["user", "grant", "alice", "--collection", "partner", "--read"]);
+    let out = node.run(&[
+        "user",
+        "grant",
+        "alice",
+        "--collection",
+        "partner",
+        "--read",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = node.run(&["user", "add", "bob", "--role", "wizard"]);
     assert!(!out.status.success());
@@ -348,7 +489,11 @@ fn users_collections_and_tokens() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("cannot open"));
     let out = node.run(&["import", "-", "--collection", "nope"]);
-    assert!(text(&out.stderr).contains("no collection"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no collection"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -363,7 +508,10 @@ fn bad_config_is_reported_with_every_problem() {
     let out = node.run(&["collection", "list"]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("server.listen") && err.contains("log.format"), "{err}");
+    assert!(
+        err.contains("server.listen") && err.contains("log.format"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -380,4 +528,153 @@ fn demo_loads_its_dataset() {
         .and_then(|n| n.parse().ok())
         .expect("demo prints how many objects it loaded");
     assert!(loaded >= 100, "{stdout}");
+}
+
+/// A running `entente serve`, killed on drop.
+struct Served {
+    child: std::process::Child,
+    addr: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(node: &Node) -> Served {
+    for _ in 0..20 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = node
+            .cmd(&["serve", "--listen", &addr])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut served = Served { child, addr };
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(&served.addr).is_ok() {
+                return served;
+            }
+            if let Ok(Some(_)) = served.child.try_wait() {
+                break; // the port was taken meanwhile: try another
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = served.child.kill();
+    }
+    panic!("entente serve did not start");
+}
+
+#[test]
+fn pull_copies_a_remote_collection() {
+    let source = Node::new();
+    let password = source.init();
+    let mut lines = String::new();
+    for i in 0..2500 {
+        lines.push_str(&indicator(i));
+        lines.push('\n');
+    }
+    // A second version of one object: pull copies every version.
+    lines.push_str(&indicator(1).replace(
+        "\"modified\":\"2026-01-01T00:00:00.000Z\"",
+        "\"modified\":\"2026-02-01T00:00:00.000Z\"",
+    ));
+    lines.push('\n');
+    let f = source.write("source.jsonl", lines.as_bytes());
+    let (out, _) = source.import_json(&f);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let served = serve(&source);
+    let collection_id = source.export(); // read before serving ends; ids compared below
+    let list = text(&source.run(&["collection", "list"]).stdout);
+    let home_id = list
+        .lines()
+        .find(|l| l.contains("\thome\t"))
+        .unwrap()
+        .split('\t')
+        .nth(1)
+        .unwrap()
+        .to_owned();
+
+    let target = Node::new();
+    target.init();
+    let url = format!("http://{}/api1/", served.addr);
+    let out = target.run_env(
+        &[
+            "pull",
+            &url,
+            "--collection",
+            &home_id,
+            "--into",
+            "home",
+            "--user",
+            "admin",
+            "--password-env",
+            "SRC_PW",
+        ],
+        &[("SRC_PW", &password)],
+    );
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("stored 2501"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(ids_of(&target.export()), ids_of(&collection_id));
+
+    // Pulling again stores nothing new.
+    let out = target.run_env(
+        &[
+            "pull",
+            &url,
+            "--collection",
+            &home_id,
+            "--into",
+            "home",
+            "--user",
+            "admin",
+            "--password-env",
+            "SRC_PW",
+        ],
+        &[("SRC_PW", &password)],
+    );
+    assert!(
+        text(&out.stdout).contains("stored 0, duplicates 2501"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // Wrong credentials: a clear error, nothing stored.
+    let out = target.run_env(
+        &[
+            "pull",
+            &url,
+            "--collection",
+            &home_id,
+            "--into",
+            "home",
+            "--user",
+            "admin",
+            "--password-env",
+            "SRC_PW",
+        ],
+        &[("SRC_PW", "wrong password!")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("401") || text(&out.stderr).to_lowercase().contains("auth"),
+        "{}",
+        text(&out.stderr)
+    );
 }

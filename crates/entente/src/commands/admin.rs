@@ -5,18 +5,20 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use entente_store::{
-    ApiRoot, ApiToken, Collection, CollectionId, ObjectFilter, Permission, Role, SharedStore,
-    User, VersionMatch,
+    ApiRoot, ApiToken, Collection, CollectionId, ObjectFilter, Permission, Role, SharedStore, User,
+    VersionMatch,
 };
 
 use super::{Context, find_collection};
-use crate::cli::{
-    ApiRootCommand, CollectionCommand, ExportArgs, InitArgs, UserCommand,
-};
+use crate::cli::{ApiRootCommand, CollectionCommand, ExportArgs, InitArgs, UserCommand};
 
 /// A random secret: 128 bits from the operating system's generator, hex-encoded.
 pub(crate) fn random_secret() -> String {
-    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
 }
 
 /// Creates the home collection, the admin user and its permissions in a fresh store.
@@ -38,7 +40,10 @@ pub(crate) async fn bootstrap(
         alias: Some("home".into()),
         media_types: vec![entente_server::STIX_MEDIA_TYPE.into()],
     };
-    store.create_collection(home.clone()).await.context("cannot create the home collection")?;
+    store
+        .create_collection(home.clone())
+        .await
+        .context("cannot create the home collection")?;
     let password = random_secret();
     store
         .add_user(User {
@@ -64,26 +69,44 @@ pub(crate) async fn bootstrap(
 pub(crate) async fn init(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
     let file = ctx.data_dir.join(entente_server::config::FILE_NAME);
     if file.exists() {
-        bail!("{} is already initialised ({} exists)", ctx.data_dir.display(), file.display());
+        bail!(
+            "{} is already initialised ({} exists)",
+            ctx.data_dir.display(),
+            file.display()
+        );
     }
     std::fs::create_dir_all(&ctx.data_dir)
         .with_context(|| format!("cannot create {}", ctx.data_dir.display()))?;
     let mut text = entente_server::config::EXAMPLE.to_owned();
     let mut ctx_config = ctx.config.clone();
     if let Some(listen) = &args.listen {
-        let addr: std::net::SocketAddr =
-            listen.parse().with_context(|| format!("--listen: not an address: {listen:?}"))?;
-        text = text.replacen("listen = \"127.0.0.1:8443\"", &format!("listen = \"{addr}\""), 1);
+        let addr: std::net::SocketAddr = listen
+            .parse()
+            .with_context(|| format!("--listen: not an address: {listen:?}"))?;
+        text = text.replacen(
+            "listen = \"127.0.0.1:8443\"",
+            &format!("listen = \"{addr}\""),
+            1,
+        );
         ctx_config.server.listen = addr;
     }
     std::fs::write(&file, text).with_context(|| format!("cannot write {}", file.display()))?;
-    let ctx = Context { data_dir: ctx.data_dir.clone(), config: ctx_config };
+    let ctx = Context {
+        data_dir: ctx.data_dir.clone(),
+        config: ctx_config,
+    };
     let store = ctx.open_store().await?;
     let (password, home) = bootstrap(&store, &ctx, &args.organisation).await?;
     println!("Initialised {}", ctx.data_dir.display());
     println!("  config:     {}", file.display());
-    println!("  store:      {}", entente_server::config::redact_url(&ctx.config.store_url));
-    println!("  collection: {} (alias \"home\") in API root {}", home.id, home.api_root);
+    println!(
+        "  store:      {}",
+        entente_server::config::redact_url(&ctx.config.store_url)
+    );
+    println!(
+        "  collection: {} (alias \"home\") in API root {}",
+        home.id, home.api_root
+    );
     println!("  admin user: admin");
     println!("  password:   {password}");
     println!("The password is shown only once. Start the node with `entente serve`.");
@@ -96,14 +119,23 @@ pub(crate) async fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<Ex
     let api_root = ctx.api_root(args.api_root.as_deref())?;
     let collection = find_collection(&store, &api_root, &args.collection).await?;
     let out: Box<dyn Write> = match &args.out {
-        Some(path) => Box::new(std::fs::File::create(path).with_context(|| {
-            format!("cannot create {}", path.display())
-        })?),
+        Some(path) => Box::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        ),
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
-    write!(out, "{{\"type\":\"bundle\",\"id\":\"bundle--{}\",\"objects\":[", uuid::Uuid::new_v4())?;
-    let mut filter = ObjectFilter { versions: vec![VersionMatch::All], limit: 1000, ..Default::default() };
+    write!(
+        out,
+        "{{\"type\":\"bundle\",\"id\":\"bundle--{}\",\"objects\":[",
+        uuid::Uuid::new_v4()
+    )?;
+    let mut filter = ObjectFilter {
+        versions: vec![VersionMatch::All],
+        limit: 1000,
+        ..Default::default()
+    };
     let mut first = true;
     let mut count = 0u64;
     loop {
@@ -131,7 +163,10 @@ pub(crate) async fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<Ex
 
 fn read_password_line() -> anyhow::Result<String> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("cannot read the password")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password")?;
     let pw = line.trim_end_matches(['\r', '\n']).to_owned();
     if pw.len() < 12 {
         bail!("the password must be at least 12 characters long");
@@ -143,9 +178,19 @@ fn read_password_line() -> anyhow::Result<String> {
 pub(crate) async fn user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<ExitCode> {
     let store = ctx.open_store().await?;
     match cmd {
-        UserCommand::Add { name, organisation, role, password_stdin, token_only } => {
+        UserCommand::Add {
+            name,
+            organisation,
+            role,
+            password_stdin,
+            token_only,
+        } => {
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
-            if name.is_empty() || name.len() > 128 || name.contains(':') || name.chars().any(char::is_control) {
+            if name.is_empty()
+                || name.len() > 128
+                || name.contains(':')
+                || name.chars().any(char::is_control)
+            {
                 bail!("user names are 1-128 characters, without ':' or control characters");
             }
             let password = if token_only {
@@ -181,15 +226,27 @@ pub(crate) async fn user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<Exit
             }
         }
         UserCommand::Token { name, label } => {
-            store.user(&name).await.with_context(|| format!("no user named {name:?}"))?;
+            store
+                .user(&name)
+                .await
+                .with_context(|| format!("no user named {name:?}"))?;
             let token = add_token(&store, &name, &label).await?;
             println!("{token}");
         }
-        UserCommand::Grant { name, collection, api_root, read, write } => {
+        UserCommand::Grant {
+            name,
+            collection,
+            api_root,
+            read,
+            write,
+        } => {
             if !read && !write {
                 bail!("give --read, --write or both");
             }
-            store.user(&name).await.with_context(|| format!("no user named {name:?}"))?;
+            store
+                .user(&name)
+                .await
+                .with_context(|| format!("no user named {name:?}"))?;
             let api_root = ctx.api_root(api_root.as_deref())?;
             let c = find_collection(&store, &api_root, &collection).await?;
             store
@@ -200,11 +257,15 @@ pub(crate) async fn user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<Exit
                     can_write: write,
                 })
                 .await?;
-            println!("{name} may now {} collection {}", match (read, write) {
-                (true, true) => "read and write",
-                (true, false) => "read",
-                _ => "write",
-            }, c.id);
+            println!(
+                "{name} may now {} collection {}",
+                match (read, write) {
+                    (true, true) => "read and write",
+                    (true, false) => "read",
+                    _ => "write",
+                },
+                c.id
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -213,7 +274,11 @@ pub(crate) async fn user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<Exit
 async fn add_token(store: &SharedStore, user: &str, label: &str) -> anyhow::Result<String> {
     let (token, sha256) = entente_server::auth::mint_token();
     store
-        .add_token(ApiToken { sha256, user: user.into(), label: label.into() })
+        .add_token(ApiToken {
+            sha256,
+            user: user.into(),
+            label: label.into(),
+        })
         .await
         .context("cannot store the token")?;
     Ok(token)
@@ -224,7 +289,13 @@ pub(crate) async fn collection(ctx: &Context, cmd: CollectionCommand) -> anyhow:
     let store = ctx.open_store().await?;
     entente_server::provision(&store, &ctx.config).await?;
     match cmd {
-        CollectionCommand::Add { title, alias, description, id, api_root } => {
+        CollectionCommand::Add {
+            title,
+            alias,
+            description,
+            id,
+            api_root,
+        } => {
             let api_root = ctx.api_root(api_root.as_deref())?;
             let id = match id {
                 Some(id) => uuid::Uuid::parse_str(&id)
@@ -255,7 +326,12 @@ pub(crate) async fn collection(ctx: &Context, cmd: CollectionCommand) -> anyhow:
         CollectionCommand::List { api_root } => {
             let roots = match api_root {
                 Some(r) => vec![r],
-                None => store.api_roots().await?.into_iter().map(|r| r.name).collect(),
+                None => store
+                    .api_roots()
+                    .await?
+                    .into_iter()
+                    .map(|r| r.name)
+                    .collect(),
             };
             for root in roots {
                 for c in store.collections(&root).await? {
@@ -279,10 +355,17 @@ pub(crate) async fn api_root(ctx: &Context, cmd: ApiRootCommand) -> anyhow::Resu
     let store = ctx.open_store().await?;
     entente_server::provision(&store, &ctx.config).await?;
     match cmd {
-        ApiRootCommand::Add { name, title, description, max_content_length } => {
+        ApiRootCommand::Add {
+            name,
+            title,
+            description,
+            max_content_length,
+        } => {
             if name.is_empty()
                 || name.len() > 64
-                || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
                 || name == "taxii2"
                 || name == "health"
             {
@@ -292,7 +375,12 @@ pub(crate) async fn api_root(ctx: &Context, cmd: ApiRootCommand) -> anyhow::Resu
                 bail!("--max-content-length must be positive");
             }
             match store
-                .create_api_root(ApiRoot { name: name.clone(), title, description, max_content_length })
+                .create_api_root(ApiRoot {
+                    name: name.clone(),
+                    title,
+                    description,
+                    max_content_length,
+                })
                 .await
             {
                 Err(entente_store::Error::Conflict(_)) => bail!("API root {name:?} exists"),
@@ -302,7 +390,10 @@ pub(crate) async fn api_root(ctx: &Context, cmd: ApiRootCommand) -> anyhow::Resu
         }
         ApiRootCommand::List => {
             for r in store.api_roots().await? {
-                println!("/{}/\t{}\tmax_content_length={}", r.name, r.title, r.max_content_length);
+                println!(
+                    "/{}/\t{}\tmax_content_length={}",
+                    r.name, r.title, r.max_content_length
+                );
             }
         }
     }

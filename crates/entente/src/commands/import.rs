@@ -192,7 +192,10 @@ pub(crate) async fn import(ctx: &Context, args: ImportArgs) -> anyhow::Result<Ex
             eprintln!("rejected {}: {}", r.position, r.reason);
         }
         if summary.rejected as usize > summary.rejections.len() {
-            eprintln!("... and {} more rejections", summary.rejected as usize - summary.rejections.len());
+            eprintln!(
+                "... and {} more rejections",
+                summary.rejected as usize - summary.rejections.len()
+            );
         }
         if let Some(f) = &summary.fatal {
             eprintln!("input error: {f}");

@@ -30,12 +30,14 @@ pub(crate) struct Context {
 impl Context {
     /// Opens the store named by the configuration (creating an embedded database if needed).
     pub(crate) async fn open_store(&self) -> anyhow::Result<SharedStore> {
-        entente_store::open(&self.config.store_url).await.with_context(|| {
-            format!(
-                "cannot open the store {}",
-                entente_server::config::redact_url(&self.config.store_url)
-            )
-        })
+        entente_store::open(&self.config.store_url)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the store {}",
+                    entente_server::config::redact_url(&self.config.store_url)
+                )
+            })
     }
 
     /// The API root a command means: the one given, else the configured default.
@@ -64,7 +66,7 @@ pub(crate) async fn find_collection(
 
 /// The process environment as a map, for the config loader (the only place it is read).
 #[allow(clippy::disallowed_methods)] // The binary hands the environment to the loader, once.
-fn process_env() -> HashMap<String, String> {
+pub(crate) fn process_env() -> HashMap<String, String> {
     std::env::vars().collect()
 }
 
@@ -80,16 +82,26 @@ pub(crate) fn load_context(
     let data_dir = if data_dir.is_absolute() {
         data_dir
     } else {
-        std::env::current_dir().context("cannot read the current directory")?.join(data_dir)
+        std::env::current_dir()
+            .context("cannot read the current directory")?
+            .join(data_dir)
     };
     let loaded = Config::load(&data_dir, &process_env(), overrides)?;
-    Ok((Context { data_dir, config: loaded.config }, loaded.warnings))
+    Ok((
+        Context {
+            data_dir,
+            config: loaded.config,
+        },
+        loaded.warnings,
+    ))
 }
 
 fn install_logging(config: &Config) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_new(&config.log.filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     // A second subscriber (tests calling twice) is harmless: keep the first.
     let _ = match config.log.format {
         LogFormat::Json => builder.json().try_init(),
@@ -110,7 +122,10 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         print!("{}", entente_server::config::EXAMPLE);
         return Ok(ExitCode::SUCCESS);
     }
-    let mut overrides = Overrides { log_filter: cli.log.clone(), ..Default::default() };
+    let mut overrides = Overrides {
+        log_filter: cli.log.clone(),
+        ..Default::default()
+    };
     if let Command::Serve(args) = &cli.command {
         overrides.listen = args.listen.clone();
         overrides.store_url = args.store.clone();

@@ -17,7 +17,9 @@ pub(crate) async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    let local = listener.local_addr().context("cannot read the bound address")?;
+    let local = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
     tracing::info!(address = %local, data = %ctx.data_dir.display(), "serving");
     eprintln!("entente listening on http://{local}/taxii2/");
     entente_server::serve(ctx.config, store, listener, shutdown_signal())

@@ -16,8 +16,7 @@ pub(crate) fn validate(ctx: &Context, args: ValidateArgs) -> anyhow::Result<Exit
     for item in entente_stix::stream::Reader::with_max_object_size(
         input.reader,
         ctx.config.import.max_object_size,
-    )
-    {
+    ) {
         match item {
             Ok(object) => {
                 objects += 1;
@@ -68,5 +67,9 @@ pub(crate) fn validate(ctx: &Context, args: ValidateArgs) -> anyhow::Result<Exit
     } else {
         println!("{objects} objects, {errors} errors, {warnings} warnings");
     }
-    Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
