@@ -16,8 +16,8 @@
 //! buffer, and an element that grows past the limit is scanned to its end *without* being
 //! stored, reported as [`StreamErrorKind::TooLarge`], and skipped; the stream goes on.
 //!
-//! The splitter is a hand-written byte scanner: it tracks string state, escapes and nesting
-//! depth, and jumps through string contents with `memchr2` for `"` and `\`. It does not check
+//! The splitter is a hand-written byte scanner: it tracks string state, escapes and the stack
+//! of open brackets, and jumps through string contents with `memchr2` for `"` and `\`. It does not check
 //! JSON grammar inside an element; `serde_json` does that when the element is parsed, so a
 //! malformed element is an error item for that element only. Errors in the structure around
 //! elements (a missing comma, truncated input, an I/O error) end the stream after one error
@@ -164,6 +164,8 @@ pub struct Reader<R> {
     index: u64,
     buf: Vec<u8>,
     container: Container,
+    /// Open brackets of the element being scanned.
+    stack: Vec<u8>,
     /// While true, bytes consumed by `peek` and `bump` are kept in `container.text`.
     recording: bool,
     bundle_id: Option<String>,
@@ -196,6 +198,7 @@ impl<R: BufRead> Reader<R> {
             buf: Vec::new(),
             container: Container::default(),
             recording: false,
+            stack: Vec::new(),
             bundle_id: None,
         }
     }
@@ -301,7 +304,7 @@ impl<R: BufRead> Reader<R> {
             None => return Ok(Scan::Eof),
         };
         let container = first == b'{' || first == b'[';
-        let mut depth: u32 = 0;
+        self.stack.clear();
         let mut in_str = false;
         let mut escaped = false;
         let mut started = false;
@@ -364,10 +367,18 @@ impl<R: BufRead> Reader<R> {
                 if container {
                     match c {
                         b'"' => in_str = true,
-                        b'{' | b'[' => depth += 1,
+                        b'{' | b'[' => self.stack.push(c),
                         b'}' | b']' => {
-                            depth -= 1;
-                            if depth == 0 {
+                            // A closer that does not match the innermost opener closes the
+                            // nearest opener it matches: an unclosed `[` inside an object then
+                            // ends the element at the object's `}` instead of swallowing the
+                            // rest of the input. The element is malformed either way and the
+                            // JSON parser rejects it; this only decides where the next begins.
+                            let open = if c == b'}' { b'{' } else { b'[' };
+                            if let Some(k) = self.stack.iter().rposition(|&o| o == open) {
+                                self.stack.truncate(k);
+                            }
+                            if self.stack.is_empty() {
                                 end = Some(i + 1);
                                 break;
                             }
