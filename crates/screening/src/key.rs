@@ -348,6 +348,8 @@ pub(crate) fn letters(t: &str) -> String {
                 i += 1;
                 continue;
             }
+            // an initial o/u stays apart from an initial a/e/i (Omar/Umar vs Amir)
+            'o' | 'u' if i == 0 => ('u', 1),
             v if is_vowel(v) => ('a', 1),
             other => (other, 1),
         };
@@ -363,9 +365,9 @@ pub(crate) fn letters(t: &str) -> String {
     out.into_iter().collect()
 }
 
-/// Consonant skeleton: the key without vowels and without a final `h`.
+/// Consonant skeleton: the key without vowel classes (`a`, initial `u`) and without a final `h`.
 pub(crate) fn skeleton(key: &str) -> String {
-    let mut s: String = key.chars().filter(|&c| c != 'a').collect();
+    let mut s: String = key.chars().filter(|&c| c != 'a' && c != 'u').collect();
     if s.len() > 2 && s.ends_with('h') {
         s.pop();
     }

