@@ -66,7 +66,8 @@ impl fmt::Display for Issue {
     }
 }
 
-/// The outcome of validating one object: every issue found, in document order.
+/// The outcome of validating one object: every issue found, in the order the rules ran
+/// (common and type properties first, co-constraints after).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Report {
     /// All issues, errors and warnings.

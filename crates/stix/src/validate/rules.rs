@@ -729,7 +729,18 @@ pub(crate) fn check_object(object: &Object, ctx: &mut Ctx<'_>) {
                 }
             }
         }
-        None => check_custom_object(ty, &m, ctx),
+        None => {
+            check_custom_object(ty, &m, ctx);
+            for (k, _) in m.iter() {
+                if !valid_property_name(k) && !COMMON.iter().any(|p| p.name == k) {
+                    ctx.err(
+                        &root.key(k),
+                        "property-name",
+                        "property names must be 3-250 characters of a-z, 0-9 and _ (section 3.1)",
+                    );
+                }
+            }
+        }
     }
 
     check_common(object, &m, ctx);
@@ -877,9 +888,15 @@ fn check_value(path: &Path<'_>, name: &str, val: &str, t: T, ctx: &mut Ctx<'_>) 
         },
         T::Float(lo, hi) => match as_f64(val) {
             None => expect(ctx, "a number"),
-            Some(n) if n < lo || n > hi => {
-                ctx.err(path, "value-range", format!("{n} is outside {lo}..={hi}"))
-            }
+            Some(n) if n < lo || n > hi => ctx.err(
+                path,
+                "value-range",
+                if hi == f64::MAX {
+                    format!("{n} is below the minimum of {lo}")
+                } else {
+                    format!("{n} is outside {lo}..={hi}")
+                },
+            ),
             Some(_) => {}
         },
         T::Ref(refs) => check_ref(path, val, refs, ctx),
