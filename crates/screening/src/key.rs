@@ -104,7 +104,7 @@ fn table(t: &str) -> Option<&'static str> {
     Some(match t {
         "mohd" | "mhd" | "muhd" | "md" | "mohd." | "mohamud" => "muhammad",
         "brahim" | "ebrahim" => "ibrahim",
-        "osman" | "usman" | "othman" | "uthman" | "outhman" | "osmane" | "usmaan" => "uthman",
+        "osman" | "usman" | "othman" | "uthman" | "outhman" | "osmane" | "usmaan" => "usman",
         "gamal" => "jamal",
         "gamil" => "jamil",
         "ibn" | "bin" | "ben" | "bn" | "ebn" => "bin",
@@ -150,6 +150,23 @@ pub(crate) fn analyse(s: &str) -> Vec<Tok> {
     analyse_folded(fold(s))
 }
 
+/// Like [`analyse`], but a name written `FAMILY, Given Middle` (one comma) is first turned into
+/// `Given Middle FAMILY`, so compounds and the given name are found where they would be in the
+/// natural order. Used for queries and aliases; the UN primary name is built from ordered name
+/// parts and is analysed as is.
+pub(crate) fn analyse_reordered(s: &str) -> Vec<Tok> {
+    match s.split_once(',') {
+        Some((family, given))
+            if !given.contains(',') && !given.trim().is_empty() && !family.trim().is_empty() =>
+        {
+            let mut f = fold(given);
+            f.extend(fold(family));
+            analyse_folded(f)
+        }
+        _ => analyse(s),
+    }
+}
+
 pub(crate) fn analyse_folded(folded: Vec<FoldedToken>) -> Vec<Tok> {
     let multi = folded.len() > 1;
     // Stage 1: drop stop words and articles, remembering the rule on the next token.
@@ -159,6 +176,10 @@ pub(crate) fn analyse_folded(folded: Vec<FoldedToken>) -> Vec<Tok> {
         let next = folded.get(i + 1).map(|n| n.text.as_str());
         let t = f.text.as_str();
         if multi && STOP.contains(&t) {
+            continue;
+        }
+        // an article left at the end (reversed order: `ALFI ABDULLAH EL`)
+        if multi && next.is_none() && is_article(t) {
             continue;
         }
         if let Some(n) = next
@@ -200,15 +221,26 @@ pub(crate) fn analyse_folded(folded: Vec<FoldedToken>) -> Vec<Tok> {
             i += 1;
             continue;
         }
-        merged.push((w.clone(), *arabic, rules.clone()));
+        let mut rules = rules.clone();
+        if (abd_prefix || abu_prefix) && words.len() > 1 {
+            // a compound prefix left dangling by reversed order (`YASIN RAHMAN ABDUL`)
+            rules.push("dangling compound prefix");
+        }
+        merged.push((w.clone(), *arabic, rules));
         i += 1;
     }
     merged
         .into_iter()
         .map(|(norm, arabic, mut rules)| {
-            let class = classify(&norm);
+            let class = if rules.contains(&"dangling compound prefix") {
+                TokClass::Connector
+            } else {
+                classify(&norm)
+            };
             let key = phonetic_key(&norm, &mut rules);
-            let alt = article_stripped(&norm).map(|rest| phonetic_key(rest, &mut Vec::new()));
+            let alt = article_stripped(&norm)
+                .or_else(|| compound_rest(&norm))
+                .map(|rest| phonetic_key(rest, &mut Vec::new()));
             let skel = skeleton(&key);
             Tok {
                 norm,
@@ -248,6 +280,13 @@ fn article_stripped(t: &str) -> Option<&str> {
         }
     }
     None
+}
+
+/// `abdulghafur` → `ghafur`: the second part of an `abd` compound, so that a query that lost the
+/// `Abd` (`Sundus Al-Ghafur` for `Sundus Abd Al-Ghafur`) still meets it.
+fn compound_rest(t: &str) -> Option<&str> {
+    let rest = strip_connector(t.strip_prefix("abd").or_else(|| t.strip_prefix("abu"))?);
+    (rest.len() >= 4).then_some(rest)
 }
 
 /// After `abd` or `abu`: drop the connecting vowel and the article (`ul`, `el`, `al`, `ur`+r ...).
@@ -312,7 +351,7 @@ pub(crate) fn phonetic_key(t: &str, rules: &mut Vec<&'static str>) -> String {
 pub(crate) fn letters(t: &str) -> String {
     let mut s: Vec<char> = t.chars().collect();
     // French mute final e (Amine, Yacine, Karime) after a consonant.
-    if s.len() >= 4 && s[s.len() - 1] == 'e' && !is_vowel(s[s.len() - 2]) {
+    if s.len() >= 5 && s[s.len() - 1] == 'e' && !is_vowel(s[s.len() - 2]) {
         s.pop();
     }
     let n = s.len();

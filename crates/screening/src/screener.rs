@@ -13,6 +13,7 @@
 //! | same key once a glued article is stripped (`Alzarqawi` ~ `al-Zarqawi`) | 0.93 |
 //! | folded texts one typing error apart (tokens of 5+ letters) | 0.88 |
 //! | folded texts two typing errors apart (tokens of 9+ letters) | 0.78 |
+//! | folded texts two edits apart whose keys are one edit apart (keys of 4+ letters) | 0.80 |
 //! | Arabic script token, same consonant skeleton as a romanised token | 0.85 |
 //!
 //! Query tokens are then assigned one-to-one to the name's tokens (greedy by similarity, which is
@@ -20,7 +21,7 @@
 //! token weighs its rarity (IDF over all listed name tokens, unknown tokens weighing as the rarest)
 //! times its class factor (generic entity words 0.25, titles 0.15, connectors such as `bin` 0.3).
 //! With `cq` the matched share of the query's weight and `cn` the matched share of the name's
-//! weight, the name score is `cq^0.55 * cn^0.45`: a query missing a listed middle name loses less
+//! weight, the name score is `cq^0.8 * cn^0.4`: a query missing a listed middle name loses less
 //! than a query carrying a name the listing does not have. Unmatched middle names of a listed name
 //! whose first and last names both matched count half. If at most one distinctive (name-class)
 //! token matched while either side has two or more, the score is capped at 0.6: a shared common
@@ -52,7 +53,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use serde::{Deserialize, Serialize};
 
 use crate::distance::osa_chars;
-use crate::key::{Tok, TokClass, analyse, skeleton};
+use crate::key::{Tok, TokClass, analyse_reordered, skeleton};
 use crate::model::{EntryKind, ListId, ListVersion, NameQuality};
 use crate::text::fold_joined;
 
@@ -291,6 +292,16 @@ pub struct Screener {
     unknown_idf: f32,
 }
 
+/// Depth of the deletion neighbourhood indexed for a token of this many letters: deep enough for
+/// [`allowed_edits`] and for the two-edit spelling variants of the phonetic-typo tier.
+fn deletion_depth(len: usize) -> usize {
+    match len {
+        0..=4 => 0,
+        5..=6 => 1,
+        _ => 2,
+    }
+}
+
 /// Typing errors allowed between two tokens, by the shorter token's length in letters.
 fn allowed_edits(len: usize) -> usize {
     match len {
@@ -412,20 +423,19 @@ impl Screener {
     }
 
     fn add_name(&mut self, entry: u32, kind: EntryKind, quality: NameQuality, text: &str) {
-        let toks = analyse(text);
+        let toks = if quality == NameQuality::Primary {
+            crate::key::analyse(text)
+        } else {
+            analyse_reordered(text)
+        };
         if toks.is_empty() {
             return;
         }
         let given = if kind != EntryKind::Individual || toks.len() < 2 {
             u8::MAX
         } else {
-            match text.split_once(',') {
-                Some((family, _)) => {
-                    let n = analyse(family).len();
-                    if n < toks.len() { n as u8 } else { 0 }
-                }
-                None => 0,
-            }
+            // aliases written `FAMILY, Given` were reordered by the analysis
+            0
         };
         let ni = self.names.len() as u32;
         let mut out = Vec::with_capacity(toks.len());
@@ -482,7 +492,7 @@ impl Screener {
         let mut buf = Vec::new();
         for (ni, (norm, _)) in self.norms.iter().enumerate() {
             buf.clear();
-            deletions(norm, allowed_edits(norm.chars().count()), &mut buf);
+            deletions(norm, deletion_depth(norm.chars().count()), &mut buf);
             for d in buf.drain(..) {
                 self.deletes.entry(d.into()).or_default().push(ni as u32);
             }
@@ -510,7 +520,7 @@ impl Screener {
     }
 
     fn prepare(&self, name: &str) -> Prepared {
-        let toks = analyse(name);
+        let toks = analyse_reordered(name);
         let mut hits: Vec<(u32, u8, f32, MatchRule, u8)> = Vec::new();
         let mut qtoks = Vec::with_capacity(toks.len());
         let mut cand: Vec<u32> = Vec::new();
@@ -527,7 +537,8 @@ impl Screener {
                 hits.push((v, qi, 0.93, MatchRule::ArticleStripped, 0));
             }
             let qchars: Vec<char> = t.norm.chars().collect();
-            let k = allowed_edits(qchars.len());
+            let k = deletion_depth(qchars.len());
+            let qkey: Vec<char> = t.key.chars().collect();
             if k > 0 {
                 buf.clear();
                 buf.push(t.norm.clone());
@@ -547,11 +558,22 @@ impl Screener {
                     let (norm, v) = &self.norms[n as usize];
                     let nchars: Vec<char> = norm.chars().collect();
                     let bound = allowed_edits(qchars.len().min(nchars.len()));
-                    if let Some(d) = osa_chars(&qchars, &nchars, bound)
-                        && d > 0
-                    {
-                        let sim = if d == 1 { 0.88 } else { 0.78 };
-                        hits.push((*v, qi, sim, MatchRule::Typo, d as u8));
+                    match osa_chars(&qchars, &nchars, 2) {
+                        Some(d) if d > 0 && d <= bound => {
+                            let sim = if d == 1 { 0.88 } else { 0.78 };
+                            hits.push((*v, qi, sim, MatchRule::Typo, d as u8));
+                        }
+                        Some(d) if d > 0 => {
+                            // a spelling variant the letter rules missed (`Ricerdu` for
+                            // `Ricardo`): two letters apart, keys one edit apart
+                            let vkey: Vec<char> = self.vocab[*v as usize].key.chars().collect();
+                            if qkey.len().min(vkey.len()) >= 4
+                                && osa_chars(&qkey, &vkey, 1).is_some()
+                            {
+                                hits.push((*v, qi, 0.8, MatchRule::Typo, d as u8));
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -673,7 +695,7 @@ impl Screener {
             0.0
         };
         let cn = if wn > 0.0 { (mn / wn).min(1.0) } else { 0.0 };
-        let base = cq.powf(0.55) * cn.powf(0.45);
+        let base = cq.powf(0.8) * cn.powf(0.4);
         let mut score = base;
         let mut adjustments = Vec::new();
         if distinct <= 1 && (p.distinctive >= 2 || name.distinctive >= 2) && score > 0.6 {

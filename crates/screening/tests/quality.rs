@@ -26,8 +26,8 @@ fn quality_on_the_evaluation_set() {
         println!("{v:24} {n:6} {k:6} {:.4}", *k as f64 / *n as f64);
     }
     println!(
-        "recall {:.4} precision {:.4} negatives alerted {:.4} ({} positives, {} negatives)",
-        f.recall, f.precision, f.negatives_alerted, f.positives, f.negatives
+        "recall {:.4} alert precision {:.4} top precision {:.4} negatives alerted {:.4} ({} positives, {} negatives)",
+        f.recall, f.precision, f.top_precision, f.negatives_alerted, f.positives, f.negatives
     );
     if std::env::args().any(|a| a == "--show-misses") {
         let _ = cases;
@@ -51,7 +51,6 @@ fn show_misses() {
             alert.is_empty()
         } else {
             alert.iter().any(|m| c.expected.contains(&m.entry_id))
-                && alert.iter().all(|m| c.expected.contains(&m.entry_id))
         };
         if ok {
             continue;
