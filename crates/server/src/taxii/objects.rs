@@ -352,8 +352,8 @@ pub async fn add(
 
 /// DELETE {api-root}/collections/{id}/objects/{object-id}/
 ///
-/// Removes the versions selected by `match[version]` (default `last`, as for reading) and
-/// `match[spec_version]`; 404 when none matched. Answers 200 with no body.
+/// Removes the versions selected by `match[version]` and `match[spec_version]`, every version
+/// when neither is given; 404 when none matched. Answers 200 with no body.
 pub async fn delete(
     principal: Principal,
     _: AcceptsTaxii,

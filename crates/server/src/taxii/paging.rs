@@ -232,7 +232,8 @@ pub(crate) enum Endpoint {
     Object,
     /// `GET objects/{id}/versions/`: `added_after`, `match[spec_version]`; every version.
     Versions,
-    /// `DELETE objects/{id}/`: `match[version]`, `match[spec_version]`.
+    /// `DELETE objects/{id}/`: `match[version]`, `match[spec_version]`. Without them, every
+    /// version is deleted: deleting an object removes the object, and the filters narrow it.
     Delete,
 }
 
@@ -257,6 +258,15 @@ pub(crate) fn honoured(endpoint: Endpoint, q: &ObjectQuery) -> ObjectQuery {
             q.added_after = None;
             q.limit = None;
             q.next = None;
+            if q.versions.is_empty() {
+                q.versions.push(VersionFilter::All);
+            }
+            if q.spec_versions.is_empty() {
+                // The store reads "no spec_version filter" as "the latest spec_version of each
+                // object", which suits reading, not deleting: name every spec_version the node
+                // stores (objects without one are STIX 2.0; validation admits only 2.1 else).
+                q.spec_versions = vec!["2.0".into(), "2.1".into()];
+            }
         }
     }
     q

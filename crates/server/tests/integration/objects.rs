@@ -271,6 +271,15 @@ async fn match_spec_version_selects_among_versions_of_different_specs() {
             "application/stix+json;version=2.1"
         ]
     );
+    // Deleting with match[spec_version] removes only that spec's versions.
+    w.alice()
+        .delete_object(&ind(1), &ObjectQuery::new().spec_versions(["2.0"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        versions_of(&w, all().spec_versions(["2.0", "2.1"])).await,
+        [(ind(1), indicator_version(0))]
+    );
 }
 
 #[tokio::test]
@@ -478,15 +487,34 @@ async fn delete_removes_the_selected_versions_only() {
         v.body.versions,
         [indicator_version(1), indicator_version(2)]
     );
-    // Default is `last`, as for reading.
-    c.delete_object(&ind(1), &ObjectQuery::new()).await.unwrap();
+    c.delete_object(&ind(1), &ObjectQuery::new().versions([VersionFilter::Last]))
+        .await
+        .unwrap();
     let v = c.versions(&ind(1), &ObjectQuery::new()).await.unwrap();
     assert_eq!(v.body.versions, [indicator_version(1)]);
-    c.delete_object(&ind(1), &ObjectQuery::new().versions([VersionFilter::All]))
+    // Without match[version], the object goes: every version.
+    c.add_objects(&envelope(&[indicator(1, 5), indicator(1, 6)]))
         .await
         .unwrap();
     assert_eq!(
+        c.versions(&ind(1), &ObjectQuery::new())
+            .await
+            .unwrap()
+            .body
+            .versions
+            .len(),
+        3
+    );
+    c.delete_object(&ind(1), &ObjectQuery::new()).await.unwrap();
+    assert_eq!(
         c.object(&ind(1), &ObjectQuery::new())
+            .await
+            .unwrap_err()
+            .http_status(),
+        Some(404)
+    );
+    assert_eq!(
+        c.versions(&ind(1), &ObjectQuery::new())
             .await
             .unwrap_err()
             .http_status(),
