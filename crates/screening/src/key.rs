@@ -60,8 +60,11 @@ pub(crate) struct Tok {
     pub norm: String,
     /// Phonetic key.
     pub key: String,
-    /// Key with a leading article stripped, for tokens that may carry one glued on.
+    /// Key with a leading article stripped, for tokens that may carry one glued on, or the key
+    /// of the second part of an `abd`/`abu` compound.
     pub alt: Option<String>,
+    /// True when `alt` is the second part of a compound (weaker than a stripped article).
+    pub alt_compound: bool,
     /// Consonant skeleton of the key.
     pub skel: String,
     /// Written in Arabic script.
@@ -120,7 +123,7 @@ fn is_vowel(c: char) -> bool {
 }
 
 fn is_article(t: &str) -> bool {
-    matches!(t, "al" | "el" | "ul" | "il")
+    matches!(t, "al" | "el" | "ul")
 }
 
 /// An assimilated article (`ad-Din`, `ash-Shabab`, `ar-Rahman`) is a short vowel plus the first
@@ -238,7 +241,9 @@ pub(crate) fn analyse_folded(folded: Vec<FoldedToken>) -> Vec<Tok> {
                 classify(&norm)
             };
             let key = phonetic_key(&norm, &mut rules);
-            let alt = article_stripped(&norm)
+            let article = article_stripped(&norm);
+            let alt_compound = article.is_none() && compound_rest(&norm).is_some();
+            let alt = article
                 .or_else(|| compound_rest(&norm))
                 .map(|rest| phonetic_key(rest, &mut Vec::new()));
             let skel = skeleton(&key);
@@ -246,6 +251,7 @@ pub(crate) fn analyse_folded(folded: Vec<FoldedToken>) -> Vec<Tok> {
                 norm,
                 key,
                 alt,
+                alt_compound,
                 skel,
                 arabic,
                 class,

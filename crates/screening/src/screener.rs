@@ -11,8 +11,10 @@
 //! | same folded text | 1.00 |
 //! | same phonetic key (`Mohamed` ~ `Muhammad`) | 0.95 |
 //! | same key once a glued article is stripped (`Alzarqawi` ~ `al-Zarqawi`) | 0.93 |
-//! | folded texts one typing error apart (tokens of 5+ letters) | 0.88 |
-//! | folded texts two typing errors apart (tokens of 9+ letters) | 0.78 |
+//! | same key as the second part of a compound (`Rahman` ~ `Abd al-Rahman`) | 0.85 |
+//! | same key, keys of three letters or fewer (`Kim` ~ `Qaim`) | 0.88 |
+//! | folded texts one typing error apart (longer token of 5+ letters) | 0.88 |
+//! | folded texts two typing errors apart (longer token of 9+ letters) | 0.78 |
 //! | folded texts two edits apart whose keys are one edit apart (keys of 4+ letters) | 0.80 |
 //! | Arabic script token, same consonant skeleton as a romanised token | 0.85 |
 //!
@@ -145,6 +147,8 @@ pub enum MatchRule {
     Typo,
     /// Arabic script against romanised text, same consonant skeleton.
     Skeleton,
+    /// One side is the second part of an `abd`/`abu` compound (`Rahman` ~ `Abd al-Rahman`).
+    CompoundPart,
 }
 
 /// One aligned pair of tokens.
@@ -230,6 +234,7 @@ struct VocabTok {
 struct NameTok {
     vocab: u32,
     alt: Option<u32>,
+    alt_compound: bool,
     norm: Box<str>,
     class: TokClass,
     weight: f32,
@@ -302,7 +307,8 @@ fn deletion_depth(len: usize) -> usize {
     }
 }
 
-/// Typing errors allowed between two tokens, by the shorter token's length in letters.
+/// Typing errors allowed between two tokens, by the longer token's length in letters (the shorter
+/// must have three letters or more).
 fn allowed_edits(len: usize) -> usize {
     match len {
         0..=4 => 0,
@@ -461,6 +467,7 @@ impl Screener {
             out.push(NameTok {
                 vocab: v,
                 alt,
+                alt_compound: t.alt_compound,
                 norm: t.norm.into(),
                 class: t.class,
                 weight: 0.0,
@@ -528,13 +535,19 @@ impl Screener {
         for (qi, t) in toks.into_iter().enumerate().take(32) {
             let qi = qi as u8;
             let start = hits.len();
+            // vowels carry little in a key of three letters or fewer (Kim / Qaim, Hyon / Han)
+            let phonetic = if t.key.chars().count() >= 4 { 0.95 } else { 0.88 };
             if let Some(&v) = self.key_ids.get(t.key.as_str()) {
-                hits.push((v, qi, 0.95, MatchRule::Phonetic, 0));
+                hits.push((v, qi, phonetic, MatchRule::Phonetic, 0));
             }
             if let Some(alt) = &t.alt
                 && let Some(&v) = self.key_ids.get(alt.as_str())
             {
-                hits.push((v, qi, 0.93, MatchRule::ArticleStripped, 0));
+                if t.alt_compound {
+                    hits.push((v, qi, 0.85, MatchRule::CompoundPart, 0));
+                } else {
+                    hits.push((v, qi, 0.93, MatchRule::ArticleStripped, 0));
+                }
             }
             let qchars: Vec<char> = t.norm.chars().collect();
             let k = deletion_depth(qchars.len());
@@ -557,7 +570,11 @@ impl Screener {
                 for &n in &cand {
                     let (norm, v) = &self.norms[n as usize];
                     let nchars: Vec<char> = norm.chars().collect();
-                    let bound = allowed_edits(qchars.len().min(nchars.len()));
+                    let bound = if qchars.len().min(nchars.len()) >= 3 {
+                        allowed_edits(qchars.len().max(nchars.len()))
+                    } else {
+                        0
+                    };
                     match osa_chars(&qchars, &nchars, 2) {
                         Some(d) if d > 0 && d <= bound => {
                             let sim = if d == 1 { 0.88 } else { 0.78 };
@@ -642,10 +659,15 @@ impl Screener {
                     let q = &p.toks[qi as usize].tok;
                     let (sim, rule) = if *q.norm == *t.norm {
                         (1.0, MatchRule::Exact)
-                    } else if v == t.vocab || rule != MatchRule::Phonetic {
+                    } else if v == t.vocab {
                         (sim, rule)
-                    } else {
+                    } else if rule == MatchRule::Phonetic && !t.alt_compound {
                         (0.93, MatchRule::ArticleStripped)
+                    } else if rule == MatchRule::Phonetic {
+                        (0.85, MatchRule::CompoundPart)
+                    } else {
+                        // both sides reached through an alternative key
+                        (sim.min(0.85) - 0.1, MatchRule::CompoundPart)
                     };
                     pairs.push((sim, qi, nj as u8, rule, edits));
                 }
