@@ -274,10 +274,10 @@ impl<R: BufRead> Reader<R> {
     }
 
     fn bump(&mut self) {
-        if self.recording {
-            if let Ok(&[b, ..]) = self.src.fill_buf() {
-                self.keep(&[b]);
-            }
+        if self.recording
+            && let Ok(&[b, ..]) = self.src.fill_buf()
+        {
+            self.keep(&[b]);
         }
         self.src.consume(1);
         self.offset += 1;

@@ -1220,36 +1220,33 @@ fn is_lang_tag(s: &str) -> bool {
 /// markings and extensions (section 3.2 and chapter 7).
 fn check_common(object: &Object, m: &Members<'_>, ctx: &mut Ctx<'_>) {
     let root = Path::Root;
-    if let Some(sv) = m.get("spec_version") {
-        if let Some(s) = as_str(sv) {
-            if s != "2.1" {
-                ctx.err(
-                    &root.key("spec_version"),
-                    "spec-version",
-                    format!("`{s}`: expected \"2.1\""),
-                );
-            }
-        }
+    if let Some(sv) = m.get("spec_version")
+        && let Some(s) = as_str(sv)
+        && s != "2.1"
+    {
+        ctx.err(
+            &root.key("spec_version"),
+            "spec-version",
+            format!("`{s}`: expected \"2.1\""),
+        );
     }
-    if let (Some(c), Some(md)) = (object.created(), object.modified()) {
-        if md < c {
-            ctx.err(
-                &root.key("modified"),
-                "timestamp-order",
-                format!(
-                    "modified ({md}) must be later than or equal to created ({c}) (section 3.2)"
-                ),
-            );
-        }
+    if let (Some(c), Some(md)) = (object.created(), object.modified())
+        && md < c
+    {
+        ctx.err(
+            &root.key("modified"),
+            "timestamp-order",
+            format!("modified ({md}) must be later than or equal to created ({c}) (section 3.2)"),
+        );
     }
-    if let Some(l) = m.get("lang").and_then(as_str) {
-        if !is_lang_tag(&l) {
-            ctx.err(
-                &root.key("lang"),
-                "lang",
-                format!("`{l}` is not an RFC 5646 language tag"),
-            );
-        }
+    if let Some(l) = m.get("lang").and_then(as_str)
+        && !is_lang_tag(&l)
+    {
+        ctx.err(
+            &root.key("lang"),
+            "lang",
+            format!("`{l}` is not an RFC 5646 language tag"),
+        );
     }
     if let Some(er) = m.get("external_references") {
         check_external_references(&root.key("external_references"), er, ctx);
@@ -1261,6 +1258,9 @@ fn check_common(object: &Object, m: &Members<'_>, ctx: &mut Ctx<'_>) {
         check_extensions(&root.key("extensions"), ext, object.object_type(), ctx);
     }
 }
+
+/// A check of an `external_id` form.
+type IdForm = fn(&str) -> bool;
 
 fn check_external_references(path: &Path<'_>, val: &str, ctx: &mut Ctx<'_>) {
     let Some(items) = as_list(val) else {
@@ -1302,10 +1302,10 @@ fn check_external_references(path: &Path<'_>, val: &str, ctx: &mut Ctx<'_>) {
             },
         };
         for f in ["description", "url", "external_id"] {
-            if let Some(x) = er.get(f) {
-                if Kind::of(x) != Kind::Str {
-                    ctx.err(&p.key(f), "property-type", "expected a string");
-                }
+            if let Some(x) = er.get(f)
+                && Kind::of(x) != Kind::Str
+            {
+                ctx.err(&p.key(f), "property-type", "expected a string");
             }
         }
         if !(er.has("description") || er.has("url") || er.has("external_id")) {
@@ -1318,18 +1318,18 @@ fn check_external_references(path: &Path<'_>, val: &str, ctx: &mut Ctx<'_>) {
         if let Some(h) = er.get("hashes") {
             check_hashes(&p.key("hashes"), h, ctx);
         }
-        if let Some(u) = er.get("url").and_then(as_str) {
-            if !is_uri(&u) {
-                ctx.err(
-                    &p.key("url"),
-                    "url",
-                    format!("`{u}` is not a URI (RFC 3986)"),
-                );
-            }
+        if let Some(u) = er.get("url").and_then(as_str)
+            && !is_uri(&u)
+        {
+            ctx.err(
+                &p.key("url"),
+                "url",
+                format!("`{u}` is not a URI (RFC 3986)"),
+            );
         }
         let ext_id = er.get("external_id").and_then(as_str);
         if let Some(src) = source.as_deref() {
-            let form: Option<(&str, fn(&str) -> bool)> = match src {
+            let form: Option<(&str, IdForm)> = match src {
                 "capec" => Some(("CAPEC-<digits>", |s| {
                     s.strip_prefix("CAPEC-")
                         .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
@@ -1533,16 +1533,16 @@ fn check_extensions(path: &Path<'_>, val: &str, ty: &str, ctx: &mut Ctx<'_>) {
             .iter()
             .any(|(t, n)| *n == k && *t == ty)
         {
-            if k == "http-request-ext" {
-                if let Some(h) = em.get("request_header").and_then(Members::parse) {
-                    for (hk, hv) in h.iter() {
-                        if Kind::of(hv) != Kind::Str {
-                            ctx.err(
-                                &p.key("request_header").key(hk),
-                                "property-type",
-                                "http-request-ext header values are strings (section 6.12.2)",
-                            );
-                        }
+            if k == "http-request-ext"
+                && let Some(h) = em.get("request_header").and_then(Members::parse)
+            {
+                for (hk, hv) in h.iter() {
+                    if Kind::of(hv) != Kind::Str {
+                        ctx.err(
+                            &p.key("request_header").key(hk),
+                            "property-type",
+                            "http-request-ext header values are strings (section 6.12.2)",
+                        );
                     }
                 }
             }
@@ -1604,14 +1604,12 @@ fn check_type(ty: &str, object: &Object, m: &Members<'_>, ctx: &mut Ctx<'_>) {
                 _ => {}
             }
         }
-        "malware" => {
-            if m.get("is_family").and_then(as_bool) == Some(true) && !m.has("name") {
-                ctx.err(
-                    &root.key("name"),
-                    "required-property",
-                    "a malware family (is_family true) requires a name (section 4.11)",
-                );
-            }
+        "malware" if m.get("is_family").and_then(as_bool) == Some(true) && !m.has("name") => {
+            ctx.err(
+                &root.key("name"),
+                "required-property",
+                "a malware family (is_family true) requires a name (section 4.11)",
+            );
         }
         "malware-analysis" => {
             if !m.has("result") && !m.has("analysis_sco_refs") {
@@ -1639,7 +1637,7 @@ fn check_type(ty: &str, object: &Object, m: &Members<'_>, ctx: &mut Ctx<'_>) {
                     "precision requires latitude and longitude",
                 );
             }
-            if !m.has("region") && !m.has("country") && !(la && lo) {
+            if !(m.has("region") || m.has("country") || (la && lo)) {
                 ctx.err(
                     &root,
                     "location-content",
@@ -1648,18 +1646,17 @@ fn check_type(ty: &str, object: &Object, m: &Members<'_>, ctx: &mut Ctx<'_>) {
             }
         }
         "relationship" => {
-            if let Some(rt) = m.get("relationship_type").and_then(as_str) {
-                if rt.is_empty()
+            if let Some(rt) = m.get("relationship_type").and_then(as_str)
+                && (rt.is_empty()
                     || !rt
                         .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                {
-                    ctx.err(
-                        &root.key("relationship_type"),
-                        "relationship-type",
-                        format!("`{rt}`: only a-z, 0-9 and hyphens (section 5.1)"),
-                    );
-                }
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+            {
+                ctx.err(
+                    &root.key("relationship_type"),
+                    "relationship-type",
+                    format!("`{rt}`: only a-z, 0-9 and hyphens (section 5.1)"),
+                );
             }
             check_order(m, "start_time", "stop_time", true, ctx);
         }
@@ -1765,14 +1762,12 @@ fn check_type(ty: &str, object: &Object, m: &Members<'_>, ctx: &mut Ctx<'_>) {
                 );
             }
         }
-        "file" => {
-            if !m.has("hashes") && !m.has("name") {
-                ctx.err(
-                    &root,
-                    "required-property",
-                    "a file requires hashes or name (section 6.7)",
-                );
-            }
+        "file" if !m.has("hashes") && !m.has("name") => {
+            ctx.err(
+                &root,
+                "required-property",
+                "a file requires hashes or name (section 6.7)",
+            );
         }
         "mac-addr" => {
             if let Some(s) = m.get("value").and_then(as_str) {
@@ -1848,30 +1843,28 @@ fn check_type(ty: &str, object: &Object, m: &Members<'_>, ctx: &mut Ctx<'_>) {
                 }
             }
         }
-        "process" | "x509-certificate" | "user-account" => {
+        "process" | "x509-certificate" | "user-account"
             if m.0
                 .iter()
-                .all(|(k, _)| SCO_COMMON.iter().any(|p| p.name == k))
-            {
-                ctx.err(
-                    &root,
-                    "required-property",
-                    format!("a {ty} requires at least one property of its own"),
-                );
-            }
+                .all(|(k, _)| SCO_COMMON.iter().any(|p| p.name == k)) =>
+        {
+            ctx.err(
+                &root,
+                "required-property",
+                format!("a {ty} requires at least one property of its own"),
+            );
         }
         _ => {}
     }
-    if SCO_TYPES.contains(&ty) {
-        if let Some(expected) = super::sco_id::expected_id(ty, m) {
-            if expected != object.id().as_str() {
-                ctx.warn(
+    if SCO_TYPES.contains(&ty)
+        && let Some(expected) = super::sco_id::expected_id(ty, m)
+        && expected != object.id().as_str()
+    {
+        ctx.warn(
                     &root.key("id"),
                     "deterministic-id",
                     format!("an SCO id should be derived from its id-contributing properties: expected {expected} (section 2.9)"),
                 );
-            }
-        }
     }
 }
 
