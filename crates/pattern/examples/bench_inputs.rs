@@ -1,0 +1,114 @@
+//! Times pattern validation and matching on an input file, for `bench/pattern/compare.py`,
+//! which runs the same inputs through the OASIS Python libraries and prints the ratios.
+//!
+//! Usage: `cargo run --release -p entente-pattern --example bench_inputs -- INPUT.json`
+//!
+//! The input is `{"patterns": [text, ...], "match_cases": [{"pattern": text, "objects":
+//! [observed-data and SCOs ...]}, ...]}`. The output (stdout, JSON) gives seconds per pattern
+//! and per case, and the per-item results so the caller can check that both sides agree.
+//!
+//! Each timed loop repeats the whole input until at least `MIN_SECONDS` have passed, so the
+//! figures are averages over many rounds, taken after one warm-up round.
+
+use std::time::{Duration, Instant};
+
+use entente_pattern::{CompiledPattern, Observations, Severity, compile, validate_str};
+use serde_json::{Value, json};
+
+const MIN_SECONDS: f64 = 2.0;
+
+fn timed<F: FnMut()>(mut round: F) -> (Duration, u64) {
+    round();
+    let start = Instant::now();
+    let mut rounds = 0u64;
+    while start.elapsed().as_secs_f64() < MIN_SECONDS {
+        round();
+        rounds += 1;
+    }
+    (start.elapsed(), rounds)
+}
+
+fn main() {
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: bench_inputs INPUT.json");
+    let text = std::fs::read_to_string(&path).expect("read the input file");
+    let input: Value = serde_json::from_str(&text).expect("input is JSON");
+    let patterns: Vec<&str> = input["patterns"]
+        .as_array()
+        .expect("patterns")
+        .iter()
+        .map(|p| p.as_str().expect("pattern text"))
+        .collect();
+    let cases: Vec<(&str, &Vec<Value>)> = input["match_cases"]
+        .as_array()
+        .expect("match_cases")
+        .iter()
+        .map(|c| {
+            (
+                c["pattern"].as_str().expect("case pattern"),
+                c["objects"].as_array().expect("case objects"),
+            )
+        })
+        .collect();
+
+    // Results, once: syntax validity and vocabulary errors per pattern, match per case.
+    let parsed: Vec<bool> = patterns
+        .iter()
+        .map(|p| entente_pattern::parse(p).is_ok())
+        .collect();
+    let vocabulary_errors: usize = patterns
+        .iter()
+        .filter_map(|p| validate_str(p).ok())
+        .filter(|(_, issues)| issues.iter().any(|i| i.severity == Severity::Error))
+        .count();
+    let matched: Vec<Option<bool>> = cases
+        .iter()
+        .map(|(p, objects)| {
+            let compiled = compile(p).ok()?;
+            let obs = Observations::from_objects(objects.iter()).ok()?;
+            compiled.matches(&obs).ok()
+        })
+        .collect();
+
+    let (validate_time, validate_rounds) = timed(|| {
+        for p in &patterns {
+            std::hint::black_box(validate_str(p).ok());
+        }
+    });
+    let (match_time, match_rounds) = timed(|| {
+        for (p, objects) in &cases {
+            let compiled = compile(p).expect("compiles");
+            let obs = Observations::from_objects(objects.iter()).expect("observations");
+            std::hint::black_box(compiled.first_match(&obs).ok());
+        }
+    });
+    let compiled: Vec<CompiledPattern> = cases.iter().map(|(p, _)| compile(p).unwrap()).collect();
+    let prepared: Vec<Observations<'_>> = cases
+        .iter()
+        .map(|(_, o)| Observations::from_objects(o.iter()).unwrap())
+        .collect();
+    let (pre_time, pre_rounds) = timed(|| {
+        for (c, o) in compiled.iter().zip(&prepared) {
+            std::hint::black_box(c.first_match(o).ok());
+        }
+    });
+
+    let per = |d: Duration, rounds: u64, n: usize| d.as_secs_f64() / (rounds as f64 * n as f64);
+    let out = json!({
+        "validate": {
+            "count": patterns.len(),
+            "parsed": parsed.iter().filter(|b| **b).count(),
+            "with_vocabulary_errors": vocabulary_errors,
+            "seconds_per_pattern": per(validate_time, validate_rounds, patterns.len()),
+        },
+        "match": {
+            "count": cases.len(),
+            "matched": matched.iter().filter(|m| **m == Some(true)).count(),
+            "seconds_per_case": per(match_time, match_rounds, cases.len()),
+            "seconds_per_case_precompiled": per(pre_time, pre_rounds, cases.len()),
+        },
+        "results": { "parsed": parsed, "matched": matched },
+    });
+    println!("{out}");
+}
