@@ -16,6 +16,9 @@
 //! - **Reading** (objects, one object, versions, manifest) needs `can_read`.
 //! - **Writing** and **deleting** need `can_write`, and a reviewer (oversight) never writes.
 //! - A **status** resource is read by the principal who made the request, or an admin.
+//! - An **API root** (its information, its entry in discovery) is seen by every authenticated
+//!   principal: it names a part of the node, not intelligence. The sharing rules may narrow
+//!   this (an API root per partner); it goes through here so that they can.
 //!
 //! **404 or 403** (decided here, applied by [`Denial::into_error`]): when the principal may not
 //! even see the collection (no permission at all, or one with neither flag), the denial is
@@ -61,6 +64,11 @@ pub enum Resource<'a> {
         collection: &'a Collection,
         /// The principal's permission, when one exists.
         permission: Option<&'a Permission>,
+    },
+    /// An API root, by name.
+    ApiRoot {
+        /// The API root's name (its URL path segment).
+        name: &'a str,
     },
     /// A status resource and the user who made the request it reports on.
     Status {
@@ -136,6 +144,7 @@ impl Decision {
 /// not explicitly allowed below is refused.
 pub fn check(principal: &Principal, action: Action, resource: &Resource<'_>) -> Decision {
     match (action, resource) {
+        (Action::See, Resource::ApiRoot { .. }) => Decision::Allow,
         (Action::ReadStatus, Resource::Status { owner }) => {
             if *owner == principal.user || principal.role == Role::Admin {
                 Decision::Allow
@@ -263,6 +272,20 @@ mod tests {
     }
 
     #[test]
+    fn api_roots_are_seen_by_every_principal() {
+        let root = Resource::ApiRoot { name: "api1" };
+        for role in [
+            Role::Admin,
+            Role::Analyst,
+            Role::LiaisonOfficer,
+            Role::Reviewer,
+            Role::Service,
+        ] {
+            assert!(check(&principal("u", role), Action::See, &root).is_allow());
+        }
+    }
+
+    #[test]
     fn status_owner_or_admin() {
         let r = Resource::Status { owner: "alice" };
         assert!(check(&principal("alice", Role::Analyst), Action::ReadStatus, &r).is_allow());
@@ -273,5 +296,8 @@ mod tests {
         );
         // Mismatched action/resource pairs are denied.
         assert!(!check(&principal("alice", Role::Admin), Action::Read, &r).is_allow());
+        let root = Resource::ApiRoot { name: "api1" };
+        assert!(!check(&principal("alice", Role::Admin), Action::Write, &root).is_allow());
+        assert!(!check(&principal("alice", Role::Admin), Action::Read, &root).is_allow());
     }
 }

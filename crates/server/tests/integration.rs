@@ -12,6 +12,7 @@ mod integration {
 
     mod auth;
     mod bad_input;
+    mod client;
     mod discovery;
     mod objects;
     mod paging;

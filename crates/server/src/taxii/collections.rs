@@ -52,7 +52,7 @@ pub async fn list(
     State(state): State<AppState>,
     TaxiiPath(api_root): TaxiiPath<String>,
 ) -> Result<Response, ApiError> {
-    super::api_root::find(&state, &api_root).await?;
+    super::api_root::find(&state, &principal, &api_root).await?;
     let mut out = Vec::new();
     for c in state.store.collections(&api_root).await? {
         let permission = permission_of(&state, &principal, &c).await?;

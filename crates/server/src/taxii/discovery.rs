@@ -8,6 +8,7 @@ use entente_taxii::Discovery;
 
 use super::{AcceptsTaxii, taxii_json};
 use crate::AppState;
+use crate::access::{self, Action, Resource};
 use crate::auth::Principal;
 use crate::error::ApiError;
 
@@ -39,16 +40,29 @@ pub(crate) fn base_url(headers: &HeaderMap) -> Option<String> {
 
 /// GET /taxii2/
 ///
-/// Lists every API root of the node (their names are not secret: what each principal may
-/// reach inside them is decided per collection).
+/// Lists the API roots the access check lets the principal see (today every one: what each
+/// principal may reach inside them is decided per collection).
 pub async fn get(
-    _principal: Principal,
+    principal: Principal,
     _: AcceptsTaxii,
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let base = base_url(&headers).unwrap_or_default();
-    let roots = state.store.api_roots().await?;
+    let roots: Vec<_> = state
+        .store
+        .api_roots()
+        .await?
+        .into_iter()
+        .filter(|r| {
+            access::check(
+                &principal,
+                Action::See,
+                &Resource::ApiRoot { name: &r.name },
+            )
+            .is_allow()
+        })
+        .collect();
     let url = |name: &str| format!("{base}/{name}/");
     let default = state
         .config

@@ -207,7 +207,7 @@ pub async fn add(
 ) -> Result<Response, ApiError> {
     let reached =
         reach_collection(&state, &principal, &api_root, &collection, Action::Write).await?;
-    let root = super::api_root::find(&state, &api_root).await?;
+    let root = super::api_root::find(&state, &principal, &api_root).await?;
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
     if !entente_taxii::media::is_taxii_content_type(content_type) {
         return Err(ApiError::UnsupportedMediaType);
