@@ -53,6 +53,17 @@ pub(crate) struct Members<'a>(pub(crate) Vec<(Cow<'a, str>, &'a str)>);
 impl<'a> Members<'a> {
     /// Splits `text` (valid JSON) into members, or `None` if it is not an object.
     pub(crate) fn parse(text: &'a str) -> Option<Members<'a>> {
+        Self::scan(text, &[])
+    }
+
+    /// Like [`Members::parse`], but stops as soon as every key of `wanted` has been seen
+    /// (reading an object's header does not need its long tail of other properties).
+    pub(crate) fn parse_until(text: &'a str, wanted: &[&str]) -> Option<Members<'a>> {
+        Self::scan(text, wanted)
+    }
+
+    fn scan(text: &'a str, wanted: &[&str]) -> Option<Members<'a>> {
+        let mut missing = wanted.len();
         let b = text.as_bytes();
         if b.first() != Some(&b'{') {
             return None;
@@ -74,6 +85,13 @@ impl<'a> Members<'a> {
             }
             i = skip_ws(b, i + 1);
             let vend = value_end(b, i)?;
+            if missing > 0 && wanted.contains(&key.as_ref()) && !v.iter().any(|(k, _)| *k == key) {
+                missing -= 1;
+                if missing == 0 {
+                    v.push((key, &text[i..vend]));
+                    return Some(Members(v));
+                }
+            }
             v.push((key, &text[i..vend]));
             i = skip_ws(b, vend);
             match b.get(i) {
@@ -98,18 +116,38 @@ impl<'a> Members<'a> {
 }
 
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while let Some(c) = b.get(i) {
-        if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
-            break;
+    const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+    loop {
+        match b.get(i) {
+            Some(b' ') => {
+                // Pretty-printed JSON is mostly indentation: skip it eight bytes at a time.
+                i += 1;
+                while let Some(w) = b.get(i..i + 8) {
+                    if u64::from_ne_bytes(w.try_into().expect("8 bytes")) != SPACES {
+                        break;
+                    }
+                    i += 8;
+                }
+            }
+            Some(b'\n' | b'\r' | b'\t') => i += 1,
+            _ => return i,
         }
-        i += 1;
     }
-    i
 }
 
 /// `i` is at an opening quote; returns the index just past the closing quote.
 fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
     i += 1;
+    // Most strings (property names, identifiers, timestamps) are short: a plain loop finds
+    // their end before `memchr2` would have finished setting up.
+    let short = b.len().min(i + 24);
+    while i < short {
+        match b[i] {
+            b'"' => return Some(i + 1),
+            b'\\' => break,
+            _ => i += 1,
+        }
+    }
     loop {
         let k = memchr::memchr2(b'"', b'\\', &b[i..])?;
         i += k;
@@ -140,6 +178,10 @@ fn value_end(b: &[u8], i: usize) -> Option<usize> {
                         if depth == 0 {
                             return Some(j + 1);
                         }
+                    }
+                    b' ' | b'\n' | b'\r' | b'\t' => {
+                        j = skip_ws(b, j);
+                        continue;
                     }
                     _ => {}
                 }

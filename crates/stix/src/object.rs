@@ -67,8 +67,11 @@ impl Object {
     pub fn from_raw(raw: Box<RawValue>) -> Result<Object, ParseError> {
         // The text is valid JSON (a `RawValue`), so the header is found by a scanner that only
         // locates members; a second validating parse would double the cost of reading.
-        let members = Members::parse(raw.get())
-            .ok_or_else(|| ParseError::Json("expected a JSON object".to_owned()))?;
+        let members = Members::parse_until(
+            raw.get(),
+            &["type", "id", "spec_version", "created", "modified"],
+        )
+        .ok_or_else(|| ParseError::Json("expected a JSON object".to_owned()))?;
         let text = |k: &str| -> Result<Option<std::borrow::Cow<'_, str>>, &'static str> {
             match members.get(k) {
                 None => Ok(None),
