@@ -19,10 +19,24 @@ pub(crate) fn osa_chars(a: &[char], b: &[char], max: usize) -> Option<usize> {
     if n == 0 || m == 0 {
         return Some(n.max(m));
     }
-    // Three rolling rows: previous-previous, previous, current.
-    let mut pp = vec![0usize; m + 1];
-    let mut p: Vec<usize> = (0..=m).collect();
-    let mut c = vec![0usize; m + 1];
+    // Three rolling rows: previous-previous, previous, current. Names' tokens are short, so the
+    // rows live on the stack up to 31 letters; longer tokens take the heap.
+    let mut stack = [[0usize; 32]; 3];
+    let mut heap: Vec<Vec<usize>>;
+    let [pp, p, c]: [&mut [usize]; 3] = if m < 32 {
+        let [a, b, d] = &mut stack;
+        [&mut a[..=m], &mut b[..=m], &mut d[..=m]]
+    } else {
+        heap = vec![vec![0usize; m + 1]; 3];
+        let [a, b, d] = &mut heap[..] else {
+            unreachable!("three rows")
+        };
+        [&mut a[..], &mut b[..], &mut d[..]]
+    };
+    let (mut pp, mut p, mut c) = (pp, p, c);
+    for (j, v) in p.iter_mut().enumerate() {
+        *v = j;
+    }
     for i in 1..=n {
         c[0] = i;
         let mut row_min = c[0];

@@ -225,6 +225,19 @@ pub struct Match {
     pub explanation: Explanation,
 }
 
+/// Per-thread scratch of candidate generation: a generation stamp and a mask of matched query
+/// tokens per name, so that collecting candidates needs no sort and no allocation per name.
+#[derive(Default)]
+struct Scratch {
+    stamp: Vec<u32>,
+    mask: Vec<u32>,
+    generation: u32,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
 struct VocabTok {
     key: Box<str>,
     df: u32,
@@ -317,27 +330,31 @@ fn allowed_edits(len: usize) -> usize {
     }
 }
 
+/// Appends every string made of `key` with 1..=`depth` letters deleted (duplicates possible).
 fn deletions(key: &str, depth: usize, out: &mut Vec<String>) {
     let chars: Vec<char> = key.chars().collect();
-    let mut frontier = vec![chars];
-    for _ in 0..depth {
-        let mut next = Vec::new();
-        for w in &frontier {
-            if w.len() <= 1 {
-                continue;
-            }
-            for i in 0..w.len() {
-                let mut d = w.clone();
-                d.remove(i);
-                next.push(d);
+    let n = chars.len();
+    if depth == 0 || n <= 1 {
+        return;
+    }
+    let mut s = String::with_capacity(key.len());
+    for i in 0..n {
+        s.clear();
+        s.extend(chars.iter().enumerate().filter(|(k, _)| *k != i).map(|(_, c)| c));
+        out.push(s.clone());
+        if depth >= 2 && n > 2 {
+            for j in i + 1..n {
+                s.clear();
+                s.extend(
+                    chars
+                        .iter()
+                        .enumerate()
+                        .filter(|(k, _)| *k != i && *k != j)
+                        .map(|(_, c)| c),
+                );
+                out.push(s.clone());
             }
         }
-        next.sort();
-        next.dedup();
-        for d in &next {
-            out.push(d.iter().collect());
-        }
-        frontier = next;
     }
 }
 
@@ -532,6 +549,7 @@ impl Screener {
         let mut qtoks = Vec::with_capacity(toks.len());
         let mut cand: Vec<u32> = Vec::new();
         let mut buf = Vec::new();
+        let mut nchars: Vec<char> = Vec::new();
         for (qi, t) in toks.into_iter().enumerate().take(32) {
             let qi = qi as u8;
             let start = hits.len();
@@ -552,7 +570,7 @@ impl Screener {
             let qchars: Vec<char> = t.norm.chars().collect();
             let k = deletion_depth(qchars.len());
             let qkey: Vec<char> = t.key.chars().collect();
-            if k > 0 {
+            if qchars.len() >= 3 {
                 buf.clear();
                 buf.push(t.norm.clone());
                 deletions(&t.norm, k, &mut buf);
@@ -569,7 +587,8 @@ impl Screener {
                 cand.dedup();
                 for &n in &cand {
                     let (norm, v) = &self.norms[n as usize];
-                    let nchars: Vec<char> = norm.chars().collect();
+                    nchars.clear();
+                    nchars.extend(norm.chars());
                     let bound = if qchars.len().min(nchars.len()) >= 3 {
                         allowed_edits(qchars.len().max(nchars.len()))
                     } else {
@@ -651,8 +670,11 @@ impl Screener {
         name: &IndexedName,
         explain: bool,
     ) -> (f32, Option<Explanation>) {
-        // (similarity, query index, name index, rule, edits)
-        let mut pairs: Vec<(f32, u8, u8, MatchRule, u8)> = Vec::with_capacity(16);
+        // (similarity, query index, name index, rule, edits); on the stack, as this runs for
+        // every candidate name
+        const CAP: usize = 64;
+        let mut pairs = [(0.0f32, 0u8, 0u8, MatchRule::Exact, 0u8); CAP];
+        let mut np = 0usize;
         for (nj, t) in name.toks.iter().enumerate().take(64) {
             for v in std::iter::once(t.vocab).chain(t.alt) {
                 for &(_, qi, sim, rule, edits) in Self::hits_of(p, v) {
@@ -669,29 +691,36 @@ impl Screener {
                         // both sides reached through an alternative key
                         (sim.min(0.85) - 0.1, MatchRule::CompoundPart)
                     };
-                    pairs.push((sim, qi, nj as u8, rule, edits));
+                    if np < CAP {
+                        pairs[np] = (sim, qi, nj as u8, rule, edits);
+                        np += 1;
+                    }
                 }
             }
         }
-        if pairs.is_empty() {
+        if np == 0 {
             return (0.0, None);
         }
+        let pairs = &mut pairs[..np];
         pairs.sort_unstable_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
         let mut used_q: u32 = 0;
         let mut used_n: u64 = 0;
-        let mut chosen: Vec<(f32, u8, u8, MatchRule, u8)> = Vec::with_capacity(8);
-        for pr in pairs {
+        let mut chosen_buf = [(0.0f32, 0u8, 0u8, MatchRule::Exact, 0u8); 32];
+        let mut nc = 0usize;
+        for &pr in pairs.iter() {
             let (qb, nb) = (1u32 << pr.1, 1u64 << pr.2);
-            if used_q & qb == 0 && used_n & nb == 0 {
+            if used_q & qb == 0 && used_n & nb == 0 && nc < 32 {
                 used_q |= qb;
                 used_n |= nb;
-                chosen.push(pr);
+                chosen_buf[nc] = pr;
+                nc += 1;
             }
         }
+        let chosen = &chosen_buf[..nc];
         let mut mq = 0.0f32;
         let mut mn = 0.0f32;
         let mut distinct = 0u8;
-        for &(sim, qi, nj, _, _) in &chosen {
+        for &(sim, qi, nj, _, _) in chosen {
             mq += sim * p.toks[qi as usize].weight;
             let nt = &name.toks[nj as usize];
             mn += sim * nt.weight;
@@ -873,43 +902,55 @@ impl Screener {
     }
 
     /// Candidate names for a prepared query (see the module documentation).
-    fn candidates(&self, p: &Prepared, threshold: f32) -> Vec<u32> {
+    fn candidates(&self, p: &Prepared, query: &Query, threshold: f32) -> Vec<u32> {
         if self.names.len() < self.options.full_scan_below {
             return (0..self.names.len() as u32).collect();
         }
-        let mut hits: Vec<(u32, u32)> = Vec::with_capacity(256);
-        let mut last = u32::MAX;
-        for &(v, qi, _, _, _) in &p.hits {
-            let distinctive = p.toks[qi as usize].tok.class == TokClass::Name;
-            let bit = if distinctive { 1u32 << qi } else { 0 };
-            if v == last && bit == 0 {
-                continue;
-            }
-            last = v;
-            for &n in &self.postings[v as usize] {
-                hits.push((n, bit));
-            }
-        }
-        hits.sort_unstable_by_key(|h| h.0);
-        let mut out = Vec::with_capacity(hits.len() / 2 + 1);
-        let mut i = 0;
+        let has = |f: &Option<String>| f.as_deref().is_some_and(|s| !s.trim().is_empty());
+        let bonus = if has(&query.birth_date) { 0.06 } else { 0.0 }
+            + if has(&query.nationality) { 0.03 } else { 0.0 }
+            + if has(&query.document) { 0.15 } else { 0.0 };
         // Scores of names matched through one distinctive query token are capped at 0.6 (the
-        // single-token rule) when the query has two distinctive tokens, and evidence adds at most
-        // 0.06 + 0.03 + 0.15; such names are skipped only when that cannot reach the threshold.
-        let may_skip = p.distinctive >= 2 && threshold > 0.6 + 0.24;
-        while i < hits.len() {
-            let n = hits[i].0;
-            let mut mask = 0u32;
-            while i < hits.len() && hits[i].0 == n {
-                mask |= hits[i].1;
-                i += 1;
+        // single-token rule) when the query has two distinctive tokens, and the query's evidence
+        // adds at most 0.06 (birth date) + 0.03 (nationality) + 0.15 (document); such names are
+        // skipped only when that cannot reach the threshold.
+        let may_skip = p.distinctive >= 2 && threshold > 0.6 + bonus;
+        SCRATCH.with(|cell| {
+            let mut scratch = cell.borrow_mut();
+            let Scratch { stamp, mask, generation } = &mut *scratch;
+            if stamp.len() < self.names.len() {
+                stamp.resize(self.names.len(), 0);
+                mask.resize(self.names.len(), 0);
             }
-            if may_skip && mask.count_ones() < 2 {
-                continue;
+            *generation = generation.wrapping_add(1);
+            if *generation == 0 {
+                stamp.iter_mut().for_each(|s| *s = 0);
+                *generation = 1;
             }
-            out.push(n);
-        }
-        out
+            let g = *generation;
+            let mut out = Vec::with_capacity(128);
+            for &(v, qi, _, _, _) in &p.hits {
+                let bit = if p.toks[qi as usize].tok.class == TokClass::Name {
+                    1u32 << qi
+                } else {
+                    0
+                };
+                for &n in &self.postings[v as usize] {
+                    let n = n as usize;
+                    if stamp[n] != g {
+                        stamp[n] = g;
+                        mask[n] = bit;
+                        out.push(n as u32);
+                    } else {
+                        mask[n] |= bit;
+                    }
+                }
+            }
+            if may_skip {
+                out.retain(|&n| mask[n as usize].count_ones() >= 2);
+            }
+            out
+        })
     }
 
     /// Screens one query at the index's threshold. Matches are sorted best first.
@@ -930,7 +971,7 @@ impl Screener {
         }
         // best (score, name) per entry
         let mut best: Vec<(u32, f32, u32)> = Vec::new();
-        for ni in self.candidates(&p, threshold) {
+        for ni in self.candidates(&p, query, threshold) {
             let name = &self.names[ni as usize];
             let e = &self.entries[name.entry as usize];
             if query.kind.is_some_and(|k| k != e.kind) {

@@ -86,3 +86,21 @@ fn show_misses() {
     }
     println!("{shown:?}");
 }
+
+/// Throughput on the evaluation queries (for profiling): `cargo test --release --test quality --
+/// --ignored --nocapture throughput`.
+#[test]
+#[ignore]
+fn throughput() {
+    let list = eval::un_2026();
+    let cases = eval::generate(&list);
+    let screener = Screener::from_list(&list);
+    let queries: Vec<Query> = cases.iter().map(|c| Query::name(c.query.clone())).collect();
+    let t = std::time::Instant::now();
+    let mut n = 0;
+    for _ in 0..5 {
+        n += screener.screen_batch(&queries).len();
+    }
+    let s = t.elapsed().as_secs_f64();
+    println!("{n} queries in {s:.3} s: {:.0} queries/s", n as f64 / s);
+}
