@@ -111,7 +111,10 @@ impl fmt::Display for ParseErrorKind {
                 write!(f, "invalid binary literal: {why}: expected padded base64")
             }
             ParseErrorKind::InvalidHex(why) => {
-                write!(f, "invalid hex literal: {why}: expected pairs of hex digits")
+                write!(
+                    f,
+                    "invalid hex literal: {why}: expected pairs of hex digits"
+                )
             }
             ParseErrorKind::TooDeep => write!(
                 f,

@@ -303,7 +303,7 @@ fn decode_binary(s: &str) -> Result<Vec<u8>, ParseErrorKind> {
     if s.is_empty() {
         return Err(ParseErrorKind::InvalidBinary("empty".into()));
     }
-    if s.len() % 4 != 0 {
+    if !s.len().is_multiple_of(4) {
         return Err(ParseErrorKind::InvalidBinary(format!(
             "length {} is not a multiple of 4",
             s.len()
@@ -316,14 +316,13 @@ fn decode_binary(s: &str) -> Result<Vec<u8>, ParseErrorKind> {
 
 /// Decodes the body of `h'...'`: pairs of hex digits, possibly none.
 fn decode_hex(s: &str) -> Result<Vec<u8>, ParseErrorKind> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(ParseErrorKind::InvalidHex("odd number of digits".into()));
     }
     let digit = |c: u8| -> Result<u8, ParseErrorKind> {
-        (c as char)
-            .to_digit(16)
-            .map(|d| d as u8)
-            .ok_or_else(|| ParseErrorKind::InvalidHex(format!("{:?} is not a hex digit", c as char)))
+        (c as char).to_digit(16).map(|d| d as u8).ok_or_else(|| {
+            ParseErrorKind::InvalidHex(format!("{:?} is not a hex digit", c as char))
+        })
     };
     s.as_bytes()
         .chunks(2)
@@ -349,7 +348,9 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<Timestamp> {
         && b[17..19].iter().all(u8::is_ascii_digit)
         && b[b.len() - 1] == b'Z'
         && (b.len() == 20
-            || (b[19] == b'.' && b.len() > 21 && b[20..b.len() - 1].iter().all(u8::is_ascii_digit)));
+            || (b[19] == b'.'
+                && b.len() > 21
+                && b[20..b.len() - 1].iter().all(u8::is_ascii_digit)));
     if !shape_ok {
         return None;
     }

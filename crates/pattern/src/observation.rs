@@ -28,17 +28,17 @@ pub struct Observation<'a> {
     pub last_observed: Timestamp,
     /// `number_observed` (at least 1).
     pub number_observed: u64,
-    /// The observed SCOs: `(key, object)`, where the key is the SCO id (2.1) or the dictionary
-    /// key (2.0).
-    pub(crate) objects: Vec<(&'a str, &'a Value)>,
+    /// The observed SCOs: `(key, type, object)`, where the key is the SCO id (2.1) or the
+    /// dictionary key (2.0). The type is read once here because every property test asks it.
+    pub(crate) objects: Vec<(&'a str, &'a str, &'a Value)>,
     /// True for the 2.0 dictionary form: references resolve among `objects`.
     pub(crate) local_refs: bool,
 }
 
 impl<'a> Observation<'a> {
     /// The observed SCOs as `(key, object)` pairs.
-    pub fn objects(&self) -> &[(&'a str, &'a Value)] {
-        &self.objects
+    pub fn objects(&self) -> impl Iterator<Item = (&'a str, &'a Value)> + '_ {
+        self.objects.iter().map(|(k, _, v)| (*k, *v))
     }
 }
 
@@ -46,8 +46,9 @@ impl<'a> Observation<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Observations<'a> {
     list: Vec<Observation<'a>>,
-    /// Every supplied object with an `id` that is not observed-data, for 2.1 references.
-    pool: HashMap<&'a str, &'a Value>,
+    /// Every supplied object with an `id` that is not observed-data, with its type, for 2.1
+    /// references.
+    pool: FnvMap<&'a str, (&'a str, &'a Value)>,
 }
 
 impl<'a> Observations<'a> {
@@ -71,26 +72,27 @@ impl<'a> Observations<'a> {
     where
         I: IntoIterator<Item = &'a Value>,
     {
-        let mut flat: Vec<&'a Value> = Vec::new();
+        let mut flat: Vec<(&'a str, Option<&'a str>, &'a Value)> = Vec::new();
         for v in objects {
-            if v.get("type").and_then(Value::as_str) == Some("bundle") {
+            let (t, id) = type_and_id(v);
+            if t == "bundle" {
                 if let Some(inner) = v.get("objects").and_then(Value::as_array) {
-                    flat.extend(inner.iter());
+                    flat.extend(inner.iter().map(|o| {
+                        let (t, id) = type_and_id(o);
+                        (t, id, o)
+                    }));
                 }
             } else {
-                flat.push(v);
+                flat.push((t, id, v));
             }
         }
-        let mut pool = HashMap::new();
+        let mut pool = FnvMap::with_capacity_and_hasher(flat.len(), Default::default());
         let mut observed = Vec::new();
-        for v in &flat {
-            match v.get("type").and_then(Value::as_str) {
-                Some("observed-data") => observed.push(*v),
-                _ => {
-                    if let Some(id) = v.get("id").and_then(Value::as_str) {
-                        pool.insert(id, *v);
-                    }
-                }
+        for &(t, id, v) in &flat {
+            if t == "observed-data" {
+                observed.push(v);
+            } else if let Some(id) = id {
+                pool.insert(id, (t, v));
             }
         }
         let mut list = Vec::with_capacity(observed.len());
@@ -125,54 +127,99 @@ impl<'a> Observations<'a> {
         if obs.local_refs {
             obs.objects
                 .iter()
-                .find(|(k, _)| *k == reference)
-                .map(|(_, v)| *v)
+                .find(|(k, _, _)| *k == reference)
+                .map(|(_, _, v)| *v)
         } else {
-            self.pool.get(reference).copied()
+            self.pool.get(reference).map(|(_, v)| *v)
         }
     }
 }
 
+/// The `type` (empty when missing) and `id` of an object, in one pass over its properties.
+fn type_and_id(v: &Value) -> (&str, Option<&str>) {
+    let t = v.get("type").and_then(Value::as_str).unwrap_or("");
+    (t, v.get("id").and_then(Value::as_str))
+}
+
+/// FNV-1a: identifiers are short and not attacker-chosen keys of a long-lived table (the map
+/// lives for one call), so a fast non-keyed hash is safe here and SipHash's cost is not.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
 fn read_observed_data<'a>(
     od: &'a Value,
     n: usize,
-    pool: &HashMap<&'a str, &'a Value>,
+    pool: &FnvMap<&'a str, (&'a str, &'a Value)>,
 ) -> Result<Observation<'a>, ObservationError> {
-    let id = od.get("id").and_then(Value::as_str);
+    // One pass over the properties instead of a lookup per property.
+    let (mut id, mut first, mut last, mut number, mut dict, mut refs) =
+        (None, None, None, None, None, None);
+    if let Some(map) = od.as_object() {
+        for (k, v) in map {
+            match k.as_str() {
+                "id" => id = v.as_str(),
+                "first_observed" => first = Some(v),
+                "last_observed" => last = Some(v),
+                "number_observed" => number = Some(v),
+                "objects" => dict = v.as_object(),
+                "object_refs" => refs = v.as_array(),
+                _ => {}
+            }
+        }
+    }
     let invalid = |problem: String| ObservationError::Invalid {
         id: id.map_or_else(|| format!("#{n}"), str::to_owned),
         problem,
     };
-    let ts = |name: &str| -> Result<Timestamp, ObservationError> {
-        let text = od
-            .get(name)
+    let ts = |value: Option<&Value>, name: &str| -> Result<Timestamp, ObservationError> {
+        let text = value
             .and_then(Value::as_str)
             .ok_or_else(|| invalid(format!("missing {name}")))?;
         text.parse()
             .map_err(|_| invalid(format!("{name} {text:?} is not a STIX timestamp")))
     };
-    let first_observed = ts("first_observed")?;
-    let last_observed = ts("last_observed")?;
+    let first_observed = ts(first, "first_observed")?;
+    let last_observed = ts(last, "last_observed")?;
     if last_observed < first_observed {
         return Err(invalid("last_observed is before first_observed".into()));
     }
-    let number_observed = od
-        .get("number_observed")
+    let number_observed = number
         .and_then(Value::as_u64)
         .filter(|n| *n >= 1)
         .ok_or_else(|| invalid("number_observed must be an integer of at least 1".into()))?;
-    let (objects, local_refs) = if let Some(dict) = od.get("objects").and_then(Value::as_object) {
+    let (objects, local_refs) = if let Some(dict) = dict {
         (
             dict.iter()
-                .map(|(k, v)| (k.as_str(), v))
+                .map(|(k, v)| (k.as_str(), type_and_id(v).0, v))
                 .collect::<Vec<_>>(),
             true,
         )
-    } else if let Some(refs) = od.get("object_refs").and_then(Value::as_array) {
+    } else if let Some(refs) = refs {
         let objects = refs
             .iter()
             .filter_map(Value::as_str)
-            .filter_map(|r| pool.get_key_value(r).map(|(k, v)| (*k, *v)))
+            .filter_map(|r| pool.get_key_value(r).map(|(k, (t, v))| (*k, *t, *v)))
             .collect();
         (objects, false)
     } else {

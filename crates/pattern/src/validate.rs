@@ -10,7 +10,7 @@ use crate::ast::{
     ComparisonExpr, Literal, ObservationExpr, Pattern, PropTest, Qualifier, Span, TestOp,
 };
 use crate::error::ParseError;
-use crate::matcher::{MAX_REPEATS, compile_regex, like_to_regex, parse_net};
+use crate::matcher::{MAX_REPEATS, compile_regex, parse_net};
 use crate::parser::parse;
 use crate::vocab::{self, Node, Ty};
 
@@ -60,7 +60,9 @@ pub fn validate(pattern: &Pattern) -> Vec<Issue> {
 fn observation(e: &ObservationExpr, issues: &mut Vec<Issue>) {
     match e {
         ObservationExpr::Comparison(c) => comparison(c, issues),
-        ObservationExpr::And(items) | ObservationExpr::Or(items) | ObservationExpr::FollowedBy(items) => {
+        ObservationExpr::And(items)
+        | ObservationExpr::Or(items)
+        | ObservationExpr::FollowedBy(items) => {
             for i in items {
                 observation(i, issues);
             }
@@ -68,7 +70,9 @@ fn observation(e: &ObservationExpr, issues: &mut Vec<Issue>) {
         ObservationExpr::Qualified(inner, q) => {
             observation(inner, issues);
             let problem = match q {
-                Qualifier::Within(n) if n.as_f64() <= 0.0 => Some("the window must be longer than zero"),
+                Qualifier::Within(n) if n.as_f64() <= 0.0 => {
+                    Some("the window must be longer than zero")
+                }
                 Qualifier::Repeats(0) => Some("the count must be at least 1"),
                 Qualifier::Repeats(n) if *n > MAX_REPEATS => {
                     Some("the count exceeds the matcher's limit of 4096")
@@ -104,18 +108,18 @@ fn comparison(c: &ComparisonExpr, issues: &mut Vec<Issue>) {
                 ComparisonExpr::Test(t) => Some(t.path.object_type.as_str()),
                 _ => None,
             });
-            if let Some(first) = types.next() {
-                if let Some(other) = types.find(|t| *t != first) {
-                    issues.push(Issue {
-                        severity: Severity::Warning,
-                        message: format!(
-                            "comparisons on `{first}` and `{other}` are joined by AND: they must \
+            if let Some(first) = types.next()
+                && let Some(other) = types.find(|t| *t != first)
+            {
+                issues.push(Issue {
+                    severity: Severity::Warning,
+                    message: format!(
+                        "comparisons on `{first}` and `{other}` are joined by AND: they must \
                              hold for one object, so this never matches (use separate \
-                             observation expressions joined by AND)"
-                        ),
-                        span: None,
-                    });
-                }
+                         observation expressions joined by AND)"
+                    ),
+                    span: None,
+                });
             }
         }
     }
@@ -165,8 +169,13 @@ fn prop_test(t: &PropTest, issues: &mut Vec<Issue>) {
         ),
         TestOp::Compare(op, lit) => {
             if let Some(ty) = ty {
-                if matches!(ty, Ty::Bool) && !matches!(op, crate::CompareOp::Eq | crate::CompareOp::Ne) {
-                    push(Severity::Error, format!("{} on a boolean property", op.as_str()));
+                if matches!(ty, Ty::Bool)
+                    && !matches!(op, crate::CompareOp::Eq | crate::CompareOp::Ne)
+                {
+                    push(
+                        Severity::Error,
+                        format!("{} on a boolean property", op.as_str()),
+                    );
                 } else {
                     literal_fits(ty, lit, &mut push);
                 }
@@ -187,14 +196,14 @@ fn prop_test(t: &PropTest, issues: &mut Vec<Issue>) {
             };
             if let Some(ty @ (Ty::Int | Ty::Float | Ty::Bool)) = ty {
                 let _ = ty;
-                push(Severity::Error, format!("{word} needs a string property, this is {what}"));
+                push(
+                    Severity::Error,
+                    format!("{word} needs a string property, this is {what}"),
+                );
             }
-            let re = if word == "LIKE" {
-                like_to_regex(s)
-            } else {
-                s.clone()
-            };
-            if let Err(e) = compile_regex(&re) {
+            if word == "MATCHES"
+                && let Err(e) = compile_regex(s)
+            {
                 push(Severity::Error, e.to_string());
             }
         }
@@ -210,7 +219,8 @@ fn prop_test(t: &PropTest, issues: &mut Vec<Issue>) {
                     format!("{word} needs an IP address or CIDR block, not {s:?}"),
                 );
             }
-            if let Some(Ty::Int | Ty::Float | Ty::Bool | Ty::Timestamp | Ty::Binary | Ty::Hex) = ty {
+            if let Some(Ty::Int | Ty::Float | Ty::Bool | Ty::Timestamp | Ty::Binary | Ty::Hex) = ty
+            {
                 push(
                     Severity::Error,
                     format!("{word} needs an IP address property, this is {what}"),
@@ -249,7 +259,11 @@ fn literal_fits(ty: &Ty, lit: &Literal, push: &mut impl FnMut(Severity, String))
     if !ok {
         push(
             Severity::Error,
-            format!("compares {} with {} literal", describe_ty(ty), with_article(lit.kind_name())),
+            format!(
+                "compares {} with {} literal",
+                describe_ty(ty),
+                with_article(lit.kind_name())
+            ),
         );
     }
 }

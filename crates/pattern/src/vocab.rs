@@ -75,11 +75,8 @@ const MIME_PART: &[Prop] = &[
     Prop("content_disposition", Str),
 ];
 
-const ALTERNATE_DATA_STREAM: &[Prop] = &[
-    Prop("name", Str),
-    Prop("hashes", Hashes),
-    Prop("size", Int),
-];
+const ALTERNATE_DATA_STREAM: &[Prop] =
+    &[Prop("name", Str), Prop("hashes", Hashes), Prop("size", Int)];
 
 const PE_SECTION: &[Prop] = &[
     Prop("name", Str),
@@ -122,11 +119,7 @@ const PE_OPTIONAL_HEADER: &[Prop] = &[
     Prop("hashes", Hashes),
 ];
 
-const REGISTRY_VALUE: &[Prop] = &[
-    Prop("name", Str),
-    Prop("data", Str),
-    Prop("data_type", Str),
-];
+const REGISTRY_VALUE: &[Prop] = &[Prop("name", Str), Prop("data", Str), Prop("data_type", Str)];
 
 const X509_V3_EXTENSIONS: &[Prop] = &[
     Prop("basic_constraints", Str),
@@ -248,7 +241,10 @@ pub(crate) const SCOS: &[Sco] = &[
         extensions: &[
             Ext(
                 "archive-ext",
-                Obj(&[Prop("contains_refs", Refs(&["file", "directory"])), Prop("comment", Str)]),
+                Obj(&[
+                    Prop("contains_refs", Refs(&["file", "directory"])),
+                    Prop("comment", Str),
+                ]),
             ),
             Ext(
                 "ntfs-ext",
@@ -640,7 +636,10 @@ pub(crate) fn walk(
             (Node::Object(scos), _) => {
                 remarks.push((
                     true,
-                    format!("{} is an object, not a list: it cannot be indexed", type_names(&scos)),
+                    format!(
+                        "{} is an object, not a list: it cannot be indexed",
+                        type_names(&scos)
+                    ),
                 ));
                 Node::Unknown
             }
@@ -714,7 +713,10 @@ pub(crate) fn walk(
             (Node::Value(ty @ (List(_) | Refs(_))), PathStep::Key(k)) => {
                 remarks.push((
                     true,
-                    format!("`{k}` follows {}: an index [n] or [*] is needed first", describe(ty)),
+                    format!(
+                        "`{k}` follows {}: an index [n] or [*] is needed first",
+                        describe(ty)
+                    ),
                 ));
                 Node::Unknown
             }
@@ -762,7 +764,10 @@ fn walk_key(node: Node, key: &str, remarks: &mut Vec<Remark>) -> Node {
 
 /// The type at the end of `steps`, when the vocabulary knows it (the matcher uses this to read
 /// binary and hex properties as bytes).
-pub(crate) fn terminal_type(object_type: &str, steps: &[crate::ast::PathStep]) -> Option<&'static Ty> {
+pub(crate) fn terminal_type(
+    object_type: &str,
+    steps: &[crate::ast::PathStep],
+) -> Option<&'static Ty> {
     match walk(object_type, steps, &mut Vec::new()) {
         Node::Value(ty) => Some(ty),
         _ => None,

@@ -61,10 +61,9 @@ pub fn corpus_patterns() -> Vec<(PathBuf, String)> {
         for o in objects {
             if o.get("type").and_then(Value::as_str) == Some("indicator")
                 && o.get("pattern_type").and_then(Value::as_str) == Some("stix")
+                && let Some(p) = o.get("pattern").and_then(Value::as_str)
             {
-                if let Some(p) = o.get("pattern").and_then(Value::as_str) {
-                    out.push((f.clone(), p.to_owned()));
-                }
+                out.push((f.clone(), p.to_owned()));
             }
         }
     }
@@ -92,8 +91,9 @@ fn every_corpus_pattern_parses_round_trips_and_compiles() {
                     file.display()
                 );
                 let printed = p.to_string();
-                let again = entente_pattern::parse(&printed)
-                    .unwrap_or_else(|e| panic!("{}: reprint does not parse: {e}\n{printed}", file.display()));
+                let again = entente_pattern::parse(&printed).unwrap_or_else(|e| {
+                    panic!("{}: reprint does not parse: {e}\n{printed}", file.display())
+                });
                 assert_eq!(p, again, "{}: reprint differs: {printed}", file.display());
                 if let Err(e) = entente_pattern::CompiledPattern::new(&p) {
                     uncompilable.push(format!("{}: {e}", short(file)));
@@ -101,17 +101,16 @@ fn every_corpus_pattern_parses_round_trips_and_compiles() {
                 valid += 1;
             }
             Err(e) => {
-                assert!(
-                    is_known_invalid(text),
-                    "{}: {e}\n{text}",
-                    file.display()
-                );
+                assert!(is_known_invalid(text), "{}: {e}\n{text}", file.display());
                 placeholders += 1;
             }
         }
     }
     assert_eq!(valid + placeholders, patterns.len());
-    assert_eq!(placeholders, 49, "the OASIS validator rejects 49 corpus patterns");
+    assert_eq!(
+        placeholders, 49,
+        "the OASIS validator rejects 49 corpus patterns"
+    );
     // `\J` is no escape in PCRE or Python's `re` either: the pattern is broken at its source.
     assert_eq!(
         uncompilable,

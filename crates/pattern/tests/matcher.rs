@@ -78,8 +78,14 @@ fn not_negates_the_test_but_needs_the_property() {
     let f = a_file(json!({"name": "a"}));
     assert!(matches("[file:name NOT = 'b']", &f));
     assert!(!matches("[file:name NOT = 'a']", &f));
-    assert!(!matches("[file:size NOT = 5]", &f), "missing property never matches");
-    assert!(!matches("[file:size != 5]", &f), "missing property never matches");
+    assert!(
+        !matches("[file:size NOT = 5]", &f),
+        "missing property never matches"
+    );
+    assert!(
+        !matches("[file:size != 5]", &f),
+        "missing property never matches"
+    );
 }
 
 #[test]
@@ -151,7 +157,10 @@ fn matches_searches_with_a_regular_expression() {
     ] {
         assert_eq!(matches(p, &f), want, "{p}");
     }
-    for unsupported in ["[file:name MATCHES 'a(?=b)']", "[file:name MATCHES '(a)\\\\1']"] {
+    for unsupported in [
+        "[file:name MATCHES 'a(?=b)']",
+        "[file:name MATCHES '(a)\\\\1']",
+    ] {
         assert!(
             matches!(compile(unsupported), Err(CompileError::Regex { .. })),
             "{unsupported}"
@@ -160,7 +169,11 @@ fn matches_searches_with_a_regular_expression() {
 }
 
 fn ip(n: usize, value: &str) -> Vec<Value> {
-    let kind = if value.contains(':') { "ipv6-addr" } else { "ipv4-addr" };
+    let kind = if value.contains(':') {
+        "ipv6-addr"
+    } else {
+        "ipv4-addr"
+    };
     single(
         n,
         0,
@@ -175,24 +188,76 @@ fn cidr_subset_and_superset() {
         ("10.1.2.3", "[ipv4-addr:value ISSUBSET '10.1.2.3/32']", true),
         ("10.1.2.3", "[ipv4-addr:value ISSUBSET '10.1.2.3']", true),
         ("11.0.0.0", "[ipv4-addr:value ISSUBSET '10.0.0.0/8']", false),
-        ("10.255.255.255", "[ipv4-addr:value ISSUBSET '10.0.0.0/8']", true),
-        ("10.0.0.0/16", "[ipv4-addr:value ISSUBSET '10.0.0.0/8']", true),
-        ("10.0.0.0/8", "[ipv4-addr:value ISSUBSET '10.0.0.0/8']", true),
-        ("10.0.0.0/7", "[ipv4-addr:value ISSUBSET '10.0.0.0/8']", false),
+        (
+            "10.255.255.255",
+            "[ipv4-addr:value ISSUBSET '10.0.0.0/8']",
+            true,
+        ),
+        (
+            "10.0.0.0/16",
+            "[ipv4-addr:value ISSUBSET '10.0.0.0/8']",
+            true,
+        ),
+        (
+            "10.0.0.0/8",
+            "[ipv4-addr:value ISSUBSET '10.0.0.0/8']",
+            true,
+        ),
+        (
+            "10.0.0.0/7",
+            "[ipv4-addr:value ISSUBSET '10.0.0.0/8']",
+            false,
+        ),
         // Host bits in the literal are ignored: the block is 10.0.0.0/8.
-        ("10.9.9.9", "[ipv4-addr:value ISSUBSET '10.20.30.40/8']", true),
+        (
+            "10.9.9.9",
+            "[ipv4-addr:value ISSUBSET '10.20.30.40/8']",
+            true,
+        ),
         ("0.0.0.0", "[ipv4-addr:value ISSUBSET '0.0.0.0/0']", true),
         ("not an ip", "[ipv4-addr:value ISSUBSET '0.0.0.0/0']", false),
-        ("10.1.2.3", "[ipv4-addr:value NOT ISSUBSET '192.168.0.0/16']", true),
-        ("10.0.0.0/8", "[ipv4-addr:value ISSUPERSET '10.1.2.3']", true),
-        ("10.0.0.0/8", "[ipv4-addr:value ISSUPERSET '10.1.0.0/16']", true),
-        ("10.0.0.0/8", "[ipv4-addr:value ISSUPERSET '11.1.0.0/16']", false),
+        (
+            "10.1.2.3",
+            "[ipv4-addr:value NOT ISSUBSET '192.168.0.0/16']",
+            true,
+        ),
+        (
+            "10.0.0.0/8",
+            "[ipv4-addr:value ISSUPERSET '10.1.2.3']",
+            true,
+        ),
+        (
+            "10.0.0.0/8",
+            "[ipv4-addr:value ISSUPERSET '10.1.0.0/16']",
+            true,
+        ),
+        (
+            "10.0.0.0/8",
+            "[ipv4-addr:value ISSUPERSET '11.1.0.0/16']",
+            false,
+        ),
         ("10.1.2.3", "[ipv4-addr:value ISSUPERSET '10.1.2.3']", true),
-        ("2001:db8::1", "[ipv6-addr:value ISSUBSET '2001:db8::/32']", true),
-        ("2001:db9::1", "[ipv6-addr:value ISSUBSET '2001:db8::/32']", false),
-        ("2001:db8::/48", "[ipv6-addr:value ISSUPERSET '2001:db8::42']", true),
+        (
+            "2001:db8::1",
+            "[ipv6-addr:value ISSUBSET '2001:db8::/32']",
+            true,
+        ),
+        (
+            "2001:db9::1",
+            "[ipv6-addr:value ISSUBSET '2001:db8::/32']",
+            false,
+        ),
+        (
+            "2001:db8::/48",
+            "[ipv6-addr:value ISSUPERSET '2001:db8::42']",
+            true,
+        ),
         // Families never contain one another.
-        ("::ffff:10.0.0.1", "[ipv6-addr:value ISSUBSET '10.0.0.0/8']", false),
+        (
+            "::ffff:10.0.0.1",
+            "[ipv6-addr:value ISSUBSET '10.0.0.0/8']",
+            false,
+        ),
     ] {
         assert_eq!(matches(pattern, &ip(0, value)), want, "{value} {pattern}");
     }
@@ -213,8 +278,10 @@ fn exists() {
 
 #[test]
 fn timestamps_compare_as_instants() {
-    let f = a_file(json!({"ctime": "2016-01-01T00:00:00.000Z", "mtime": "2016-01-01T00:00:00.5Z",
-                          "atime": "not a timestamp"}));
+    let f = a_file(
+        json!({"ctime": "2016-01-01T00:00:00.000Z", "mtime": "2016-01-01T00:00:00.5Z",
+                          "atime": "not a timestamp"}),
+    );
     for (p, want) in [
         ("[file:ctime = t'2016-01-01T00:00:00Z']", true),
         ("[file:ctime = t'2016-01-01T00:00:00.000000Z']", true),
@@ -223,7 +290,10 @@ fn timestamps_compare_as_instants() {
         ("[file:mtime < t'2016-01-01T00:00:00.5Z']", false),
         ("[file:mtime <= t'2016-01-01T00:00:00.500Z']", true),
         ("[file:ctime < t'2015-12-31T23:59:59.999Z']", false),
-        ("[file:ctime IN (t'2015-01-01T00:00:00Z', t'2016-01-01T00:00:00Z')]", true),
+        (
+            "[file:ctime IN (t'2015-01-01T00:00:00Z', t'2016-01-01T00:00:00Z')]",
+            true,
+        ),
         ("[file:atime = t'2016-01-01T00:00:00Z']", false),
         // A string literal compares as text.
         ("[file:ctime = '2016-01-01T00:00:00Z']", false),
@@ -255,12 +325,18 @@ fn binary_and_hex_compare_as_bytes() {
 
 fn email() -> Vec<Value> {
     vec![
-        od(0, 0, 0, 1, &[
-            "email-message--00000000-0000-4000-8000-000000000001",
-            "email-addr--00000000-0000-4000-8000-000000000002",
-            "email-addr--00000000-0000-4000-8000-000000000003",
-            "email-addr--00000000-0000-4000-8000-000000000004",
-        ]),
+        od(
+            0,
+            0,
+            0,
+            1,
+            &[
+                "email-message--00000000-0000-4000-8000-000000000001",
+                "email-addr--00000000-0000-4000-8000-000000000002",
+                "email-addr--00000000-0000-4000-8000-000000000003",
+                "email-addr--00000000-0000-4000-8000-000000000004",
+            ],
+        ),
         json!({"type": "email-message", "id": "email-message--00000000-0000-4000-8000-000000000001",
                "is_multipart": false, "subject": "Invoice",
                "from_ref": "email-addr--00000000-0000-4000-8000-000000000002",
@@ -281,18 +357,36 @@ fn references_and_list_indices() {
     let e = email();
     for (p, want) in [
         ("[email-message:from_ref.value = 'boss@example.com']", true),
-        ("[email-message:from_ref = 'email-addr--00000000-0000-4000-8000-000000000002']", true),
+        (
+            "[email-message:from_ref = 'email-addr--00000000-0000-4000-8000-000000000002']",
+            true,
+        ),
         ("[email-message:to_refs[*].value = 'bob@example.org']", true),
-        ("[email-message:to_refs[0].value = 'bob@example.org']", false),
+        (
+            "[email-message:to_refs[0].value = 'bob@example.org']",
+            false,
+        ),
         ("[email-message:to_refs[1].value = 'bob@example.org']", true),
-        ("[email-message:to_refs[2].value = 'bob@example.org']", false),
-        ("[email-message:to_refs[-1].value = 'bob@example.org']", false),
+        (
+            "[email-message:to_refs[2].value = 'bob@example.org']",
+            false,
+        ),
+        (
+            "[email-message:to_refs[-1].value = 'bob@example.org']",
+            false,
+        ),
         ("[email-message:received_lines[*] = 'from b']", true),
         ("[email-message:received_lines[0] = 'from b']", false),
         ("[email-message:is_multipart = false]", true),
         // `[*]` holds when some element passes, also under NOT.
-        ("[email-message:to_refs[*].value NOT = 'bob@example.org']", true),
-        ("[email-message:from_ref.value LIKE '%@example.com' AND email-message:subject = 'Invoice']", true),
+        (
+            "[email-message:to_refs[*].value NOT = 'bob@example.org']",
+            true,
+        ),
+        (
+            "[email-message:from_ref.value LIKE '%@example.com' AND email-message:subject = 'Invoice']",
+            true,
+        ),
     ] {
         assert_eq!(matches(p, &e), want, "{p}");
     }
@@ -300,20 +394,42 @@ fn references_and_list_indices() {
 
 #[test]
 fn nested_extension_properties() {
-    let f = a_file(json!({"extensions": {"windows-pebinary-ext": {"pe_type": "exe",
+    let f = a_file(
+        json!({"extensions": {"windows-pebinary-ext": {"pe_type": "exe",
         "sections": [{"name": ".text", "entropy": 6.1}, {"name": ".rsrc", "entropy": 7.9}]}},
-        "hashes": {"SHA-256": "aa", "MD5": "bb"}}));
-    assert!(matches("[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 7.5]", &f));
-    assert!(!matches("[file:extensions.'windows-pebinary-ext'.sections[0].entropy > 7.5]", &f));
-    assert!(matches("[file:extensions.'windows-pebinary-ext'.pe_type = 'exe']", &f));
-    assert!(matches("[file:hashes.'SHA-256' = 'aa' AND file:hashes.MD5 = 'bb']", &f));
+        "hashes": {"SHA-256": "aa", "MD5": "bb"}}),
+    );
+    assert!(matches(
+        "[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 7.5]",
+        &f
+    ));
+    assert!(!matches(
+        "[file:extensions.'windows-pebinary-ext'.sections[0].entropy > 7.5]",
+        &f
+    ));
+    assert!(matches(
+        "[file:extensions.'windows-pebinary-ext'.pe_type = 'exe']",
+        &f
+    ));
+    assert!(matches(
+        "[file:hashes.'SHA-256' = 'aa' AND file:hashes.MD5 = 'bb']",
+        &f
+    ));
 }
 
 #[test]
 fn comparisons_joined_by_and_hold_for_one_object() {
     let objects = vec![
-        od(0, 0, 0, 1, &["file--00000000-0000-4000-8000-000000000001",
-                         "file--00000000-0000-4000-8000-000000000002"]),
+        od(
+            0,
+            0,
+            0,
+            1,
+            &[
+                "file--00000000-0000-4000-8000-000000000001",
+                "file--00000000-0000-4000-8000-000000000002",
+            ],
+        ),
         file(1, json!({"name": "a"})),
         file(2, json!({"size": 5})),
     ];
@@ -345,20 +461,44 @@ fn timeline(times: &[u32]) -> Vec<Value> {
 fn observation_and_or_bind_distinct_observations() {
     let t = timeline(&[0, 10]);
     assert_eq!(
-        matched("[domain-name:value = 'd0'] AND [domain-name:value = 'd1']", &t),
+        matched(
+            "[domain-name:value = 'd0'] AND [domain-name:value = 'd1']",
+            &t
+        ),
         Some(vec![0, 1])
     );
-    assert_eq!(matched("[domain-name:value = 'd9'] OR [domain-name:value = 'd1']", &t), Some(vec![1]));
-    assert!(!matches("[domain-name:value = 'd0'] AND [domain-name:value = 'd9']", &t));
+    assert_eq!(
+        matched(
+            "[domain-name:value = 'd9'] OR [domain-name:value = 'd1']",
+            &t
+        ),
+        Some(vec![1])
+    );
+    assert!(!matches(
+        "[domain-name:value = 'd0'] AND [domain-name:value = 'd9']",
+        &t
+    ));
     // One observation counted once cannot satisfy both operands ...
-    assert!(!matches("[domain-name:value = 'd0'] AND [domain-name:value LIKE 'd%0']", &t));
+    assert!(!matches(
+        "[domain-name:value = 'd0'] AND [domain-name:value LIKE 'd%0']",
+        &t
+    ));
     // ... but one seen twice (number_observed 2) can.
     let twice = vec![
-        od(0, 0, 0, 2, &["domain-name--00000000-0000-4000-8000-000000000000"]),
+        od(
+            0,
+            0,
+            0,
+            2,
+            &["domain-name--00000000-0000-4000-8000-000000000000"],
+        ),
         json!({"type": "domain-name", "id": "domain-name--00000000-0000-4000-8000-000000000000", "value": "d0"}),
     ];
     assert_eq!(
-        matched("[domain-name:value = 'd0'] AND [domain-name:value LIKE 'd%0']", &twice),
+        matched(
+            "[domain-name:value = 'd0'] AND [domain-name:value LIKE 'd%0']",
+            &twice
+        ),
         Some(vec![0])
     );
 }
@@ -366,19 +506,43 @@ fn observation_and_or_bind_distinct_observations() {
 #[test]
 fn followedby_respects_order() {
     let t = timeline(&[0, 10]);
-    assert!(matches("[domain-name:value = 'd0'] FOLLOWEDBY [domain-name:value = 'd1']", &t));
-    assert!(!matches("[domain-name:value = 'd1'] FOLLOWEDBY [domain-name:value = 'd0']", &t));
+    assert!(matches(
+        "[domain-name:value = 'd0'] FOLLOWEDBY [domain-name:value = 'd1']",
+        &t
+    ));
+    assert!(!matches(
+        "[domain-name:value = 'd1'] FOLLOWEDBY [domain-name:value = 'd0']",
+        &t
+    ));
     // Equal times satisfy "no earlier than".
     let same = timeline(&[5, 5]);
-    assert!(matches("[domain-name:value = 'd1'] FOLLOWEDBY [domain-name:value = 'd0']", &same));
+    assert!(matches(
+        "[domain-name:value = 'd1'] FOLLOWEDBY [domain-name:value = 'd0']",
+        &same
+    ));
     // Overlapping intervals: some choice of instants puts d1 after d0.
     let overlap = vec![
-        od(0, 0, 100, 1, &["domain-name--00000000-0000-4000-8000-000000000000"]),
+        od(
+            0,
+            0,
+            100,
+            1,
+            &["domain-name--00000000-0000-4000-8000-000000000000"],
+        ),
         json!({"type": "domain-name", "id": "domain-name--00000000-0000-4000-8000-000000000000", "value": "d0"}),
-        od(1, 50, 60, 1, &["domain-name--00000000-0000-4000-8000-000000000001"]),
+        od(
+            1,
+            50,
+            60,
+            1,
+            &["domain-name--00000000-0000-4000-8000-000000000001"],
+        ),
         json!({"type": "domain-name", "id": "domain-name--00000000-0000-4000-8000-000000000001", "value": "d1"}),
     ];
-    assert!(matches("[domain-name:value = 'd1'] FOLLOWEDBY [domain-name:value = 'd0']", &overlap));
+    assert!(matches(
+        "[domain-name:value = 'd1'] FOLLOWEDBY [domain-name:value = 'd0']",
+        &overlap
+    ));
     // Chains are left-associative: everything before must precede the last operand.
     let three = timeline(&[0, 20, 10]);
     assert!(!matches(
@@ -401,26 +565,53 @@ fn within_bounds_the_time_spread() {
     assert!(matches(&format!("{both} WITHIN 10.5 SECONDS"), &t));
     let fb = "([domain-name:value = 'd0'] FOLLOWEDBY [domain-name:value = 'd1'])";
     assert!(matches(&format!("{fb} WITHIN 60 SECONDS"), &t));
-    assert!(matches!(compile("[a:b = 1] WITHIN 0 SECONDS"), Err(CompileError::Qualifier { .. })));
+    assert!(matches!(
+        compile("[a:b = 1] WITHIN 0 SECONDS"),
+        Err(CompileError::Qualifier { .. })
+    ));
 }
 
 #[test]
 fn repeats_needs_distinct_observations() {
     let t = timeline(&[0, 10, 20]);
     let any = "[domain-name:value LIKE 'd%']";
-    assert_eq!(matched(&format!("{any} REPEATS 3 TIMES"), &t), Some(vec![0, 1, 2]));
+    assert_eq!(
+        matched(&format!("{any} REPEATS 3 TIMES"), &t),
+        Some(vec![0, 1, 2])
+    );
     assert!(!matches(&format!("{any} REPEATS 4 TIMES"), &t));
-    assert!(matches(&format!("{any} REPEATS 2 TIMES WITHIN 10 SECONDS"), &t));
-    assert!(!matches(&format!("{any} REPEATS 3 TIMES WITHIN 10 SECONDS"), &t));
-    assert!(matches(&format!("({any} REPEATS 3 TIMES) WITHIN 20 SECONDS"), &t));
+    assert!(matches(
+        &format!("{any} REPEATS 2 TIMES WITHIN 10 SECONDS"),
+        &t
+    ));
+    assert!(!matches(
+        &format!("{any} REPEATS 3 TIMES WITHIN 10 SECONDS"),
+        &t
+    ));
+    assert!(matches(
+        &format!("({any} REPEATS 3 TIMES) WITHIN 20 SECONDS"),
+        &t
+    ));
     // number_observed counts as repetitions of one observation.
     let thrice = vec![
-        od(0, 0, 0, 3, &["domain-name--00000000-0000-4000-8000-000000000000"]),
+        od(
+            0,
+            0,
+            0,
+            3,
+            &["domain-name--00000000-0000-4000-8000-000000000000"],
+        ),
         json!({"type": "domain-name", "id": "domain-name--00000000-0000-4000-8000-000000000000", "value": "d0"}),
     ];
-    assert_eq!(matched(&format!("{any} REPEATS 3 TIMES"), &thrice), Some(vec![0]));
+    assert_eq!(
+        matched(&format!("{any} REPEATS 3 TIMES"), &thrice),
+        Some(vec![0])
+    );
     assert!(!matches(&format!("{any} REPEATS 4 TIMES"), &thrice));
-    assert!(matches!(compile("[a:b = 1] REPEATS 0 TIMES"), Err(CompileError::Qualifier { .. })));
+    assert!(matches!(
+        compile("[a:b = 1] REPEATS 0 TIMES"),
+        Err(CompileError::Qualifier { .. })
+    ));
 }
 
 #[test]
@@ -428,13 +619,19 @@ fn start_stop_is_half_open() {
     // Observation 0 at 01:00:00, observation 1 at 02:00:00.
     let t = timeline(&[3600, 7200]);
     let p = |start: &str, stop: &str| {
-        format!("[domain-name:value LIKE 'd%'] REPEATS 2 TIMES START t'2026-01-01T{start}Z' STOP t'2026-01-01T{stop}Z'")
+        format!(
+            "[domain-name:value LIKE 'd%'] REPEATS 2 TIMES START t'2026-01-01T{start}Z' STOP t'2026-01-01T{stop}Z'"
+        )
     };
     assert!(matches(&p("01:00:00", "02:00:01"), &t));
-    assert!(!matches(&p("01:00:00", "02:00:00"), &t), "STOP is exclusive");
+    assert!(
+        !matches(&p("01:00:00", "02:00:00"), &t),
+        "STOP is exclusive"
+    );
     assert!(!matches(&p("01:00:01", "03:00:00"), &t));
     assert!(matches(&p("00:00:00", "23:00:00"), &t));
-    let one = "[domain-name:value = 'd0'] START t'2026-01-01T01:00:00Z' STOP t'2026-01-01T01:00:01Z'";
+    let one =
+        "[domain-name:value = 'd0'] START t'2026-01-01T01:00:00Z' STOP t'2026-01-01T01:00:01Z'";
     assert!(matches(one, &t), "START is inclusive");
     assert!(matches!(
         compile("[a:b = 1] START t'2026-01-01T00:00:00Z' STOP t'2026-01-01T00:00:00Z'"),
@@ -455,9 +652,18 @@ fn stix_2_0_objects_dictionary() {
             "1": {"type": "email-message", "from_ref": "0", "to_refs": ["0"], "subject": "hi"}
         }
     })];
-    assert!(matches("[email-message:from_ref.value = 'a@example.com']", &objects));
-    assert!(matches("[email-message:to_refs[*].value = 'a@example.com']", &objects));
-    assert!(!matches("[email-message:from_ref.value = 'b@example.com']", &objects));
+    assert!(matches(
+        "[email-message:from_ref.value = 'a@example.com']",
+        &objects
+    ));
+    assert!(matches(
+        "[email-message:to_refs[*].value = 'a@example.com']",
+        &objects
+    ));
+    assert!(!matches(
+        "[email-message:from_ref.value = 'b@example.com']",
+        &objects
+    ));
 }
 
 #[test]

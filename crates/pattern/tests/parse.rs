@@ -239,7 +239,8 @@ fn qualifiers() {
 
 #[test]
 fn white_space_and_comments() {
-    let a = parse("[ file:name\t=\n'x' ] /* block\n comment */ AND // line\n [file:size>1]").unwrap();
+    let a =
+        parse("[ file:name\t=\n'x' ] /* block\n comment */ AND // line\n [file:size>1]").unwrap();
     let b = parse("[file:name = 'x'] AND [file:size > 1]").unwrap();
     assert_eq!(a, b);
 }

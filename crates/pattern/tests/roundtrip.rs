@@ -42,9 +42,25 @@ fn literal() -> impl Strategy<Value = Literal> {
 fn object_type() -> impl Strategy<Value = String> {
     "[a-zA-Z_][a-zA-Z0-9_-]{0,12}".prop_filter("not a keyword", |s| {
         ![
-            "AND", "OR", "NOT", "FOLLOWEDBY", "LIKE", "MATCHES", "ISSUPERSET", "ISSUBSET",
-            "EXISTS", "LAST", "IN", "START", "STOP", "SECONDS", "true", "false", "WITHIN",
-            "REPEATS", "TIMES",
+            "AND",
+            "OR",
+            "NOT",
+            "FOLLOWEDBY",
+            "LIKE",
+            "MATCHES",
+            "ISSUPERSET",
+            "ISSUBSET",
+            "EXISTS",
+            "LAST",
+            "IN",
+            "START",
+            "STOP",
+            "SECONDS",
+            "true",
+            "false",
+            "WITHIN",
+            "REPEATS",
+            "TIMES",
         ]
         .contains(&s.as_str())
     })
