@@ -14,8 +14,7 @@
 //!   are kept but weighted down; stop words (`of`, `the`, `de`, `la`) are dropped.
 //! * **Letter rules** producing the phonetic key: `sh`/`ch`/`tch` → one sibilant, `dj`/`zh` → `j`,
 //!   `kh` → `k`, `gh` → `g`, `q` → `k`, `ck` → `k`, `c` before e/i/y → `s` and otherwise `k`,
-//!   `th` → `t`, `dh` → `d`, `ph` → `f`, `x` → `ks`, `ou`/`oo` → `u`; a French mute final `e` is
-//!   dropped; every vowel (and `w`, `y` inside a word) becomes one vowel class and runs of it
+//!   `th` → `t`, `dh` → `d`, `ph` → `f`, `x` → `ks`, `ou`/`oo` → `u`; every vowel (and `w`, `y` inside a word) becomes one vowel class and runs of it
 //!   collapse, so `Mohammed`, `Muhammad`, `Mohamed`, `Mouhamed`, `Mohamad` share the key `mahamad`
 //!   and `Youssef` / `Yusuf`, `Omar` / `Umar`, `Ahmed` / `Ahmad` pair up; doubled letters collapse
 //!   (`Hassan` / `Hasan`) and a final `h` after a vowel goes (`Hamzah` / `Hamza`). A short table
@@ -65,6 +64,8 @@ pub(crate) struct Tok {
     pub alt: Option<String>,
     /// True when `alt` is the second part of a compound (weaker than a stripped article).
     pub alt_compound: bool,
+    /// 1 for an `abd` compound, 2 for an `abu` compound, 0 otherwise.
+    pub prefix: u8,
     /// Consonant skeleton of the key.
     pub skel: String,
     /// Written in Arabic script.
@@ -107,7 +108,7 @@ fn table(t: &str) -> Option<&'static str> {
     Some(match t {
         "mohd" | "mhd" | "muhd" | "md" | "mohd." | "mohamud" => "muhammad",
         "brahim" | "ebrahim" => "ibrahim",
-        "osman" | "usman" | "othman" | "uthman" | "outhman" | "osmane" | "usmaan" => "usman",
+        "osman" | "usman" | "osmane" | "ousmane" | "usmaan" => "uthman",
         "gamal" => "jamal",
         "gamil" => "jamil",
         "ibn" | "bin" | "ben" | "bn" | "ebn" => "bin",
@@ -204,6 +205,8 @@ pub(crate) fn analyse_folded(folded: Vec<FoldedToken>) -> Vec<Tok> {
     }
     // Stage 2: compounds.
     let mut merged: Vec<(String, bool, Vec<&'static str>)> = Vec::with_capacity(words.len());
+    // the second word of a compound merged from two words, by merged index
+    let mut parts: Vec<Option<String>> = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {
         let (w, arabic, rules) = &words[i];
@@ -214,6 +217,7 @@ pub(crate) fn analyse_folded(folded: Vec<FoldedToken>) -> Vec<Tok> {
             r.extend(words[i + 1].2.iter().copied());
             r.push(if abd_prefix { "abd compound" } else { "abu compound" });
             merged.push((format!("{w}{}", words[i + 1].0), *arabic || words[i + 1].1, r));
+            parts.push(Some(words[i + 1].0.clone()));
             i += 2;
             continue;
         }
@@ -230,11 +234,13 @@ pub(crate) fn analyse_folded(folded: Vec<FoldedToken>) -> Vec<Tok> {
             rules.push("dangling compound prefix");
         }
         merged.push((w.clone(), *arabic, rules));
+        parts.push(None);
         i += 1;
     }
     merged
         .into_iter()
-        .map(|(norm, arabic, mut rules)| {
+        .zip(parts)
+        .map(|((norm, arabic, mut rules), part)| {
             let class = if rules.contains(&"dangling compound prefix") {
                 TokClass::Connector
             } else {
@@ -242,8 +248,18 @@ pub(crate) fn analyse_folded(folded: Vec<FoldedToken>) -> Vec<Tok> {
             };
             let key = phonetic_key(&norm, &mut rules);
             let article = article_stripped(&norm);
-            let alt_compound = article.is_none() && compound_rest(&norm).is_some();
+            let prefix = if norm.len() > 4 && norm.starts_with("abd") {
+                1
+            } else if norm.len() > 4 && norm.starts_with("abu") {
+                2
+            } else {
+                0
+            };
+            let alt_compound = article.is_none() && prefix > 0;
+            // a compound merged from two words keeps the second word as its part
+            // (`Abdul Agha` -> `agha`); a written-together one is split after its connector
             let alt = article
+                .or(part.as_deref())
                 .or_else(|| compound_rest(&norm))
                 .map(|rest| phonetic_key(rest, &mut Vec::new()));
             let skel = skeleton(&key);
@@ -252,6 +268,7 @@ pub(crate) fn analyse_folded(folded: Vec<FoldedToken>) -> Vec<Tok> {
                 key,
                 alt,
                 alt_compound,
+                prefix,
                 skel,
                 arabic,
                 class,
@@ -355,11 +372,9 @@ pub(crate) fn phonetic_key(t: &str, rules: &mut Vec<&'static str>) -> String {
 
 /// The letter rules (see the module documentation). Non-ASCII letters pass through unchanged.
 pub(crate) fn letters(t: &str) -> String {
-    let mut s: Vec<char> = t.chars().collect();
-    // French mute final e (Amine, Yacine, Karime) after a consonant.
-    if s.len() >= 5 && s[s.len() - 1] == 'e' && !is_vowel(s[s.len() - 2]) {
-        s.pop();
-    }
+    let s: Vec<char> = t.chars().collect();
+    // A French mute final e (Amine / Amin) is left to the typo tier: dropping it would also turn
+    // Mire into Mir and Dale into Dal.
     let n = s.len();
     let at = |i: usize| -> char { s.get(i).copied().unwrap_or('\0') };
     let mut out: Vec<char> = Vec::with_capacity(n + 2);

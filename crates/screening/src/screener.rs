@@ -240,6 +240,8 @@ thread_local! {
 
 struct VocabTok {
     key: Box<str>,
+    /// The class of listed tokens with this key when none is an ordinary name word.
+    class: TokClass,
     df: u32,
     idf: f32,
 }
@@ -248,6 +250,7 @@ struct NameTok {
     vocab: u32,
     alt: Option<u32>,
     alt_compound: bool,
+    prefix: u8,
     norm: Box<str>,
     class: TokClass,
     weight: f32,
@@ -315,7 +318,6 @@ pub struct Screener {
 fn deletion_depth(len: usize) -> usize {
     match len {
         0..=4 => 0,
-        5..=6 => 1,
         _ => 2,
     }
 }
@@ -437,6 +439,7 @@ impl Screener {
         let v = self.vocab.len() as u32;
         self.vocab.push(VocabTok {
             key: key.into(),
+            class: TokClass::Name,
             df: 0,
             idf: 0.0,
         });
@@ -464,7 +467,13 @@ impl Screener {
         let mut out = Vec::with_capacity(toks.len());
         let mut seen: Vec<u32> = Vec::new();
         for t in toks {
+            let fresh = !self.key_ids.contains_key(t.key.as_str());
             let v = self.vocab_id(&t.key);
+            if fresh {
+                self.vocab[v as usize].class = t.class;
+            } else if t.class == TokClass::Name {
+                self.vocab[v as usize].class = TokClass::Name;
+            }
             if !seen.contains(&v) {
                 self.vocab[v as usize].df += 1;
                 self.postings[v as usize].push(ni);
@@ -485,6 +494,7 @@ impl Screener {
                 vocab: v,
                 alt,
                 alt_compound: t.alt_compound,
+                prefix: t.prefix,
                 norm: t.norm.into(),
                 class: t.class,
                 weight: 0.0,
@@ -624,17 +634,24 @@ impl Screener {
                     }
                 }
             }
-            // weight: rarity of the best-matching listed token, or the rarest if none
-            let best = hits[start..]
-                .iter()
-                .max_by(|a, b| {
-                    a.2.partial_cmp(&b.2)
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                        .then(self.vocab[b.0 as usize].df.cmp(&self.vocab[a.0 as usize].df))
-                })
+            // weight: rarity of the best-matching listed token, or the rarest if none; a query
+            // token whose best partner is a generic word (`Cumpany` ~ `company`) is generic too
+            let best = hits[start..].iter().max_by(|a, b| {
+                a.2.partial_cmp(&b.2)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(self.vocab[b.0 as usize].df.cmp(&self.vocab[a.0 as usize].df))
+            });
+            let mut t = t;
+            if let Some(h) = best
+                && t.class == TokClass::Name
+                && self.vocab[h.0 as usize].class != TokClass::Name
+            {
+                t.class = self.vocab[h.0 as usize].class;
+            }
+            let idf = best
                 .map(|h| self.vocab[h.0 as usize].idf)
                 .unwrap_or(self.unknown_idf);
-            let weight = best * t.class.factor();
+            let weight = idf * t.class.factor();
             qtoks.push(QTok { tok: t, weight });
         }
         hits.sort_unstable_by(|a, b| {
@@ -716,6 +733,20 @@ impl Screener {
                 nc += 1;
             }
         }
+        // A query compound whose second part met another listed token (`Abdul Agha` for `Abdul
+        // Manan Agha`) also half-meets a listed compound of the same prefix left unmatched.
+        let mut partial: u64 = 0;
+        for &(_, qi, nj, rule, _) in &chosen_buf[..nc] {
+            let q = &p.toks[qi as usize].tok;
+            if rule == MatchRule::CompoundPart && q.prefix > 0 && name.toks[nj as usize].prefix == 0 {
+                if let Some(j) = name.toks.iter().enumerate().take(64).position(|(j, t)| {
+                    t.prefix == q.prefix && used_n & (1u64 << j) == 0
+                }) {
+                    used_n |= 1u64 << j;
+                    partial |= 1u64 << j;
+                }
+            }
+        }
         let chosen = &chosen_buf[..nc];
         let mut mq = 0.0f32;
         let mut mn = 0.0f32;
@@ -730,6 +761,11 @@ impl Screener {
         }
         let last = name.toks.len().saturating_sub(1).min(63);
         let ends_matched = used_n & 1 != 0 && used_n & (1u64 << last) != 0;
+        for (nj, t) in name.toks.iter().enumerate().take(64) {
+            if partial & (1u64 << nj) != 0 {
+                mn += 0.5 * t.weight;
+            }
+        }
         let mut wn = 0.0f32;
         for (nj, t) in name.toks.iter().enumerate().take(64) {
             let matched = used_n & (1u64 << nj) != 0;
