@@ -77,8 +77,17 @@ impl<'a> Members<'a> {
             if b.get(i) != Some(&b'"') {
                 return None;
             }
-            let kend = string_end(b, i)?;
-            let key = decode_str(&text[i..kend])?;
+            // Property names rarely have escapes: find the closing quote directly and borrow.
+            let plain = b[i + 1..].iter().position(|&c| c == b'"' || c == b'\\');
+            let (kend, key) = match plain {
+                Some(k) if b[i + 1 + k] == b'"' => {
+                    (i + k + 2, Cow::Borrowed(&text[i + 1..i + 1 + k]))
+                }
+                _ => {
+                    let kend = string_end(b, i)?;
+                    (kend, decode_str(&text[i..kend])?)
+                }
+            };
             i = skip_ws(b, kend);
             if b.get(i) != Some(&b':') {
                 return None;
