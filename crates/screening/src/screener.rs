@@ -11,11 +11,12 @@
 //! | same folded text | 1.00 |
 //! | same phonetic key (`Mohamed` ~ `Muhammad`) | 0.95 |
 //! | same key once a glued article is stripped (`Alzarqawi` ~ `al-Zarqawi`) | 0.93 |
-//! | same key as the second part of a compound (`Rahman` ~ `Abd al-Rahman`) | 0.85 |
-//! | same key, keys of three letters or fewer (`Kim` ~ `Qaim`) | 0.88 |
+//! | same key as the second part of a compound (`Rahman` ~ `Abd al-Rahman`) | 0.80 |
+//! | same key of three letters (`Kim` ~ `Qaim`) | 0.88 |
+//! | same key of one or two letters (`Maya` ~ `Muh`) | 0.75 |
 //! | folded texts one typing error apart (longer token of 5+ letters) | 0.88 |
 //! | folded texts two typing errors apart (longer token of 9+ letters) | 0.78 |
-//! | folded texts two edits apart whose keys are one edit apart (keys of 4+ letters) | 0.80 |
+//! | folded texts two edits apart whose keys are one edit apart (keys of 4+ letters) | 0.70 |
 //! | Arabic script token, same consonant skeleton as a romanised token | 0.85 |
 //!
 //! Query tokens are then assigned one-to-one to the name's tokens (greedy by similarity, which is
@@ -318,6 +319,7 @@ pub struct Screener {
 fn deletion_depth(len: usize) -> usize {
     match len {
         0..=4 => 0,
+        5 => 1,
         _ => 2,
     }
 }
@@ -564,7 +566,11 @@ impl Screener {
             let qi = qi as u8;
             let start = hits.len();
             // vowels carry little in a key of three letters or fewer (Kim / Qaim, Hyon / Han)
-            let phonetic = if t.key.chars().count() >= 4 { 0.95 } else { 0.88 };
+            let phonetic = match t.key.chars().count() {
+                0..=2 => 0.75,
+                3 => 0.88,
+                _ => 0.95,
+            };
             if let Some(&v) = self.key_ids.get(t.key.as_str()) {
                 hits.push((v, qi, phonetic, MatchRule::Phonetic, 0));
             }
@@ -572,7 +578,7 @@ impl Screener {
                 && let Some(&v) = self.key_ids.get(alt.as_str())
             {
                 if t.alt_compound {
-                    hits.push((v, qi, 0.85, MatchRule::CompoundPart, 0));
+                    hits.push((v, qi, 0.8, MatchRule::CompoundPart, 0));
                 } else {
                     hits.push((v, qi, 0.93, MatchRule::ArticleStripped, 0));
                 }
@@ -599,8 +605,11 @@ impl Screener {
                     let (norm, v) = &self.norms[n as usize];
                     nchars.clear();
                     nchars.extend(norm.chars());
+                    // in two compounds of the same prefix, the typo budget is the second part's
+                    let same_prefix = t.prefix > 0 && nchars.len() > 3 && nchars[..3] == qchars[..3];
+                    let longer = qchars.len().max(nchars.len()) - if same_prefix { 3 } else { 0 };
                     let bound = if qchars.len().min(nchars.len()) >= 3 {
-                        allowed_edits(qchars.len().max(nchars.len()))
+                        allowed_edits(longer)
                     } else {
                         0
                     };
@@ -616,7 +625,7 @@ impl Screener {
                             if qkey.len().min(vkey.len()) >= 4
                                 && osa_chars(&qkey, &vkey, 1).is_some()
                             {
-                                hits.push((*v, qi, 0.8, MatchRule::Typo, d as u8));
+                                hits.push((*v, qi, 0.7, MatchRule::Typo, d as u8));
                             }
                         }
                         _ => {}
@@ -703,10 +712,10 @@ impl Screener {
                     } else if rule == MatchRule::Phonetic && !t.alt_compound {
                         (0.93, MatchRule::ArticleStripped)
                     } else if rule == MatchRule::Phonetic {
-                        (0.85, MatchRule::CompoundPart)
+                        (0.8, MatchRule::CompoundPart)
                     } else {
                         // both sides reached through an alternative key
-                        (sim.min(0.85) - 0.1, MatchRule::CompoundPart)
+                        (sim.min(0.8) - 0.1, MatchRule::CompoundPart)
                     };
                     if np < CAP {
                         pairs[np] = (sim, qi, nj as u8, rule, edits);
