@@ -102,6 +102,17 @@ fn common_properties() {
         "spec-version",
         "$.spec_version",
     );
+    // Variant bits 0xxx (NCS): syntactically a UUID, but not an RFC 4122 one.
+    error(
+        indicator(json!({"id": "indicator--6b616fc1-1505-48e3-0b2c-0d19337bff38"})),
+        "identifier-uuid",
+        "$.id",
+    );
+    error(
+        indicator(json!({"created_by_ref": "identity--6b616fc1-1505-48e3-0b2c-0d19337bff38"})),
+        "identifier-uuid",
+        "$.created_by_ref",
+    );
     error(
         indicator(json!({"spec_version": null})),
         "required-property",

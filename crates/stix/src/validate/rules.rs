@@ -1057,6 +1057,11 @@ fn check_ref(path: &Path<'_>, val: &str, refs: Refs, ctx: &mut Ctx<'_>) {
     };
     match s.parse::<StixId>() {
         Err(e) => ctx.err(path, "identifier", e.to_string()),
+        Ok(id) if !rfc4122(&id) => ctx.err(
+            path,
+            "identifier-uuid",
+            format!("`{s}`: the UUID must be an RFC 4122 UUID (variant bits 10) (section 2.9)"),
+        ),
         Ok(id) => {
             if !refs.allows(id.object_type()) {
                 ctx.err(
@@ -1216,10 +1221,26 @@ fn is_lang_tag(s: &str) -> bool {
         && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
+/// Section 2.9: the UUID part of an identifier MUST be RFC 4122-compliant. The header parser
+/// accepts any UUID syntax so that such objects can still be identified and reported.
+fn rfc4122(id: &StixId) -> bool {
+    id.uuid().get_variant() == uuid::Variant::RFC4122
+}
+
 /// Common properties: id, spec_version, timestamps, lang, external references, granular
 /// markings and extensions (section 3.2 and chapter 7).
 fn check_common(object: &Object, m: &Members<'_>, ctx: &mut Ctx<'_>) {
     let root = Path::Root;
+    if !rfc4122(object.id()) {
+        ctx.err(
+            &root.key("id"),
+            "identifier-uuid",
+            format!(
+                "`{}`: the UUID must be an RFC 4122 UUID (variant bits 10) (section 2.9)",
+                object.id()
+            ),
+        );
+    }
     if let Some(sv) = m.get("spec_version")
         && let Some(s) = as_str(sv)
         && s != "2.1"
