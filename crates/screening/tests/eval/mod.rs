@@ -625,15 +625,15 @@ pub fn figures(cases: &[Case], alerted: &[Vec<String>]) -> Figures {
 /// The baseline: folded names, tokens sorted, normalised edit-distance similarity, best score per
 /// entry over all its names and aliases. Returns the alerted entry ids per query at `threshold`.
 pub struct Baseline {
-    names: Vec<(usize, Vec<char>)>,
+    names: Vec<(usize, String, usize)>,
     ids: Vec<String>,
 }
 
-fn token_sort(s: &str) -> Vec<char> {
+fn token_sort(s: &str) -> String {
     let f = fold_joined(s);
     let mut t: Vec<&str> = f.split(' ').filter(|x| !x.is_empty()).collect();
     t.sort_unstable();
-    t.join(" ").chars().collect()
+    t.join(" ")
 }
 
 impl Baseline {
@@ -643,30 +643,42 @@ impl Baseline {
         for (i, e) in list.entries.iter().enumerate() {
             ids.push(e.id.clone());
             for n in &e.names {
-                names.push((i, token_sort(&n.text)));
+                let t = token_sort(&n.text);
+                let len = t.chars().count();
+                names.push((i, t, len));
             }
         }
         Baseline { names, ids }
     }
 
-    pub fn alerts(&self, query: &str, threshold: f64) -> Vec<String> {
+    /// Entries whose best name similarity (1 - edit distance / longer length) is at least
+    /// `threshold`, best first, with their scores.
+    pub fn scored(&self, query: &str, threshold: f64) -> Vec<(f64, String)> {
         let q = token_sort(query);
-        let mut out: Vec<usize> = Vec::new();
-        for (ei, n) in &self.names {
-            let max_len = q.len().max(n.len());
+        let ql = q.chars().count();
+        let mut best: HashMap<usize, f64> = HashMap::new();
+        for (ei, n, nl) in &self.names {
+            let max_len = ql.max(*nl);
             if max_len == 0 {
                 continue;
             }
             let bound = ((1.0 - threshold) * max_len as f64).floor() as usize;
-            let qs: String = q.iter().collect();
-            let ns: String = n.iter().collect();
-            if let Some(d) = bounded_osa(&qs, &ns, bound)
-                && 1.0 - d as f64 / max_len as f64 >= threshold
-                && !out.contains(ei)
-            {
-                out.push(*ei);
+            if ql.abs_diff(*nl) > bound {
+                continue;
+            }
+            if let Some(d) = bounded_osa(&q, n, bound) {
+                let s = 1.0 - d as f64 / max_len as f64;
+                if s >= threshold {
+                    let b = best.entry(*ei).or_insert(0.0);
+                    if s > *b {
+                        *b = s;
+                    }
+                }
             }
         }
-        out.into_iter().map(|i| self.ids[i].clone()).collect()
+        let mut out: Vec<(f64, String)> =
+            best.into_iter().map(|(i, s)| (s, self.ids[i].clone())).collect();
+        out.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap().then(a.1.cmp(&b.1)));
+        out
     }
 }
