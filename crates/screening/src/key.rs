@@ -248,14 +248,14 @@ pub(crate) fn analyse_folded(folded: Vec<FoldedToken>) -> Vec<Tok> {
             };
             let key = phonetic_key(&norm, &mut rules);
             let article = article_stripped(&norm);
-            let prefix = if norm.len() > 4 && norm.starts_with("abd") {
+            let prefix = if norm.starts_with("abd") {
                 1
-            } else if norm.len() > 4 && norm.starts_with("abu") {
+            } else if norm.starts_with("abu") {
                 2
             } else {
                 0
             };
-            let alt_compound = article.is_none() && prefix > 0;
+            let alt_compound = article.is_none() && prefix > 0 && norm.len() > 4;
             // a compound merged from two words keeps the second word as its part
             // (`Abdul Agha` -> `agha`); a written-together one is split after its connector
             let alt = article

@@ -14,6 +14,7 @@
 //! | same key as the second part of a compound (`Rahman` ~ `Abd al-Rahman`) | 0.80 |
 //! | same key of three letters (`Kim` ~ `Qaim`) | 0.88 |
 //! | same key of one or two letters (`Maya` ~ `Muh`) | 0.75 |
+//! | folded texts one typing error apart (longer token of 4 letters) | 0.80 |
 //! | folded texts one typing error apart (longer token of 5+ letters) | 0.88 |
 //! | folded texts two typing errors apart (longer token of 9+ letters) | 0.78 |
 //! | folded texts two edits apart whose keys are one edit apart (keys of 4+ letters) | 0.70 |
@@ -150,6 +151,8 @@ pub enum MatchRule {
     Skeleton,
     /// One side is the second part of an `abd`/`abu` compound (`Rahman` ~ `Abd al-Rahman`).
     CompoundPart,
+    /// A compound split by reordering, put back together (`Rahman ... Abdul` ~ `Abdul Rahman`).
+    CompoundRejoined,
 }
 
 /// One aligned pair of tokens.
@@ -318,8 +321,8 @@ pub struct Screener {
 /// [`allowed_edits`] and for the two-edit spelling variants of the phonetic-typo tier.
 fn deletion_depth(len: usize) -> usize {
     match len {
-        0..=4 => 0,
-        5 => 1,
+        0..=3 => 0,
+        4..=5 => 1,
         _ => 2,
     }
 }
@@ -328,8 +331,8 @@ fn deletion_depth(len: usize) -> usize {
 /// must have three letters or more).
 fn allowed_edits(len: usize) -> usize {
     match len {
-        0..=4 => 0,
-        5..=8 => 1,
+        0..=3 => 0,
+        4..=8 => 1,
         _ => 2,
     }
 }
@@ -615,7 +618,12 @@ impl Screener {
                     };
                     match osa_chars(&qchars, &nchars, 2) {
                         Some(d) if d > 0 && d <= bound => {
-                            let sim = if d == 1 { 0.88 } else { 0.78 };
+                            let longer4 = qchars.len().max(nchars.len()) <= 4;
+                            let sim = match d {
+                                1 if longer4 => 0.8,
+                                1 => 0.88,
+                                _ => 0.78,
+                            };
                             hits.push((*v, qi, sim, MatchRule::Typo, d as u8));
                         }
                         Some(d) if d > 0 => {
@@ -754,6 +762,46 @@ impl Screener {
                     used_n |= 1u64 << j;
                     partial |= 1u64 << j;
                 }
+            }
+        }
+        // A compound split by reordering (`YASIN RAHMAN ABDUL`, `Al-Ghafur Abd Sundus`) is put
+        // back together: a part match whose prefix stands unmatched on the query side, or moved to
+        // a neighbouring part match in the other direction, counts as the whole compound.
+        let mut q_dangling: u32 = 0;
+        for (qi, q) in p.toks.iter().enumerate().take(32) {
+            if q.tok.prefix > 0 && q.tok.class == TokClass::Connector && used_q & (1u32 << qi) == 0 {
+                q_dangling |= 1u32 << qi;
+            }
+        }
+        for c in 0..nc {
+            let (_, qi, nj, rule, _) = chosen_buf[c];
+            if rule != MatchRule::CompoundPart {
+                continue;
+            }
+            let qp = p.toks[qi as usize].tok.prefix;
+            let np = name.toks[nj as usize].prefix;
+            let prefix = if np > 0 && qp == 0 { np } else if qp > 0 && np == 0 { qp } else { 0 };
+            if prefix == 0 {
+                continue;
+            }
+            let dangling = (0..p.toks.len().min(32)).find(|&i| {
+                q_dangling & (1u32 << i) != 0 && p.toks[i].tok.prefix == prefix
+            });
+            let mirrored = (0..nc).any(|o| {
+                let (_, oq, on, orule, _) = chosen_buf[o];
+                o != c
+                    && orule == MatchRule::CompoundPart
+                    && ((np == 0 && name.toks[on as usize].prefix == prefix)
+                        || (qp == 0 && p.toks[oq as usize].tok.prefix == prefix))
+            });
+            if let Some(i) = dangling {
+                q_dangling &= !(1u32 << i);
+                used_q |= 1u32 << i;
+                chosen_buf[c].0 = 0.95;
+                chosen_buf[c].3 = MatchRule::CompoundRejoined;
+            } else if mirrored {
+                chosen_buf[c].0 = 0.93;
+                chosen_buf[c].3 = MatchRule::CompoundRejoined;
             }
         }
         let chosen = &chosen_buf[..nc];

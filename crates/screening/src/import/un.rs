@@ -172,10 +172,17 @@ pub fn import_un_xml<R: BufRead>(input: R, fallback_version: Option<&str>) -> Re
                                 "f.k.a." => NameQuality::Fka,
                                 _ => NameQuality::Good,
                             };
-                            e.names.push(Name {
-                                text: std::mem::take(&mut alias_name),
-                                quality,
-                            });
+                            // a few records pack several spellings into one alias, separated
+                            // by semicolons; each is a name of its own
+                            for part in std::mem::take(&mut alias_name).split(';') {
+                                let part = part.trim();
+                                if !part.is_empty() {
+                                    e.names.push(Name {
+                                        text: part.to_owned(),
+                                        quality,
+                                    });
+                                }
+                            }
                         }
                     }
                     (Section::Address | Section::BirthPlace, b"STREET") => {
