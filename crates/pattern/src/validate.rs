@@ -38,7 +38,8 @@ pub struct Issue {
 /// Parses and validates `text`: the parsed pattern and its issues, or the syntax error.
 ///
 /// ```
-/// let (_, issues) = entente_pattern::validate_str("[file:hashes.MD5 = 'x' AND file:colour = 'red']")?;
+/// let text = "[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e' AND file:colour = 'red']";
+/// let (_, issues) = entente_pattern::validate_str(text)?;
 /// assert_eq!(issues.len(), 1);
 /// assert_eq!(issues[0].severity, entente_pattern::Severity::Error);
 /// assert!(issues[0].message.contains("colour"));
@@ -168,6 +169,9 @@ fn prop_test(t: &PropTest, issues: &mut Vec<Issue>) {
             format!("this is {what}; compare one of its elements or properties instead"),
         ),
         TestOp::Compare(op, lit) => {
+            if let Some(alg) = hash_algorithm(t) {
+                check_digest(alg, lit, &mut push);
+            }
             if let Some(ty) = ty {
                 if matches!(ty, Ty::Bool)
                     && !matches!(op, crate::CompareOp::Eq | crate::CompareOp::Ne)
@@ -182,6 +186,11 @@ fn prop_test(t: &PropTest, issues: &mut Vec<Issue>) {
             }
         }
         TestOp::In(items) => {
+            if let Some(alg) = hash_algorithm(t) {
+                for lit in items {
+                    check_digest(alg, lit, &mut push);
+                }
+            }
             if let Some(ty) = ty {
                 for lit in items {
                     literal_fits(ty, lit, &mut push);
@@ -227,6 +236,36 @@ fn prop_test(t: &PropTest, issues: &mut Vec<Issue>) {
                 );
             }
         }
+    }
+}
+
+/// The hash algorithm a test's path ends in (`...hashes.'SHA-256'`), if any.
+fn hash_algorithm(t: &PropTest) -> Option<&str> {
+    use crate::ast::PathStep;
+    match t.path.steps.as_slice() {
+        [.., PathStep::Key(dict), PathStep::Key(alg)] if dict.ends_with("hashes") => Some(alg),
+        _ => None,
+    }
+}
+
+/// Checks a string compared with a hash of a fixed-length algorithm: hex digits of the right
+/// number (the OASIS validator rejects other values too).
+fn check_digest(alg: &str, lit: &Literal, push: &mut impl FnMut(Severity, String)) {
+    let Literal::Str(value) = lit else {
+        return;
+    };
+    let hex_len = match alg {
+        "MD5" => 32,
+        "SHA-1" => 40,
+        "SHA-256" | "SHA3-256" => 64,
+        "SHA-512" | "SHA3-512" => 128,
+        _ => return,
+    };
+    if value.len() != hex_len || !value.bytes().all(|b| b.is_ascii_hexdigit()) {
+        push(
+            Severity::Error,
+            format!("{value:?} is not a valid {alg} digest ({hex_len} hex digits)"),
+        );
     }
 }
 

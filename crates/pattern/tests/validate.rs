@@ -48,12 +48,12 @@ fn every_sco_type_is_known() {
 #[test]
 fn clean_patterns_have_no_issues() {
     insta::assert_snapshot!(report(&[
-        "[file:hashes.'SHA-256' = 'ab' AND file:size > 10]",
+        "[file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' AND file:size > 10]",
         "[email-message:from_ref.value = 'a@b.c' AND email-message:to_refs[*].display_name LIKE 'B%']",
         "[network-traffic:src_ref.value ISSUBSET '10.0.0.0/8' AND network-traffic:dst_port IN (80, 443)]",
         "[process:image_ref.parent_directory_ref.path = 'C:\\\\Windows']",
         "[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 7.0]",
-        "[file:extensions.'ntfs-ext'.alternate_data_streams[0].hashes.MD5 = 'ab']",
+        "[file:extensions.'ntfs-ext'.alternate_data_streams[0].hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']",
         "[x509-certificate:x509_v3_extensions.private_key_usage_period_not_after < t'2020-01-01T00:00:00Z']",
         "[windows-registry-key:values[*].data MATCHES '^cmd'] REPEATS 2 TIMES WITHIN 60 SECONDS",
         "[artifact:payload_bin = b'TVo=']",
@@ -79,6 +79,7 @@ fn problems_are_reported() {
         "[file:x_custom = 1 AND file:extensions.'x-ext'.y = 2]",
         "[process:name = 'cmd.exe']",
         "[file:hashes.md5 = 'ab' OR file:hashes.WHIRLPOOL = 'cd']",
+        "[file:hashes.MD5 = 'abc' OR file:hashes.'SHA-256' IN ('zz', '00')]",
         // Literal types.
         "[file:size = 'big']",
         "[file:name > 5]",
