@@ -402,6 +402,7 @@ pub(crate) fn letters(t: &str) -> String {
                 ('s', 1)
             }
             'o' if c1 == 'u' && i == 0 && is_vowel(c2) => ('w', 2),
+            'o' if c1 == 'u' && i == 0 => ('u', 2),
             'w' | 'y' if i == 0 => (c, 1),
             'w' | 'y' => ('a', 1),
             'h' if i + 1 == n && i > 0 && is_vowel(s[i - 1]) => {

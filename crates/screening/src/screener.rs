@@ -80,7 +80,7 @@ impl Hasher for FxHasher {
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// The default alert threshold of [`ScreenOptions::threshold`].
-pub const DEFAULT_THRESHOLD: f32 = 0.80;
+pub const DEFAULT_THRESHOLD: f32 = 0.82;
 
 /// Knobs of a [`Screener`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
