@@ -631,9 +631,17 @@ fn sco_rules() {
         "network-traffic-active",
         "$.end",
     );
+    clean(nt(
+        json!({"extensions": {"http-request-ext": {"request_method": "get", "request_value": "/", "request_header": {"Host": ["a"]}}}}),
+    ));
+    error(
+        nt(json!({"extensions": {"http-request-ext": {"request_method": "get"}}})),
+        "required-property",
+        "$.extensions[\"http-request-ext\"].request_value",
+    );
     error(
         nt(
-            json!({"extensions": {"http-request-ext": {"request_method": "get", "request_value": "/", "request_header": {"Host": ["a"]}}}}),
+            json!({"extensions": {"http-request-ext": {"request_method": "get", "request_value": "/", "request_header": {"Host": "a"}}}}),
         ),
         "property-type",
         "$.extensions[\"http-request-ext\"].request_header.Host",

@@ -1554,15 +1554,33 @@ fn check_extensions(path: &Path<'_>, val: &str, ty: &str, ctx: &mut Ctx<'_>) {
             .iter()
             .any(|(t, n)| *n == k && *t == ty)
         {
+            if k == "http-request-ext" {
+                for req in ["request_method", "request_value"] {
+                    if !em.has(req) {
+                        ctx.err(
+                            &p.key(req),
+                            "required-property",
+                            format!("required property `{req}` is missing"),
+                        );
+                    }
+                }
+            }
             if k == "http-request-ext"
                 && let Some(h) = em.get("request_header").and_then(Members::parse)
             {
+                // Section 6.12.2: each header maps to a list of strings (a header may repeat);
+                // the OASIS JSON schema and stix2-validator agree.
                 for (hk, hv) in h.iter() {
-                    if Kind::of(hv) != Kind::Str {
+                    let ok =
+                        as_list(hv).is_some_and(|l| l.iter().all(|x| Kind::of(x) == Kind::Str));
+                    if !ok {
                         ctx.err(
                             &p.key("request_header").key(hk),
                             "property-type",
-                            "http-request-ext header values are strings (section 6.12.2)",
+                            format!(
+                                "http-request-ext header values are lists of strings, found {}",
+                                Kind::of(hv).name()
+                            ),
                         );
                     }
                 }
