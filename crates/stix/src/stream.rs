@@ -213,6 +213,16 @@ impl<R: BufRead> Reader<R> {
         self.bundle_id.as_deref()
     }
 
+    /// Bytes consumed so far (for progress reporting).
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The current line (one-based).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
     fn pos(&self) -> Position {
         Position {
             index: self.index,
@@ -315,6 +325,10 @@ impl<R: BufRead> Reader<R> {
                 Err(e) => return Err(e),
             };
             if chunk.is_empty() {
+                // A number or literal may end the input (a last JSON line without newline).
+                if !container && started && !in_str {
+                    return Ok(Scan::Done { overflow });
+                }
                 return Ok(Scan::Eof);
             }
             let n = chunk.len();

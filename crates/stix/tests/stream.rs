@@ -87,6 +87,23 @@ fn json_lines_and_a_bad_line() {
 }
 
 #[test]
+fn a_last_line_without_newline() {
+    let text = format!("{}\n7", ind(1));
+    let mut r = Reader::new(text.as_bytes());
+    let items: Vec<_> = r.by_ref().collect();
+    assert_eq!(items.len(), 2);
+    let e = items[1].as_ref().unwrap_err();
+    assert!(
+        matches!(e.kind, StreamErrorKind::NotAnObject("a number")),
+        "{e}"
+    );
+    assert_eq!(r.offset(), text.len() as u64);
+    assert_eq!(r.line(), 2);
+    let items = read_all(ind(1).as_bytes());
+    assert_eq!(ids(&items).len(), 1);
+}
+
+#[test]
 fn a_single_object_keeps_its_exact_text() {
     let text = "{ \"type\" : \"identity\", \"spec_version\":\"2.1\",\n \"id\": \"identity--8c6af861-7b20-41ef-9b59-6344fd872a8f\", \"created\": \"2016-08-08T15:50:10.983Z\", \"modified\": \"2016-08-08T15:50:10.983Z\", \"name\": \"x\" }";
     let items = read_all(format!("\n\n{text}\n").as_bytes());
