@@ -30,14 +30,24 @@ fn list_bytes() -> Vec<u8> {
 }
 
 const UNLISTED: &[&str] = &[
-    "Thomas Lopez", "Erika Agostini", "Mohamed Schultz", "Ahmed Williams", "Ali Henriksen",
-    "Fatima Soares", "Karim Benali", "Leif Ekstrom", "Omar Simbolon", "Yusuf Liimatainen",
+    "Thomas Lopez",
+    "Erika Agostini",
+    "Mohamed Schultz",
+    "Ahmed Williams",
+    "Ali Henriksen",
+    "Fatima Soares",
+    "Karim Benali",
+    "Leif Ekstrom",
+    "Omar Simbolon",
+    "Yusuf Liimatainen",
 ];
 
 fn queries(names: &[String]) -> Vec<Query> {
     let mut state = SEED;
     let mut next = || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (state >> 33) as usize
     };
     (0..BATCH)
@@ -78,10 +88,18 @@ fn bench(c: &mut Criterion) {
         },
     );
     let single = Query::name("Abou Bakr al-Baghdadi");
-    c.bench_function("screen/single_query", |b| b.iter(|| screener.screen(black_box(&single))));
+    c.bench_function("screen/single_query", |b| {
+        b.iter(|| screener.screen(black_box(&single)))
+    });
     let miss = Query::name("Mohamed Ali Schultz");
-    c.bench_function("screen/single_query_miss", |b| b.iter(|| screener.screen(black_box(&miss))));
-    let names: Vec<String> = list.entries.iter().map(|e| e.primary_name().to_owned()).collect();
+    c.bench_function("screen/single_query_miss", |b| {
+        b.iter(|| screener.screen(black_box(&miss)))
+    });
+    let names: Vec<String> = list
+        .entries
+        .iter()
+        .map(|e| e.primary_name().to_owned())
+        .collect();
     let batch = queries(&names);
     let mut g = c.benchmark_group("screen");
     g.throughput(Throughput::Elements(batch.len() as u64));

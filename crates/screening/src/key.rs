@@ -82,25 +82,126 @@ const STOP: &[&str] = &[
 ];
 
 const TITLES: &[&str] = &[
-    "haji", "hajji", "hadj", "hadji", "haj", "hajj", "mullah", "mulla", "mollah", "molla",
-    "maulavi", "maulvi", "mawlawi", "moulavi", "mawlavi", "maulana", "mawlana", "qari", "sheikh",
-    "shaikh", "shaykh", "cheikh", "cheik", "sheik", "dr", "mr", "mrs", "ms", "doctor", "general",
-    "colonel", "commander", "brigadier",
+    "haji",
+    "hajji",
+    "hadj",
+    "hadji",
+    "haj",
+    "hajj",
+    "mullah",
+    "mulla",
+    "mollah",
+    "molla",
+    "maulavi",
+    "maulvi",
+    "mawlawi",
+    "moulavi",
+    "mawlavi",
+    "maulana",
+    "mawlana",
+    "qari",
+    "sheikh",
+    "shaikh",
+    "shaykh",
+    "cheikh",
+    "cheik",
+    "sheik",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "doctor",
+    "general",
+    "colonel",
+    "commander",
+    "brigadier",
 ];
 
-const CONNECTORS: &[&str] = &["bin", "ibn", "ben", "bn", "ebn", "bint", "binti", "ould", "ag", "van", "von"];
+const CONNECTORS: &[&str] = &[
+    "bin", "ibn", "ben", "bn", "ebn", "bint", "binti", "ould", "ag", "van", "von",
+];
 
 const GENERIC: &[&str] = &[
-    "company", "co", "corp", "corporation", "incorporated", "inc", "ltd", "limited", "llc",
-    "plc", "sa", "sarl", "gmbh", "group", "groupe", "grupo", "organization", "organisation",
-    "org", "association", "foundation", "fondation", "fund", "trust", "society", "societe",
-    "committee", "council", "front", "brigade", "brigades", "battalion", "army", "movement",
-    "mouvement", "party", "network", "institute", "bank", "trading", "trade", "industrial",
-    "industries", "industry", "enterprise", "enterprises", "international", "holding",
-    "holdings", "service", "services", "charity", "charitable", "relief", "agency", "office",
-    "center", "centre", "establishment", "department", "ministry", "union", "jamaat", "jamaah",
-    "jamaa", "jamaatu", "harakat", "harakah", "tanzim", "katiba", "katibat", "kataib", "liwa",
-    "jabhat", "jaish", "branch", "forces", "force", "corps", "general",
+    "company",
+    "co",
+    "corp",
+    "corporation",
+    "incorporated",
+    "inc",
+    "ltd",
+    "limited",
+    "llc",
+    "plc",
+    "sa",
+    "sarl",
+    "gmbh",
+    "group",
+    "groupe",
+    "grupo",
+    "organization",
+    "organisation",
+    "org",
+    "association",
+    "foundation",
+    "fondation",
+    "fund",
+    "trust",
+    "society",
+    "societe",
+    "committee",
+    "council",
+    "front",
+    "brigade",
+    "brigades",
+    "battalion",
+    "army",
+    "movement",
+    "mouvement",
+    "party",
+    "network",
+    "institute",
+    "bank",
+    "trading",
+    "trade",
+    "industrial",
+    "industries",
+    "industry",
+    "enterprise",
+    "enterprises",
+    "international",
+    "holding",
+    "holdings",
+    "service",
+    "services",
+    "charity",
+    "charitable",
+    "relief",
+    "agency",
+    "office",
+    "center",
+    "centre",
+    "establishment",
+    "department",
+    "ministry",
+    "union",
+    "jamaat",
+    "jamaah",
+    "jamaa",
+    "jamaatu",
+    "harakat",
+    "harakah",
+    "tanzim",
+    "katiba",
+    "katibat",
+    "kataib",
+    "liwa",
+    "jabhat",
+    "jaish",
+    "branch",
+    "forces",
+    "force",
+    "corps",
+    "general",
 ];
 
 /// Whole-token variants that letter rules cannot reach (project-written).
@@ -135,18 +236,37 @@ fn is_assimilated_article(t: &str, next: &str) -> bool {
         return false;
     }
     let cons = &t[1..];
-    if !cons.bytes().all(|c| c.is_ascii_alphabetic() && !is_vowel(c as char)) {
+    if !cons
+        .bytes()
+        .all(|c| c.is_ascii_alphabetic() && !is_vowel(c as char))
+    {
         return false;
     }
     let cons_ok = matches!(
         cons,
-        "d" | "r" | "s" | "t" | "z" | "n" | "sh" | "th" | "dh" | "dd" | "ss" | "tt" | "zz" | "rr" | "nn"
+        "d" | "r"
+            | "s"
+            | "t"
+            | "z"
+            | "n"
+            | "sh"
+            | "th"
+            | "dh"
+            | "dd"
+            | "ss"
+            | "tt"
+            | "zz"
+            | "rr"
+            | "nn"
     );
     cons_ok && next.starts_with(&cons[..1])
 }
 
 fn is_din(t: &str) -> bool {
-    matches!(t, "din" | "deen" | "dine" | "dien" | "eddine" | "eddin" | "uddin" | "addin" | "edin")
+    matches!(
+        t,
+        "din" | "deen" | "dine" | "dien" | "eddine" | "eddin" | "uddin" | "addin" | "edin"
+    )
 }
 
 /// The token sequence rules, then keys. `s` is any name in any script.
@@ -197,10 +317,12 @@ pub(crate) fn analyse_folded(folded: Vec<FoldedToken>) -> Vec<Tok> {
             f.arabic,
             std::mem::take(&mut pending),
         ));
-        if let Some(r) = table(t) {
-            if r != t {
-                words.last_mut().expect("just pushed").2.push("variant table");
-            }
+        if table(t).is_some_and(|r| r != t) {
+            words
+                .last_mut()
+                .expect("just pushed")
+                .2
+                .push("variant table");
         }
     }
     // Stage 2: compounds.
@@ -215,8 +337,16 @@ pub(crate) fn analyse_folded(folded: Vec<FoldedToken>) -> Vec<Tok> {
         if (abd_prefix || abu_prefix) && i + 1 < words.len() {
             let mut r = rules.clone();
             r.extend(words[i + 1].2.iter().copied());
-            r.push(if abd_prefix { "abd compound" } else { "abu compound" });
-            merged.push((format!("{w}{}", words[i + 1].0), *arabic || words[i + 1].1, r));
+            r.push(if abd_prefix {
+                "abd compound"
+            } else {
+                "abu compound"
+            });
+            merged.push((
+                format!("{w}{}", words[i + 1].0),
+                *arabic || words[i + 1].1,
+                r,
+            ));
             parts.push(Some(words[i + 1].0.clone()));
             i += 2;
             continue;
@@ -446,7 +576,9 @@ mod tests {
     #[test]
     fn muhammad_variants_share_a_key() {
         let k = keys("Muhammad");
-        for v in ["Mohammed", "Mohamed", "Mohamad", "Mouhamed", "MOHAMMAD", "Mohd", "Muhammed"] {
+        for v in [
+            "Mohammed", "Mohamed", "Mohamad", "Mouhamed", "MOHAMMAD", "Mohd", "Muhammed",
+        ] {
             assert_eq!(keys(v), k, "{v}");
         }
     }
@@ -469,7 +601,13 @@ mod tests {
     #[test]
     fn abd_compounds_meet() {
         let k = keys("Abd al-Rahman");
-        for v in ["Abdul Rahman", "Abdelrahman", "Abdurrahman", "Abd-ar-Rahman", "ABDULRAHMAN"] {
+        for v in [
+            "Abdul Rahman",
+            "Abdelrahman",
+            "Abdurrahman",
+            "Abd-ar-Rahman",
+            "ABDULRAHMAN",
+        ] {
             assert_eq!(keys(v), k, "{v}");
         }
         assert_eq!(keys("Abdullah"), keys("Abd Allah"));

@@ -14,8 +14,7 @@ pub use diff::{Amendment, FieldChange, ListDiff, diff};
 pub use distance::bounded_osa;
 pub use error::{Error, Result};
 pub use import::{
-    NATIONAL_COLUMNS, OFAC_LIST_ID, UN_LIST_ID, import_national_csv, import_ofac_sdn,
-    import_un_xml,
+    NATIONAL_COLUMNS, OFAC_LIST_ID, UN_LIST_ID, import_national_csv, import_ofac_sdn, import_un_xml,
 };
 pub use model::*;
 pub use screener::{

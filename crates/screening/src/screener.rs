@@ -347,7 +347,13 @@ fn deletions(key: &str, depth: usize, out: &mut Vec<String>) {
     let mut s = String::with_capacity(key.len());
     for i in 0..n {
         s.clear();
-        s.extend(chars.iter().enumerate().filter(|(k, _)| *k != i).map(|(_, c)| c));
+        s.extend(
+            chars
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| *k != i)
+                .map(|(_, c)| c),
+        );
         out.push(s.clone());
         if depth >= 2 && n > 2 {
             for j in i + 1..n {
@@ -392,7 +398,10 @@ impl Screener {
     }
 
     /// Builds an index over several list versions (for example UN and a national list).
-    pub fn new<'a>(lists: impl IntoIterator<Item = &'a ListVersion>, options: ScreenOptions) -> Self {
+    pub fn new<'a>(
+        lists: impl IntoIterator<Item = &'a ListVersion>,
+        options: ScreenOptions,
+    ) -> Self {
         let mut s = Screener {
             options,
             lists: Vec::new(),
@@ -418,8 +427,16 @@ impl Screener {
                     reference: e.reference.clone(),
                     kind: e.kind,
                     primary: e.primary_name().to_owned(),
-                    years: e.birth_dates.iter().filter_map(|b| b.year_range()).collect(),
-                    dates: e.birth_dates.iter().filter_map(|b| b.date.clone()).collect(),
+                    years: e
+                        .birth_dates
+                        .iter()
+                        .filter_map(|b| b.year_range())
+                        .collect(),
+                    dates: e
+                        .birth_dates
+                        .iter()
+                        .filter_map(|b| b.date.clone())
+                        .collect(),
                     nationalities: e.nationalities.iter().map(|n| norm_country(n)).collect(),
                     documents: e
                         .documents
@@ -492,7 +509,8 @@ impl Screener {
                 seen.push(a);
             }
             if !self.norm_ids.contains_key(t.norm.as_str()) {
-                self.norm_ids.insert(t.norm.as_str().into(), self.norms.len() as u32);
+                self.norm_ids
+                    .insert(t.norm.as_str().into(), self.norms.len() as u32);
                 self.norms.push((t.norm.as_str().into(), v));
             }
             out.push(NameTok {
@@ -609,7 +627,8 @@ impl Screener {
                     nchars.clear();
                     nchars.extend(norm.chars());
                     // in two compounds of the same prefix, the typo budget is the second part's
-                    let same_prefix = t.prefix > 0 && nchars.len() > 3 && nchars[..3] == qchars[..3];
+                    let same_prefix =
+                        t.prefix > 0 && nchars.len() > 3 && nchars[..3] == qchars[..3];
                     let longer = qchars.len().max(nchars.len()) - if same_prefix { 3 } else { 0 };
                     let bound = if qchars.len().min(nchars.len()) >= 3 {
                         allowed_edits(longer)
@@ -656,7 +675,11 @@ impl Screener {
             let best = hits[start..].iter().max_by(|a, b| {
                 a.2.partial_cmp(&b.2)
                     .unwrap_or(std::cmp::Ordering::Equal)
-                    .then(self.vocab[b.0 as usize].df.cmp(&self.vocab[a.0 as usize].df))
+                    .then(
+                        self.vocab[b.0 as usize]
+                            .df
+                            .cmp(&self.vocab[a.0 as usize].df),
+                    )
             });
             let mut t = t;
             if let Some(h) = best
@@ -691,7 +714,7 @@ impl Screener {
     }
 
     /// Hits of one vocabulary id: a slice of `p.hits`.
-    fn hits_of<'p>(p: &'p Prepared, v: u32) -> &'p [(u32, u8, f32, MatchRule, u8)] {
+    fn hits_of(p: &Prepared, v: u32) -> &[(u32, u8, f32, MatchRule, u8)] {
         let lo = p.hits.partition_point(|h| h.0 < v);
         let hi = lo + p.hits[lo..].partition_point(|h| h.0 == v);
         &p.hits[lo..hi]
@@ -755,13 +778,18 @@ impl Screener {
         let mut partial: u64 = 0;
         for &(_, qi, nj, rule, _) in &chosen_buf[..nc] {
             let q = &p.toks[qi as usize].tok;
-            if rule == MatchRule::CompoundPart && q.prefix > 0 && name.toks[nj as usize].prefix == 0 {
-                if let Some(j) = name.toks.iter().enumerate().take(64).position(|(j, t)| {
-                    t.prefix == q.prefix && used_n & (1u64 << j) == 0
-                }) {
-                    used_n |= 1u64 << j;
-                    partial |= 1u64 << j;
-                }
+            if rule == MatchRule::CompoundPart
+                && q.prefix > 0
+                && name.toks[nj as usize].prefix == 0
+                && let Some(j) = name
+                    .toks
+                    .iter()
+                    .enumerate()
+                    .take(64)
+                    .position(|(j, t)| t.prefix == q.prefix && used_n & (1u64 << j) == 0)
+            {
+                used_n |= 1u64 << j;
+                partial |= 1u64 << j;
             }
         }
         // A compound split by reordering (`YASIN RAHMAN ABDUL`, `Al-Ghafur Abd Sundus`) is put
@@ -769,7 +797,8 @@ impl Screener {
         // a neighbouring part match in the other direction, counts as the whole compound.
         let mut q_dangling: u32 = 0;
         for (qi, q) in p.toks.iter().enumerate().take(32) {
-            if q.tok.prefix > 0 && q.tok.class == TokClass::Connector && used_q & (1u32 << qi) == 0 {
+            if q.tok.prefix > 0 && q.tok.class == TokClass::Connector && used_q & (1u32 << qi) == 0
+            {
                 q_dangling |= 1u32 << qi;
             }
         }
@@ -780,13 +809,18 @@ impl Screener {
             }
             let qp = p.toks[qi as usize].tok.prefix;
             let np = name.toks[nj as usize].prefix;
-            let prefix = if np > 0 && qp == 0 { np } else if qp > 0 && np == 0 { qp } else { 0 };
+            let prefix = if np > 0 && qp == 0 {
+                np
+            } else if qp > 0 && np == 0 {
+                qp
+            } else {
+                0
+            };
             if prefix == 0 {
                 continue;
             }
-            let dangling = (0..p.toks.len().min(32)).find(|&i| {
-                q_dangling & (1u32 << i) != 0 && p.toks[i].tok.prefix == prefix
-            });
+            let dangling = (0..p.toks.len().min(32))
+                .find(|&i| q_dangling & (1u32 << i) != 0 && p.toks[i].tok.prefix == prefix);
             let mirrored = (0..nc).any(|o| {
                 let (_, oq, on, orule, _) = chosen_buf[o];
                 o != c
@@ -952,15 +986,30 @@ impl Screener {
                 });
             }
         };
-        if let Some(d) = q.birth_date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        if let Some(d) = q
+            .birth_date
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        {
             let year: Option<i32> = d.get(..4).and_then(|y| y.parse().ok());
             if let Some(y) = year
                 && !e.years.is_empty()
             {
                 if d.len() >= 10 && e.dates.iter().any(|x| x == d) {
-                    apply("birth date agrees", 0.06, format!("listed date of birth {d}"), &mut score);
+                    apply(
+                        "birth date agrees",
+                        0.06,
+                        format!("listed date of birth {d}"),
+                        &mut score,
+                    );
                 } else if e.years.iter().any(|&(a, b)| a <= y && y <= b) {
-                    apply("birth year agrees", 0.04, format!("listed birth year includes {y}"), &mut score);
+                    apply(
+                        "birth year agrees",
+                        0.04,
+                        format!("listed birth year includes {y}"),
+                        &mut score,
+                    );
                 } else if e.years.iter().all(|&(a, b)| y < a - 1 || y > b + 1) {
                     apply(
                         "birth year differs",
@@ -976,7 +1025,12 @@ impl Screener {
         {
             let n = norm_country(n);
             if e.nationalities.iter().any(|x| countries_agree(x, &n)) {
-                apply("nationality agrees", 0.03, format!("listed nationality {n}"), &mut score);
+                apply(
+                    "nationality agrees",
+                    0.03,
+                    format!("listed nationality {n}"),
+                    &mut score,
+                );
             } else {
                 apply(
                     "nationality differs",
@@ -986,10 +1040,19 @@ impl Screener {
                 );
             }
         }
-        if let Some(doc) = q.document.as_deref().map(norm_document).filter(|d| d.len() >= 4)
+        if let Some(doc) = q
+            .document
+            .as_deref()
+            .map(norm_document)
+            .filter(|d| d.len() >= 4)
             && e.documents.contains(&doc)
         {
-            apply("document number agrees", 0.15, format!("listed document {doc}"), &mut score);
+            apply(
+                "document number agrees",
+                0.15,
+                format!("listed document {doc}"),
+                &mut score,
+            );
         }
         score
     }
@@ -1010,7 +1073,11 @@ impl Screener {
         let may_skip = p.distinctive >= 2 && threshold > 0.6 + bonus;
         SCRATCH.with(|cell| {
             let mut scratch = cell.borrow_mut();
-            let Scratch { stamp, mask, generation } = &mut *scratch;
+            let Scratch {
+                stamp,
+                mask,
+                generation,
+            } = &mut *scratch;
             if stamp.len() < self.names.len() {
                 stamp.resize(self.names.len(), 0);
                 mask.resize(self.names.len(), 0);
@@ -1083,7 +1150,13 @@ impl Screener {
         best.dedup_by_key(|b| b.0);
         let mut scored: Vec<(f32, u32, u32)> = best
             .into_iter()
-            .map(|(ei, s, ni)| (self.evidence(query, &self.entries[ei as usize], s, None), ei, ni))
+            .map(|(ei, s, ni)| {
+                (
+                    self.evidence(query, &self.entries[ei as usize], s, None),
+                    ei,
+                    ni,
+                )
+            })
             .filter(|b| b.0 >= threshold)
             .collect();
         scored.sort_unstable_by(|a, b| {

@@ -247,7 +247,10 @@ mod tests {
 
     #[test]
     fn latin_diacritics_case_and_punctuation() {
-        assert_eq!(texts("Forces Démocratiques-Alliées"), ["forces", "democratiques", "alliees"]);
+        assert_eq!(
+            texts("Forces Démocratiques-Alliées"),
+            ["forces", "democratiques", "alliees"]
+        );
         assert_eq!(texts("MU'MIN, Ça"), ["mumin", "ca"]);
         assert_eq!(texts("Straße Øre"), ["strasse", "ore"]);
     }

@@ -8,7 +8,9 @@ use entente_screening::{
 };
 
 fn data(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sanctions").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/sanctions")
+        .join(rel)
 }
 
 fn un(file: &str) -> entente_screening::ListVersion {
@@ -21,13 +23,25 @@ fn un_2026_counts_and_fields() {
     let lv = un("un_consolidated_2026-02-27.xml");
     assert_eq!(lv.list, ListId::from("un"));
     assert_eq!(lv.version, "2026-02-27");
-    let ind = lv.entries.iter().filter(|e| e.kind == EntryKind::Individual).count();
-    let ent = lv.entries.iter().filter(|e| e.kind == EntryKind::Entity).count();
+    let ind = lv
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Individual)
+        .count();
+    let ent = lv
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Entity)
+        .count();
     assert_eq!((ind, ent), (730, 273));
     let orig = lv
         .entries
         .iter()
-        .filter(|e| e.names.iter().any(|n| n.quality == NameQuality::OriginalScript))
+        .filter(|e| {
+            e.names
+                .iter()
+                .any(|n| n.quality == NameQuality::OriginalScript)
+        })
         .count();
     // 378 records carry NAME_ORIGINAL_SCRIPT; one of them (in Latin script) repeats the primary
     // name and is kept once.
@@ -66,7 +80,13 @@ fn un_2026_counts_and_fields() {
     assert_eq!(badege.listed_on.as_deref(), Some("2012-12-31"));
     assert_eq!(badege.birth_dates[0].year_range(), Some((1971, 1971)));
     assert_eq!(badege.nationalities, ["Democratic Republic of the Congo"]);
-    assert!(badege.comments.as_deref().unwrap().starts_with("He fled to Rwanda"));
+    assert!(
+        badege
+            .comments
+            .as_deref()
+            .unwrap()
+            .starts_with("He fled to Rwanda")
+    );
 
     let saddam = lv
         .entries
@@ -90,8 +110,16 @@ fn un_2026_counts_and_fields() {
 
     let adf = lv.entry("6908402").expect("ADF");
     assert_eq!(adf.kind, EntryKind::Entity);
-    assert!(adf.names.iter().any(|n| n.text == "ADF/NALU" && n.quality == NameQuality::Fka));
-    assert!(adf.names.iter().any(|n| n.text == "Allied Democratic Forces" && n.quality == NameQuality::Aka));
+    assert!(
+        adf.names
+            .iter()
+            .any(|n| n.text == "ADF/NALU" && n.quality == NameQuality::Fka)
+    );
+    assert!(
+        adf.names
+            .iter()
+            .any(|n| n.text == "Allied Democratic Forces" && n.quality == NameQuality::Aka)
+    );
     let between = lv
         .entries
         .iter()
@@ -111,7 +139,11 @@ fn un_2015_and_diff_to_2026() {
     let kept = new.entries.len() - d.added.len();
     assert_eq!(old.entries.len() - d.delisted.len(), kept);
     // the Liberia and Côte d'Ivoire regimes closed; many Iraq entities were delisted
-    assert!(d.delisted.iter().any(|e| e.programme.iter().any(|p| p == "Liberia")));
+    assert!(
+        d.delisted
+            .iter()
+            .any(|e| e.programme.iter().any(|p| p == "Liberia"))
+    );
     assert!(d.delisted.len() > 300, "delisted {}", d.delisted.len());
     assert!(d.added.len() > 200, "added {}", d.added.len());
     assert!(!d.amended.is_empty());
@@ -133,20 +165,37 @@ fn un_2015_and_diff_to_2026() {
 #[test]
 fn ofac_sdn_set() {
     let read = |f: &str| std::fs::read(data(&format!("ofac_sdn_2021-07/{f}"))).unwrap();
-    let lv = import_ofac_sdn(&read("sdn.csv"), Some(&read("alt.csv")), Some(&read("add.csv")), "2021-07-07")
-        .expect("OFAC imports");
+    let lv = import_ofac_sdn(
+        &read("sdn.csv"),
+        Some(&read("alt.csv")),
+        Some(&read("add.csv")),
+        "2021-07-07",
+    )
+    .expect("OFAC imports");
     assert_eq!(lv.entries.len(), 8976);
     let count = |k| lv.entries.iter().filter(|e| e.kind == k).count();
     assert_eq!(count(EntryKind::Individual), 4620);
     assert_eq!(count(EntryKind::Vessel), 406);
     assert_eq!(count(EntryKind::Aircraft), 277);
-    let sdgt = lv.entries.iter().filter(|e| e.programme.iter().any(|p| p == "SDGT")).count();
+    let sdgt = lv
+        .entries
+        .iter()
+        .filter(|e| e.programme.iter().any(|p| p == "SDGT"))
+        .count();
     assert_eq!(sdgt, 1709);
     let bnc = lv.entry("306").unwrap();
     assert_eq!(bnc.primary_name(), "BANCO NACIONAL DE CUBA");
     assert!(bnc.names.iter().any(|n| n.text == "NATIONAL BANK OF CUBA"));
-    assert!(bnc.addresses.iter().any(|a| a.city.as_deref() == Some("Zurich CH-8022")));
-    let with_dob = lv.entries.iter().filter(|e| !e.birth_dates.is_empty()).count();
+    assert!(
+        bnc.addresses
+            .iter()
+            .any(|a| a.city.as_deref() == Some("Zurich CH-8022"))
+    );
+    let with_dob = lv
+        .entries
+        .iter()
+        .filter(|e| !e.birth_dates.is_empty())
+        .count();
     assert!(with_dob > 3000, "{with_dob}");
     let screener = Screener::from_list(&lv);
     let m = screener.screen_name("Banco Nacional de Cuba");
@@ -158,10 +207,14 @@ fn national_csv_format() {
     let csv = "id,kind,name,legal_reference,aliases,date_of_birth,nationality,documents\n\
 FR-2024-001,individual,Karim Benali,\"Arrêté du 3 mars 2024, JORF n°54\",Abou Karim|Karim Ben Ali,1985,France,Passport:12AB34567\n\
 FR-2024-002,entity,Groupe Exemple,Décret 2024-12,,,,\n";
-    let lv = import_national_csv(csv.as_bytes(), ListId::from("national-fr"), "2024-03-04").unwrap();
+    let lv =
+        import_national_csv(csv.as_bytes(), ListId::from("national-fr"), "2024-03-04").unwrap();
     assert_eq!(lv.entries.len(), 2);
     let k = &lv.entries[0];
-    assert_eq!(k.legal_reference.as_deref(), Some("Arrêté du 3 mars 2024, JORF n°54"));
+    assert_eq!(
+        k.legal_reference.as_deref(),
+        Some("Arrêté du 3 mars 2024, JORF n°54")
+    );
     assert_eq!(k.names.len(), 3);
     assert_eq!(k.documents[0].number.as_deref(), Some("12AB34567"));
     assert_eq!(k.birth_dates[0].year_range(), Some((1985, 1985)));
@@ -179,13 +232,24 @@ FR-2024-002,entity,Groupe Exemple,Décret 2024-12,,,,\n";
     };
     let m = s.screen(&q);
     assert_eq!(m[0].entry_id, "FR-2024-001");
-    assert!(m[0].explanation.adjustments.iter().any(|a| a.rule == "document number agrees"));
+    assert!(
+        m[0].explanation
+            .adjustments
+            .iter()
+            .any(|a| a.rule == "document number agrees")
+    );
 }
 
 #[test]
 fn malformed_input_is_an_error() {
     assert!(import_un_xml(&b"<OTHER/>"[..], None).is_err());
     assert!(import_un_xml(&b"<OTHER></OTHER>"[..], None).is_err());
-    assert!(import_un_xml(&b"<CONSOLIDATED_LIST><INDIVIDUALS></ENTITIES></CONSOLIDATED_LIST>"[..], None).is_err());
+    assert!(
+        import_un_xml(
+            &b"<CONSOLIDATED_LIST><INDIVIDUALS></ENTITIES></CONSOLIDATED_LIST>"[..],
+            None
+        )
+        .is_err()
+    );
     assert!(import_ofac_sdn(b"1,\"unterminated\n", None, None, "v").is_err());
 }

@@ -69,9 +69,17 @@ fn quality_on_the_evaluation_set() {
     // Floors: the figures reached when this test was last tuned, minus a small margin (see
     // bench/screening/RESULTS.md for the figures themselves). A change that loses quality fails.
     assert!(f.recall >= 0.975, "recall {:.4}", f.recall);
-    assert!(f.top_precision >= 0.988, "top-alert precision {:.4}", f.top_precision);
+    assert!(
+        f.top_precision >= 0.988,
+        "top-alert precision {:.4}",
+        f.top_precision
+    );
     assert!(f.precision >= 0.925, "alert precision {:.4}", f.precision);
-    assert!(f.negatives_alerted <= 0.004, "negatives alerted {:.4}", f.negatives_alerted);
+    assert!(
+        f.negatives_alerted <= 0.004,
+        "negatives alerted {:.4}",
+        f.negatives_alerted
+    );
     for (v, n, k) in &f.per_variant {
         let share = *k as f64 / *n as f64;
         if v.starts_with("neg") {
@@ -93,7 +101,10 @@ fn show_misses() {
     let mut shown: std::collections::HashMap<&str, usize> = Default::default();
     for c in &cases {
         let r = screener.screen_with_threshold(&Query::name(c.query.clone()), 0.3);
-        let alert: Vec<_> = r.iter().filter(|m| m.score >= screener.options().threshold).collect();
+        let alert: Vec<_> = r
+            .iter()
+            .filter(|m| m.score >= screener.options().threshold)
+            .collect();
         let strict = std::env::args().any(|a| a == "--exact");
         let ok = if c.is_negative() {
             alert.is_empty()
@@ -116,19 +127,29 @@ fn show_misses() {
             .and_then(|id| list.entry(id))
             .map(|e| e.primary_name().to_owned())
             .unwrap_or_default();
-        println!("[{}] {:?} (expected {:?})", c.variant, c.query, expected_name);
+        println!(
+            "[{}] {:?} (expected {:?})",
+            c.variant, c.query, expected_name
+        );
         for m in r.iter().take(3) {
             println!(
                 "    {:.3} {} {:?} cq={:.2} cn={:.2} {}",
                 m.score,
-                if c.expected.contains(&m.entry_id) { "OK " } else { "BAD" },
+                if c.expected.contains(&m.entry_id) {
+                    "OK "
+                } else {
+                    "BAD"
+                },
                 m.matched_name,
                 m.explanation.query_coverage,
                 m.explanation.name_coverage,
                 m.explanation
                     .alignments
                     .iter()
-                    .map(|a| format!("{}~{}:{:?}{:.2}", a.query_token, a.name_token, a.rule, a.similarity))
+                    .map(|a| format!(
+                        "{}~{}:{:?}{:.2}",
+                        a.query_token, a.name_token, a.rule, a.similarity
+                    ))
                     .collect::<Vec<_>>()
                     .join(" ")
             );
@@ -175,8 +196,10 @@ fn write_results() {
         .collect();
     let ours = eval::figures(&cases, &alerted);
     let baseline = eval::Baseline::new(&list);
-    let base_scored: Vec<Vec<(f64, String)>> =
-        cases.iter().map(|c| baseline.scored(&c.query, 0.75)).collect();
+    let base_scored: Vec<Vec<(f64, String)>> = cases
+        .iter()
+        .map(|c| baseline.scored(&c.query, 0.75))
+        .collect();
     let base_at = |t: f64| {
         let a: Vec<Vec<String>> = base_scored
             .iter()
@@ -185,7 +208,8 @@ fn write_results() {
         eval::figures(&cases, &a)
     };
     let base_thresholds = [0.75, 0.8, 0.85, 0.9];
-    let bases: Vec<(f64, eval::Figures)> = base_thresholds.iter().map(|&t| (t, base_at(t))).collect();
+    let bases: Vec<(f64, eval::Figures)> =
+        base_thresholds.iter().map(|&t| (t, base_at(t))).collect();
     let mut md = String::new();
     let pct = |x: f64| format!("{:.2}%", 100.0 * x);
     writeln!(md, "# Screening quality and speed").unwrap();
@@ -203,7 +227,11 @@ fn write_results() {
     writeln!(md).unwrap();
     writeln!(md, "## Overall").unwrap();
     writeln!(md).unwrap();
-    writeln!(md, "| matcher | recall | top-alert precision | alert precision | negatives alerted |").unwrap();
+    writeln!(
+        md,
+        "| matcher | recall | top-alert precision | alert precision | negatives alerted |"
+    )
+    .unwrap();
     writeln!(md, "|---|---|---|---|---|").unwrap();
     writeln!(
         md,
@@ -275,7 +303,8 @@ fn write_results() {
         queries.len() as f64 / secs
     )
     .unwrap();
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench/screening/RESULTS.md");
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../bench/screening/RESULTS.md");
     std::fs::write(&path, md).unwrap();
     println!("wrote {}", path.display());
     // the engine beats the baseline at every baseline threshold on recall or on precision, and

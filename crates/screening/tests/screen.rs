@@ -13,7 +13,11 @@ fn list() -> &'static ListVersion {
     LIST.get_or_init(|| {
         let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../../../shared/data/sanctions/un_consolidated_2026-02-27.xml");
-        import_un_xml(std::io::BufReader::new(std::fs::File::open(p).unwrap()), None).unwrap()
+        import_un_xml(
+            std::io::BufReader::new(std::fs::File::open(p).unwrap()),
+            None,
+        )
+        .unwrap()
     })
 }
 
@@ -58,9 +62,18 @@ fn arabic_script_query_with_orthographic_variants() {
 
 #[test]
 fn a_common_given_name_alone_does_not_alert() {
-    for q in ["Mohammed Schultz", "Muhammad Henriksen", "Abdullah Williams", "Ali Lopez"] {
+    for q in [
+        "Mohammed Schultz",
+        "Muhammad Henriksen",
+        "Abdullah Williams",
+        "Ali Lopez",
+    ] {
         let m = screener().screen_name(q);
-        assert!(m.is_empty(), "{q}: {:?}", m.first().map(|m| &m.matched_name));
+        assert!(
+            m.is_empty(),
+            "{q}: {:?}",
+            m.first().map(|m| &m.matched_name)
+        );
     }
     let scores = screener().screen_with_threshold(&Query::name("Mohammed Schultz"), 0.0);
     assert!(scores.iter().all(|m| m.score <= 0.6 + 1e-6));
@@ -77,7 +90,7 @@ fn explanation_tells_alignments_rules_and_evidence() {
     assert!(m.explanation.unmatched_query_tokens.is_empty());
     let json = serde_json::to_value(&m).unwrap();
     assert!(json["explanation"]["alignments"].is_array());
-    assert_eq!(json["explanation"]["alignments"][0]["rule"].as_str().is_some(), true);
+    assert!(json["explanation"]["alignments"][0]["rule"].is_string());
     let rules: Vec<MatchRule> = m.explanation.alignments.iter().map(|a| a.rule).collect();
     assert!(rules.contains(&MatchRule::Phonetic) || rules.contains(&MatchRule::Exact));
     // evidence: a birth year far from the listed one lowers the score, a matching one raises it
@@ -100,11 +113,13 @@ fn explanation_tells_alignments_rules_and_evidence() {
     let differ = with(y + 20);
     assert!(agree.score >= s0 - 1e-6);
     assert!(differ.score < s0);
-    assert!(differ
-        .explanation
-        .adjustments
-        .iter()
-        .any(|a| a.rule == "birth year differs" && a.delta < 0.0));
+    assert!(
+        differ
+            .explanation
+            .adjustments
+            .iter()
+            .any(|a| a.rule == "birth year differs" && a.delta < 0.0)
+    );
 }
 
 #[test]
@@ -120,7 +135,9 @@ fn kind_filter_and_low_quality_aliases() {
         .entries
         .iter()
         .flat_map(|e| e.names.iter().map(move |n| (e, n)))
-        .find(|(_, n)| n.quality == entente_screening::NameQuality::Low && n.text.split(' ').count() >= 2)
+        .find(|(_, n)| {
+            n.quality == entente_screening::NameQuality::Low && n.text.split(' ').count() >= 2
+        })
         .unwrap();
     let m = screener()
         .screen_with_threshold(&Query::name(low.1.text.clone()), 0.0)
@@ -128,7 +145,12 @@ fn kind_filter_and_low_quality_aliases() {
         .find(|m| m.entry_id == low.0.id)
         .unwrap();
     assert!(m.score < 1.0);
-    assert!(m.explanation.adjustments.iter().any(|a| a.rule == "low-quality alias"));
+    assert!(
+        m.explanation
+            .adjustments
+            .iter()
+            .any(|a| a.rule == "low-quality alias")
+    );
 }
 
 #[test]

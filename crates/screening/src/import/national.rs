@@ -238,7 +238,9 @@ fn parse_birth(s: &str) -> Option<BirthDate> {
     let ok = s.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && s.chars().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        && s.chars()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     ok.then(|| BirthDate {
         qualifier: Some(DateQualifier::Exact),
         date: Some(s.to_owned()),

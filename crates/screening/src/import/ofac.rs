@@ -210,7 +210,12 @@ fn read_remarks(remarks: &str, e: &mut Entry) {
         } else if let Some(g) = seg.strip_prefix("Gender ") {
             e.gender = Some(g.trim().to_owned());
         } else {
-            for kind in ["Passport", "National ID No.", "Identification Number", "Cedula No."] {
+            for kind in [
+                "Passport",
+                "National ID No.",
+                "Identification Number",
+                "Cedula No.",
+            ] {
                 if let Some(rest) = seg.strip_prefix(kind) {
                     let rest = rest.trim();
                     let (number, country) = match rest.find('(') {

@@ -71,10 +71,7 @@ pub fn import_un_xml<R: BufRead>(input: R, fallback_version: Option<&str>) -> Re
                     if name != b"CONSOLIDATED_LIST" {
                         return Err(Error::Format {
                             format: "UN consolidated list",
-                            message: format!(
-                                "root element is {}",
-                                String::from_utf8_lossy(&name)
-                            ),
+                            message: format!("root element is {}", String::from_utf8_lossy(&name)),
                         });
                     }
                     saw_root = true;
@@ -188,9 +185,7 @@ pub fn import_un_xml<R: BufRead>(input: R, fallback_version: Option<&str>) -> Re
                     (Section::Address | Section::BirthPlace, b"STREET") => {
                         address.street = opt(&value)
                     }
-                    (Section::Address | Section::BirthPlace, b"CITY") => {
-                        address.city = opt(&value)
-                    }
+                    (Section::Address | Section::BirthPlace, b"CITY") => address.city = opt(&value),
                     (Section::Address | Section::BirthPlace, b"STATE_PROVINCE") => {
                         address.state = opt(&value)
                     }
@@ -200,9 +195,7 @@ pub fn import_un_xml<R: BufRead>(input: R, fallback_version: Option<&str>) -> Re
                     (Section::Address | Section::BirthPlace, b"COUNTRY") => {
                         address.country = opt(&value)
                     }
-                    (Section::Address | Section::BirthPlace, b"NOTE") => {
-                        address.note = opt(&value)
-                    }
+                    (Section::Address | Section::BirthPlace, b"NOTE") => address.note = opt(&value),
                     (Section::Address, b"INDIVIDUAL_ADDRESS" | b"ENTITY_ADDRESS") => {
                         section = Section::None;
                         if address != Address::default() {
@@ -237,14 +230,12 @@ pub fn import_un_xml<R: BufRead>(input: R, fallback_version: Option<&str>) -> Re
                         }
                     }
                     (Section::Document, b"TYPE_OF_DOCUMENT") => document.kind = opt(&value),
-                    (Section::Document, b"TYPE_OF_DOCUMENT2") => {
-                        document.kind_detail = opt(&value)
-                    }
+                    (Section::Document, b"TYPE_OF_DOCUMENT2") => document.kind_detail = opt(&value),
                     (Section::Document, b"NUMBER") => document.number = opt(&value),
-                    (Section::Document, b"ISSUING_COUNTRY" | b"COUNTRY_OF_ISSUE") => {
-                        if document.issuing_country.is_none() {
-                            document.issuing_country = opt(&value)
-                        }
+                    (Section::Document, b"ISSUING_COUNTRY" | b"COUNTRY_OF_ISSUE")
+                        if document.issuing_country.is_none() =>
+                    {
+                        document.issuing_country = opt(&value)
                     }
                     (Section::Document, b"DATE_OF_ISSUE") => document.date_of_issue = opt(&value),
                     (Section::Document, b"NOTE") => document.note = opt(&value),
@@ -262,22 +253,18 @@ pub fn import_un_xml<R: BufRead>(input: R, fallback_version: Option<&str>) -> Re
                             (true, b"SECOND_NAME", _) => parts[1] = opt(&value),
                             (true, b"THIRD_NAME", _) => parts[2] = opt(&value),
                             (true, b"FOURTH_NAME", _) => parts[3] = opt(&value),
-                            (true, b"UN_LIST_TYPE", _) => {
-                                if !value.is_empty() {
-                                    e.programme.push(value)
-                                }
+                            (true, b"UN_LIST_TYPE", _) if !value.is_empty() => {
+                                e.programme.push(value)
                             }
                             (true, b"REFERENCE_NUMBER", _) => e.reference = opt(&value),
                             (true, b"LISTED_ON", _) => e.listed_on = opt(&value),
                             (true, b"GENDER", _) => e.gender = opt(&value),
                             (true, b"COMMENTS1", _) => e.comments = opt(&value),
-                            (true, b"NAME_ORIGINAL_SCRIPT", _) => {
-                                if !value.is_empty() {
-                                    e.names.push(Name {
-                                        text: value,
-                                        quality: NameQuality::OriginalScript,
-                                    })
-                                }
+                            (true, b"NAME_ORIGINAL_SCRIPT", _) if !value.is_empty() => {
+                                e.names.push(Name {
+                                    text: value,
+                                    quality: NameQuality::OriginalScript,
+                                })
                             }
                             (false, b"VALUE", p) if !value.is_empty() => match p {
                                 b"TITLE" => e.titles.push(value),

@@ -31,53 +31,53 @@ use std::path::PathBuf;
 use entente_screening::text::fold_joined;
 use entente_screening::{Entry, EntryKind, ListVersion, NameQuality, bounded_osa};
 
-pub fn data(rel: &str) -> PathBuf {
+pub(crate) fn data(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/data/sanctions")
         .join(rel)
 }
 
-pub fn un_2026() -> ListVersion {
+pub(crate) fn un_2026() -> ListVersion {
     let f = std::fs::File::open(data("un_consolidated_2026-02-27.xml")).expect("UN list");
     entente_screening::import_un_xml(std::io::BufReader::new(f), None).expect("imports")
 }
 
 /// SplitMix64.
-pub struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Rng(seed)
     }
-    pub fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    pub fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
-    pub fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
         &v[self.below(v.len())]
     }
-    pub fn chance(&mut self, p: f64) -> bool {
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
         (self.next() as f64 / u64::MAX as f64) < p
     }
 }
 
 /// One labelled query.
 #[derive(Debug, Clone)]
-pub struct Case {
-    pub query: String,
-    pub variant: &'static str,
+pub(crate) struct Case {
+    pub(crate) query: String,
+    pub(crate) variant: &'static str,
     /// Entry ids that are a correct alert (empty for negatives).
-    pub expected: Vec<String>,
+    pub(crate) expected: Vec<String>,
 }
 
 impl Case {
-    pub fn is_negative(&self) -> bool {
+    pub(crate) fn is_negative(&self) -> bool {
         self.expected.is_empty()
     }
 }
@@ -85,7 +85,10 @@ impl Case {
 fn title(w: &str) -> String {
     let mut c = w.chars();
     match c.next() {
-        Some(f) => f.to_uppercase().chain(c.flat_map(|x| x.to_lowercase())).collect(),
+        Some(f) => f
+            .to_uppercase()
+            .chain(c.flat_map(|x| x.to_lowercase()))
+            .collect(),
         None => String::new(),
     }
 }
@@ -150,7 +153,7 @@ fn translit(name: &str, rng: &mut Rng) -> Option<String> {
     let mut w: Vec<String> = words(&name.to_lowercase());
     let mut changed = 0;
     for _ in 0..6 {
-        if changed >= 1 + rng.below(2) {
+        if changed > rng.below(2) {
             break;
         }
         let i = rng.below(w.len());
@@ -202,7 +205,11 @@ fn arabic_variant(s: &str, rng: &mut Rng) -> String {
             3 => {
                 // tatweel inside the longest word
                 let ws: Vec<&str> = out.split(' ').collect();
-                let (li, _) = ws.iter().enumerate().max_by_key(|(_, w)| w.chars().count()).unwrap();
+                let (li, _) = ws
+                    .iter()
+                    .enumerate()
+                    .max_by_key(|(_, w)| w.chars().count())
+                    .unwrap();
                 ws.iter()
                     .enumerate()
                     .map(|(i, w)| {
@@ -248,7 +255,11 @@ fn typo(name: &str, rng: &mut Rng) -> Option<String> {
     let p = 1 + rng.below(c.len() - 2);
     let letters = "abcdefghiklmnorstuy";
     let l = letters.chars().nth(rng.below(letters.len())).unwrap();
-    let l = if c[p].is_uppercase() { l.to_ascii_uppercase() } else { l };
+    let l = if c[p].is_uppercase() {
+        l.to_ascii_uppercase()
+    } else {
+        l
+    };
     match rng.below(4) {
         0 => c[p] = l,
         1 => {
@@ -307,7 +318,9 @@ fn compound(name: &str, rng: &mut Rng) -> Option<String> {
         let rest_from = |k: usize| w[k.min(w.len())..].to_vec();
         // abd al-X, abdul X, abd X -> joined
         let strip = |x: &str| -> String {
-            x.trim_start_matches("al-").trim_start_matches("el-").to_owned()
+            x.trim_start_matches("al-")
+                .trim_start_matches("el-")
+                .to_owned()
         };
         if (t == "abd" || t == "abdul" || t == "abdel") && next.is_some() {
             let (x, k) = match next {
@@ -347,11 +360,22 @@ fn compound(name: &str, rng: &mut Rng) -> Option<String> {
             out.push("abu".into());
             out.push(t[3..].to_owned());
             out.extend(rest_from(i + 1));
-        } else if matches!(next, Some("al-din" | "ad-din" | "al-deen" | "ud-din" | "uddin" | "eddine")) {
-            out.push(format!("{t}{}", if rng.chance(0.5) { "uddin" } else { "eddine" }));
+        } else if matches!(
+            next,
+            Some("al-din" | "ad-din" | "al-deen" | "ud-din" | "uddin" | "eddine")
+        ) {
+            out.push(format!(
+                "{t}{}",
+                if rng.chance(0.5) { "uddin" } else { "eddine" }
+            ));
             out.extend(rest_from(i + 2));
-        } else if t.len() > 8 && (t.ends_with("uddin") || t.ends_with("eddine") || t.ends_with("addin")) {
-            let stem = t.trim_end_matches("uddin").trim_end_matches("eddine").trim_end_matches("addin");
+        } else if t.len() > 8
+            && (t.ends_with("uddin") || t.ends_with("eddine") || t.ends_with("addin"))
+        {
+            let stem = t
+                .trim_end_matches("uddin")
+                .trim_end_matches("eddine")
+                .trim_end_matches("addin");
             out.push(stem.to_owned());
             out.push("al-din".into());
             out.extend(rest_from(i + 1));
@@ -399,20 +423,23 @@ fn read_csv_names(file: &str) -> Vec<(String, String, String)> {
 }
 
 /// Generates the whole evaluation set from the 2026 UN list.
-pub fn generate(list: &ListVersion) -> Vec<Case> {
+pub(crate) fn generate(list: &ListVersion) -> Vec<Case> {
     let mut rng = Rng::new(0x5C4E_E000_0000_0007);
     let mut name_index: HashMap<String, Vec<String>> = HashMap::new();
     let mut list_tokens: HashSet<String> = HashSet::new();
     for e in &list.entries {
         for n in &e.names {
-            name_index.entry(fold_joined(&n.text)).or_default().push(e.id.clone());
+            name_index
+                .entry(fold_joined(&n.text))
+                .or_default()
+                .push(e.id.clone());
             for t in fold_joined(&n.text).split(' ') {
                 list_tokens.insert(t.to_owned());
             }
         }
     }
     let mut cases = Vec::new();
-    let mut push = |cases: &mut Vec<Case>, q: String, variant, e: &Entry, src: &str| {
+    let push = |cases: &mut Vec<Case>, q: String, variant, e: &Entry, src: &str| {
         if !q.trim().is_empty() {
             cases.push(Case {
                 query: q,
@@ -458,7 +485,12 @@ pub fn generate(list: &ListVersion) -> Vec<Case> {
         let good: Vec<&str> = e
             .names
             .iter()
-            .filter(|n| matches!(n.quality, NameQuality::Good | NameQuality::Aka | NameQuality::Fka))
+            .filter(|n| {
+                matches!(
+                    n.quality,
+                    NameQuality::Good | NameQuality::Aka | NameQuality::Fka
+                )
+            })
             .map(|n| n.text.as_str())
             .collect();
         if !good.is_empty() {
@@ -475,7 +507,12 @@ pub fn generate(list: &ListVersion) -> Vec<Case> {
             let a = *rng.pick(&low);
             push(&mut cases, a.to_owned(), "alias_low", e, a);
         }
-        let all: Vec<&str> = e.names.iter().map(|n| n.text.as_str()).filter(|t| !is_arabic(t)).collect();
+        let all: Vec<&str> = e
+            .names
+            .iter()
+            .map(|n| n.text.as_str())
+            .filter(|t| !is_arabic(t))
+            .collect();
         for n in &all {
             if let Some(v) = article(n, &mut rng) {
                 push(&mut cases, v, "article", e, n);
@@ -506,17 +543,31 @@ pub fn generate(list: &ListVersion) -> Vec<Case> {
     }
     // negatives: the list's common given names with family names the list never uses
     let mut given_count: HashMap<String, usize> = HashMap::new();
-    for e in list.entries.iter().filter(|e| e.kind == EntryKind::Individual) {
-        if let Some(f) = e.name_parts.first().and_then(|p| p.split_whitespace().next()) {
+    for e in list
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Individual)
+    {
+        if let Some(f) = e
+            .name_parts
+            .first()
+            .and_then(|p| p.split_whitespace().next())
+        {
             *given_count.entry(title(f)).or_default() += 1;
         }
     }
-    let mut common: Vec<(String, usize)> = given_count.into_iter().filter(|(g, _)| g.len() > 2).collect();
+    let mut common: Vec<(String, usize)> = given_count
+        .into_iter()
+        .filter(|(g, _)| g.len() > 2)
+        .collect();
     common.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let common: Vec<String> = common.into_iter().take(30).map(|(g, _)| g).collect();
     let global = read_csv_names("yente_screening_fixtures/negatives_global.csv");
     let us = read_csv_names("yente_screening_fixtures/negatives_us.csv");
-    let is_latin = |s: &str| s.chars().all(|c| c.is_ascii_alphabetic() || c == '-' || c == '\'');
+    let is_latin = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_alphabetic() || c == '-' || c == '\'')
+    };
     let mut families: Vec<String> = global
         .iter()
         .chain(&us)
@@ -540,7 +591,10 @@ pub fn generate(list: &ListVersion) -> Vec<Case> {
         });
     }
     let listed: HashSet<String> = name_index.keys().cloned().collect();
-    for (file_rows, label, step) in [(&global, "neg_synthetic_global", 20), (&us, "neg_synthetic_us", 50)] {
+    for (file_rows, label, step) in [
+        (&global, "neg_synthetic_global", 20),
+        (&us, "neg_synthetic_us", 50),
+    ] {
         for (i, r) in file_rows.iter().enumerate() {
             if i % step == 0 && !listed.contains(&fold_joined(&r.0)) {
                 cases.push(Case {
@@ -556,21 +610,21 @@ pub fn generate(list: &ListVersion) -> Vec<Case> {
 
 /// Per-variant and overall figures.
 #[derive(Debug, Default, Clone)]
-pub struct Figures {
-    pub per_variant: Vec<(String, usize, usize)>, // (variant, cases, found or alerted)
-    pub recall: f64,
-    pub precision: f64,
-    pub negatives_alerted: f64,
-    pub positives: usize,
-    pub negatives: usize,
-    pub true_alerts: usize,
-    pub false_alerts: usize,
+pub(crate) struct Figures {
+    pub(crate) per_variant: Vec<(String, usize, usize)>, // (variant, cases, found or alerted)
+    pub(crate) recall: f64,
+    pub(crate) precision: f64,
+    pub(crate) negatives_alerted: f64,
+    pub(crate) positives: usize,
+    pub(crate) negatives: usize,
+    pub(crate) true_alerts: usize,
+    pub(crate) false_alerts: usize,
     /// Among queries that alerted, the share whose best alert is a correct entry.
-    pub top_precision: f64,
+    pub(crate) top_precision: f64,
 }
 
 /// Scores a set given, for every case, the entry ids alerted.
-pub fn figures(cases: &[Case], alerted: &[Vec<String>]) -> Figures {
+pub(crate) fn figures(cases: &[Case], alerted: &[Vec<String>]) -> Figures {
     let mut per: HashMap<&'static str, (usize, usize)> = HashMap::new();
     let (mut pos, mut found, mut neg, mut neg_alerted, mut tp, mut fp) = (0, 0, 0, 0, 0, 0);
     let (mut alerted_queries, mut top_ok) = (0usize, 0usize);
@@ -606,9 +660,15 @@ pub fn figures(cases: &[Case], alerted: &[Vec<String>]) -> Figures {
             }
         }
     }
-    let mut per_variant: Vec<(String, usize, usize)> =
-        per.into_iter().map(|(k, (n, f))| (k.to_owned(), n, f)).collect();
-    per_variant.sort_by(|a, b| a.0.starts_with("neg").cmp(&b.0.starts_with("neg")).then(a.0.cmp(&b.0)));
+    let mut per_variant: Vec<(String, usize, usize)> = per
+        .into_iter()
+        .map(|(k, (n, f))| (k.to_owned(), n, f))
+        .collect();
+    per_variant.sort_by(|a, b| {
+        a.0.starts_with("neg")
+            .cmp(&b.0.starts_with("neg"))
+            .then(a.0.cmp(&b.0))
+    });
     Figures {
         per_variant,
         recall: found as f64 / pos.max(1) as f64,
@@ -624,7 +684,7 @@ pub fn figures(cases: &[Case], alerted: &[Vec<String>]) -> Figures {
 
 /// The baseline: folded names, tokens sorted, normalised edit-distance similarity, best score per
 /// entry over all its names and aliases. Returns the alerted entry ids per query at `threshold`.
-pub struct Baseline {
+pub(crate) struct Baseline {
     names: Vec<(usize, String, usize)>,
     ids: Vec<String>,
 }
@@ -637,7 +697,7 @@ fn token_sort(s: &str) -> String {
 }
 
 impl Baseline {
-    pub fn new(list: &ListVersion) -> Self {
+    pub(crate) fn new(list: &ListVersion) -> Self {
         let mut names = Vec::new();
         let mut ids = Vec::new();
         for (i, e) in list.entries.iter().enumerate() {
@@ -653,7 +713,7 @@ impl Baseline {
 
     /// Entries whose best name similarity (1 - edit distance / longer length) is at least
     /// `threshold`, best first, with their scores.
-    pub fn scored(&self, query: &str, threshold: f64) -> Vec<(f64, String)> {
+    pub(crate) fn scored(&self, query: &str, threshold: f64) -> Vec<(f64, String)> {
         let q = token_sort(query);
         let ql = q.chars().count();
         let mut best: HashMap<usize, f64> = HashMap::new();
@@ -676,8 +736,10 @@ impl Baseline {
                 }
             }
         }
-        let mut out: Vec<(f64, String)> =
-            best.into_iter().map(|(i, s)| (s, self.ids[i].clone())).collect();
+        let mut out: Vec<(f64, String)> = best
+            .into_iter()
+            .map(|(i, s)| (s, self.ids[i].clone()))
+            .collect();
         out.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap().then(a.1.cmp(&b.1)));
         out
     }
