@@ -51,7 +51,9 @@ fn python_clients_importable() -> Result<(), String> {
     if out.status.success() {
         Ok(())
     } else {
-        Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
+        // The last line of the traceback names the missing module.
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        Err(stderr.trim().lines().last().unwrap_or_default().to_owned())
     }
 }
 
