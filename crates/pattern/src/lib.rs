@@ -64,6 +64,44 @@
 //!   [`Observations`], read from STIX 2.1 observed-data with `object_refs` (the SCOs supplied
 //!   alongside) or STIX 2.0 observed-data with an `objects` dictionary.
 //!
+//! # Use
+//!
+//! ```
+//! use entente_pattern::{Observations, Severity, compile, validate_str};
+//!
+//! // Validation: a syntax error is an `Err`; vocabulary problems are issues.
+//! let (_, issues) = validate_str("[ipv4-addr:value ISSUBSET '198.51.100.0/24']")?;
+//! assert!(issues.iter().all(|i| i.severity != Severity::Error));
+//!
+//! // Matching: compile once, match many observation sets.
+//! let pattern = compile("[ipv4-addr:value ISSUBSET '198.51.100.0/24'] REPEATS 2 TIMES")?;
+//! let objects: Vec<serde_json::Value> = serde_json::from_str(r#"[
+//!   {"type": "observed-data", "id": "observed-data--6f3f3e5c-9f5c-4d6b-8d0e-6a1d7d6c7a11",
+//!    "first_observed": "2026-01-01T00:00:00Z", "last_observed": "2026-01-01T00:05:00Z",
+//!    "number_observed": 2, "object_refs": ["ipv4-addr--2c9ab4e4-4a70-4a4a-9b48-1f4d8e6d7f31"]},
+//!   {"type": "ipv4-addr", "id": "ipv4-addr--2c9ab4e4-4a70-4a4a-9b48-1f4d8e6d7f31",
+//!    "value": "198.51.100.7"}
+//! ]"#)?;
+//! let observations = Observations::from_objects(&objects)?;
+//! let hit = pattern.first_match(&observations)?.expect("seen twice");
+//! assert_eq!(hit.observations, vec![0]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Known limits
+//!
+//! - `MATCHES` uses the `regex` crate: linear-time, Unicode-aware like Python's `re`, but
+//!   without look-around, backreferences or other backtracking-only constructs. Patterns using
+//!   them fail [`compile`] with [`CompileError::Regex`] (and [`validate`] reports them), rather
+//!   than being matched differently.
+//! - `LIKE` and `MATCHES` compare text as given; no Unicode normalisation is applied (the
+//!   Python matcher normalises both sides to NFC).
+//! - `REPEATS` counts above [`MAX_REPEATS`] are rejected, and one match gives up after
+//!   [`SEARCH_STEP_LIMIT`] search steps with [`SearchLimit`], so hostile patterns cannot take
+//!   unbounded time.
+//! - STIX 2.1 references are resolved against every SCO supplied, not only those the
+//!   observed-data lists.
+//!
 //! # What is not here
 //!
 //! No I/O of any kind: callers read files, bundles or the store and hand over

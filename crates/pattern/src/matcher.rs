@@ -316,6 +316,9 @@ impl CompiledPattern {
                 .collect();
             cands.push(c);
         }
+        if !can_match(&self.root, &cands, observations) {
+            return Ok(None);
+        }
         let first: Vec<i128> = observations
             .iter()
             .map(|o| o.first_observed.unix_nanos())
@@ -350,6 +353,37 @@ impl CompiledPattern {
         } else {
             None
         })
+    }
+}
+
+/// A cheap necessary condition: every operand that must bind has candidates (and enough
+/// instances for `REPEATS`). Saves the search from exploring bindings of one operand when
+/// another can never bind.
+fn can_match(node: &Obs, cands: &[Vec<u32>], observations: &Observations<'_>) -> bool {
+    match node {
+        Obs::Simple(i) => !cands[*i].is_empty(),
+        Obs::And(items) | Obs::FollowedBy(items) => {
+            items.iter().all(|i| can_match(i, cands, observations))
+        }
+        Obs::Or(items) => items.iter().any(|i| can_match(i, cands, observations)),
+        Obs::Within(inner, _) | Obs::StartStop(inner, ..) => can_match(inner, cands, observations),
+        Obs::Repeats(inner, n) => {
+            can_match(inner, cands, observations)
+                && match inner.as_ref() {
+                    Obs::Simple(i) => {
+                        let instances: u64 = cands[*i]
+                            .iter()
+                            .map(|&o| {
+                                observations
+                                    .get(o as usize)
+                                    .map_or(0, |x| x.number_observed)
+                            })
+                            .sum();
+                        instances >= *n
+                    }
+                    _ => true,
+                }
+        }
     }
 }
 

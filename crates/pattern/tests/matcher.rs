@@ -689,3 +689,17 @@ fn many_observations_do_not_explode() {
     let p = "[domain-name:value LIKE 'd%'] REPEATS 300 TIMES WITHIN 299 SECONDS";
     assert!(matches(p, &t));
 }
+
+#[test]
+fn combinatorial_patterns_hit_the_search_limit() {
+    let t = timeline(&(0..200).collect::<Vec<_>>());
+    let any = "[domain-name:value LIKE 'd%']";
+    // Nothing can come before d0 (at time 0) but d0 itself, which the search only learns by
+    // trying the 200^4 bindings of the left side.
+    let p = compile(&format!(
+        "({any} AND {any} AND {any} AND {any}) FOLLOWEDBY [domain-name:value = 'd0']"
+    ))
+    .unwrap();
+    let obs = Observations::from_objects(&t).unwrap();
+    assert_eq!(p.first_match(&obs), Err(entente_pattern::SearchLimit));
+}
