@@ -89,7 +89,7 @@ impl Clause {
 
     /// The `match[version]` predicate on the row aliased `alias`, or `None` for `all`.
     fn version_predicate(&mut self, alias: &str, versions: &[VersionMatch]) -> Option<String> {
-        if versions.iter().any(|v| *v == VersionMatch::All) {
+        if versions.contains(&VersionMatch::All) {
             return None;
         }
         let mut parts = Vec::new();

@@ -93,7 +93,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Adds object versions to a collection in one durable transaction. Each input yields one
     /// outcome, in order: `Added` with its `date_added`, or `Duplicate` when that (id, version)
-    /// is already in the collection.
+    /// is already in the collection (or earlier in the same batch). `NotFound` if the collection
+    /// does not exist. The version is `modified`, else `created`, compared as an instant; an
+    /// object with neither has a single version. The JSON text is stored exactly as given.
     async fn add_objects(
         &self,
         collection: &CollectionId,
@@ -143,11 +145,13 @@ pub trait Store: Send + Sync + 'static {
     async fn user(&self, name: &str) -> Result<User>;
     /// All users, by name.
     async fn users(&self) -> Result<Vec<User>>;
-    /// Stores an API token (only its SHA-256 hash is kept) for a user.
+    /// Stores an API token (only its SHA-256 hash is kept) for a user. `NotFound` if the user
+    /// does not exist, `Conflict` if the hash is already stored.
     async fn add_token(&self, token: ApiToken) -> Result<()>;
     /// The user owning a token hash. `NotFound` if no such token.
     async fn user_by_token(&self, token_sha256: &str) -> Result<User>;
-    /// Grants or changes a user's access to one collection.
+    /// Grants or changes a user's access to one collection. `NotFound` if the user or the
+    /// collection does not exist.
     async fn set_permission(&self, permission: Permission) -> Result<()>;
     /// A user's permission on one collection. `NotFound` when none was granted.
     async fn permission(&self, user: &str, collection: &CollectionId) -> Result<Permission>;

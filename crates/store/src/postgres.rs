@@ -407,7 +407,11 @@ impl Store for PostgresStore {
                  WHERE api_root = $1 AND (id = $2 OR alias = $2) ORDER BY (id = $2) DESC LIMIT 1",
             )
             .await?;
-        match conn.client.query_opt(&st, &[&api_root, &id_or_alias]).await? {
+        match conn
+            .client
+            .query_opt(&st, &[&api_root, &id_or_alias])
+            .await?
+        {
             Some(r) => row_to_collection(&r),
             None => Err(Error::NotFound(format!(
                 "collection {id_or_alias} in {api_root}"
@@ -471,11 +475,12 @@ impl Store for PostgresStore {
             rows.date_added.push(next);
             rows.id.push(id);
             rows.kind.push(o.object_type().to_owned());
-            rows.spec
-                .push(filter::effective_spec_version(o).to_owned());
+            rows.spec.push(filter::effective_spec_version(o).to_owned());
             rows.vkey.push(key.1.clone());
-            rows.version.push(o.version().map(|t| t.as_str().to_owned()));
-            rows.created.push(o.created().map(|t| t.as_str().to_owned()));
+            rows.version
+                .push(o.version().map(|t| t.as_str().to_owned()));
+            rows.created
+                .push(o.created().map(|t| t.as_str().to_owned()));
             rows.modified
                 .push(o.modified().map(|t| t.as_str().to_owned()));
             rows.flag.push(!had);
@@ -530,11 +535,11 @@ impl Store for PostgresStore {
     ) -> Result<Page<StoredObject>> {
         let mut conn = self.pool.get().await?;
         let pk = collection_pk(&mut conn, collection).await?;
-        let clause = filter::page_clause(Dialect::Postgres, pk, filter);
+        let mut clause = filter::page_clause(Dialect::Postgres, pk, filter);
+        let limit = clause.bind(Param::Int(filter::fetch_limit(filter)));
         let sql = format!(
-            "SELECT o.date_added, o.body FROM objects o WHERE {} ORDER BY o.date_added LIMIT {}",
+            "SELECT o.date_added, o.body FROM objects o WHERE {} ORDER BY o.date_added LIMIT {limit}",
             clause.sql,
-            filter::fetch_limit(filter)
         );
         let st = conn.prepare_cached(&sql).await?;
         let params = to_sql(&clause.params);
@@ -558,12 +563,12 @@ impl Store for PostgresStore {
     ) -> Result<Page<ManifestRecord>> {
         let mut conn = self.pool.get().await?;
         let pk = collection_pk(&mut conn, collection).await?;
-        let clause = filter::page_clause(Dialect::Postgres, pk, filter);
+        let mut clause = filter::page_clause(Dialect::Postgres, pk, filter);
+        let limit = clause.bind(Param::Int(filter::fetch_limit(filter)));
         let sql = format!(
             "SELECT o.id, o.date_added, o.version, o.spec_version FROM objects o WHERE {} \
-             ORDER BY o.date_added LIMIT {}",
+             ORDER BY o.date_added LIMIT {limit}",
             clause.sql,
-            filter::fetch_limit(filter)
         );
         let st = conn.prepare_cached(&sql).await?;
         let params = to_sql(&clause.params);

@@ -390,7 +390,9 @@ impl Store for SqliteStore {
                     |r| r.get(0),
                 )?;
                 if taken {
-                    return Err(Error::Conflict(format!("collection id or alias {name} is taken")));
+                    return Err(Error::Conflict(format!(
+                        "collection id or alias {name} is taken"
+                    )));
                 }
             }
             tx.execute(
@@ -454,12 +456,12 @@ impl Store for SqliteStore {
         let (collection, f) = (collection.clone(), filter.clone());
         self.read(move |conn| {
             let pk = collection_pk(conn, &collection)?;
-            let clause = filter::page_clause(Dialect::Sqlite, pk, &f);
+            let mut clause = filter::page_clause(Dialect::Sqlite, pk, &f);
+            let limit = clause.bind(Param::Int(filter::fetch_limit(&f)));
             let sql = format!(
                 "SELECT o.date_added, o.body FROM objects o WHERE {} \
-                 ORDER BY o.date_added LIMIT {}",
+                 ORDER BY o.date_added LIMIT {limit}",
                 clause.sql,
-                filter::fetch_limit(&f)
             );
             let mut st = conn.prepare_cached(&sql)?;
             let mut rows = st.query(rusqlite::params_from_iter(to_values(clause.params)))?;
@@ -484,12 +486,12 @@ impl Store for SqliteStore {
         let (collection, f) = (collection.clone(), filter.clone());
         self.read(move |conn| {
             let pk = collection_pk(conn, &collection)?;
-            let clause = filter::page_clause(Dialect::Sqlite, pk, &f);
+            let mut clause = filter::page_clause(Dialect::Sqlite, pk, &f);
+            let limit = clause.bind(Param::Int(filter::fetch_limit(&f)));
             let sql = format!(
                 "SELECT o.id, o.date_added, o.version, o.spec_version FROM objects o WHERE {} \
-                 ORDER BY o.date_added LIMIT {}",
+                 ORDER BY o.date_added LIMIT {limit}",
                 clause.sql,
-                filter::fetch_limit(&f)
             );
             let mut st = conn.prepare_cached(&sql)?;
             let rows = st.query_map(rusqlite::params_from_iter(to_values(clause.params)), |r| {
@@ -526,7 +528,9 @@ impl Store for SqliteStore {
                 rusqlite::params_from_iter(to_values(clause.params)),
             )?;
             if n == 0 {
-                return Err(Error::NotFound(format!("object {id} in collection {collection}")));
+                return Err(Error::NotFound(format!(
+                    "object {id} in collection {collection}"
+                )));
             }
             tx.execute(RECOMPUTE_FLAGS, params![pk, id])?;
             tx.commit()?;
@@ -701,9 +705,8 @@ impl Store for SqliteStore {
                 )?
                 .query_row(params![user, collection.0], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
-            let (can_read, can_write) = row.ok_or_else(|| {
-                Error::NotFound(format!("permission of {user} on {collection}"))
-            })?;
+            let (can_read, can_write) = row
+                .ok_or_else(|| Error::NotFound(format!("permission of {user} on {collection}")))?;
             Ok(Permission {
                 user,
                 collection,

@@ -78,12 +78,21 @@ pub enum VersionMatch {
     Last,
     /// Every version.
     All,
-    /// The version whose version timestamp equals this instant (nanoseconds since the epoch).
+    /// The version whose version timestamp (`modified`, else `created`) is this instant,
+    /// compared at nanosecond precision whatever the number of digits written. For an object
+    /// with neither (most SCOs), the version whose `date_added` is this instant, as the manifest
+    /// reports it.
     At(entente_stix::Timestamp),
 }
 
 /// Filters and paging for object, manifest and versions queries. Empty vectors mean "no
 /// filter"; an empty `versions` means `last`, as TAXII specifies.
+///
+/// Semantics (TAXII 2.1 section 3.4): different filters combine with AND, the values of one
+/// filter with OR. `first`/`last` are the oldest/newest version of the object among all its
+/// versions in the collection. Without `spec_versions`, only the latest `spec_version` among the
+/// versions selected by the other filters is returned for each object. Objects without
+/// `spec_version` count as `2.0`.
 #[derive(Clone, Debug, Default)]
 pub struct ObjectFilter {
     /// Only versions added strictly after this.
@@ -94,11 +103,14 @@ pub struct ObjectFilter {
     pub types: Vec<String>,
     /// `match[version]`; empty means `last`.
     pub versions: Vec<VersionMatch>,
-    /// `match[spec_version]`; empty means "the latest spec_version of each object".
+    /// `match[spec_version]` (e.g. `2.1`, `2.0`); empty means "the latest spec_version of each
+    /// object".
     pub spec_versions: Vec<String>,
-    /// Page size (the caller caps it); 0 means "no items, just tell whether there are any".
+    /// Page size (the caller caps it); 0 means "no items, just tell whether there are any"
+    /// (then [`Page::more`] says so, and [`Page::next`] resumes at the same place).
     pub limit: usize,
-    /// Keyset cursor: continue strictly after this `date_added` (from [`Page::next`]).
+    /// Keyset cursor: continue strictly after this `date_added` (from [`Page::next`]). When
+    /// both this and `added_after` are set, the later bound applies.
     pub after: Option<DateAdded>,
 }
 

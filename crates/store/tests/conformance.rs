@@ -35,7 +35,10 @@ impl TestDb {
     fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         // A nested path: open() must create the missing folders.
-        let url = format!("sqlite:{}", dir.path().join("data/nested/entente.db").display());
+        let url = format!(
+            "sqlite:{}",
+            dir.path().join("data/nested/entente.db").display()
+        );
         TestDb {
             url,
             _dir: Some(dir),
@@ -224,7 +227,11 @@ fn page_filter(limit: usize) -> ObjectFilter {
 }
 
 /// Every item matching `f`, by following `next` to the end with pages of `f.limit`.
-async fn read_all(store: &SharedStore, c: &CollectionId, f: &ObjectFilter) -> Vec<(String, String)> {
+async fn read_all(
+    store: &SharedStore,
+    c: &CollectionId,
+    f: &ObjectFilter,
+) -> Vec<(String, String)> {
     let mut f = f.clone();
     let mut out = Vec::new();
     loop {
@@ -416,9 +423,11 @@ async fn versions_out_of_order(db: &TestDb) {
         get(vec![VersionMatch::At(ts(t2)), VersionMatch::First]).await,
         [pair(&x, t1), pair(&y, t1), pair(&x, t2), pair(&m, t1)]
     );
-    assert!(get(vec![VersionMatch::At(ts("2019-01-01T00:00:00Z"))])
-        .await
-        .is_empty());
+    assert!(
+        get(vec![VersionMatch::At(ts("2019-01-01T00:00:00Z"))])
+            .await
+            .is_empty()
+    );
 
     // match[id] and match[type] (several values = OR, different filters = AND).
     let f = ObjectFilter {
@@ -444,20 +453,41 @@ async fn versions_out_of_order(db: &TestDb) {
 
     // The manifest reports the same records with their versions and media types.
     let man = s
-        .manifest_page(&c, &ObjectFilter { ids: vec![x.clone()], ..all(10) })
+        .manifest_page(
+            &c,
+            &ObjectFilter {
+                ids: vec![x.clone()],
+                ..all(10)
+            },
+        )
         .await
         .unwrap();
     assert_eq!(
-        man.items.iter().map(|r| r.version.as_str()).collect::<Vec<_>>(),
+        man.items
+            .iter()
+            .map(|r| r.version.as_str())
+            .collect::<Vec<_>>(),
         [t1, t3, t2]
     );
-    assert!(man.items.iter().all(|r| r.id == x
-        && r.media_type == "application/stix+json;version=2.1"));
+    assert!(
+        man.items
+            .iter()
+            .all(|r| r.id == x && r.media_type == "application/stix+json;version=2.1")
+    );
     let dates: Vec<_> = man.items.iter().map(|r| r.date_added).collect();
     assert!(dates.windows(2).all(|w| w[0] < w[1]));
 
     // Objects come back byte for byte.
-    let page = s.objects_page(&c, &ObjectFilter { ids: vec![y], ..page_filter(10) }).await.unwrap();
+    let page = s
+        .objects_page(
+            &c,
+            &ObjectFilter {
+                ids: vec![y],
+                ..page_filter(10)
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(page.items[0].object.as_json(), indicator(2, t1).as_json());
 }
 
@@ -484,14 +514,20 @@ async fn spec_version_filters(db: &TestDb) {
         r#"{{"type":"campaign","id":"{odd}","created":"2017-01-01T00:00:00.000Z","modified":"2019-01-01T00:00:00.000Z","name":"b"}}"#
     ))
     .unwrap();
-    s.add_objects(&c, vec![v21.clone(), v20.clone(), odd21.clone(), odd20.clone()])
-        .await
-        .unwrap();
+    s.add_objects(
+        &c,
+        vec![v21.clone(), v20.clone(), odd21.clone(), odd20.clone()],
+    )
+    .await
+    .unwrap();
     let names = |f: ObjectFilter| {
         let s = s.clone();
         let c = c.clone();
         async move {
-            let p = s.objects_page(&c, &ObjectFilter { limit: 100, ..f }).await.unwrap();
+            let p = s
+                .objects_page(&c, &ObjectFilter { limit: 100, ..f })
+                .await
+                .unwrap();
             p.items
                 .iter()
                 .map(|o| o.object.to_value()["name"].as_str().unwrap().to_owned())
@@ -506,14 +542,20 @@ async fn spec_version_filters(db: &TestDb) {
     // Default: last version, and among the selected versions the latest spec_version.
     assert_eq!(names(with(vec![], &[])).await, ["new", "b"]);
     // All versions, no spec_version filter: only the latest spec_version of each object.
-    assert_eq!(names(with(vec![VersionMatch::All], &[])).await, ["new", "a"]);
+    assert_eq!(
+        names(with(vec![VersionMatch::All], &[])).await,
+        ["new", "a"]
+    );
     // first + last of `odd` are 2.1 (a) and 2.0 (b): keep the latest spec_version (a).
     assert_eq!(
         names(with(vec![VersionMatch::First, VersionMatch::Last], &[])).await,
         ["new", "a"]
     );
     // Explicit spec_version filters.
-    assert_eq!(names(with(vec![VersionMatch::All], &["2.0"])).await, ["old", "b"]);
+    assert_eq!(
+        names(with(vec![VersionMatch::All], &["2.0"])).await,
+        ["old", "b"]
+    );
     assert_eq!(
         names(with(vec![VersionMatch::All], &["2.0", "2.1"])).await,
         ["new", "old", "a", "b"]
@@ -522,16 +564,27 @@ async fn spec_version_filters(db: &TestDb) {
     assert_eq!(names(with(vec![], &["2.0"])).await, ["b"]);
     assert!(names(with(vec![], &["2.2"])).await.is_empty());
 
-    let man = s.manifest_page(&c, &with(vec![VersionMatch::All], &["2.0"])).await;
+    let man = s
+        .manifest_page(&c, &with(vec![VersionMatch::All], &["2.0"]))
+        .await;
     let man = man.unwrap_or_else(|e| panic!("{e}"));
     assert!(man.items.is_empty(), "limit 0 returns no items");
     assert!(man.more);
     let man = s
-        .manifest_page(&c, &ObjectFilter { limit: 10, ..with(vec![VersionMatch::All], &["2.0"]) })
+        .manifest_page(
+            &c,
+            &ObjectFilter {
+                limit: 10,
+                ..with(vec![VersionMatch::All], &["2.0"])
+            },
+        )
         .await
         .unwrap();
     assert_eq!(
-        man.items.iter().map(|r| r.media_type.as_str()).collect::<Vec<_>>(),
+        man.items
+            .iter()
+            .map(|r| r.media_type.as_str())
+            .collect::<Vec<_>>(),
         ["application/stix+json;version=2.0"; 2]
     );
 }
@@ -590,12 +643,24 @@ async fn paging_basics(db: &TestDb) {
     assert!(p.more);
     assert_eq!(p.next, Some(dates[9]));
     let p2 = s
-        .objects_page(&c, &ObjectFilter { after: p.next, ..page_filter(10) })
+        .objects_page(
+            &c,
+            &ObjectFilter {
+                after: p.next,
+                ..page_filter(10)
+            },
+        )
         .await
         .unwrap();
     assert_eq!(p2.items[0].date_added, dates[10]);
     let p3 = s
-        .objects_page(&c, &ObjectFilter { after: p2.next, ..page_filter(10) })
+        .objects_page(
+            &c,
+            &ObjectFilter {
+                after: p2.next,
+                ..page_filter(10)
+            },
+        )
         .await
         .unwrap();
     assert_eq!(p3.items.len(), 5);
@@ -603,7 +668,13 @@ async fn paging_basics(db: &TestDb) {
     assert_eq!(p3.next, None);
     // Exactly a full last page: no `more`.
     let p = s
-        .objects_page(&c, &ObjectFilter { after: Some(dates[14]), ..page_filter(10) })
+        .objects_page(
+            &c,
+            &ObjectFilter {
+                after: Some(dates[14]),
+                ..page_filter(10)
+            },
+        )
         .await
         .unwrap();
     assert_eq!(p.items.len(), 10);
@@ -638,7 +709,13 @@ async fn paging_basics(db: &TestDb) {
     let p = s.objects_page(&c, &page_filter(0)).await.unwrap();
     assert!(p.items.is_empty() && p.more);
     let resumed = s
-        .objects_page(&c, &ObjectFilter { after: p.next, ..page_filter(100) })
+        .objects_page(
+            &c,
+            &ObjectFilter {
+                after: p.next,
+                ..page_filter(100)
+            },
+        )
         .await
         .unwrap();
     assert_eq!(resumed.items.len(), 25);
@@ -690,7 +767,13 @@ async fn paging_with_concurrent_writers(db: &TestDb) {
         let finished = done.load(std::sync::atomic::Ordering::SeqCst);
         loop {
             let p = s
-                .objects_page(&c, &ObjectFilter { after: cursor, ..page_filter(7) })
+                .objects_page(
+                    &c,
+                    &ObjectFilter {
+                        after: cursor,
+                        ..page_filter(7)
+                    },
+                )
                 .await
                 .unwrap();
             for o in &p.items {
@@ -825,7 +908,12 @@ async fn delete_with_filters(db: &TestDb) {
     let out = s
         .add_objects(
             &c,
-            vec![indicator(1, t3), indicator(1, t1), indicator(1, t2), indicator(2, t1)],
+            vec![
+                indicator(1, t3),
+                indicator(1, t1),
+                indicator(1, t2),
+                indicator(2, t1),
+            ],
         )
         .await
         .unwrap();
@@ -839,15 +927,27 @@ async fn delete_with_filters(db: &TestDb) {
         let c = c.clone();
         let x = x.clone();
         async move {
-            read_all(&s, &c, &ObjectFilter { ids: vec![x], ..all(10) })
-                .await
-                .into_iter()
-                .map(|(_, t)| t)
-                .collect::<Vec<_>>()
+            read_all(
+                &s,
+                &c,
+                &ObjectFilter {
+                    ids: vec![x],
+                    ..all(10)
+                },
+            )
+            .await
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect::<Vec<_>>()
         }
     };
     // Deleting the first version moves `first` to the next one.
-    assert_eq!(s.delete_object(&c, &x, &only(vec![VersionMatch::First])).await.unwrap(), 1);
+    assert_eq!(
+        s.delete_object(&c, &x, &only(vec![VersionMatch::First]))
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(versions_of_x().await, [t3, t2]);
     let f = ObjectFilter {
         ids: vec![x.clone()],
@@ -858,18 +958,39 @@ async fn delete_with_filters(db: &TestDb) {
     assert_eq!(first, [(x.clone(), t2.to_owned())]);
     // A non-matching filter deletes nothing and says NotFound.
     assert!(matches!(
-        s.delete_object(&c, &x, &only(vec![VersionMatch::At(ts(t1))])).await,
-        Err(Error::NotFound(_))
-    ));
-    assert!(matches!(
-        s.delete_object(&c, &x, &ObjectFilter { spec_versions: vec!["2.0".into()], ..all(0) })
+        s.delete_object(&c, &x, &only(vec![VersionMatch::At(ts(t1))]))
             .await,
         Err(Error::NotFound(_))
     ));
+    assert!(matches!(
+        s.delete_object(
+            &c,
+            &x,
+            &ObjectFilter {
+                spec_versions: vec!["2.0".into()],
+                ..all(0)
+            }
+        )
+        .await,
+        Err(Error::NotFound(_))
+    ));
     // The default deletes the last version only; `last` moves back.
-    assert_eq!(s.delete_object(&c, &x, &ObjectFilter::default()).await.unwrap(), 1);
+    assert_eq!(
+        s.delete_object(&c, &x, &ObjectFilter::default())
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(versions_of_x().await, [t2]);
-    let last = read_all(&s, &c, &ObjectFilter { ids: vec![x.clone()], ..page_filter(10) }).await;
+    let last = read_all(
+        &s,
+        &c,
+        &ObjectFilter {
+            ids: vec![x.clone()],
+            ..page_filter(10)
+        },
+    )
+    .await;
     assert_eq!(last, [(x.clone(), t2.to_owned())]);
     // Other filters (ids, types, added_after) do not widen or narrow a delete.
     let f = ObjectFilter {
@@ -887,7 +1008,8 @@ async fn delete_with_filters(db: &TestDb) {
     let again = s.add_objects(&c, vec![indicator(1, t3)]).await.unwrap();
     assert!(added(&again[0]) > out.iter().map(added).max().unwrap());
     assert!(matches!(
-        s.delete_object(&CollectionId(uuid_n(999)), &x, &all(0)).await,
+        s.delete_object(&CollectionId(uuid_n(999)), &x, &all(0))
+            .await,
         Err(Error::NotFound(_))
     ));
 }
@@ -908,8 +1030,14 @@ async fn status_resources(db: &TestDb) {
     st.body["status"] = "complete".into();
     s.put_status(st.clone()).await.unwrap();
     assert_eq!(s.status(ROOT, &id).await.unwrap(), st);
-    assert!(matches!(s.status("other", &id).await, Err(Error::NotFound(_))));
-    assert!(matches!(s.status(ROOT, "nope").await, Err(Error::NotFound(_))));
+    assert!(matches!(
+        s.status("other", &id).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.status(ROOT, "nope").await,
+        Err(Error::NotFound(_))
+    ));
 }
 
 async fn users_tokens_permissions(db: &TestDb) {
@@ -927,10 +1055,18 @@ async fn users_tokens_permissions(db: &TestDb) {
         s.add_user(user("ann", Role::Admin)).await,
         Err(Error::Conflict(_))
     ));
-    assert_eq!(s.user("ann").await.unwrap(), user("ann", Role::LiaisonOfficer));
+    assert_eq!(
+        s.user("ann").await.unwrap(),
+        user("ann", Role::LiaisonOfficer)
+    );
     assert!(matches!(s.user("bob").await, Err(Error::NotFound(_))));
     assert_eq!(
-        s.users().await.unwrap().iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        s.users()
+            .await
+            .unwrap()
+            .iter()
+            .map(|u| u.name.as_str())
+            .collect::<Vec<_>>(),
         ["ann", "zoe"]
     );
 
@@ -940,10 +1076,17 @@ async fn users_tokens_permissions(db: &TestDb) {
         label: "partner node".into(),
     };
     s.add_token(token.clone()).await.unwrap();
-    assert!(matches!(s.add_token(token.clone()).await, Err(Error::Conflict(_))));
     assert!(matches!(
-        s.add_token(ApiToken { sha256: "cd".repeat(32), user: "bob".into(), ..token.clone() })
-            .await,
+        s.add_token(token.clone()).await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        s.add_token(ApiToken {
+            sha256: "cd".repeat(32),
+            user: "bob".into(),
+            ..token.clone()
+        })
+        .await,
         Err(Error::NotFound(_))
     ));
     assert_eq!(s.user_by_token(&token.sha256).await.unwrap().name, "zoe");
@@ -952,7 +1095,10 @@ async fn users_tokens_permissions(db: &TestDb) {
         Err(Error::NotFound(_))
     ));
 
-    assert!(matches!(s.permission("ann", &c).await, Err(Error::NotFound(_))));
+    assert!(matches!(
+        s.permission("ann", &c).await,
+        Err(Error::NotFound(_))
+    ));
     let p = Permission {
         user: "ann".into(),
         collection: c.clone(),
@@ -961,16 +1107,30 @@ async fn users_tokens_permissions(db: &TestDb) {
     };
     s.set_permission(p.clone()).await.unwrap();
     assert_eq!(s.permission("ann", &c).await.unwrap(), p);
-    let p2 = Permission { can_write: true, ..p.clone() };
+    let p2 = Permission {
+        can_write: true,
+        ..p.clone()
+    };
     s.set_permission(p2.clone()).await.unwrap();
     assert_eq!(s.permission("ann", &c).await.unwrap(), p2);
-    assert!(matches!(s.permission("zoe", &c).await, Err(Error::NotFound(_))));
     assert!(matches!(
-        s.set_permission(Permission { user: "bob".into(), ..p.clone() }).await,
+        s.permission("zoe", &c).await,
         Err(Error::NotFound(_))
     ));
     assert!(matches!(
-        s.set_permission(Permission { collection: CollectionId(uuid_n(999)), ..p }).await,
+        s.set_permission(Permission {
+            user: "bob".into(),
+            ..p.clone()
+        })
+        .await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.set_permission(Permission {
+            collection: CollectionId(uuid_n(999)),
+            ..p
+        })
+        .await,
         Err(Error::NotFound(_))
     ));
 }
@@ -1002,7 +1162,13 @@ async fn objects_without_versions(db: &TestDb) {
         vec![VersionMatch::All],
     ] {
         let p = s
-            .objects_page(&c, &ObjectFilter { versions, ..page_filter(10) })
+            .objects_page(
+                &c,
+                &ObjectFilter {
+                    versions,
+                    ..page_filter(10)
+                },
+            )
             .await
             .unwrap();
         assert_eq!(p.items.len(), 2);
@@ -1046,7 +1212,10 @@ async fn unknown_collection(db: &TestDb) {
         s.manifest_page(&missing, &page_filter(1)).await,
         Err(Error::NotFound(_))
     ));
-    assert!(matches!(s.count_objects(&missing).await, Err(Error::NotFound(_))));
+    assert!(matches!(
+        s.count_objects(&missing).await,
+        Err(Error::NotFound(_))
+    ));
 }
 
 /// Real content: MITRE ATT&CK for ICS (see ../shared/data/stix/SOURCES.md). Every object is
@@ -1116,5 +1285,8 @@ async fn real_data_round_trip(db: &TestDb) {
         types: vec!["attack-pattern".into()],
         ..all(100_000)
     };
-    assert_eq!(s.objects_page(&c, &f).await.unwrap().items.len(), techniques);
+    assert_eq!(
+        s.objects_page(&c, &f).await.unwrap().items.len(),
+        techniques
+    );
 }
