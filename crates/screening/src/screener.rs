@@ -57,7 +57,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use serde::{Deserialize, Serialize};
 
 use crate::distance::osa_chars;
-use crate::key::{Tok, TokClass, analyse_reordered, skeleton};
+use crate::key::{Tok, TokClass, analyse_reordered, phonetic_key, skeleton};
 use crate::model::{EntryKind, ListId, ListVersion, NameQuality};
 use crate::text::fold_joined;
 
@@ -153,6 +153,8 @@ pub enum MatchRule {
     CompoundPart,
     /// A compound split by reordering, put back together (`Rahman ... Abdul` ~ `Abdul Rahman`).
     CompoundRejoined,
+    /// Two tokens written together on one side (`Benali` ~ `Ben Ali`); similarity 0.9.
+    Concatenated,
 }
 
 /// One aligned pair of tokens.
@@ -255,6 +257,8 @@ struct NameTok {
     alt: Option<u32>,
     alt_compound: bool,
     prefix: u8,
+    /// Key of this token written together with the next one, if there is a next one.
+    pair_key: Option<Box<str>>,
     norm: Box<str>,
     class: TokClass,
     weight: f32,
@@ -292,6 +296,8 @@ struct QTok {
 
 struct Prepared {
     toks: Vec<QTok>,
+    /// Key of each token written together with the next (`Ben` `Ali` -> key of `benali`).
+    pair_keys: Vec<String>,
     /// (vocab id, query token index, similarity, rule, edits), sorted by vocab id.
     hits: Vec<(u32, u8, f32, MatchRule, u8)>,
     total_weight: f32,
@@ -518,11 +524,16 @@ impl Screener {
                 alt,
                 alt_compound: t.alt_compound,
                 prefix: t.prefix,
+                pair_key: None,
                 norm: t.norm.into(),
                 class: t.class,
                 weight: 0.0,
                 rules: t.rules,
             });
+        }
+        for j in 1..out.len() {
+            let joined = format!("{}{}", out[j - 1].norm, out[j].norm);
+            out[j - 1].pair_key = Some(phonetic_key(&joined, &mut Vec::new()).into());
         }
         let distinctive = out.iter().filter(|t| t.class == TokClass::Name).count() as u8;
         self.names.push(IndexedName {
@@ -701,12 +712,20 @@ impl Screener {
         });
         hits.dedup_by(|b, a| a.0 == b.0 && a.1 == b.1);
         let total_weight = qtoks.iter().map(|q| q.weight).sum();
+        let pair_keys = qtoks
+            .windows(2)
+            .map(|w| {
+                let joined = format!("{}{}", w[0].tok.norm, w[1].tok.norm);
+                phonetic_key(&joined, &mut Vec::new())
+            })
+            .collect();
         let distinctive = qtoks
             .iter()
             .filter(|q| q.tok.class == TokClass::Name)
             .count() as u8;
         Prepared {
             toks: qtoks,
+            pair_keys,
             hits,
             total_weight,
             distinctive,
@@ -838,10 +857,57 @@ impl Screener {
                 chosen_buf[c].3 = MatchRule::CompoundRejoined;
             }
         }
+        // Concatenation and splitting (`Benali` ~ `Ben Ali`, `Binladen` ~ `Bin Laden`): a token
+        // left unmatched whose key is the key of two adjacent unmatched tokens on the other side.
+        // (query first, query count, name first, name count)
+        let mut concat = [(0u8, 0u8, 0u8, 0u8); 4];
+        let mut ncat = 0usize;
+        let (nq, nn) = (p.toks.len().min(32), name.toks.len().min(64));
+        if (used_q.count_ones() as usize) < nq && (used_n.count_ones() as usize) < nn {
+            for qi in 0..nq {
+                if ncat == concat.len() || used_q & (1u32 << qi) != 0 {
+                    continue;
+                }
+                let qkey = p.toks[qi].tok.key.as_str();
+                if let Some(j) = (0..nn.saturating_sub(1)).find(|&j| {
+                    used_n & (3u64 << j) == 0 && name.toks[j].pair_key.as_deref() == Some(qkey)
+                }) {
+                    used_q |= 1u32 << qi;
+                    used_n |= 3u64 << j;
+                    concat[ncat] = (qi as u8, 1, j as u8, 2);
+                    ncat += 1;
+                    continue;
+                }
+                if qi + 1 < nq
+                    && used_q & (1u32 << (qi + 1)) == 0
+                    && let Some(j) = (0..nn).find(|&j| {
+                        used_n & (1u64 << j) == 0
+                            && *self.vocab[name.toks[j].vocab as usize].key == p.pair_keys[qi]
+                    })
+                {
+                    used_q |= 3u32 << qi;
+                    used_n |= 1u64 << j;
+                    concat[ncat] = (qi as u8, 2, j as u8, 1);
+                    ncat += 1;
+                }
+            }
+        }
+        let concat = &concat[..ncat];
         let chosen = &chosen_buf[..nc];
         let mut mq = 0.0f32;
         let mut mn = 0.0f32;
         let mut distinct = 0u8;
+        for &(q0, qn, n0, nn) in concat {
+            let qs = q0 as usize..(q0 + qn) as usize;
+            let ns = n0 as usize..(n0 + nn) as usize;
+            mq += 0.9 * p.toks[qs.clone()].iter().map(|q| q.weight).sum::<f32>();
+            mn += 0.9 * name.toks[ns.clone()].iter().map(|t| t.weight).sum::<f32>();
+            if name.toks[ns].iter().any(|t| t.class == TokClass::Name)
+                && p.toks[qs].iter().any(|q| q.tok.class == TokClass::Name)
+            {
+                distinct += 1;
+            }
+        }
         for &(sim, qi, nj, _, _) in chosen {
             mq += sim * p.toks[qi as usize].weight;
             let nt = &name.toks[nj as usize];
@@ -914,6 +980,20 @@ impl Screener {
         if !explain {
             return (score, None);
         }
+        let joined = |a: &mut dyn Iterator<Item = String>| a.collect::<Vec<_>>().join(" ");
+        let concat_alignments = concat.iter().map(|&(q0, qn, n0, nn)| {
+            let qs = q0 as usize..(q0 + qn) as usize;
+            let ns = n0 as usize..(n0 + nn) as usize;
+            Alignment {
+                query_token: joined(&mut p.toks[qs].iter().map(|q| q.tok.norm.clone())),
+                name_token: joined(&mut name.toks[ns.clone()].iter().map(|t| t.norm.to_string())),
+                rule: MatchRule::Concatenated,
+                edits: 0,
+                similarity: 0.9,
+                weight: name.toks[ns].iter().map(|t| t.weight).sum(),
+                token_rules: Vec::new(),
+            }
+        });
         let alignments = chosen
             .iter()
             .map(|&(sim, qi, nj, rule, edits)| {
@@ -935,6 +1015,7 @@ impl Screener {
                     token_rules,
                 }
             })
+            .chain(concat_alignments)
             .collect();
         let unmatched_query_tokens = p
             .toks
