@@ -26,6 +26,7 @@ import uuid
 
 import pytest
 import requests
+import requests.auth
 import stix2
 from stix2.utils import parse_into_datetime
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
@@ -690,3 +691,99 @@ def test_no_credentials_is_401(collection):
     with pytest.raises(requests.exceptions.HTTPError) as excinfo:
         Collection(collection.url).refresh()
     assert _http_status(excinfo) == 401
+
+
+# ---------------------------------------------------------------------------------------------
+# Bearer tokens and per-collection authorisation (section 1.6.9; can_read / can_write of
+# section 5.2.1; 403 of sections 5.3 to 5.7). These need extra credentials from the
+# environment and are skipped without them:
+#
+#   ENTENTE_INTEROP_TOKEN                         a bearer token of the main user
+#   ENTENTE_INTEROP_READER_USER / _PASSWORD       a user who may read, not write, the collection
+#   ENTENTE_INTEROP_OUTSIDER_USER / _PASSWORD     a user with no access to the collection
+
+
+class BearerAuth(requests.auth.AuthBase):
+    """`Authorization: Bearer <token>` (RFC 6750) for the library's requests session."""
+
+    def __init__(self, token):
+        self.token = token
+
+    def __call__(self, r):
+        r.headers["Authorization"] = f"Bearer {self.token}"
+        return r
+
+
+def _forced(collection, **creds):
+    """The collection seen by other credentials, with the client's own can_read/can_write
+    checks switched off so that the request reaches the server."""
+    return Collection(
+        collection.url,
+        collection_info={
+            "id": collection.id,
+            "title": collection.title,
+            "can_read": True,
+            "can_write": True,
+        },
+        **creds,
+    )
+
+
+def test_bearer_token(base_url, collection, dataset):
+    token = _env("ENTENTE_INTEROP_TOKEN")
+    with Server(base_url + "/taxii2/", auth=BearerAuth(token)) as srv:
+        assert srv.api_roots
+    with _forced(collection, auth=BearerAuth(token)) as coll:
+        got = _ids(coll.get_objects(id=dataset.malware.id))
+        assert got == [dataset.malware.id]
+    with pytest.raises(requests.exceptions.HTTPError) as excinfo:
+        _forced(collection, auth=BearerAuth(token + "x")).get_objects()
+    assert _http_status(excinfo) == 401
+
+
+def test_read_only_user(api_root, collection, dataset):
+    user = _env("ENTENTE_INTEROP_READER_USER")
+    password = _env("ENTENTE_INTEROP_READER_PASSWORD")
+    with ApiRoot(api_root.url, user=user, password=password) as root:
+        listed = {c.id: c for c in root.collections}
+        assert collection.id in listed
+        assert listed[collection.id].can_read is True
+        assert listed[collection.id].can_write is False
+    coll = _forced(collection, user=user, password=password)
+    assert _ids(coll.get_objects(id=dataset.identity.id)) == [dataset.identity.id]
+    obj = stix2.Indicator(
+        name="Not allowed",
+        pattern="[url:value = 'http://denied.example/']",
+        pattern_type="stix",
+        valid_from=T0,
+    )
+    with pytest.raises(requests.exceptions.HTTPError) as excinfo:
+        coll.add_objects({"objects": [_as_dict(obj)]}, wait_for_completion=False)
+    assert _http_status(excinfo) == 403
+    with pytest.raises(requests.exceptions.HTTPError) as excinfo:
+        coll.delete_object(dataset.identity.id)
+    assert _http_status(excinfo) == 403
+    # Nothing changed: the object refused is absent, the one not deleted is there.
+    assert _objects(collection.get_objects(id=obj.id)) == []
+    assert _ids(collection.get_objects(id=dataset.identity.id)) == [dataset.identity.id]
+
+
+def test_user_without_access(api_root, collection, dataset):
+    user = _env("ENTENTE_INTEROP_OUTSIDER_USER")
+    password = _env("ENTENTE_INTEROP_OUTSIDER_PASSWORD")
+    with ApiRoot(api_root.url, user=user, password=password) as root:
+        listed = {c.id: c for c in root.collections}
+        if collection.id in listed:
+            assert listed[collection.id].can_read is False
+            assert listed[collection.id].can_write is False
+    coll = _forced(collection, user=user, password=password)
+    for call in (
+        lambda: coll.get_objects(),
+        lambda: coll.get_object(dataset.malware.id),
+        lambda: coll.get_manifest(),
+        lambda: coll.object_versions(dataset.malware.id),
+    ):
+        with pytest.raises(requests.exceptions.HTTPError) as excinfo:
+            call()
+        # Section 5.3 and following: 403 (no access) or 404 (not found, or no access).
+        assert _http_status(excinfo) in (403, 404)

@@ -4,7 +4,8 @@
 //!
 //! This test creates a data folder with `entente init`, starts `entente serve` on a free
 //! loopback port, runs `python3 -m pytest -q tests/interop` against it, and stops the node
-//! whether the run passed or not.
+//! whether the run passed or not. Besides the admin credential printed by `init`, it gives the
+//! Python side a bearer token, a read-only user and a user without access to the collection.
 //!
 //! When the Python packages are not importable the test is skipped with a message, unless
 //! `ENTENTE_REQUIRE_INTEROP=1` is set (as in CI), in which case it fails.
@@ -64,6 +65,44 @@ fn entente(data: &Path) -> Command {
         cmd.env_remove(name);
     }
     cmd
+}
+
+/// A user who may read the collection `home` but not write it.
+const READER: &str = "interop-reader";
+const READER_PASSWORD: &str = "reader-password-for-interop";
+/// A user with no access to the collection `home`.
+const OUTSIDER: &str = "interop-outsider";
+const OUTSIDER_PASSWORD: &str = "outsider-password-for-interop";
+
+fn cli(data: &Path, args: &[&str]) -> Command {
+    let mut cmd = entente(data);
+    cmd.args(args);
+    cmd
+}
+
+/// `entente user add NAME --role analyst --password-stdin`, the password written on stdin.
+fn add_user(data: &Path, name: &str, password: &str) {
+    let mut child = cli(
+        data,
+        &["user", "add", name, "--role", "analyst", "--password-stdin"],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("entente user add starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("the password is written");
+    let out = child.wait_with_output().expect("entente user add ends");
+    assert!(
+        out.status.success(),
+        "entente user add {name} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn run(mut cmd: Command) -> Output {
@@ -197,12 +236,24 @@ fn oasis_python_clients_drive_a_real_node() {
 
     let dir = tempfile::tempdir().expect("a temporary folder");
     let data = dir.path().join("node");
-    let init = run({
-        let mut cmd = entente(&data);
-        cmd.arg("init");
-        cmd
-    });
+    let init = run(cli(&data, &["init"]));
     let password = admin_password(&String::from_utf8_lossy(&init.stdout));
+    let token = String::from_utf8_lossy(&run(cli(&data, &["user", "token", "admin"])).stdout)
+        .trim()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        !token.is_empty(),
+        "`entente user token admin` printed no token"
+    );
+    add_user(&data, READER, READER_PASSWORD);
+    run(cli(
+        &data,
+        &["user", "grant", READER, "--collection", "home", "--read"],
+    ));
+    add_user(&data, OUTSIDER, OUTSIDER_PASSWORD);
 
     let node = start_node(&data);
     let out = Command::new("python3")
@@ -219,6 +270,11 @@ fn oasis_python_clients_drive_a_real_node() {
         .env("ENTENTE_INTEROP_URL", format!("http://{}", node.addr))
         .env("ENTENTE_INTEROP_USER", "admin")
         .env("ENTENTE_INTEROP_PASSWORD", &password)
+        .env("ENTENTE_INTEROP_TOKEN", &token)
+        .env("ENTENTE_INTEROP_READER_USER", READER)
+        .env("ENTENTE_INTEROP_READER_PASSWORD", READER_PASSWORD)
+        .env("ENTENTE_INTEROP_OUTSIDER_USER", OUTSIDER)
+        .env("ENTENTE_INTEROP_OUTSIDER_PASSWORD", OUTSIDER_PASSWORD)
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .stdin(Stdio::null())
         .output()
