@@ -50,6 +50,18 @@ pub struct Match {
     pub observations: Vec<usize>,
 }
 
+impl Match {
+    /// The matched observed-data objects, in index order (for printing them, e.g. as JSON).
+    pub fn observed_data<'m, 'a>(
+        &'m self,
+        observations: &'m Observations<'a>,
+    ) -> impl Iterator<Item = &'m crate::Observation<'a>> + 'm {
+        self.observations
+            .iter()
+            .filter_map(move |&i| observations.get(i))
+    }
+}
+
 /// Parses and compiles `text` for matching.
 ///
 /// ```

@@ -33,9 +33,16 @@ pub struct Observation<'a> {
     pub(crate) objects: Vec<(&'a str, &'a str, &'a Value)>,
     /// True for the 2.0 dictionary form: references resolve among `objects`.
     pub(crate) local_refs: bool,
+    /// The observed-data JSON.
+    source: &'a Value,
 }
 
 impl<'a> Observation<'a> {
+    /// The observed-data object itself.
+    pub fn observed_data(&self) -> &'a Value {
+        self.source
+    }
+
     /// The observed SCOs as `(key, object)` pairs.
     pub fn objects(&self) -> impl Iterator<Item = (&'a str, &'a Value)> + '_ {
         self.objects.iter().map(|(k, _, v)| (*k, *v))
@@ -246,5 +253,6 @@ fn read_observed_data<'a>(
         number_observed,
         objects,
         local_refs,
+        source: od,
     })
 }

@@ -703,3 +703,15 @@ fn combinatorial_patterns_hit_the_search_limit() {
     let obs = Observations::from_objects(&t).unwrap();
     assert_eq!(p.first_match(&obs), Err(entente_pattern::SearchLimit));
 }
+
+#[test]
+fn a_match_names_its_observed_data() {
+    let t = timeline(&[0, 10, 20]);
+    let p = compile("[domain-name:value = 'd2'] OR [domain-name:value = 'd9']").unwrap();
+    let obs = Observations::from_objects(&t).unwrap();
+    let hit = p.first_match(&obs).unwrap().unwrap();
+    let ids: Vec<_> = hit.observed_data(&obs).map(|o| o.id.unwrap()).collect();
+    assert_eq!(ids, vec!["observed-data--00000000-0000-4000-8000-000000000002"]);
+    let first = hit.observed_data(&obs).next().unwrap();
+    assert_eq!(first.observed_data()["number_observed"], 1);
+}
