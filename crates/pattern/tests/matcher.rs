@@ -711,7 +711,10 @@ fn a_match_names_its_observed_data() {
     let obs = Observations::from_objects(&t).unwrap();
     let hit = p.first_match(&obs).unwrap().unwrap();
     let ids: Vec<_> = hit.observed_data(&obs).map(|o| o.id.unwrap()).collect();
-    assert_eq!(ids, vec!["observed-data--00000000-0000-4000-8000-000000000002"]);
+    assert_eq!(
+        ids,
+        vec!["observed-data--00000000-0000-4000-8000-000000000002"]
+    );
     let first = hit.observed_data(&obs).next().unwrap();
     assert_eq!(first.observed_data()["number_observed"], 1);
 }
