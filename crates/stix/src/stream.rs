@@ -31,6 +31,10 @@ use std::io::BufRead;
 
 use crate::{Object, ParseError};
 
+/// Nesting depth up to which brackets are matched by kind; deeper ones are only counted. JSON
+/// parsers reject such depths anyway (`serde_json` stops at 128).
+const MAX_TRACKED_DEPTH: usize = 1024;
+
 /// The default maximum size of one element: 16 MiB.
 pub const DEFAULT_MAX_OBJECT_SIZE: usize = 16 * 1024 * 1024;
 
@@ -164,8 +168,11 @@ pub struct Reader<R> {
     index: u64,
     buf: Vec<u8>,
     container: Container,
-    /// Open brackets of the element being scanned.
+    /// Open brackets of the element being scanned, up to [`MAX_TRACKED_DEPTH`].
     stack: Vec<u8>,
+    /// Open brackets beyond [`MAX_TRACKED_DEPTH`], only counted, so that a hostile
+    /// `[[[[…` cannot grow memory past a fixed bound.
+    deep: u64,
     /// While true, bytes consumed by `peek` and `bump` are kept in `container.text`.
     recording: bool,
     bundle_id: Option<String>,
@@ -199,6 +206,7 @@ impl<R: BufRead> Reader<R> {
             container: Container::default(),
             recording: false,
             stack: Vec::new(),
+            deep: 0,
             bundle_id: None,
         }
     }
@@ -315,6 +323,7 @@ impl<R: BufRead> Reader<R> {
         };
         let container = first == b'{' || first == b'[';
         self.stack.clear();
+        self.deep = 0;
         let mut in_str = false;
         let mut escaped = false;
         let mut started = false;
@@ -381,7 +390,9 @@ impl<R: BufRead> Reader<R> {
                 if container {
                     match c {
                         b'"' => in_str = true,
+                        b'{' | b'[' if self.stack.len() >= MAX_TRACKED_DEPTH => self.deep += 1,
                         b'{' | b'[' => self.stack.push(c),
+                        b'}' | b']' if self.deep > 0 => self.deep -= 1,
                         b'}' | b']' => {
                             // A closer that does not match the innermost opener closes the
                             // nearest opener it matches: an unclosed `[` inside an object then

@@ -247,6 +247,28 @@ fn memory_stays_bounded_on_a_huge_element() {
 }
 
 #[test]
+fn deep_nesting_is_skipped_in_bounded_memory() {
+    let mut text = format!("[{},", ind(1));
+    text.push_str(&"[".repeat(200_000));
+    text.push_str(&"]".repeat(200_000));
+    text.push_str(&format!(",{}]", ind(2)));
+    let items: Vec<_> = Reader::with_max_object_size(text.as_bytes(), 1024).collect();
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert!(matches!(
+        items[1].as_ref().unwrap_err().kind,
+        StreamErrorKind::TooLarge { .. }
+    ));
+    assert_eq!(ids(&items).len(), 2);
+    // Within the size limit but deeper than any parser accepts: not an object.
+    let text = format!("{}{}", "[".repeat(300), "]".repeat(300));
+    let items = read_all(format!("[{text}]").as_bytes());
+    assert!(matches!(
+        items[0].as_ref().unwrap_err().kind,
+        StreamErrorKind::NotAnObject("a list")
+    ));
+}
+
+#[test]
 fn invalid_utf8_in_an_element_is_reported_and_skipped() {
     let mut bytes = format!("[{},", ind(1)).into_bytes();
     bytes.extend_from_slice(b"{\"type\":\"note\",\"id\":\"note--00000000-0000-4000-8000-000000000000\",\"content\":\"\xff\xfe\"}");
