@@ -54,6 +54,7 @@ def main():
     ap.add_argument("--connections", default="?")
     ap.add_argument("--medallion-seconds", default="?")
     ap.add_argument("--medallion-requests", default="?")
+    ap.add_argument("--medallion-min-requests", default="?")
     ap.add_argument("--post-connections", default="?")
     ap.add_argument("--commit", default="?")
     args = ap.parse_args()
@@ -74,8 +75,8 @@ def main():
         "HTTP Basic, its only scheme) takes seconds per request at this size, longer than a wrk "
         "run reports usefully, so it gets sequential requests from `seq_load.py`: at most "
         f"{args.medallion_requests} requests or about {args.medallion_seconds} s per line, at "
-        "least 3. The load generators run on the same cores as the servers; the load average "
-        f"when the report was written: {load()}."
+        f"least {args.medallion_min_requests}. The load generators run on the same cores as "
+        f"the servers; the load average when the report was written: {load()}."
     )
     out.append("")
     out.append(f"## entente and medallion, {args.small:,} stored objects")

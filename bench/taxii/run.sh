@@ -307,7 +307,7 @@ fi
 python3 "$HERE/report.py" --raw "$RAW" --out "$RESULTS" --small "$SMALL" --large "$LARGE" \
   --medallion-version "$MEDALLION_VERSION" --threads "$THREADS" --connections "$CONNECTIONS" \
   --post-connections "$POST_CONNECTIONS" --medallion-seconds "$MEDALLION_SECONDS" \
-  --medallion-requests "$MEDALLION_REQUESTS" \
+  --medallion-requests "$MEDALLION_REQUESTS" --medallion-min-requests "$MEDALLION_MIN_REQUESTS" \
   --commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 log "results: $RESULTS"
 cat "$RESULTS"
