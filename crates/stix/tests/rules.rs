@@ -235,6 +235,19 @@ fn external_references() {
 }
 
 #[test]
+fn external_reference_hashes_are_an_enumeration() {
+    error(
+        indicator(
+            json!({"external_references": [{"source_name": "s", "url": "https://a", "hashes": {"MD6": "00"}}]}),
+        ),
+        "enum",
+        "$.external_references[0].hashes.MD6",
+    );
+    error(indicator(json!({"_score": 1})), "property-name", "$._score");
+    error(indicator(json!({"x9": 1})), "property-name", "$.x9");
+}
+
+#[test]
 fn granular_markings() {
     let gm = |g: Value| {
         indicator(

@@ -736,7 +736,7 @@ pub(crate) fn check_object(object: &Object, ctx: &mut Ctx<'_>) {
                     ctx.err(
                         &root.key(k),
                         "property-name",
-                        "property names must be 3-250 characters of a-z, 0-9 and _ (section 3.1)",
+                        "property names are 3-250 characters of a-z, 0-9 and _, starting with a letter (section 3.1)",
                     );
                 }
             }
@@ -801,7 +801,7 @@ fn check_unknown_properties(
             ctx.err(
                 &path,
                 "property-name",
-                "property names must be 3-250 characters of a-z, 0-9 and _ (section 3.1)",
+                "property names are 3-250 characters of a-z, 0-9 and _, starting with a letter (section 3.1)",
             );
             continue;
         }
@@ -833,8 +833,10 @@ fn check_unknown_properties(
     }
 }
 
+/// Section 3.1 (and 11.1): 3-250 characters of a-z, 0-9 and `_`, beginning with a letter.
 fn valid_property_name(k: &str) -> bool {
     (3..=250).contains(&k.len())
+        && k.as_bytes()[0].is_ascii_lowercase()
         && k.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
@@ -1338,6 +1340,22 @@ fn check_external_references(path: &Path<'_>, val: &str, ctx: &mut Ctx<'_>) {
         }
         if let Some(h) = er.get("hashes") {
             check_hashes(&p.key("hashes"), h, ctx);
+            // Section 2.5: the hashes of an external reference are restricted to
+            // hash-algorithm-ov, treated as an enumeration.
+            if let Some(hm) = Members::parse(h) {
+                for (k, _) in hm.iter() {
+                    if !v::HASH_ALGORITHM.1.contains(&k) {
+                        ctx.err(
+                            &p.key("hashes").key(k),
+                            "enum",
+                            format!(
+                                "`{k}`: external reference hashes use hash-algorithm-ov names: {}",
+                                v::HASH_ALGORITHM.1.join(", ")
+                            ),
+                        );
+                    }
+                }
+            }
         }
         if let Some(u) = er.get("url").and_then(as_str)
             && !is_uri(&u)
