@@ -332,7 +332,11 @@ pub(crate) fn analyse_folded(folded: Vec<FoldedToken>) -> Vec<Tok> {
     let mut i = 0;
     while i < words.len() {
         let (w, arabic, rules) = &words[i];
-        let abd_prefix = w.starts_with("abd") && w.len() <= 6;
+        // `Abdi` (Somali) and `Abdo` stand alone; these forms only ever begin a compound
+        let abd_prefix = matches!(
+            w.as_str(),
+            "abd" | "abdul" | "abdel" | "abdal" | "abdol" | "abdoul" | "abdur" | "abdus" | "abdil"
+        );
         let abu_prefix = w == "abu";
         if (abd_prefix || abu_prefix) && i + 1 < words.len() {
             let mut r = rules.clone();

@@ -921,6 +921,9 @@ impl Screener {
         for (nj, t) in name.toks.iter().enumerate().take(64) {
             if partial & (1u64 << nj) != 0 {
                 mn += 0.5 * t.weight;
+                if t.class == TokClass::Name {
+                    distinct += 1;
+                }
             }
         }
         let mut wn = 0.0f32;
