@@ -42,7 +42,7 @@ pub enum ApiError {
     /// The request body is larger than the API root's `max_content_length`.
     #[error("payload too large (max {max} bytes)")]
     PayloadTooLarge {
-        /// The limit in bytes.
+        /// The limit in bytes (0 when not known, e.g. from an outer layer).
         max: u64,
     },
     /// The request body is not `application/taxii+json;version=2.1`.
@@ -135,6 +135,7 @@ impl ApiError {
             ApiError::NotAcceptable => format!(
                 "the Accept header admits no TAXII 2.1 response; send `Accept: {TAXII_JSON}`"
             ),
+            ApiError::PayloadTooLarge { max: 0 } => "the request body is too large".into(),
             ApiError::PayloadTooLarge { max } => format!(
                 "the request body exceeds this API root's max_content_length of {max} bytes"
             ),
@@ -242,17 +243,42 @@ pub async fn errors_as_taxii(resp: Response) -> Response {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge { max: 0 },
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
         StatusCode::REQUEST_TIMEOUT => ApiError::RequestTimeout,
-        _ => ApiError::internal(format!("unexpected error response {status}")),
+        _ => {
+            // Another status (502, 503, ...): keep it, in a TAXII body of its own.
+            tracing::warn!(
+                status = status.as_u16(),
+                "error response without a TAXII body"
+            );
+            let message = ErrorMessage {
+                title: status.canonical_reason().unwrap_or("Error").into(),
+                description: None,
+                error_id: Some(uuid::Uuid::new_v4().to_string()),
+                error_code: Some("error".into()),
+                http_status: Some(status.as_u16().to_string()),
+                external_details: None,
+                details: None,
+            };
+            let body = serde_json::to_vec(&message).unwrap_or_default();
+            let mut out = (status, body).into_response();
+            out.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(TAXII_JSON));
+            copy_meaningful_headers(&resp, &mut out);
+            return out;
+        }
     };
     let mut out = err.into_response();
     *out.status_mut() = status;
-    // Keep headers that carry meaning for the status (Allow on 405, Retry-After on 503).
+    copy_meaningful_headers(&resp, &mut out);
+    out
+}
+
+/// Keeps headers that carry meaning for the status (Allow on 405, Retry-After on 503).
+fn copy_meaningful_headers(from: &Response, to: &mut Response) {
     for name in [header::ALLOW, header::RETRY_AFTER] {
-        if let Some(v) = resp.headers().get(&name) {
-            out.headers_mut().insert(name, v.clone());
+        if let Some(v) = from.headers().get(&name) {
+            to.headers_mut().insert(name, v.clone());
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -283,6 +309,52 @@ mod tests {
             let m = e.message();
             assert_eq!(m.http_status.unwrap(), e.parts().0.as_u16().to_string());
         }
+    }
+
+    #[tokio::test]
+    async fn bare_error_responses_become_taxii_errors_and_others_pass() {
+        use axum::routing::get;
+        use tower::ServiceExt as _;
+        let app = axum::Router::new()
+            .route("/timeout", get(|| async { StatusCode::REQUEST_TIMEOUT }))
+            .route(
+                "/html",
+                get(|| async { (StatusCode::BAD_GATEWAY, "<html>x</html>") }),
+            )
+            .route("/ok", get(|| async { "fine" }))
+            .route(
+                "/taxii",
+                get(|| async { ApiError::Forbidden("kept as it is".into()) }),
+            )
+            .layer(axum::middleware::map_response(errors_as_taxii));
+        let call = |path: &'static str| {
+            let app = app.clone();
+            async move {
+                let req = axum::http::Request::get(path)
+                    .body(axum::body::Body::empty())
+                    .unwrap();
+                let resp = app.oneshot(req).await.unwrap();
+                let status = resp.status();
+                let ct = resp.headers().get(header::CONTENT_TYPE).cloned();
+                let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+                    .await
+                    .unwrap();
+                (status, ct, String::from_utf8(body.to_vec()).unwrap())
+            }
+        };
+        for (path, status) in [("/timeout", 408), ("/html", 502)] {
+            let (s, ct, body) = call(path).await;
+            assert_eq!(s.as_u16(), status);
+            assert_eq!(ct.unwrap(), TAXII_JSON);
+            let m: ErrorMessage = serde_json::from_str(&body).unwrap();
+            assert_eq!(m.http_status.unwrap(), status.to_string());
+            assert!(!body.contains("html"), "{body}");
+        }
+        let (s, _, body) = call("/ok").await;
+        assert_eq!((s.as_u16(), body.as_str()), (200, "fine"));
+        let (s, _, body) = call("/taxii").await;
+        assert_eq!(s.as_u16(), 403);
+        assert!(body.contains("kept as it is"), "{body}");
     }
 
     #[test]
