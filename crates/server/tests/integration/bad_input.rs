@@ -370,6 +370,8 @@ async fn traversal_and_injection_in_ids_reach_nothing() {
         "%00",
         "indicator--%25",
         "x%3Cscript%3E",
+        "%FF%FE",
+        "indicator--00000000-0000-4000-8000-000000000001%2F..%2F..",
     ];
     // Sent raw: an HTTP client library would normalise `..` away before sending.
     let raw_get = |method: &str, path: String| {
