@@ -196,3 +196,42 @@ proptest! {
         }
     }
 }
+
+/// A small real bundle (OASIS example) to mutate.
+const SEED_BUNDLE: &str = include_str!(
+    "../../../../shared/data/stix/oasis/cti-documentation-examples/indicator-for-malicious-url.json"
+);
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Hostile input: any mutation of a real bundle is read to the end without panicking,
+    /// every object that comes out validates without panicking, and nothing claims more
+    /// elements than the input could hold.
+    #[test]
+    fn mutated_input_never_panics(
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..8),
+        cap in 1usize..64,
+        max in 64usize..4096,
+    ) {
+        let mut bytes = SEED_BUNDLE.as_bytes().to_vec();
+        for (at, byte, op) in edits {
+            let i = at.index(bytes.len() + 1);
+            match op {
+                0 if i < bytes.len() => bytes[i] = byte,
+                1 => bytes.insert(i, byte),
+                _ => bytes.truncate(i.max(1)),
+            }
+        }
+        let reader = Reader::with_max_object_size(std::io::BufReader::with_capacity(cap, &bytes[..]), max);
+        let mut items = 0;
+        for item in reader {
+            items += 1;
+            prop_assert!(items <= bytes.len() + 1);
+            if let Ok(o) = item {
+                prop_assert!(o.as_json().len() <= max);
+                let _ = o.validate();
+            }
+        }
+    }
+}
