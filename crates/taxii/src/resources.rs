@@ -299,4 +299,64 @@ mod tests {
         assert_eq!(s.status, StatusKind::Complete);
         assert_eq!(serde_json::to_string(&s).unwrap(), text);
     }
+
+    /// The wire form of every resource, reviewed once and kept as snapshots: a change to
+    /// what peers receive shows up as a diff.
+    #[test]
+    fn wire_snapshots() {
+        let discovery = Discovery {
+            title: "entente".into(),
+            description: Some("node".into()),
+            contact: None,
+            default: Some("https://node.example/api1/".into()),
+            api_roots: vec!["https://node.example/api1/".into()],
+        };
+        insta::assert_json_snapshot!("discovery", discovery);
+        let root = ApiRoot {
+            title: "Root".into(),
+            description: None,
+            versions: vec![crate::TAXII_JSON.into()],
+            max_content_length: 104857600,
+        };
+        insta::assert_json_snapshot!("api_root", root);
+        let collections = Collections {
+            collections: vec![Collection {
+                id: "91a7b528-80eb-42ed-a74d-c6fbd5a26116".into(),
+                title: "High value indicators".into(),
+                description: None,
+                alias: Some("hvi".into()),
+                can_read: true,
+                can_write: false,
+                media_types: vec![crate::STIX_JSON.into()],
+            }],
+        };
+        insta::assert_json_snapshot!("collections", collections);
+        let manifest = Manifest {
+            more: Some(true),
+            next: Some("token".into()),
+            objects: vec![ManifestRecord {
+                id: "indicator--29aba82c-5393-42a8-9edb-6a2cb1df070b".into(),
+                date_added: "2016-11-01T03:04:05.000000Z".into(),
+                version: "2016-11-03T12:30:59.000Z".into(),
+                media_type: Some(crate::STIX_JSON.into()),
+            }],
+        };
+        insta::assert_json_snapshot!("manifest", manifest);
+        let versions = Versions {
+            more: Some(false),
+            next: None,
+            versions: vec!["2016-11-03T12:30:59.000Z".into()],
+        };
+        insta::assert_json_snapshot!("versions", versions);
+        let error = ErrorMessage {
+            title: "Not acceptable".into(),
+            description: Some("send Accept: application/taxii+json;version=2.1".into()),
+            error_id: Some("8a3d1b1e-0d4e-4d5e-9a44-3c1f6a4b2a10".into()),
+            error_code: Some("not-acceptable".into()),
+            http_status: Some("406".into()),
+            external_details: None,
+            details: None,
+        };
+        insta::assert_json_snapshot!("error_message", error);
+    }
 }
