@@ -201,4 +201,12 @@ mod tests {
         assert!(!is_taxii_content_type(Some(STIX_JSON)));
         assert!(!is_taxii_content_type(Some("*/*")));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn negotiation_never_panics(accept in ".{0,120}") {
+            let _ = accepts_taxii(Some(&accept));
+            let _ = is_taxii_content_type(Some(&accept));
+        }
+    }
 }

@@ -376,4 +376,61 @@ mod tests {
             .collect();
         assert_eq!(p(&raw.join("&")).unwrap(), q);
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn item() -> impl Strategy<Value = String> {
+            // Values a client may send: no commas (the list separator), anything else goes,
+            // including `&`, `=`, `%`, `+`, spaces and non-ASCII, which must survive encoding.
+            "[^,]{1,20}"
+        }
+
+        proptest! {
+            #[test]
+            fn parsing_never_panics(raw in ".{0,200}") {
+                let _ = ObjectQuery::parse(Some(&raw));
+            }
+
+            #[test]
+            fn encoded_queries_parse_back(
+                ids in proptest::collection::vec(item(), 0..4),
+                types in proptest::collection::vec(item(), 0..4),
+                specs in proptest::collection::vec(item(), 0..3),
+                limit in proptest::option::of(1u64..u64::MAX),
+                next in proptest::option::of("[A-Za-z0-9_-]{1,60}"),
+            ) {
+                let q = ObjectQuery {
+                    limit,
+                    next,
+                    ids,
+                    types,
+                    spec_versions: specs,
+                    ..ObjectQuery::default()
+                };
+                // Encode as reqwest/url would (application/x-www-form-urlencoded).
+                let encoded: Vec<String> = q
+                    .to_pairs()
+                    .into_iter()
+                    .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(&v)))
+                    .collect();
+                prop_assert_eq!(ObjectQuery::parse(Some(&encoded.join("&"))).unwrap(), q);
+            }
+        }
+
+        fn form_encode(s: &str) -> String {
+            let mut out = String::new();
+            for b in s.bytes() {
+                match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                        out.push(b as char)
+                    }
+                    b' ' => out.push('+'),
+                    _ => out.push_str(&format!("%{b:02X}")),
+                }
+            }
+            out
+        }
+    }
 }
