@@ -54,12 +54,17 @@ impl Parser<'_> {
         matches!(self.peek(), Tok::Word(w) if w == word)
     }
 
+    /// Consumes the current token. Its value is moved out (strings are not copied); its span
+    /// stays for error positions. The final `Eof` is never consumed.
     fn bump(&mut self) -> Token {
-        let t = self.tokens[self.pos].clone();
         if self.pos + 1 < self.tokens.len() {
+            let span = self.tokens[self.pos].span;
+            let tok = std::mem::replace(&mut self.tokens[self.pos].tok, Tok::Eof);
             self.pos += 1;
+            Token { tok, span }
+        } else {
+            self.tokens[self.pos].clone()
         }
-        t
     }
 
     fn error_at(&self, offset: usize, kind: ParseErrorKind) -> ParseError {
@@ -292,8 +297,8 @@ impl Parser<'_> {
         };
         const OPERATORS: &str = "a comparison operator (=, !=, <, <=, >, >=, IN, LIKE, MATCHES, \
                                  ISSUBSET, ISSUPERSET)";
-        let op = match self.peek().clone() {
-            Tok::Op(op) => {
+        let op = match self.peek() {
+            &Tok::Op(op) => {
                 self.bump();
                 let lit = self.literal(matches!(op, CompareOp::Eq | CompareOp::Ne))?;
                 TestOp::Compare(op, lit)
@@ -330,36 +335,41 @@ impl Parser<'_> {
 
     fn string_literal(&mut self) -> Result<String, ParseError> {
         match self.peek() {
-            Tok::Str(s) => {
-                let s = s.clone();
-                self.bump();
-                Ok(s)
-            }
+            Tok::Str(_) => match self.bump().tok {
+                Tok::Str(s) => Ok(s),
+                _ => unreachable!("peeked a string"),
+            },
             _ => Err(self.unexpected("a string literal")),
         }
     }
 
     /// `primitiveLiteral` when `allow_bool`, else `orderableLiteral`.
     fn literal(&mut self, allow_bool: bool) -> Result<Literal, ParseError> {
-        let lit = match self.peek() {
-            Tok::Int { value, .. } => Literal::Int(*value),
-            Tok::Float { value, .. } => Literal::Float(*value),
-            Tok::Str(s) => Literal::Str(s.clone()),
-            Tok::Binary(b) => Literal::Binary(b.clone()),
-            Tok::Hex(b) => Literal::Hex(b.clone()),
-            Tok::Timestamp(t) => Literal::Timestamp(t.clone()),
-            Tok::Word(w) if allow_bool && (w == "true" || w == "false") => {
-                Literal::Bool(w == "true")
-            }
+        match self.peek() {
+            Tok::Int { .. }
+            | Tok::Float { .. }
+            | Tok::Str(_)
+            | Tok::Binary(_)
+            | Tok::Hex(_)
+            | Tok::Timestamp(_) => {}
+            Tok::Word(w) if allow_bool && (w == "true" || w == "false") => {}
             _ if allow_bool => return Err(self.unexpected("a literal")),
             _ => {
                 return Err(self.unexpected(
                     "an orderable literal (integer, float, string, binary, hex or timestamp)",
                 ));
             }
-        };
-        self.bump();
-        Ok(lit)
+        }
+        Ok(match self.bump().tok {
+            Tok::Int { value, .. } => Literal::Int(value),
+            Tok::Float { value, .. } => Literal::Float(value),
+            Tok::Str(s) => Literal::Str(s),
+            Tok::Binary(b) => Literal::Binary(b),
+            Tok::Hex(b) => Literal::Hex(b),
+            Tok::Timestamp(t) => Literal::Timestamp(t),
+            Tok::Word(w) => Literal::Bool(w == "true"),
+            _ => unreachable!("peeked a literal"),
+        })
     }
 
     /// `setLiteral := '(' ')' | '(' primitiveLiteral (',' primitiveLiteral)* ')'`
@@ -389,10 +399,12 @@ impl Parser<'_> {
     fn object_path(&mut self) -> Result<ObjectPath, ParseError> {
         let start = self.tokens[self.pos].span.start;
         let object_type = match self.peek() {
-            Tok::Word(w) if !is_reserved(w) => w.clone(),
+            Tok::Word(w) if !is_reserved(w) => match self.bump().tok {
+                Tok::Word(w) => w,
+                _ => unreachable!("peeked a word"),
+            },
             _ => return Err(self.unexpected("an object path (`type:property`)")),
         };
-        self.bump();
         self.expect(Tok::Colon, "`:` after the object type")?;
         let mut steps = vec![PathStep::Key(self.path_component()?)];
         let mut end = self.tokens[self.pos - 1].span.end;
@@ -427,13 +439,15 @@ impl Parser<'_> {
     /// A property name: `IdentifierWithoutHyphen | StringLiteral`.
     fn path_component(&mut self) -> Result<String, ParseError> {
         const WHAT: &str = "a property name (names with `-` must be quoted: 'name-with-hyphen')";
-        let name = match self.peek() {
-            Tok::Word(w) if !w.contains('-') => w.clone(),
-            Tok::Str(s) => s.clone(),
+        match self.peek() {
+            Tok::Word(w) if !w.contains('-') => {}
+            Tok::Str(_) => {}
             _ => return Err(self.unexpected(WHAT)),
-        };
-        self.bump();
-        Ok(name)
+        }
+        match self.bump().tok {
+            Tok::Word(name) | Tok::Str(name) => Ok(name),
+            _ => unreachable!("peeked a word or string"),
+        }
     }
 }
 
