@@ -66,11 +66,32 @@ use crate::text::fold_joined;
 #[derive(Default, Clone, Copy)]
 struct FxHasher(u64);
 
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
 impl Hasher for FxHasher {
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
         }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
     }
     fn finish(&self) -> u64 {
         self.0
@@ -343,8 +364,9 @@ fn allowed_edits(len: usize) -> usize {
     }
 }
 
-/// Appends every string made of `key` with 1..=`depth` letters deleted (duplicates possible).
-fn deletions(key: &str, depth: usize, out: &mut Vec<String>) {
+/// Calls `f` with every string made of `key` with 1..=`depth` letters deleted (duplicates
+/// possible), through one reused buffer: the query path allocates nothing per deletion.
+fn for_each_deletion(key: &str, depth: usize, mut f: impl FnMut(&str)) {
     let chars: Vec<char> = key.chars().collect();
     let n = chars.len();
     if depth == 0 || n <= 1 {
@@ -360,7 +382,7 @@ fn deletions(key: &str, depth: usize, out: &mut Vec<String>) {
                 .filter(|(k, _)| *k != i)
                 .map(|(_, c)| c),
         );
-        out.push(s.clone());
+        f(&s);
         if depth >= 2 && n > 2 {
             for j in i + 1..n {
                 s.clear();
@@ -371,7 +393,7 @@ fn deletions(key: &str, depth: usize, out: &mut Vec<String>) {
                         .filter(|(k, _)| *k != i && *k != j)
                         .map(|(_, c)| c),
                 );
-                out.push(s.clone());
+                f(&s);
             }
         }
     }
@@ -557,13 +579,18 @@ impl Screener {
                 t.weight = self.vocab[t.vocab as usize].idf * t.class.factor();
             }
         }
-        let mut buf = Vec::new();
         for (ni, (norm, _)) in self.norms.iter().enumerate() {
-            buf.clear();
-            deletions(norm, deletion_depth(norm.chars().count()), &mut buf);
-            for d in buf.drain(..) {
-                self.deletes.entry(d.into()).or_default().push(ni as u32);
-            }
+            let deletes = &mut self.deletes;
+            for_each_deletion(
+                norm,
+                deletion_depth(norm.chars().count()),
+                |d| match deletes.get_mut(d) {
+                    Some(ids) => ids.push(ni as u32),
+                    None => {
+                        deletes.insert(d.into(), vec![ni as u32]);
+                    }
+                },
+            );
         }
         for (k, &v) in &self.key_ids {
             let sk = skeleton(k);
@@ -592,7 +619,6 @@ impl Screener {
         let mut hits: Vec<(u32, u8, f32, MatchRule, u8)> = Vec::new();
         let mut qtoks = Vec::with_capacity(toks.len());
         let mut cand: Vec<u32> = Vec::new();
-        let mut buf = Vec::new();
         let mut nchars: Vec<char> = Vec::new();
         for (qi, t) in toks.into_iter().enumerate().take(32) {
             let qi = qi as u8;
@@ -619,18 +645,17 @@ impl Screener {
             let k = deletion_depth(qchars.len());
             let qkey: Vec<char> = t.key.chars().collect();
             if qchars.len() >= 3 {
-                buf.clear();
-                buf.push(t.norm.clone());
-                deletions(&t.norm, k, &mut buf);
                 cand.clear();
-                for d in &buf {
-                    if let Some(ids) = self.deletes.get(d.as_str()) {
+                let mut look = |d: &str| {
+                    if let Some(ids) = self.deletes.get(d) {
                         cand.extend_from_slice(ids);
                     }
-                    if let Some(&n) = self.norm_ids.get(d.as_str()) {
+                    if let Some(&n) = self.norm_ids.get(d) {
                         cand.push(n);
                     }
-                }
+                };
+                look(&t.norm);
+                for_each_deletion(&t.norm, k, look);
                 cand.sort_unstable();
                 cand.dedup();
                 for &n in &cand {
