@@ -100,6 +100,7 @@ pub(crate) const INDUSTRY_SECTOR: Vocab = (
         "entertainment",
         "financial-services",
         "government",
+        "emergency-services",
         "government-national",
         "government-regional",
         "government-local",
