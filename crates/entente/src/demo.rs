@@ -119,3 +119,20 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     .await?;
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::DATASET;
+
+    #[test]
+    fn every_demo_object_is_valid_without_warnings() {
+        let mut n = 0;
+        for item in entente_stix::stream::Reader::new(DATASET.as_bytes()) {
+            let object = item.expect("the demo dataset is well-formed");
+            let report = entente_stix::validate(&object);
+            assert!(report.issues.is_empty(), "{}: {report}", object.id());
+            n += 1;
+        }
+        assert!(n >= 150, "the demo dataset is substantial ({n} objects)");
+    }
+}
