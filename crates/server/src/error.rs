@@ -218,19 +218,24 @@ pub fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Respon
 }
 
 /// Rewrites an error response that is not already a TAXII error message (for example the
-/// bare 408 of a timeout layer or a 413 from a body-limit layer) into one with the same
-/// status. Meant for `axum::middleware::map_response` on the whole application.
+/// bare 408 of a timeout layer, a 413 from a body-limit layer, or the 405 of a non-TAXII
+/// route) into one with the same status. Meant for `axum::middleware::map_response` on the
+/// whole application, outside the timeout layer.
 pub async fn errors_as_taxii(resp: Response) -> Response {
     let status = resp.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return resp;
     }
-    let is_taxii = resp
+    // TAXII errors pass as they are, and so do JSON bodies of non-TAXII routes (`/health`
+    // answers 503 with its own JSON). What is rewritten: empty, plain-text and HTML bodies.
+    let is_json = resp
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/taxii+json"));
-    if is_taxii {
+        .is_some_and(|ct| {
+            ct.starts_with("application/taxii+json") || ct.starts_with("application/json")
+        });
+    if is_json {
         return resp;
     }
     let err = match status {
@@ -323,6 +328,15 @@ mod tests {
             )
             .route("/ok", get(|| async { "fine" }))
             .route(
+                "/json",
+                get(|| async {
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        axum::Json(serde_json::json!({"status": "unavailable"})),
+                    )
+                }),
+            )
+            .route(
                 "/taxii",
                 get(|| async { ApiError::Forbidden("kept as it is".into()) }),
             )
@@ -350,6 +364,9 @@ mod tests {
             assert_eq!(m.http_status.unwrap(), status.to_string());
             assert!(!body.contains("html"), "{body}");
         }
+        let (s, _, body) = call("/json").await;
+        assert_eq!(s.as_u16(), 503);
+        assert_eq!(body, r#"{"status":"unavailable"}"#);
         let (s, _, body) = call("/ok").await;
         assert_eq!((s.as_u16(), body.as_str()), (200, "fine"));
         let (s, _, body) = call("/taxii").await;
