@@ -15,6 +15,7 @@
 //! | same key of three letters (`Kim` ~ `Qaim`) | 0.88 |
 //! | same key of one or two letters (`Maya` ~ `Muh`) | 0.75 |
 //! | folded texts one typing error apart (longer token of 4 letters) | 0.80 |
+//! | two or three letters with two neighbours swapped (`Oh` ~ `Ho`) | 0.75 |
 //! | folded texts one typing error apart (longer token of 5+ letters) | 0.88 |
 //! | folded texts two typing errors apart (longer token of 9+ letters) | 0.78 |
 //! | folded texts two edits apart whose keys are one edit apart (keys of 4+ letters) | 0.70 |
@@ -692,6 +693,21 @@ impl Screener {
                             }
                         }
                         _ => {}
+                    }
+                }
+            }
+            // short syllables (Korean `HO` / `OH`): an adjacent transposition only
+            if (2..=3).contains(&qchars.len()) {
+                for i in 0..qchars.len() - 1 {
+                    if qchars[i] == qchars[i + 1] {
+                        continue;
+                    }
+                    nchars.clear();
+                    nchars.extend_from_slice(&qchars);
+                    nchars.swap(i, i + 1);
+                    let swapped: String = nchars.iter().collect();
+                    if let Some(&n) = self.norm_ids.get(swapped.as_str()) {
+                        hits.push((self.norms[n as usize].1, qi, 0.75, MatchRule::Typo, 1));
                     }
                 }
             }
