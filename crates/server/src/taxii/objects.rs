@@ -147,10 +147,17 @@ fn text_of(v: Option<serde_json::Value>) -> Option<String> {
 }
 
 /// Reads a body of at most `max` bytes within `timeout`.
-async fn read_body(body: Body, max: u64, timeout: Duration) -> Result<Vec<u8>, ApiError> {
+async fn read_body(
+    body: Body,
+    max: u64,
+    declared: Option<u64>,
+    timeout: Duration,
+) -> Result<Vec<u8>, ApiError> {
     let deadline = tokio::time::Instant::now() + timeout;
     let mut stream = body.into_data_stream();
-    let mut buf = Vec::new();
+    // The declared length (already checked against `max`) sizes the buffer once; it is a hint,
+    // the running total below is what is enforced.
+    let mut buf = Vec::with_capacity(declared.unwrap_or(0).min(max).min(64 << 20) as usize);
     loop {
         let next = tokio::time::timeout_at(deadline, stream.next())
             .await
@@ -196,43 +203,23 @@ fn failure_message(report: &entente_stix::Report) -> String {
     format!("invalid STIX 2.1: {}", parts.join("; "))
 }
 
-/// POST {api-root}/collections/{id}/objects/
-pub async fn add(
-    principal: Principal,
-    _: AcceptsTaxii,
-    State(state): State<AppState>,
-    TaxiiPath((api_root, collection)): TaxiiPath<(String, String)>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, ApiError> {
-    let reached =
-        reach_collection(&state, &principal, &api_root, &collection, Action::Write).await?;
-    let root = super::api_root::find(&state, &principal, &api_root).await?;
-    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    if !entente_taxii::media::is_taxii_content_type(content_type) {
-        return Err(ApiError::UnsupportedMediaType);
-    }
-    let max = root.max_content_length;
-    if let Some(len) = headers.get(CONTENT_LENGTH) {
-        let len: u64 = len
-            .to_str()
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| ApiError::BadRequest("malformed Content-Length".into()))?;
-        if len > max {
-            return Err(ApiError::PayloadTooLarge { max });
-        }
-    }
-    let request_timestamp = entente_stix::Timestamp::from_unix_micros(now_micros());
-    let bytes = read_body(body, max, body_timeout(&state)).await?;
-    let posted: Posted = serde_json::from_slice(&bytes).map_err(|e| match e.classify() {
+/// Objects of an envelope checked one by one, in request order: `Ok(index into valid)` or
+/// `Err(failure details)`.
+type Checked = (
+    usize,
+    Vec<Result<usize, StatusDetails>>,
+    Vec<entente_stix::Object>,
+);
+
+/// Parses an envelope and validates each object. A body that is not JSON is 400, JSON that is
+/// not an envelope 422; object-level problems become failures, never errors.
+fn check_envelope(bytes: &[u8], request_timestamp: &str) -> Result<Checked, ApiError> {
+    let posted: Posted = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => ApiError::Unprocessable(
             "expected a TAXII envelope: a JSON object with an `objects` list".into(),
         ),
         _ => ApiError::BadRequest(format!("the body is not valid JSON: {e}")),
     })?;
-    drop(bytes);
-
     let total = posted.objects.len();
     // Slots in request order: Ok(index into `valid`) or Err(failure details).
     let mut slots: Vec<Result<usize, StatusDetails>> = Vec::with_capacity(total);
@@ -250,7 +237,7 @@ pub async fn add(
                         version: object
                             .version()
                             .map(|t| t.as_str().to_owned())
-                            .unwrap_or_else(|| request_timestamp.as_str().to_owned()),
+                            .unwrap_or_else(|| request_timestamp.to_owned()),
                         message: Some(failure_message(&report)),
                     }));
                 }
@@ -261,12 +248,54 @@ pub async fn add(
                     id: text_of(named.id).unwrap_or_else(|| "unknown".into()),
                     version: text_of(named.modified)
                         .or_else(|| text_of(named.created))
-                        .unwrap_or_else(|| request_timestamp.as_str().to_owned()),
+                        .unwrap_or_else(|| request_timestamp.to_owned()),
                     message: Some(format!("not a STIX object: {e}")),
                 }));
             }
         }
     }
+    Ok((total, slots, valid))
+}
+
+/// POST {api-root}/collections/{id}/objects/
+pub async fn add(
+    principal: Principal,
+    _: AcceptsTaxii,
+    State(state): State<AppState>,
+    TaxiiPath((api_root, collection)): TaxiiPath<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let reached =
+        reach_collection(&state, &principal, &api_root, &collection, Action::Write).await?;
+    let root = super::api_root::find(&state, &principal, &api_root).await?;
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    if !entente_taxii::media::is_taxii_content_type(content_type) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let max = root.max_content_length;
+    let declared = match headers.get(CONTENT_LENGTH) {
+        None => None,
+        Some(len) => {
+            let len: u64 = len
+                .to_str()
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| ApiError::BadRequest("malformed Content-Length".into()))?;
+            if len > max {
+                return Err(ApiError::PayloadTooLarge { max });
+            }
+            Some(len)
+        }
+    };
+    let request_timestamp = entente_stix::Timestamp::from_unix_micros(now_micros());
+    let bytes = read_body(body, max, declared, body_timeout(&state)).await?;
+    // Parsing and validating a large envelope is CPU work of tens of milliseconds or more:
+    // keep it off the async workers so that other requests are served meanwhile.
+    let stamp = request_timestamp.as_str().to_owned();
+    let (total, slots, valid) = tokio::task::spawn_blocking(move || check_envelope(&bytes, &stamp))
+        .await
+        .map_err(ApiError::internal)??;
 
     // Versions and ids are needed for the status after the objects move into the store.
     let names: Vec<(String, Option<String>)> = valid
