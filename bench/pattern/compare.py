@@ -178,29 +178,36 @@ def python_side(patterns, cases, rounds):
                 parsed.append(not run_validator(p, stix_version="2.1"))
             except RecursionError:
                 parsed.append(False)
-        start = time.perf_counter()
-        for _ in range(rounds):
+        def fastest(round_fn):
+            # The fastest round: on a shared machine the others measure the neighbours' load.
+            best = float("inf")
+            for _ in range(rounds):
+                start = time.perf_counter()
+                round_fn()
+                best = min(best, time.perf_counter() - start)
+            return best
+
+        def validate_all():
             for p in patterns:
                 try:
                     run_validator(p, stix_version="2.1")
                 except RecursionError:
                     pass
-        validate = (time.perf_counter() - start) / (rounds * len(patterns))
+        validate = fastest(validate_all) / len(patterns)
         bundles = [[{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-%012d" % i,
                      "objects": c["objects"]}] for i, c in enumerate(cases)]
         matched = [bool(match(c["pattern"], b, stix_version="2.1"))
                    for c, b in zip(cases, bundles)]
-        start = time.perf_counter()
-        for _ in range(rounds):
+        def match_all():
             for c, b in zip(cases, bundles):
                 match(c["pattern"], b, stix_version="2.1")
-        per_case = (time.perf_counter() - start) / (rounds * len(cases))
+        per_case = fastest(match_all) / len(cases)
         compiled = [Pattern(c["pattern"], stix_version="2.1") for c in cases]
-        start = time.perf_counter()
-        for _ in range(rounds):
+
+        def match_compiled():
             for p, b in zip(compiled, bundles):
                 p.match(b)
-        once = (time.perf_counter() - start) / (rounds * len(cases))
+        once = fastest(match_compiled) / len(cases)
         result.update(parsed=parsed, matched=matched, validate=validate, match=per_case,
                       match_compiled_once=once)
 
@@ -223,7 +230,8 @@ def rust_side(input_path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=2, help="timed rounds on the Python side")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="timed rounds on the Python side (the fastest is reported)")
     args = ap.parse_args()
 
     cases = make_cases()

@@ -55,7 +55,7 @@ pub struct Observations<'a> {
     list: Vec<Observation<'a>>,
     /// Every supplied object with an `id` that is not observed-data, with its type, for 2.1
     /// references.
-    pool: FnvMap<&'a str, (&'a str, &'a Value)>,
+    pool: IdMap<&'a str, (&'a str, &'a Value)>,
 }
 
 impl<'a> Observations<'a> {
@@ -93,7 +93,7 @@ impl<'a> Observations<'a> {
                 flat.push((t, id, v));
             }
         }
-        let mut pool = FnvMap::with_capacity_and_hasher(flat.len(), Default::default());
+        let mut pool = IdMap::with_capacity_and_hasher(flat.len(), Default::default());
         let mut observed = Vec::new();
         for &(t, id, v) in &flat {
             if t == "observed-data" {
@@ -142,56 +142,70 @@ impl<'a> Observations<'a> {
     }
 }
 
-/// The `type` (empty when missing) and `id` of an object, in one pass over its properties.
+/// The `type` (empty when missing) and `id` of an object.
 ///
-/// A pass comparing keys with `==` beats two map lookups: equality checks the length, kept
-/// beside the pointer, before touching the key's bytes, while the map's ordered search reads
-/// the bytes of every key it passes, each a likely cache miss on freshly parsed JSON. Reading
-/// observations is dominated by exactly these misses.
+/// Reading observations is dominated by cache misses on freshly parsed JSON, so this touches as
+/// little as it can. A STIX identifier starts with its object's type (`file--<uuid>`, STIX 2.1
+/// section 2.9), so the `id` alone usually gives both; `type` is read only for objects without
+/// a well-formed `id` (the 2.0 dictionary form). Keys are compared with `==`, which checks the
+/// length kept beside the pointer before reading the key's bytes, where the map's ordered
+/// lookup would read the bytes of every key it passes.
 fn type_and_id(v: &Value) -> (&str, Option<&str>) {
-    let (mut t, mut id) = ("", None);
-    if let Some(map) = v.as_object() {
-        for (k, val) in map {
-            if k == "id" {
-                id = val.as_str();
-            } else if k == "type" {
-                t = val.as_str().unwrap_or("");
-            }
+    let Some(map) = v.as_object() else {
+        return ("", None);
+    };
+    let mut id = None;
+    for (k, val) in map {
+        if k == "id" {
+            id = val.as_str();
+            break;
         }
     }
+    if let Some((t, _)) = id.and_then(|i| i.split_once("--"))
+        && !t.is_empty()
+    {
+        return (t, id);
+    }
+    let t = map
+        .iter()
+        .find(|(k, _)| *k == "type")
+        .and_then(|(_, v)| v.as_str())
+        .unwrap_or("");
     (t, id)
 }
 
-/// FNV-1a: identifiers are short and not attacker-chosen keys of a long-lived table (the map
-/// lives for one call), so a fast non-keyed hash is safe here and SipHash's cost is not.
+/// A word-at-a-time multiplicative hash for identifier keys. The map lives for one call and
+/// holds the caller's own objects, so keyed SipHash's resistance to chosen collisions buys
+/// little here, and it costs more than the rest of reading an observation.
 #[derive(Default, Clone, Copy)]
-pub(crate) struct Fnv(u64);
+pub(crate) struct IdHasher(u64);
 
-impl std::hash::Hasher for Fnv {
+impl std::hash::Hasher for IdHasher {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("eight bytes"));
+            h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for b in chunks.remainder() {
+            h = (h.rotate_left(5) ^ u64::from(*b)).wrapping_mul(K);
         }
         self.0 = h;
     }
 }
 
-type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+type IdMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
 
 fn read_observed_data<'a>(
     od: &'a Value,
     n: usize,
-    pool: &FnvMap<&'a str, (&'a str, &'a Value)>,
+    pool: &IdMap<&'a str, (&'a str, &'a Value)>,
 ) -> Result<Observation<'a>, ObservationError> {
     // One pass over the properties instead of a lookup per property.
     let (mut id, mut first, mut last, mut number, mut dict, mut refs) =
