@@ -374,6 +374,31 @@ mod tests {
         assert!(body.contains("kept as it is"), "{body}");
     }
 
+    #[tokio::test]
+    async fn a_panicking_handler_answers_a_generic_taxii_500() {
+        use axum::routing::get;
+        use tower::ServiceExt as _;
+        async fn boom() -> &'static str {
+            panic!("secret detail in a panic")
+        }
+        let app = axum::Router::new().route("/boom", get(boom)).layer(
+            tower_http::catch_panic::CatchPanicLayer::custom(panic_response),
+        );
+        let req = axum::http::Request::get("/boom")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let resp = app.oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(resp.headers()[header::CONTENT_TYPE], TAXII_JSON);
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(!text.contains("secret"), "{text}");
+        let m: ErrorMessage = serde_json::from_str(&text).unwrap();
+        assert_eq!(m.error_code.as_deref(), Some("internal-error"));
+    }
+
     #[test]
     fn internal_errors_hide_their_source() {
         let m = ApiError::internal("disk /var/secret failed").message();
