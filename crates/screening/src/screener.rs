@@ -615,6 +615,44 @@ impl Screener {
         self.names.len()
     }
 
+    /// The lists and versions this index was built from, in the order given.
+    pub fn lists(&self) -> impl Iterator<Item = (&ListId, &str)> {
+        self.lists.iter().map(|(l, v)| (l, v.as_str()))
+    }
+
+    /// Screens many queries at `threshold` on [`ScreenOptions::threads`] threads; results in
+    /// query order.
+    pub fn screen_batch_with_threshold(
+        &self,
+        queries: &[Query],
+        threshold: f32,
+    ) -> Vec<Vec<Match>> {
+        let threads = self.options.threads.max(1).min(queries.len().max(1));
+        if threads == 1 {
+            return queries
+                .iter()
+                .map(|q| self.screen_with_threshold(q, threshold))
+                .collect();
+        }
+        let chunk = queries.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = queries
+                .chunks(chunk)
+                .map(|c| {
+                    s.spawn(move || {
+                        c.iter()
+                            .map(|q| self.screen_with_threshold(q, threshold))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("screening does not panic"))
+                .collect()
+        })
+    }
+
     fn prepare(&self, name: &str) -> Prepared {
         let toks = analyse_reordered(name);
         let mut hits: Vec<(u32, u8, f32, MatchRule, u8)> = Vec::new();
@@ -1316,22 +1354,9 @@ impl Screener {
             .collect()
     }
 
-    /// Screens many queries on [`ScreenOptions::threads`] threads; results in query order.
+    /// Screens many queries on [`ScreenOptions::threads`] threads at the index's threshold;
+    /// results in query order.
     pub fn screen_batch(&self, queries: &[Query]) -> Vec<Vec<Match>> {
-        let threads = self.options.threads.max(1).min(queries.len().max(1));
-        if threads == 1 {
-            return queries.iter().map(|q| self.screen(q)).collect();
-        }
-        let chunk = queries.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = queries
-                .chunks(chunk)
-                .map(|c| s.spawn(move || c.iter().map(|q| self.screen(q)).collect::<Vec<_>>()))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("screening does not panic"))
-                .collect()
-        })
+        self.screen_batch_with_threshold(queries, self.options.threshold)
     }
 }

@@ -170,3 +170,14 @@ fn small_lists_are_scored_whole_and_batches_keep_order() {
         assert_eq!(r[0].entry_id, e.id, "{}", e.primary_name());
     }
 }
+
+#[test]
+fn the_index_is_shared_across_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Screener>();
+    let lists: Vec<_> = screener()
+        .lists()
+        .map(|(l, v)| (l.to_string(), v.to_owned()))
+        .collect();
+    assert_eq!(lists, [("un".to_owned(), "2026-02-27".to_owned())]);
+}
