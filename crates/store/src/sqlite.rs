@@ -20,6 +20,7 @@
 //! can never make a value be handed out twice.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -61,6 +62,20 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Versions added since the planner statistics were last refreshed.
+    added_since_optimize: AtomicU64,
+}
+
+/// Refresh the planner statistics after this many added versions (see [`optimize`]).
+const OPTIMIZE_EVERY: u64 = 50_000;
+
+/// Lets SQLite refresh its planner statistics where tables grew a lot (`PRAGMA optimize`
+/// re-analyses only those, with a bounded sample, so it is cheap when nothing changed). Without
+/// statistics the planner may walk the `is_last` index instead of the id index for
+/// `match[id]` queries on a large collection.
+fn optimize(conn: &Connection) -> Result<()> {
+    conn.execute_batch("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")?;
+    Ok(())
 }
 
 fn configure(conn: &Connection, read_only: bool) -> Result<()> {
@@ -71,6 +86,10 @@ fn configure(conn: &Connection, read_only: bool) -> Result<()> {
     )?;
     if read_only {
         conn.execute_batch("PRAGMA query_only = ON;")?;
+    } else {
+        // Checkpoint every 64 MiB of WAL rather than every 4 MiB: random index pages touched
+        // by several batches are then written to the database file once, not once per batch.
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 16384;")?;
     }
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
@@ -121,6 +140,16 @@ fn to_values(params: Vec<Param>) -> Vec<Value> {
             Param::TextList(_) => unreachable!("the SQLite dialect expands lists"),
         })
         .collect()
+}
+
+/// `match[id]` lists are short, so the id index is always the right access path; say so rather
+/// than rely on statistics (a fresh database has none).
+fn index_hint(f: &ObjectFilter) -> &'static str {
+    if f.ids.is_empty() {
+        ""
+    } else {
+        "INDEXED BY objects_version"
+    }
 }
 
 fn collection_pk(conn: &Connection, id: &CollectionId) -> Result<i64> {
@@ -190,11 +219,13 @@ impl SqliteStore {
         let mut writer = Connection::open(&path)?;
         configure(&writer, false)?;
         migrate(&mut writer)?;
+        optimize(&writer)?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path,
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
+                added_since_optimize: AtomicU64::new(0),
             }),
         })
     }
@@ -444,8 +475,22 @@ impl Store for SqliteStore {
         objects: Vec<entente_stix::Object>,
     ) -> Result<Vec<AddOutcome>> {
         let collection = collection.clone();
-        self.write(move |conn| add_objects_blocking(conn, &collection, &objects))
-            .await
+        let inner = self.inner.clone();
+        self.write(move |conn| {
+            let out = add_objects_blocking(conn, &collection, &objects)?;
+            let n = inner
+                .added_since_optimize
+                .fetch_add(objects.len() as u64, Ordering::Relaxed);
+            if n + objects.len() as u64 >= OPTIMIZE_EVERY {
+                inner.added_since_optimize.store(0, Ordering::Relaxed);
+                // After the commit: a failure here does not undo the acknowledged write.
+                if let Err(e) = optimize(conn) {
+                    tracing::warn!(error = %e, "refreshing SQLite planner statistics failed");
+                }
+            }
+            Ok(out)
+        })
+        .await
     }
 
     async fn objects_page(
@@ -459,8 +504,9 @@ impl Store for SqliteStore {
             let mut clause = filter::page_clause(Dialect::Sqlite, pk, &f);
             let limit = clause.bind(Param::Int(filter::fetch_limit(&f)));
             let sql = format!(
-                "SELECT o.date_added, o.body FROM objects o WHERE {} \
+                "SELECT o.date_added, o.body FROM objects o {} WHERE {} \
                  ORDER BY o.date_added LIMIT {limit}",
+                index_hint(&f),
                 clause.sql,
             );
             let mut st = conn.prepare_cached(&sql)?;
@@ -489,8 +535,9 @@ impl Store for SqliteStore {
             let mut clause = filter::page_clause(Dialect::Sqlite, pk, &f);
             let limit = clause.bind(Param::Int(filter::fetch_limit(&f)));
             let sql = format!(
-                "SELECT o.id, o.date_added, o.version, o.spec_version FROM objects o WHERE {} \
-                 ORDER BY o.date_added LIMIT {limit}",
+                "SELECT o.id, o.date_added, o.version, o.spec_version FROM objects o {} \
+                 WHERE {} ORDER BY o.date_added LIMIT {limit}",
+                index_hint(&f),
                 clause.sql,
             );
             let mut st = conn.prepare_cached(&sql)?;
