@@ -36,8 +36,9 @@
 //!    relative's name missing its own given name is discounted, low-quality aliases weigh less;
 //!    then evidence from birth date, nationality and document number when the query has them.
 //! 5. **Result**: the best name per entry, at or above the threshold ([`DEFAULT_THRESHOLD`] = 0.82),
-//!    at most [`ScreenOptions::max_results`], each with list, version, entry id, reference, the
-//!    matched name and the explanation; all serialisable with serde.
+//!    at most [`ScreenOptions::max_results`], each with its score and [`Match::confidence`] (the
+//!    score's calibration on the evaluation set), list, version, entry id, reference, the matched
+//!    name and the explanation; all serialisable with serde.
 //!
 //! # Decisions a newcomer would question
 //!
@@ -45,9 +46,10 @@
 //!   Metaphone were designed for English surnames; they do not know that `ou` is French for `u`,
 //!   that `dj` and `j` or `q` and `k` are the same Arabic letter, or that `Abd al-Rahman` and
 //!   `Abdurrahman` are one name. The rules are few, readable and tested one by one.
-//! * **Scores are a documented similarity, calibrated on the project's evaluation set**, not a
-//!   probability: the default threshold is where the evaluation reaches its recall target with the
-//!   fewest false alerts (see `bench/screening/RESULTS.md`). Callers may pass another threshold.
+//! * **Scores are a documented similarity, calibrated on the project's evaluation set**: the default
+//!   threshold is where the evaluation reaches its recall target with the fewest false alerts, and
+//!   each match also carries the share of alerts at its score that were right there
+//!   (see `bench/screening/RESULTS.md`). Callers may pass another threshold.
 //! * **Greedy alignment rather than the Hungarian algorithm.** Names have a handful of tokens and
 //!   the similarity matrices are nearly diagonal; greedy by similarity gives the same assignment on
 //!   them at a fraction of the cost, which matters at tens of thousands of queries per second.
@@ -88,5 +90,5 @@ pub use import::{
 pub use model::*;
 pub use screener::{
     Adjustment, Alignment, DEFAULT_THRESHOLD, Explanation, Match, MatchRule, Query, ScreenOptions,
-    Screener,
+    Screener, confidence,
 };

@@ -42,6 +42,14 @@
 //! 0.10; a matching nationality adds 0.03 and a different one subtracts 0.04; an equal document
 //! number adds 0.15. Each adjustment is listed in the explanation.
 //!
+//! # Calibration
+//!
+//! The score is a similarity, monotone in the evidence, and the default threshold
+//! ([`DEFAULT_THRESHOLD`]) is where the evaluation set reaches its recall target with the fewest
+//! false alerts. [`Match::confidence`] translates a score into what it has meant: the share of
+//! alerts at that score that were the right entry on the evaluation set (about 0.3 at 0.84, 0.9
+//! at 0.925, 0.98 at 0.97).
+//!
 //! # Candidates
 //!
 //! Only names sharing at least one similar token with the query can score above zero, and the
@@ -228,11 +236,40 @@ pub struct Explanation {
     pub adjustments: Vec<Adjustment>,
 }
 
+/// Points (score, share of correct alerts) measured on the project's evaluation set, by score band
+/// (`bench/screening/RESULTS.md`, "Score reliability"). Re-measure them when scoring changes.
+const RELIABILITY: [(f32, f32); 7] = [
+    (0.0, 0.0),
+    (0.6, 0.02),
+    (0.84, 0.27),
+    (0.88, 0.53),
+    (0.925, 0.90),
+    (0.97, 0.98),
+    (1.0, 0.998),
+];
+
+/// The share of alerts at this score that were correct on the evaluation set, interpolated.
+pub fn confidence(score: f32) -> f32 {
+    let s = score.clamp(0.0, 1.0);
+    for w in RELIABILITY.windows(2) {
+        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+        if s <= x1 {
+            return y0 + (y1 - y0) * (s - x0) / (x1 - x0);
+        }
+    }
+    RELIABILITY[RELIABILITY.len() - 1].1
+}
+
 /// One candidate for a human to adjudicate. Never a decision (DESIGN invariant 6).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Match {
-    /// Score in [0, 1]; alerts are matches at or above the threshold.
+    /// Score in [0, 1]; alerts are matches at or above the threshold. Monotone in the evidence;
+    /// see [`Match::confidence`] for what a score has meant in practice.
     pub score: f32,
+    /// Calibration of `score`: the share of alerts with this score that were the right entry on
+    /// the project's evaluation set (a relative sharing family names counts as wrong), so 0.95
+    /// reads "19 in 20 such alerts were right". An estimate for analysts, never a decision.
+    pub confidence: f32,
     /// The list.
     pub list: ListId,
     /// The list version the index was built from.
@@ -1340,6 +1377,7 @@ impl Screener {
                 let (list, version) = &self.lists[e.list as usize];
                 Match {
                     score,
+                    confidence: confidence(score),
                     list: list.clone(),
                     list_version: version.clone(),
                     entry_id: e.id.clone(),

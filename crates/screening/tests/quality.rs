@@ -291,6 +291,47 @@ fn write_results() {
     )
     .unwrap();
     writeln!(md).unwrap();
+    writeln!(md, "## Score reliability").unwrap();
+    writeln!(md).unwrap();
+    writeln!(
+        md,
+        "Share of alerts (query, entry) that are correct, by score band, over the whole set \
+         (alerts on negative queries and extra alerts on positive queries count as wrong)."
+    )
+    .unwrap();
+    writeln!(md).unwrap();
+    writeln!(md, "| score band | alerts | correct |").unwrap();
+    writeln!(md, "|---|---|---|").unwrap();
+    let bands = [
+        (0.82f32, 0.86f32),
+        (0.86, 0.90),
+        (0.90, 0.95),
+        (0.95, 0.99),
+        (0.99, 1.01),
+    ];
+    for (lo, hi) in bands {
+        let (mut n, mut ok) = (0usize, 0usize);
+        for (c, r) in cases.iter().zip(&results) {
+            for m in r.iter().filter(|m| m.score >= lo && m.score < hi) {
+                n += 1;
+                if c.expected.contains(&m.entry_id) {
+                    ok += 1;
+                }
+            }
+        }
+        writeln!(
+            md,
+            "| [{lo:.2}, {:.2}) | {n} | {} |",
+            hi.min(1.0),
+            if n == 0 {
+                "-".to_owned()
+            } else {
+                pct(ok as f64 / n as f64)
+            }
+        )
+        .unwrap();
+    }
+    writeln!(md).unwrap();
     writeln!(md, "## Speed seen while measuring").unwrap();
     writeln!(md).unwrap();
     writeln!(

@@ -181,3 +181,16 @@ fn the_index_is_shared_across_threads() {
         .collect();
     assert_eq!(lists, [("un".to_owned(), "2026-02-27".to_owned())]);
 }
+
+#[test]
+fn confidence_is_monotone_and_bounded() {
+    let mut last = -1.0f32;
+    for i in 0..=100 {
+        let c = entente_screening::confidence(i as f32 / 100.0);
+        assert!((0.0..=1.0).contains(&c));
+        assert!(c >= last);
+        last = c;
+    }
+    let m = top("SADDAM HUSSEIN AL-TIKRITI").unwrap();
+    assert!(m.confidence > 0.95);
+}
