@@ -100,7 +100,8 @@
 //!   [`SEARCH_STEP_LIMIT`] search steps with [`SearchLimit`], so hostile patterns cannot take
 //!   unbounded time.
 //! - STIX 2.1 references are resolved against every SCO supplied, not only those the
-//!   observed-data lists.
+//!   observed-data lists. An SCO's type is read from its identifier's prefix (`file--...`),
+//!   which STIX requires to equal its `type`; `type` is read only when there is no identifier.
 //!
 //! # What is not here
 //!
