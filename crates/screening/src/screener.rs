@@ -35,6 +35,12 @@
 //! listed as `Ali Saddam Hussein` is not `Saddam Hussein`. A low-quality alias scores 0.92 of an
 //! equal good name when every token matched exactly, 0.86 otherwise.
 //!
+//! After the assignment, three repairs: a compound split by reordering is rejoined (`YASIN
+//! RAHMAN ABDUL` ~ `ABDUL RAHMAN YASIN`, 0.93–0.95), a compound that lost its middle word
+//! half-meets the listed compound (`Abdul Agha` ~ `Abdul Manan Agha`), and a token left unmatched
+//! meets two adjacent unmatched tokens written together on the other side (`Benali` ~ `Ben Ali`,
+//! 0.9).
+//!
 //! # Evidence beyond the name
 //!
 //! When the query gives them and the name already scores 0.5 or more: a date of birth within the
@@ -54,8 +60,9 @@
 //!
 //! Only names sharing at least one similar token with the query can score above zero, and the
 //! index finds all of them: exact keys and article-stripped keys by hash, typos by a deletion
-//! neighbourhood (every key with one or two letters deleted, as allowed by its length, so any pair
-//! within the edit bound shares an entry), Arabic skeletons by hash. Names reached through a single
+//! neighbourhood of the folded texts (every token with one or two letters deleted, as deep as the
+//! edit bound of its length, so any pair within the bound shares an entry), Arabic skeletons and
+//! the keys of adjacent tokens written together by hash. Names reached through a single
 //! distinctive query token are skipped when the cap above would keep them under any threshold; this
 //! never drops a name that could alert. Lists with fewer than `full_scan_below` names are scored
 //! whole.
@@ -379,6 +386,9 @@ pub struct Screener {
     deletes: FxMap<Box<str>, Vec<u32>>,
     skel_ids: FxMap<Box<str>, Vec<u32>>,
     postings: Vec<Vec<u32>>,
+    /// Key of two adjacent tokens written together -> names having them (`Ben Ali` under the key
+    /// of `benali`), so that concatenation can be scored without losing a candidate.
+    pair_postings: FxMap<Box<str>, Vec<u32>>,
     unknown_idf: f32,
 }
 
@@ -480,6 +490,7 @@ impl Screener {
             deletes: FxMap::default(),
             skel_ids: FxMap::default(),
             postings: Vec::new(),
+            pair_postings: FxMap::default(),
             unknown_idf: 1.0,
         };
         for lv in lists {
@@ -593,7 +604,12 @@ impl Screener {
         }
         for j in 1..out.len() {
             let joined = format!("{}{}", out[j - 1].norm, out[j].norm);
-            out[j - 1].pair_key = Some(phonetic_key(&joined, &mut Vec::new()).into());
+            let key: Box<str> = phonetic_key(&joined, &mut Vec::new()).into();
+            let names = self.pair_postings.entry(key.clone()).or_default();
+            if names.last() != Some(&ni) {
+                names.push(ni);
+            }
+            out[j - 1].pair_key = Some(key);
         }
         let distinctive = out.iter().filter(|t| t.class == TokClass::Name).count() as u8;
         self.names.push(IndexedName {
@@ -1303,6 +1319,39 @@ impl Screener {
                         out.push(n as u32);
                     } else {
                         mask[n] |= bit;
+                    }
+                }
+            }
+            // concatenation: a query token against two listed tokens written together, and two
+            // query tokens written together against one listed token
+            let bit_of = |qi: usize| -> u32 {
+                if p.toks[qi].tok.class == TokClass::Name {
+                    1u32 << qi
+                } else {
+                    0
+                }
+            };
+            let mut mark = |n: u32, bit: u32, out: &mut Vec<u32>| {
+                let n = n as usize;
+                if stamp[n] != g {
+                    stamp[n] = g;
+                    mask[n] = bit;
+                    out.push(n as u32);
+                } else {
+                    mask[n] |= bit;
+                }
+            };
+            for (qi, q) in p.toks.iter().enumerate().take(32) {
+                if let Some(names) = self.pair_postings.get(q.tok.key.as_str()) {
+                    for &n in names {
+                        mark(n, bit_of(qi), &mut out);
+                    }
+                }
+            }
+            for (qi, pk) in p.pair_keys.iter().enumerate().take(31) {
+                if let Some(&v) = self.key_ids.get(pk.as_str()) {
+                    for &n in &self.postings[v as usize] {
+                        mark(n, bit_of(qi) | bit_of(qi + 1), &mut out);
                     }
                 }
             }

@@ -194,3 +194,30 @@ fn confidence_is_monotone_and_bounded() {
     let m = top("SADDAM HUSSEIN AL-TIKRITI").unwrap();
     assert!(m.confidence > 0.95);
 }
+
+#[test]
+fn names_written_together_or_apart_in_a_large_index() {
+    let csv = "id,kind,name,legal_reference\n\
+               N-1,individual,Karim Benali Oussedik,Décret 2024-12\n\
+               N-2,individual,Yacine Ben Laden,Décret 2024-13\n";
+    let national = entente_screening::import_national_csv(
+        csv.as_bytes(),
+        entente_screening::ListId::from("national-fr"),
+        "2024-03-04",
+    )
+    .unwrap();
+    // large enough that candidates come from the index, not from a full scan
+    let s = Screener::new([list(), &national], ScreenOptions::default());
+    assert!(s.name_count() > ScreenOptions::default().full_scan_below);
+    let m = s.screen_name("Karim Ben Ali Oussedik");
+    assert_eq!(m.first().map(|m| m.entry_id.as_str()), Some("N-1"));
+    assert!(
+        m[0].explanation
+            .alignments
+            .iter()
+            .any(|a| a.rule == MatchRule::Concatenated)
+    );
+    let m = s.screen_name("Yacine Benladen");
+    assert_eq!(m.first().map(|m| m.entry_id.as_str()), Some("N-2"));
+    assert_eq!(m[0].list.as_str(), "national-fr");
+}
