@@ -74,10 +74,13 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Seconds a request may take before it is abandoned (slow or stalled uploads included).
     pub request_timeout_secs: u64,
+    /// The external base URL (`https://cti.agency.example`) used in discovery; when unset, it is
+    /// taken from the request's `Host` header.
+    pub public_url: Option<String>,
 }
 
-/// TAXII settings.
-#[derive(Clone, Debug)]
+/// TAXII settings. `Debug` hides `paging_secret`.
+#[derive(Clone)]
 pub struct TaxiiConfig {
     /// Discovery `title`.
     pub title: String,
@@ -91,10 +94,28 @@ pub struct TaxiiConfig {
     pub default_page_size: usize,
     /// Largest page size served; larger `limit`s are lowered to it (TAXII 2.1 section 3.4.2).
     pub max_page_size: usize,
+    /// Secret that seals `next` paging tokens; random per process when unset.
+    pub paging_secret: Option<String>,
     /// API roots to create at start-up when missing.
     pub api_roots: Vec<ApiRootConfig>,
     /// Collections to create at start-up when missing.
     pub collections: Vec<CollectionConfig>,
+}
+
+impl fmt::Debug for TaxiiConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaxiiConfig")
+            .field("title", &self.title)
+            .field("description", &self.description)
+            .field("contact", &self.contact)
+            .field("default_api_root", &self.default_api_root)
+            .field("default_page_size", &self.default_page_size)
+            .field("max_page_size", &self.max_page_size)
+            .field("paging_secret", &self.paging_secret.as_ref().map(|_| "***"))
+            .field("api_roots", &self.api_roots)
+            .field("collections", &self.collections)
+            .finish()
+    }
 }
 
 /// An API root declared in the config file.
@@ -189,6 +210,7 @@ struct RawStore {
 struct RawServer {
     listen: Option<String>,
     request_timeout_secs: Option<u64>,
+    public_url: Option<String>,
     #[serde(flatten)]
     unknown: BTreeMap<String, toml::Value>,
 }
@@ -201,6 +223,7 @@ struct RawTaxii {
     default_api_root: Option<String>,
     default_page_size: Option<usize>,
     max_page_size: Option<usize>,
+    paging_secret: Option<String>,
     #[serde(default)]
     api_roots: Vec<ApiRootConfig>,
     #[serde(default)]
@@ -244,7 +267,9 @@ pub struct Loaded {
 impl RawConfig {
     /// Parses config file text.
     pub fn parse(text: &str) -> Result<RawConfig, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError { problems: vec![e.to_string()] })
+        toml::from_str(text).map_err(|e| ConfigError {
+            problems: vec![e.to_string()],
+        })
     }
 
     fn unknown_keys(&self) -> Vec<String> {
@@ -274,11 +299,17 @@ impl Config {
         let path = data_dir.join(FILE_NAME);
         let raw = match std::fs::read_to_string(&path) {
             Ok(text) => RawConfig::parse(&text).map_err(|e| ConfigError {
-                problems: e.problems.into_iter().map(|p| format!("{}: {p}", path.display())).collect(),
+                problems: e
+                    .problems
+                    .into_iter()
+                    .map(|p| format!("{}: {p}", path.display()))
+                    .collect(),
             })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => RawConfig::default(),
             Err(e) => {
-                return Err(ConfigError { problems: vec![format!("{}: {e}", path.display())] });
+                return Err(ConfigError {
+                    problems: vec![format!("{}: {e}", path.display())],
+                });
             }
         };
         Self::from_raw(data_dir, raw, env, overrides)
@@ -292,8 +323,11 @@ impl Config {
         overrides: &Overrides,
     ) -> Result<Loaded, ConfigError> {
         let mut problems = Vec::new();
-        let warnings: Vec<String> =
-            raw.unknown_keys().into_iter().map(|k| format!("unknown configuration key `{k}`")).collect();
+        let warnings: Vec<String> = raw
+            .unknown_keys()
+            .into_iter()
+            .map(|k| format!("unknown configuration key `{k}`"))
+            .collect();
         let store = raw.store.unwrap_or_default();
         let server = raw.server.unwrap_or_default();
         let taxii = raw.taxii.unwrap_or_default();
@@ -329,7 +363,11 @@ impl Config {
                 problems.push("store.url: `sqlite:` needs a file path".into());
             }
             let p = Path::new(path);
-            let abs = if p.is_absolute() { p.to_path_buf() } else { data_dir.join(p) };
+            let abs = if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                data_dir.join(p)
+            };
             format!("sqlite:{}", abs.display())
         } else if store_url.starts_with("postgres://") || store_url.starts_with("postgresql://") {
             store_url
@@ -357,13 +395,33 @@ impl Config {
                 "127.0.0.1:8443".parse().expect("valid literal")
             }
         };
-        let request_timeout_secs = request_timeout_env.or(server.request_timeout_secs).unwrap_or(60);
+        let request_timeout_secs = request_timeout_env
+            .or(server.request_timeout_secs)
+            .unwrap_or(60);
+        let public_url = env_get("ENTENTE_SERVER_PUBLIC_URL").or(server.public_url);
+        if let Some(u) = &public_url {
+            let ok = (u.starts_with("http://") || u.starts_with("https://"))
+                && !u.contains(char::is_whitespace)
+                && !u.contains(['?', '#', '"', '<', '>']);
+            if !ok {
+                problems.push(format!(
+                    "server.public_url: expected an http:// or https:// base URL, got {u:?}"
+                ));
+            }
+        }
+        let paging_secret = env_get("ENTENTE_TAXII_PAGING_SECRET").or(taxii.paging_secret);
+        if paging_secret.as_ref().is_some_and(|s| s.len() < 16) {
+            problems.push("taxii.paging_secret: must be at least 16 characters".into());
+        }
         if request_timeout_secs == 0 {
             problems.push("server.request_timeout_secs: must be at least 1".into());
         }
 
         // taxii
-        let max_page_size = max_page_env.map(|n| n as usize).or(taxii.max_page_size).unwrap_or(1000);
+        let max_page_size = max_page_env
+            .map(|n| n as usize)
+            .or(taxii.max_page_size)
+            .unwrap_or(1000);
         // An unset default page size follows a smaller maximum rather than contradicting it.
         let default_page_size = default_page_env
             .map(|n| n as usize)
@@ -397,7 +455,10 @@ impl Config {
                 problems.push(format!("taxii.api_roots: name {:?} is reserved", root.name));
             }
             if root.max_content_length == Some(0) {
-                problems.push(format!("taxii.api_roots.{}: max_content_length must be > 0", root.name));
+                problems.push(format!(
+                    "taxii.api_roots.{}: max_content_length must be > 0",
+                    root.name
+                ));
             }
         }
         for c in &taxii.collections {
@@ -418,8 +479,10 @@ impl Config {
         };
 
         // import
-        let max_object_size =
-            max_object_env.map(|n| n as usize).or(import.max_object_size).unwrap_or(16 * 1024 * 1024);
+        let max_object_size = max_object_env
+            .map(|n| n as usize)
+            .or(import.max_object_size)
+            .unwrap_or(16 * 1024 * 1024);
         if max_object_size < 64 {
             problems.push("import.max_object_size: must be at least 64 bytes".into());
         }
@@ -435,7 +498,9 @@ impl Config {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
             Some(other) => {
-                problems.push(format!("log.format: expected \"text\" or \"json\", got {other:?}"));
+                problems.push(format!(
+                    "log.format: expected \"text\" or \"json\", got {other:?}"
+                ));
                 LogFormat::Text
             }
         };
@@ -447,7 +512,11 @@ impl Config {
             config: Config {
                 data_dir: data_dir.to_path_buf(),
                 store_url,
-                server: ServerConfig { listen, request_timeout_secs },
+                server: ServerConfig {
+                    listen,
+                    request_timeout_secs,
+                    public_url: public_url.map(|u| u.trim_end_matches('/').to_owned()),
+                },
                 taxii: TaxiiConfig {
                     title: taxii.title.unwrap_or_else(|| "entente".into()),
                     description: taxii.description,
@@ -455,6 +524,7 @@ impl Config {
                     default_api_root,
                     default_page_size,
                     max_page_size,
+                    paging_secret,
                     api_roots,
                     collections: taxii.collections,
                 },
@@ -468,16 +538,22 @@ impl Config {
     /// Defaults for a data folder, with no file and no environment (tests, `entente demo`).
     pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Config {
         let data_dir = data_dir.into();
-        Self::from_raw(&data_dir, RawConfig::default(), &HashMap::new(), &Overrides::default())
-            .expect("defaults are valid")
-            .config
+        Self::from_raw(
+            &data_dir,
+            RawConfig::default(),
+            &HashMap::new(),
+            &Overrides::default(),
+        )
+        .expect("defaults are valid")
+        .config
     }
 }
 
 fn valid_segment(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]
@@ -485,20 +561,31 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn example_config_parses_with_no_warnings() {
         let raw = RawConfig::parse(EXAMPLE).unwrap();
-        let loaded = Config::from_raw(Path::new("/data"), raw, &HashMap::new(), &Overrides::default())
-            .unwrap();
+        let loaded = Config::from_raw(
+            Path::new("/data"),
+            raw,
+            &HashMap::new(),
+            &Overrides::default(),
+        )
+        .unwrap();
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
         let c = loaded.config;
         assert_eq!(c.store_url, "sqlite:/data/entente.db");
         assert_eq!(c.server.listen.to_string(), "127.0.0.1:8443");
         assert_eq!(c.taxii.api_roots.len(), 1);
-        assert_eq!(c.taxii.api_roots[0].max_content_length, Some(DEFAULT_MAX_CONTENT_LENGTH));
+        assert_eq!(
+            c.taxii.api_roots[0].max_content_length,
+            Some(DEFAULT_MAX_CONTENT_LENGTH)
+        );
         assert_eq!(c.taxii.default_api_root.as_deref(), Some("api1"));
         assert_eq!(c.import.max_object_size, 16 * 1024 * 1024);
     }
@@ -507,15 +594,23 @@ mod tests {
     fn precedence_is_defaults_file_env_flags() {
         let file = "[server]\nlisten = \"127.0.0.1:1000\"\n[taxii]\nmax_page_size = 50\n";
         let load = |e: &HashMap<String, String>, o: &Overrides| {
-            Config::from_raw(Path::new("/d"), RawConfig::parse(file).unwrap(), e, o).unwrap().config
+            Config::from_raw(Path::new("/d"), RawConfig::parse(file).unwrap(), e, o)
+                .unwrap()
+                .config
         };
         let none = Overrides::default();
         assert_eq!(load(&HashMap::new(), &none).server.listen.port(), 1000);
         assert_eq!(load(&HashMap::new(), &none).taxii.max_page_size, 50);
-        let e = env(&[("ENTENTE_SERVER_LISTEN", "127.0.0.1:2000"), ("ENTENTE_TAXII_MAX_PAGE_SIZE", "70")]);
+        let e = env(&[
+            ("ENTENTE_SERVER_LISTEN", "127.0.0.1:2000"),
+            ("ENTENTE_TAXII_MAX_PAGE_SIZE", "70"),
+        ]);
         assert_eq!(load(&e, &none).server.listen.port(), 2000);
         assert_eq!(load(&e, &none).taxii.max_page_size, 70);
-        let flags = Overrides { listen: Some("127.0.0.1:3000".into()), ..Default::default() };
+        let flags = Overrides {
+            listen: Some("127.0.0.1:3000".into()),
+            ..Default::default()
+        };
         assert_eq!(load(&e, &flags).server.listen.port(), 3000);
     }
 
@@ -558,6 +653,8 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("entente:***@db"), "{shown}");
+        c.taxii.paging_secret = Some("a-very-long-paging-secret".into());
+        assert!(!format!("{c:?}").contains("a-very-long-paging-secret"));
     }
 
     #[test]

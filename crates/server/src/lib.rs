@@ -11,6 +11,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 mod health;
+pub mod policy;
 pub mod taxii;
 
 use std::future::Future;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub store: SharedStore,
     /// The configuration (immutable while serving).
     pub config: Arc<Config>,
+    /// The key sealing TAXII `next` tokens (see `taxii::paging`).
+    pub(crate) paging_key: [u8; 32],
 }
 
 /// Builds the whole HTTP application: routes, then one span per request (with a request id)
@@ -44,6 +47,8 @@ pub fn app(state: AppState) -> axum::Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        // Outside the timeout: bare error responses of layers become TAXII error messages.
+        .layer(axum::middleware::map_response(error::errors_as_taxii))
         .layer(PropagateRequestIdLayer::new(header.clone()))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(
             |req: &axum::http::Request<axum::body::Body>| {
@@ -71,7 +76,9 @@ pub async fn provision(store: &SharedStore, config: &Config) -> Result<(), enten
             name: root.name.clone(),
             title: root.title.clone(),
             description: root.description.clone(),
-            max_content_length: root.max_content_length.unwrap_or(config::DEFAULT_MAX_CONTENT_LENGTH),
+            max_content_length: root
+                .max_content_length
+                .unwrap_or(config::DEFAULT_MAX_CONTENT_LENGTH),
         };
         match store.create_api_root(r).await {
             Ok(()) | Err(Error::Conflict(_)) => {}
@@ -108,9 +115,11 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let paging_key = taxii::paging::paging_key(config.taxii.paging_secret.as_deref());
     let state = AppState {
         store,
         config: Arc::new(config),
+        paging_key,
     };
     let app = app(state);
     axum::serve(

@@ -48,7 +48,10 @@ pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let base = base_url(&headers).unwrap_or_default();
+    let base = match &state.config.server.public_url {
+        Some(url) => url.clone(),
+        None => base_url(&headers).unwrap_or_default(),
+    };
     let roots: Vec<_> = state
         .store
         .api_roots()

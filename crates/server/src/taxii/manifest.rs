@@ -28,7 +28,15 @@ pub async fn get(
         reach_collection(&state, &principal, &api_root, &collection, Action::Read).await?;
     let q = paging::honoured(Endpoint::Listing, &parse_query(raw.as_deref())?);
     let coll = &reached.collection.id;
-    let binding = Binding::new("manifest", &api_root, &coll.0, "", &principal.user, &q);
+    let binding = Binding::new(
+        &state.paging_key,
+        "manifest",
+        &api_root,
+        &coll.0,
+        "",
+        &principal.user,
+        &q,
+    );
     let after = q
         .next
         .as_deref()

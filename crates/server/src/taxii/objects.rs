@@ -47,7 +47,15 @@ pub async fn list(
         reach_collection(&state, &principal, &api_root, &collection, Action::Read).await?;
     let q = paging::honoured(Endpoint::Listing, &parse_query(raw.as_deref())?);
     let coll = &reached.collection.id;
-    let binding = Binding::new("objects", &api_root, &coll.0, "", &principal.user, &q);
+    let binding = Binding::new(
+        &state.paging_key,
+        "objects",
+        &api_root,
+        &coll.0,
+        "",
+        &principal.user,
+        &q,
+    );
     serve_objects(
         &state,
         &reached.collection,
@@ -75,7 +83,15 @@ pub async fn get_one(
     let object = object_id(&object)?;
     let q = paging::honoured(Endpoint::Object, &parse_query(raw.as_deref())?);
     let coll = &reached.collection.id;
-    let binding = Binding::new("object", &api_root, &coll.0, &object, &principal.user, &q);
+    let binding = Binding::new(
+        &state.paging_key,
+        "object",
+        &api_root,
+        &coll.0,
+        &object,
+        &principal.user,
+        &q,
+    );
     serve_objects(
         &state,
         &reached.collection,

@@ -24,8 +24,6 @@
 //! HMAC is written out here from SHA-256 (RFC 2104, a dozen lines) rather than pulling in a
 //! crate for it.
 
-use std::sync::OnceLock;
-
 use base64::Engine as _;
 use entente_store::{DateAdded, ObjectFilter, VersionMatch};
 use entente_taxii::{ObjectQuery, VersionFilter};
@@ -39,14 +37,19 @@ const NONCE_LEN: usize = 16;
 const TAG_LEN: usize = 16;
 const TOKEN_LEN: usize = 1 + NONCE_LEN + 8 + TAG_LEN;
 
-fn key() -> &'static [u8; 32] {
-    static KEY: OnceLock<[u8; 32]> = OnceLock::new();
-    KEY.get_or_init(|| {
-        use rand::RngCore as _;
-        let mut k = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut k);
-        k
-    })
+/// The key that seals `next` tokens: SHA-256 of `taxii.paging_secret` when configured (tokens
+/// then survive restarts and work across processes sharing one database), else random per
+/// process.
+pub(crate) fn paging_key(secret: Option<&str>) -> [u8; 32] {
+    match secret {
+        Some(s) => Sha256::digest(s.as_bytes()).into(),
+        None => {
+            use rand::RngCore as _;
+            let mut k = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut k);
+            k
+        }
+    }
 }
 
 fn hmac_sha256(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
@@ -97,12 +100,13 @@ fn tag(key: &[u8; 32], nonce: &[u8], ciphertext: &[u8], binding: &[u8]) -> [u8; 
 }
 
 /// What a token is bound to: the listing it continues and the principal it was issued to.
-pub(crate) struct Binding(Vec<u8>);
+pub(crate) struct Binding(Vec<u8>, [u8; 32]);
 
 impl Binding {
     /// Binds to an endpoint (`objects`, `manifest`, `object`, `versions`), the API root, the
     /// collection, the object (for per-object endpoints), the user and the query's filters.
     pub(crate) fn new(
+        key: &[u8; 32],
         endpoint: &str,
         api_root: &str,
         collection: &str,
@@ -137,14 +141,14 @@ impl Binding {
                 .collect(),
         );
         list(&mut field, q.spec_versions.clone());
-        Binding(b)
+        Binding(b, *key)
     }
 }
 
 /// Seals a cursor into a `next` token bound to `binding`.
 pub(crate) fn seal(cursor: DateAdded, binding: &Binding) -> String {
     use rand::RngCore as _;
-    let key = key();
+    let key = &binding.1;
     let mut nonce = [0u8; NONCE_LEN];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
     let ks = keystream(key, &nonce);
@@ -183,7 +187,7 @@ pub(crate) fn open(token: &str, binding: &Binding) -> Result<DateAdded, ApiError
     let nonce = &raw[1..1 + NONCE_LEN];
     let ct = &raw[1 + NONCE_LEN..1 + NONCE_LEN + 8];
     let given = &raw[1 + NONCE_LEN + 8..];
-    let key = key();
+    let key = &binding.1;
     let expected = tag(key, nonce, ct, &binding.0);
     // Constant-time comparison: no early exit on the first differing byte.
     let diff = expected
@@ -306,6 +310,7 @@ mod tests {
 
     fn binding(user: &str, types: &[&str]) -> Binding {
         Binding::new(
+            &[7u8; 32],
             "objects",
             "api1",
             "c1",
@@ -363,6 +368,42 @@ mod tests {
         assert_eq!(
             hex,
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    #[test]
+    fn a_configured_secret_gives_the_same_key_in_every_process() {
+        let a = paging_key(Some("a long shared paging secret"));
+        let b = paging_key(Some("a long shared paging secret"));
+        assert_eq!(a, b);
+        assert_ne!(a, paging_key(Some("another long paging secret")));
+        // Without a secret every process draws its own key.
+        assert_ne!(paging_key(None), paging_key(None));
+        let q = ObjectQuery::default();
+        let token = seal(
+            DateAdded(99),
+            &Binding::new(&a, "objects", "api1", "c", "", "u", &q),
+        );
+        assert_eq!(
+            open(
+                &token,
+                &Binding::new(&b, "objects", "api1", "c", "", "u", &q)
+            )
+            .unwrap(),
+            DateAdded(99)
+        );
+        let other = paging_key(None);
+        assert!(
+            open(
+                &token,
+                &Binding::new(&other, "objects", "api1", "c", "", "u", &q)
+            )
+            .is_err()
         );
     }
 }

@@ -30,7 +30,15 @@ pub async fn get(
     let object = object_id(&object)?;
     let q = paging::honoured(Endpoint::Versions, &parse_query(raw.as_deref())?);
     let coll = &reached.collection.id;
-    let binding = Binding::new("versions", &api_root, &coll.0, &object, &principal.user, &q);
+    let binding = Binding::new(
+        &state.paging_key,
+        "versions",
+        &api_root,
+        &coll.0,
+        &object,
+        &principal.user,
+        &q,
+    );
     let after = q
         .next
         .as_deref()

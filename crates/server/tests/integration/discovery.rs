@@ -177,3 +177,22 @@ async fn trailing_slash_is_part_of_the_route() {
         .unwrap();
     expect_error(resp, 404).await;
 }
+
+#[tokio::test]
+async fn configured_public_url_is_used_for_api_roots() {
+    let node = super::node::Node::start_with(|c| {
+        c.server.public_url = Some("https://cti.agency.example".into());
+    })
+    .await;
+    let w = World::with_node(node).await;
+    let d = w
+        .node
+        .client(&w.alice)
+        .discovery(&format!("{}/taxii2/", w.node.url))
+        .await
+        .unwrap();
+    assert_eq!(
+        d.api_roots,
+        vec![format!("https://cti.agency.example/{ROOT}/")]
+    );
+}
