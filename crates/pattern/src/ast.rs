@@ -93,7 +93,7 @@ pub enum ComparisonExpr {
 pub struct PropTest {
     /// The object path on the left.
     pub path: ObjectPath,
-    /// `NOT` written before the operator (always false for `EXISTS`).
+    /// `NOT` written before the operator (before `EXISTS` for an existence test).
     pub negated: bool,
     /// The operator and its operand.
     pub op: TestOp,
@@ -114,7 +114,7 @@ pub enum TestOp {
     IsSubset(String),
     /// `ISSUPERSET 'cidr'`.
     IsSuperset(String),
-    /// `EXISTS path` (written before the path).
+    /// `EXISTS path` (written before the path; `NOT EXISTS path` when negated).
     Exists,
 }
 
@@ -407,7 +407,8 @@ impl fmt::Display for ComparisonExpr {
 impl fmt::Display for PropTest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let TestOp::Exists = self.op {
-            return write!(f, "EXISTS {}", self.path);
+            let not = if self.negated { "NOT " } else { "" };
+            return write!(f, "{not}EXISTS {}", self.path);
         }
         write!(f, "{} ", self.path)?;
         if self.negated {

@@ -25,7 +25,7 @@
 //!                            | object-path "NOT"? ( "LIKE" | "MATCHES" ) String
 //!                            | object-path "NOT"? ( "ISSUBSET" | "ISSUPERSET" ) String
 //!                            | "(" comparison-expression ")"
-//!                            | "EXISTS" object-path
+//!                            | "NOT"? "EXISTS" object-path
 //! object-path              ::= object-type ":" first-component path-step*
 //! object-type              ::= IdentifierWithHyphen
 //! first-component          ::= IdentifierWithoutHyphen | String

@@ -551,8 +551,9 @@ fn eval_root(
             }
             let mut pass = |v: &Value| t.pred.test(v) != t.negated;
             if let Pred::Exists = t.pred {
+                // `NOT EXISTS` holds for an object of the type that lacks the property.
                 let mut any = |_: &Value| true;
-                return walk(root, &t.steps, obs, all, &mut any);
+                return walk(root, &t.steps, obs, all, &mut any) != t.negated;
             }
             walk(root, &t.steps, obs, all, &mut pass)
         }

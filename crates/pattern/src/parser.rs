@@ -268,7 +268,7 @@ impl Parser<'_> {
         Ok(ComparisonExpr::And(items))
     }
 
-    /// `propTest := '(' comparisonExpression ')' | EXISTS objectPath
+    /// `propTest := '(' comparisonExpression ')' | NOT? EXISTS objectPath
     /// | objectPath NOT? operator operand`
     fn prop_test(&mut self) -> Result<ComparisonExpr, ParseError> {
         if *self.peek() == Tok::LParen {
@@ -279,12 +279,17 @@ impl Parser<'_> {
             self.depth -= 1;
             return Ok(c);
         }
-        if self.peek_word("EXISTS") {
+        let not_exists = self.peek_word("NOT")
+            && matches!(&self.tokens[self.pos + 1].tok, Tok::Word(w) if w == "EXISTS");
+        if not_exists || self.peek_word("EXISTS") {
+            if not_exists {
+                self.bump();
+            }
             self.bump();
             let path = self.object_path()?;
             return Ok(ComparisonExpr::Test(PropTest {
                 path,
-                negated: false,
+                negated: not_exists,
                 op: TestOp::Exists,
             }));
         }

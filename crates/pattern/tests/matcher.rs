@@ -274,6 +274,14 @@ fn exists() {
     assert!(matches("[EXISTS file:hashes.MD5]", &f));
     assert!(!matches("[EXISTS file:size]", &f));
     assert!(!matches("[EXISTS file:hashes.'SHA-256']", &f));
+    assert!(matches("[NOT EXISTS file:size]", &f));
+    assert!(!matches("[NOT EXISTS file:name]", &f));
+    assert!(matches(
+        "[file:name = 'a' AND NOT EXISTS file:hashes.'SHA-256']",
+        &f
+    ));
+    // NOT EXISTS still needs an object of the type.
+    assert!(!matches("[NOT EXISTS url:value]", &f));
 }
 
 #[test]

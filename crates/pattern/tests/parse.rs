@@ -109,6 +109,7 @@ fn every_operator() {
         "[x:a ISSUBSET '10.0.0.0/8']",
         "[x:a ISSUPERSET '10.1.2.3']",
         "[EXISTS x:a]",
+        "[NOT EXISTS x:a]",
         "[x:a NOT = 1]",
         "[x:a NOT IN (1, 2)]",
         "[x:a NOT LIKE 'x%']",
@@ -141,6 +142,9 @@ fn operators_map_to_the_tree() {
     assert!(t.negated);
     assert_eq!(t.op, TestOp::Like("q".into()));
     assert_eq!(single_test("[EXISTS x:a]").op, TestOp::Exists);
+    let t = single_test("[NOT EXISTS x:a]");
+    assert!(t.negated);
+    assert_eq!(t.op, TestOp::Exists);
 }
 
 #[test]

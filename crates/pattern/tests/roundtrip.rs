@@ -107,11 +107,7 @@ fn prop_test() -> impl Strategy<Value = PropTest> {
         any::<String>().prop_map(TestOp::IsSuperset),
         Just(TestOp::Exists),
     ];
-    (path(), any::<bool>(), op).prop_map(|(path, negated, op)| PropTest {
-        negated: negated && op != TestOp::Exists,
-        path,
-        op,
-    })
+    (path(), any::<bool>(), op).prop_map(|(path, negated, op)| PropTest { negated, path, op })
 }
 
 fn comparison() -> impl Strategy<Value = ComparisonExpr> {
