@@ -443,9 +443,10 @@ impl Parser<'_> {
 
     /// A property name: `IdentifierWithoutHyphen | StringLiteral`.
     fn path_component(&mut self) -> Result<String, ParseError> {
-        const WHAT: &str = "a property name (names with `-` must be quoted: 'name-with-hyphen')";
+        const WHAT: &str =
+            "a property name (keywords and names with `-` must be quoted: 'name-with-hyphen')";
         match self.peek() {
-            Tok::Word(w) if !w.contains('-') => {}
+            Tok::Word(w) if !w.contains('-') && !is_reserved(w) => {}
             Tok::Str(_) => {}
             _ => return Err(self.unexpected(WHAT)),
         }
@@ -456,7 +457,8 @@ impl Parser<'_> {
     }
 }
 
-/// Words that cannot start an object path (they would be ambiguous with operators).
+/// Words the grammar's lexer makes keywords: they cannot stand bare as an object type or a
+/// property name (quoted, a property name may be anything).
 fn is_reserved(w: &str) -> bool {
     crate::ast::KEYWORDS.contains(&w)
 }

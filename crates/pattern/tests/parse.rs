@@ -157,7 +157,7 @@ fn object_paths() {
         "[x-custom:list[-1] = 1]",
         "[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 7.0]",
         "[x:'quoted first'.'it\\'s' = 1]",
-        "[x:'AND'.OR = 1]",
+        "[x:'AND'.'true' = 1]",
         "[windows-registry-key:values[*].'name with space' = 'v']",
     ]));
     let t = single_test("[email-message:body_multipart[2].body_raw_ref.name = 'a']");
@@ -284,6 +284,8 @@ fn error_kinds() {
         "[file:a IN ('x' 'y')]",
         "[file:a LIKE 5]",
         "[AND:a = 1]",
+        "[x:true = 1]",
+        "[x:a.OR = 1]",
         "[file:a = 1] WITHIN SECONDS",
         "[file:a = 1] WITHIN -5 SECONDS",
         "[file:a = 1] WITHIN 5",
