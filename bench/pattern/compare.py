@@ -32,7 +32,7 @@ import threading
 import time
 
 SEED = 20260101
-CASES = 120
+CASES = 152
 OBSERVATIONS = 20
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -152,6 +152,15 @@ TEMPLATES = [
     lambda r, f: "[url:value = '%s'] START t'2026-01-01T00:00:00Z' STOP t'%s'" % (
         pick(r, f["url"], "http://none.example/"), r.choice(["2026-01-01T00:10:00Z",
                                                              "2026-01-02T00:00:00Z"])),
+    lambda r, f: "[file:size NOT > %d]" % r.choice([50, 50000]),
+    lambda r, f: "[network-traffic:dst_port IN (80, 8080)] AND [domain-name:value LIKE 'evil%%']",
+    lambda r, f: "[ipv4-addr:value NOT ISSUBSET '10.0.0.0/8']",
+    lambda r, f: "[file:name LIKE '%s__.dll']" % r.choice(["update", "setup"]),
+    lambda r, f: "([domain-name:value LIKE '%%.net'] FOLLOWEDBY [url:value LIKE '%%admin%%']) "
+                 "WITHIN %d SECONDS" % r.choice([60, 3600]),
+    lambda r, f: "[email-message:subject MATCHES 'Invoice [1-3]' AND "
+                 "email-message:from_ref.value LIKE 'user1%%']",
+    lambda r, f: "[network-traffic:protocols[*] = 'tcp' AND network-traffic:dst_port >= 443]",
 ]
 
 
