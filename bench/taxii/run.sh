@@ -294,6 +294,7 @@ EOF
   L_AUTH="Bearer $TOKEN"
   L_COLL="http://127.0.0.1:$L_PORT/api1/collections/$COLLECTION"
   check "entente large GET objects" "$L_COLL/$OBJECTS_Q" "$L_AUTH" 100
+  check "entente large GET object by id" "http://127.0.0.1:$L_PORT$(head -n 1 "$WORK/paths-ids.txt")" "$L_AUTH" 1
   measure "GET objects, first page (match[type]=indicator, limit=100)" entente "$LARGE" "$DURATION" "$CONNECTIONS" "$L_AUTH" "$L_COLL/$OBJECTS_Q"
   measure "GET objects, pages at random depth (added_after)" entente "$LARGE" "$DURATION" "$CONNECTIONS" "$L_AUTH" "$L_COLL/$OBJECTS_Q" get "$WORK/paths-pages.txt"
   measure "GET object by id (random)" entente "$LARGE" "$DURATION" "$CONNECTIONS" "$L_AUTH" "$L_COLL/$BYID_Q" get "$WORK/paths-ids.txt"
