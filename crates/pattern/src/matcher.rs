@@ -707,6 +707,11 @@ fn decode_hex_text(s: &str) -> Option<Vec<u8>> {
 
 /// The backtracking binder. `stack` holds the observation indices bound so far, in binding
 /// order; `used[o]` counts the instances of observation `o` taken (at most `number[o]`).
+///
+/// Invariants: every `bind` that succeeds pushes at least one entry (only `Simple` pushes, and
+/// every other node binds at least one child), so the segment a qualifier inspects is never
+/// empty; and every push is undone before `bind` returns false, so a failed branch leaves
+/// `stack` and `used` as it found them.
 struct Search<'s> {
     cands: &'s [Vec<u32>],
     first: &'s [i128],
