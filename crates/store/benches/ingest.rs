@@ -6,7 +6,8 @@
 //!   durable transaction (WAL, `synchronous=FULL`).
 //! - `store_page/*`: `objects_page` / `manifest_page` with `limit=100` on a collection of
 //!   `ENTENTE_BENCH_STORE_OBJECTS` objects: the default query from the start, `match[type]` with
-//!   `added_after` in the middle of the collection, and a manifest page.
+//!   `added_after` in the middle of the collection, a manifest page, one object by id, and a
+//!   rare type (`campaign`, one object in six).
 //!
 //! Knobs (environment variables):
 //! - `ENTENTE_BENCH_STORE_OBJECTS`: size of the paged collection (default 20,000, small enough
@@ -14,6 +15,9 @@
 //!   prints the sustained ingest rate to stderr.
 //! - `ENTENTE_BENCH_DIR`: folder for the database files (default: a temporary folder, removed at
 //!   the end). Use a real disk: fsync cost is part of the figure.
+//! - `ENTENTE_BENCH_POSTGRES_URL` (optional, e.g. `postgres://postgres@127.0.0.1:5432/test`):
+//!   also runs `store_ingest/postgres_add_objects_1000_indicators` in a fresh database created
+//!   on that server and dropped afterwards.
 //!
 //! Data is generated from a counter (ids are UUIDs derived from it), so runs are repeatable.
 
@@ -143,6 +147,46 @@ fn benches(c: &mut Criterion) {
             total
         })
     });
+    if let Some(base) = knob("ENTENTE_BENCH_POSTGRES_URL") {
+        let name = format!("entente_bench_{}", uuid::Uuid::new_v4().simple());
+        let admin = rt.block_on(async {
+            let (client, conn) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
+                .await
+                .expect("connect to ENTENTE_BENCH_POSTGRES_URL");
+            tokio::spawn(conn);
+            client
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create bench database");
+            client
+        });
+        let url = match base.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{name}"),
+            None => panic!("ENTENTE_BENCH_POSTGRES_URL needs a database path"),
+        };
+        let pg = rt
+            .block_on(entente_store::open(&url))
+            .expect("open postgres");
+        let pg_coll = rt.block_on(new_collection(&pg, "ingest"));
+        let mut counter = 0u64;
+        group.bench_function("postgres_add_objects_1000_indicators", |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let batch: Vec<Object> =
+                        (counter..counter + BATCH as u64).map(indicator).collect();
+                    counter += BATCH as u64;
+                    let start = Instant::now();
+                    rt.block_on(pg.add_objects(&pg_coll, batch)).expect("add");
+                    total += start.elapsed();
+                }
+                total
+            })
+        });
+        drop(pg);
+        rt.block_on(admin.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")))
+            .expect("drop bench database");
+    }
     group.finish();
     drop(store);
 
@@ -209,6 +253,17 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             let p = rt.block_on(store.manifest_page(&coll, &typed)).unwrap();
             assert_eq!(p.items.len(), 100);
+        })
+    });
+    let by_id = ObjectFilter {
+        ids: vec![format!("indicator--{}", uuid(size / 2 / 2 * 2))],
+        limit: 100,
+        ..Default::default()
+    };
+    group.bench_function(format!("object_by_id_at_{size}"), |b| {
+        b.iter(|| {
+            let p = rt.block_on(store.objects_page(&coll, &by_id)).unwrap();
+            assert_eq!(p.items.len(), 1);
         })
     });
     let rare = ObjectFilter {
