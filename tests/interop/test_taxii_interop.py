@@ -383,6 +383,17 @@ def test_get_objects_returns_latest_versions(dataset, collection):
     assert objects[dataset.relationship.id]["target_ref"] == dataset.malware.id
 
 
+def test_objects_come_back_as_sent(dataset, collection):
+    # A STIX object version is immutable (STIX 2.1 section 3.6): what was added is what is read.
+    sent = {o.id: _as_dict(o) for o in dataset.mixed_valid + dataset.paged}
+    sent[dataset.versioned_id] = _as_dict(dataset.versioned[-1])
+    items, _ = _collect(collection.get_objects, 0, **_scope(dataset))
+    got = {o["id"]: o for o in items}
+    assert got.keys() == sent.keys()
+    for oid, obj in sent.items():
+        assert got[oid] == obj, oid
+
+
 def test_match_id_single_and_several(dataset, collection):
     one = collection.get_objects(**_scope(dataset, id=dataset.malware.id))
     assert _ids(one) == [dataset.malware.id]
@@ -575,6 +586,25 @@ def test_object_versions(dataset, collection):
     with pytest.raises(requests.exceptions.HTTPError) as excinfo:
         collection.object_versions(f"indicator--{uuid.uuid4()}")
     assert _http_status(excinfo) == 404
+
+
+def test_object_versions_paging(dataset, collection):
+    # Section 5.8 with `limit` and `next`: one version per page, followed to the end.
+    seen, token, pages = [], None, 0
+    while True:
+        kwargs = {"limit": 1}
+        if token:
+            kwargs["next"] = token
+        page = collection.object_versions(dataset.versioned_id, **kwargs)
+        pages += 1
+        seen.extend(page.get("versions", []))
+        if not page.get("more"):
+            break
+        token = page.get("next")
+        assert token, "more is true, so next is given"
+        assert pages < 10, "paging does not end"
+    assert sorted(_ts(v) for v in seen) == [_ts(V1), _ts(V2), _ts(V3)]
+    assert pages >= 3
 
 
 # ---------------------------------------------------------------------------------------------
