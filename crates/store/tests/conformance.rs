@@ -1290,3 +1290,56 @@ async fn real_data_round_trip(db: &TestDb) {
         techniques
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Opening stores by URL (backend-independent)
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn open_rejects_unknown_urls() {
+    for url in [
+        "mysql://db/x",
+        "sqlite:",
+        "sqlite://",
+        "",
+        "postgres://[bad",
+    ] {
+        match entente_store::open(url).await {
+            Err(Error::Invalid(_)) => {}
+            Err(e) => panic!("{url:?}: expected Invalid, got {e}"),
+            Ok(_) => panic!("{url:?}: expected Invalid, got a store"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn open_accepts_sqlite_url_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a/b/c.db");
+    let s = entente_store::open(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    assert!(s.api_roots().await.unwrap().is_empty());
+    drop(s);
+    assert!(path.exists(), "sqlite://ABSOLUTE_PATH names the file");
+}
+
+/// A database written by a newer program is refused rather than misread.
+#[tokio::test]
+async fn open_refuses_a_newer_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("entente.db");
+    let url = format!("sqlite:{}", path.display());
+    drop(entente_store::open(&url).await.unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    assert!(matches!(
+        entente_store::open(&url).await,
+        Err(Error::Invalid(_))
+    ));
+}
