@@ -262,6 +262,20 @@ fn is_assimilated_article(t: &str, next: &str) -> bool {
     cons_ok && next.starts_with(&cons[..1])
 }
 
+/// One typing error away from a long `abd` prefix (`abudl`, `adbul`, `abdl`, `abur`), or the
+/// transposed `adb`; `Abel`, `Abed`, `Abdi` and `Abdo` are names of their own and stay apart.
+fn is_misspelt_abd(t: &str) -> bool {
+    if t == "adb" {
+        return true;
+    }
+    if !(4..=6).contains(&t.len()) || matches!(t, "abel" | "abed" | "abdi" | "abdo" | "abid") {
+        return false;
+    }
+    ["abdul", "abdel", "abdur", "abdal", "abdus"]
+        .iter()
+        .any(|p| crate::distance::bounded_osa(t, p, 1).is_some())
+}
+
 fn is_din(t: &str) -> bool {
     matches!(
         t,
@@ -333,10 +347,13 @@ pub(crate) fn analyse_folded(folded: Vec<FoldedToken>) -> Vec<Tok> {
     while i < words.len() {
         let (w, arabic, rules) = &words[i];
         // `Abdi` (Somali) and `Abdo` stand alone; these forms only ever begin a compound
-        let abd_prefix = matches!(
+        let exact_abd = matches!(
             w.as_str(),
             "abd" | "abdul" | "abdel" | "abdal" | "abdol" | "abdoul" | "abdur" | "abdus" | "abdil"
         );
+        // a misspelt prefix (`Abudl`, `Adbul`, `Abdl`, `Abur`, `Adb`) still begins a compound
+        let misspelt_abd = !exact_abd && i + 1 < words.len() && is_misspelt_abd(w);
+        let abd_prefix = exact_abd || misspelt_abd;
         let abu_prefix = w == "abu";
         if (abd_prefix || abu_prefix) && i + 1 < words.len() {
             let mut r = rules.clone();
@@ -346,8 +363,12 @@ pub(crate) fn analyse_folded(folded: Vec<FoldedToken>) -> Vec<Tok> {
             } else {
                 "abu compound"
             });
+            if misspelt_abd {
+                r.push("misspelt compound prefix");
+            }
+            let head = if misspelt_abd { "abdul" } else { w.as_str() };
             merged.push((
-                format!("{w}{}", words[i + 1].0),
+                format!("{head}{}", words[i + 1].0),
                 *arabic || words[i + 1].1,
                 r,
             ));
@@ -617,6 +638,15 @@ mod tests {
         assert_eq!(keys("Abdullah"), keys("Abd Allah"));
         assert_eq!(keys("Abdallah"), keys("Abdoullah"));
         assert_eq!(keys("Abdul Aziz"), keys("Abdelaziz"));
+    }
+
+    #[test]
+    fn misspelt_abd_prefixes_still_compound() {
+        let k = keys("Abdul Haq");
+        for v in ["Abudl Haq", "Adbul Haq", "Abdl Haq", "Adb al-Haq"] {
+            assert_eq!(keys(v), k, "{v}");
+        }
+        assert_ne!(keys("Abel Haq"), k);
     }
 
     #[test]
