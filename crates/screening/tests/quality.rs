@@ -68,13 +68,13 @@ fn quality_on_the_evaluation_set() {
     assert!(!cases.is_empty());
     // Floors: the figures reached when this test was last tuned, minus a small margin (see
     // bench/screening/RESULTS.md for the figures themselves). A change that loses quality fails.
-    assert!(f.recall >= 0.975, "recall {:.4}", f.recall);
+    assert!(f.recall >= 0.982, "recall {:.4}", f.recall);
     assert!(
         f.top_precision >= 0.988,
         "top-alert precision {:.4}",
         f.top_precision
     );
-    assert!(f.precision >= 0.925, "alert precision {:.4}", f.precision);
+    assert!(f.precision >= 0.93, "alert precision {:.4}", f.precision);
     assert!(
         f.negatives_alerted <= 0.004,
         "negatives alerted {:.4}",
@@ -85,7 +85,7 @@ fn quality_on_the_evaluation_set() {
         if v.starts_with("neg") {
             assert!(share <= 0.01, "{v}: {share:.4} alerted");
         } else {
-            assert!(share >= 0.92, "{v}: recall {share:.4}");
+            assert!(share >= 0.955, "{v}: recall {share:.4}");
         }
     }
 }
