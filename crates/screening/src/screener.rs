@@ -928,8 +928,8 @@ impl Screener {
         // A query compound whose second part met another listed token (`Abdul Agha` for `Abdul
         // Manan Agha`) also half-meets a listed compound of the same prefix left unmatched.
         let mut partial: u64 = 0;
-        for c in 0..nc {
-            let (_, qi, nj, rule, _) = chosen_buf[c];
+        for pair in chosen_buf[..nc].iter_mut() {
+            let (_, qi, nj, rule, _) = *pair;
             let q = &p.toks[qi as usize].tok;
             if rule == MatchRule::CompoundPart
                 && q.prefix > 0
@@ -945,8 +945,8 @@ impl Screener {
                 partial |= 1u64 << j;
                 // the query wrote the compound's prefix and the next listed word together: a
                 // dropped middle word inside a compound, nearly as good as the whole
-                chosen_buf[c].0 = 0.9;
-                chosen_buf[c].3 = MatchRule::CompoundRejoined;
+                pair.0 = 0.9;
+                pair.3 = MatchRule::CompoundRejoined;
             }
         }
         // A compound split by reordering (`YASIN RAHMAN ABDUL`, `Al-Ghafur Abd Sundus`) is put
