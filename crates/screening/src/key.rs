@@ -3,27 +3,32 @@
 //! This is where the romanisation variants of Arabic names are made to meet. The project's own
 //! English/French variant table has two layers:
 //!
-//! * **Token rules** on the token sequence: Arabic articles (`al-`, `el-`, and the assimilated
-//!   `ad-`, `ar-`, `as-`, `ash-`, `at-`, `az-`, `an-`, `ud-`, `ur-` ... when the next word starts
-//!   with the same consonant) are dropped as separate words and stripped as prefixes in an
-//!   alternative key (`Alzarqawi` ~ `al-Zarqawi` ~ `Zarqawi`); the compounds `Abd al-X`, `Abdul X`,
-//!   `Abdel X`, `Abdurrahman`, `Abdelrahman` all become one token keyed `abd`+X; `Abu X` / `Abou X`
+//! * **Token rules** on the token sequence: a name written `FAMILY, Given` is put in natural order
+//!   (queries and aliases); Arabic articles (`al-`, `el-`, `ul-`, and the assimilated `ad-`, `ar-`,
+//!   `as-`, `ash-`, `at-`, `az-`, `an-`, `ud-`, `ur-` ... when the next word starts with the same
+//!   consonant) are dropped as separate words and stripped as prefixes in an alternative key
+//!   (`Alzarqawi` ~ `al-Zarqawi` ~ `Zarqawi`); the compounds `Abd al-X`, `Abdul X`, `Abdel X`,
+//!   `Abdurrahman`, `Abdelrahman` (and misspelt prefixes such as `Abudl X`, `Adbul X`) all become
+//!   one token keyed `abd`+X, whose second part X is kept as an alternative key; `Abu X` / `Abou X`
 //!   / `AbuX` likewise become `abu`+X; `X ad-Din`, `X-uddin`, `Xeddine` become X+`din`;
-//!   `ibn` / `bin` / `ben` / `bint` are connectors (weak evidence), titles (`Haji`, `Mullah`,
-//!   `Sheikh`, `Maulavi`) and generic entity words (`company`, `group`, `front`, `brigade` ...)
-//!   are kept but weighted down; stop words (`of`, `the`, `de`, `la`) are dropped.
+//!   a prefix left dangling at the end by reversed order is a weak connector; `ibn` / `bin` / `ben`
+//!   / `bint` / `ould` are connectors (weak evidence), titles (`Haji`, `Mullah`, `Sheikh`,
+//!   `Maulavi`) and generic entity words (`company`, `group`, `front`, `brigade` ...) are kept but
+//!   weighted down; stop words (`of`, `the`, `de`, `la`) are dropped.
 //! * **Letter rules** producing the phonetic key: `sh`/`ch`/`tch` → one sibilant, `dj`/`zh` → `j`,
 //!   `kh` → `k`, `gh` → `g`, `q` → `k`, `ck` → `k`, `c` before e/i/y → `s` and otherwise `k`,
-//!   `th` → `t`, `dh` → `d`, `ph` → `f`, `x` → `ks`, `ou`/`oo` → `u`; every vowel (and `w`, `y` inside a word) becomes one vowel class and runs of it
-//!   collapse, so `Mohammed`, `Muhammad`, `Mohamed`, `Mouhamed`, `Mohamad` share the key `mahamad`
-//!   and `Youssef` / `Yusuf`, `Omar` / `Umar`, `Ahmed` / `Ahmad` pair up; doubled letters collapse
-//!   (`Hassan` / `Hasan`) and a final `h` after a vowel goes (`Hamzah` / `Hamza`). A short table
-//!   handles what letter rules cannot: `Mohd`/`Mhd`/`Md` → Muhammad, `Brahim` → Ibrahim,
-//!   `Osman`/`Usman`/`Othman` → Uthman, Egyptian `Gamal` → Jamal.
+//!   `th` → `t`, `dh` → `d`, `ph` → `f`, `x` → `ks`, `ou`/`oo` → `u`; every vowel (and `w`, `y`
+//!   inside a word) becomes one vowel class and runs of it collapse, an initial `o`/`u` staying
+//!   apart from an initial `a`/`e`/`i` (`Omar` is not `Amir`), so `Mohammed`, `Muhammad`,
+//!   `Mohamed`, `Mouhamed`, `Mohamad` share the key `mahamad` and `Youssef` / `Yusuf`, `Omar` /
+//!   `Oumar` / `Umar`, `Ahmed` / `Ahmad` pair up; doubled letters collapse (`Hassan` / `Hasan`) and
+//!   a final `h` after a vowel goes (`Hamzah` / `Hamza`). A short table handles what letter rules
+//!   cannot: `Mohd`/`Mhd`/`Md` → Muhammad, `Brahim` → Ibrahim, `Osman`/`Usman` → Uthman (so that
+//!   `Othman`, `Uthmen`, `Otman` meet by letter rules), Egyptian `Gamal` → Jamal.
 //!
 //! Each token also gets a consonant *skeleton* (its key without vowels and without a final `h`),
 //! which is how a name typed in Arabic script (which writes no short vowels) meets a romanised one.
-//! Keys are compared exactly, then by bounded edit distance for typos; see `screener`.
+//! Keys are compared exactly, folded texts by bounded edit distance for typos; see `screener`.
 
 use crate::text::{FoldedToken, fold};
 
