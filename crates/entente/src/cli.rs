@@ -64,6 +64,36 @@ pub(crate) enum Command {
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The STIX patterning language: validate patterns and match them against observed data.
+    #[command(subcommand)]
+    Pattern(PatternCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PatternCommand {
+    /// Validate a STIX pattern (grammar and object paths against the STIX 2.1 cyber-observable
+    /// vocabulary).
+    ///
+    /// Exit status: 0 valid (warnings allowed), 1 invalid; the message goes to stderr.
+    Validate {
+        /// The pattern; read from standard input when absent.
+        pattern: Option<String>,
+    },
+    /// Evaluate a pattern against observed-data (a bundle, array or JSON lines holding
+    /// observed-data objects and the SCOs they reference).
+    ///
+    /// Exit status: 0 match, 1 no match, 2 error.
+    Match {
+        /// The pattern.
+        #[arg(long, short)]
+        pattern: String,
+        /// The file with observed-data (`-` for standard input).
+        #[arg(long, short, value_name = "FILE|-")]
+        observed: String,
+        /// Print the matching observations as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

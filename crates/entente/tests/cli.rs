@@ -678,3 +678,64 @@ fn pull_copies_a_remote_collection() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn pattern_validate_and_match() {
+    let node = Node::new();
+    let ok = node.run(&["pattern", "validate", "[ipv4-addr:value = '198.51.100.1']"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    let syntax = node.run(&["pattern", "validate", "[ipv4-addr:value = '198.51.100.1'"]);
+    assert_eq!(syntax.status.code(), Some(1));
+    assert!(
+        text(&syntax.stderr).contains("column 34"),
+        "{}",
+        text(&syntax.stderr)
+    );
+    let unknown = node.run_stdin(&["pattern", "validate"], b"[file:colour = 'red']\n");
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        text(&unknown.stderr).contains("colour"),
+        "{}",
+        text(&unknown.stderr)
+    );
+
+    let observed = node.write(
+        "observed.json",
+        br#"[{"type":"observed-data","spec_version":"2.1","id":"observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf","created":"2016-04-06T19:58:16.000Z","modified":"2016-04-06T19:58:16.000Z","first_observed":"2015-12-21T19:00:00Z","last_observed":"2015-12-21T19:00:00Z","number_observed":1,"object_refs":["ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd"]},
+{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd","value":"198.51.100.3"}]"#,
+    );
+    let observed = observed.to_str().unwrap();
+    let hit = node.run(&[
+        "pattern",
+        "match",
+        "--pattern",
+        "[ipv4-addr:value ISSUBSET '198.51.100.0/24']",
+        "--observed",
+        observed,
+        "--json",
+    ]);
+    assert_eq!(hit.status.code(), Some(0), "{}", text(&hit.stderr));
+    let out: serde_json::Value = serde_json::from_slice(&hit.stdout).unwrap();
+    assert_eq!(
+        out["observations"][0]["id"],
+        "observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf"
+    );
+    let miss = node.run(&[
+        "pattern",
+        "match",
+        "--pattern",
+        "[ipv4-addr:value = '203.0.113.9']",
+        "--observed",
+        observed,
+    ]);
+    assert_eq!(miss.status.code(), Some(1));
+    let bad = node.run(&[
+        "pattern",
+        "match",
+        "--pattern",
+        "[ipv4-addr:value = ",
+        "--observed",
+        observed,
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -3,6 +3,7 @@
 
 mod admin;
 mod import;
+mod pattern;
 mod pull;
 mod serve;
 mod validate;
@@ -118,6 +119,10 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// Runs one command line.
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Pattern(cmd) = cli.command {
+        // Pure computation: no data folder, no configuration, no runtime.
+        return pattern::run(cmd);
+    }
     if let Command::Config(ConfigCommand::Example) = cli.command {
         print!("{}", entente_server::config::EXAMPLE);
         return Ok(ExitCode::SUCCESS);
@@ -155,6 +160,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{:#?}", ctx.config);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Config(ConfigCommand::Example) => unreachable!("handled above"),
+        Command::Config(ConfigCommand::Example) | Command::Pattern(_) => {
+            unreachable!("handled above")
+        }
     }
 }
