@@ -1,9 +1,7 @@
 //! Unit tests of [`decide`]: every rule, every denial reason.
 
 use super::*;
-use crate::policy::{
-    Agreement, ChannelId, ChannelKind, OrgId, Release, UserId,
-};
+use crate::policy::{Agreement, ChannelId, ChannelKind, OrgId, Release, UserId};
 use time::macros::datetime;
 
 const NOW: OffsetDateTime = datetime!(2026-06-01 12:00 UTC);
@@ -151,7 +149,13 @@ fn marking_above_channel_and_unmarked_objects() {
         (Reason::UnmarkedObject, "channel-require-tlp")
     );
     assert_eq!(
-        denied(&decide(&analyst("home"), &Action::Write, &o, Scope::Channel(&c), NOW)),
+        denied(&decide(
+            &analyst("home"),
+            &Action::Write,
+            &o,
+            Scope::Channel(&c),
+            NOW
+        )),
         (Reason::UnmarkedObject, "channel-require-tlp")
     );
 }
@@ -177,7 +181,10 @@ fn private_collections_are_for_their_owner() {
         scope,
         NOW,
     );
-    assert_eq!(denied(&d), (Reason::PrivateCollection, "private-no-federation"));
+    assert_eq!(
+        denied(&d),
+        (Reason::PrivateCollection, "private-no-federation")
+    );
     // The owner exports its own object.
     assert_eq!(
         decide(&analyst("home"), &Action::Export, &o, scope, NOW),
@@ -334,22 +341,46 @@ fn writes_into_a_channel() {
     own.received_through = None;
     let c = c1();
     assert_eq!(
-        decide(&analyst("home"), &Action::Write, &own, Scope::Channel(&c), NOW),
+        decide(
+            &analyst("home"),
+            &Action::Write,
+            &own,
+            Scope::Channel(&c),
+            NOW
+        ),
         Decision::Allow { rule: "write" }
     );
     assert_eq!(
-        denied(&decide(&analyst("pb"), &Action::Write, &own, Scope::Channel(&c), NOW)),
+        denied(&decide(
+            &analyst("pb"),
+            &Action::Write,
+            &own,
+            Scope::Channel(&c),
+            NOW
+        )),
         (Reason::NotAMember, "channel-member")
     );
     let mut low = c1();
     low.agreement.max_marking = Tlp::Green;
     assert_eq!(
-        denied(&decide(&analyst("home"), &Action::Write, &own, Scope::Channel(&low), NOW)),
+        denied(&decide(
+            &analyst("home"),
+            &Action::Write,
+            &own,
+            Scope::Channel(&low),
+            NOW
+        )),
         (Reason::MarkingAboveChannel, "channel-max-marking")
     );
     // Writing pa's object (received through c1) into c2 is a re-share without release.
     assert_eq!(
-        denied(&decide(&analyst("home"), &Action::Write, &received(), Scope::Channel(&c2()), NOW)),
+        denied(&decide(
+            &analyst("home"),
+            &Action::Write,
+            &received(),
+            Scope::Channel(&c2()),
+            NOW
+        )),
         (Reason::ReleaseRequired, "third-party")
     );
 }
@@ -358,7 +389,15 @@ fn writes_into_a_channel() {
 fn export_needs_a_release_or_clear() {
     let o = received();
     let c = c1();
-    let export = |o: &ObjectFacts| decide(&analyst("home"), &Action::Export, o, Scope::Channel(&c), NOW);
+    let export = |o: &ObjectFacts| {
+        decide(
+            &analyst("home"),
+            &Action::Export,
+            o,
+            Scope::Channel(&c),
+            NOW,
+        )
+    };
     assert_eq!(
         denied(&export(&o)),
         (Reason::ReleaseRequired, "export-third-party")
@@ -430,7 +469,10 @@ fn federation_transfers() {
         Scope::Channel(&multi),
         NOW,
     );
-    assert_eq!(denied(&d), (Reason::NotNamedRecipient, "transfer-red-recipient"));
+    assert_eq!(
+        denied(&d),
+        (Reason::NotNamedRecipient, "transfer-red-recipient")
+    );
     let d = decide(
         &lo,
         &Action::FederationTransfer {
@@ -440,7 +482,10 @@ fn federation_transfers() {
         Scope::Channel(&multi),
         NOW,
     );
-    assert_eq!(denied(&d), (Reason::NotNamedRecipient, "transfer-red-recipient"));
+    assert_eq!(
+        denied(&d),
+        (Reason::NotNamedRecipient, "transfer-red-recipient")
+    );
     assert!(tr(&red, Peer::Organisation(OrgId::from("pa"))).is_allow());
 }
 
@@ -481,7 +526,15 @@ fn reshare_third_party_and_narrowing() {
         (Reason::MarkingWidened, "reshare-narrowing")
     );
     // The originator re-marks its own.
-    assert!(reshare(&analyst("pa"), &o, &channel("c3", &["pa", "pb"]), Some(Tlp::Clear)).is_allow());
+    assert!(
+        reshare(
+            &analyst("pa"),
+            &o,
+            &channel("c3", &["pa", "pb"]),
+            Some(Tlp::Clear)
+        )
+        .is_allow()
+    );
 
     // A release with a wider marking lowers the floor to it, not below.
     let mut rel = o.clone();
@@ -510,7 +563,9 @@ fn reshare_third_party_and_narrowing() {
 #[test]
 fn reshare_derivative_only() {
     let home = analyst("home");
-    let d: entente_stix::StixId = "indicator--0a7e1e0c-5d57-4f5c-9d16-0f1f0b6c9a11".parse().unwrap();
+    let d: entente_stix::StixId = "indicator--0a7e1e0c-5d57-4f5c-9d16-0f1f0b6c9a11"
+        .parse()
+        .unwrap();
     let mut o = received();
     o.releases.push(Release {
         to: Destination::Channel(ChannelId::from("c2")),
@@ -540,7 +595,9 @@ fn reshare_derivative_only() {
         denied(&share(Some(d), Some(Tlp::Clear))),
         (Reason::MarkingWidened, "reshare-narrowing")
     );
-    let other: entente_stix::StixId = "indicator--1b7e1e0c-5d57-4f5c-9d16-0f1f0b6c9a11".parse().unwrap();
+    let other: entente_stix::StixId = "indicator--1b7e1e0c-5d57-4f5c-9d16-0f1f0b6c9a11"
+        .parse()
+        .unwrap();
     assert!(!share(Some(other), Some(Tlp::Green)).is_allow());
 }
 
@@ -567,7 +624,9 @@ fn reshare_destination_terms() {
         (Reason::AgreementNotYetValid, "reshare-destination")
     );
     let mut other_purpose = c2();
-    other_purpose.agreement.purposes = [Purpose::from(Purpose::EVENT_SECURITY)].into_iter().collect();
+    other_purpose.agreement.purposes = [Purpose::from(Purpose::EVENT_SECURITY)]
+        .into_iter()
+        .collect();
     assert_eq!(
         denied(&reshare(&home, &clear, &other_purpose, Some(Tlp::Clear))),
         (Reason::PurposeNotAllowed, "reshare-destination")
@@ -707,7 +766,11 @@ fn denials_never_contain_object_content() {
             wider_marking: None,
         }],
     };
-    let mut chans = vec![c1(), c2(), channel(c_id.as_str(), &["home", "org-CANARY-7f3a"])];
+    let mut chans = vec![
+        c1(),
+        c2(),
+        channel(c_id.as_str(), &["home", "org-CANARY-7f3a"]),
+    ];
     let mut expired = chans[2].clone();
     expired.agreement.valid_until = Some(datetime!(2026-02-01 0:00 UTC));
     chans.push(expired);
