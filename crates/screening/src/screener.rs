@@ -735,7 +735,13 @@ impl Screener {
                 }
             }
             let qchars: Vec<char> = t.norm.chars().collect();
-            let k = deletion_depth(qchars.len());
+            // a token spelt exactly as a listed one needs only its one-edit neighbours: the
+            // two-edit search is for tokens the list does not know
+            let k = if self.norm_ids.contains_key(t.norm.as_str()) {
+                deletion_depth(qchars.len()).min(1)
+            } else {
+                deletion_depth(qchars.len())
+            };
             let qkey: Vec<char> = t.key.chars().collect();
             if qchars.len() >= 3 {
                 cand.clear();
