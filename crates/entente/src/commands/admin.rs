@@ -303,10 +303,10 @@ pub(crate) async fn collection(ctx: &Context, cmd: CollectionCommand) -> anyhow:
                     .to_string(),
                 None => uuid::Uuid::new_v4().to_string(),
             };
-            if let Some(a) = &alias {
-                if a.is_empty() || uuid::Uuid::parse_str(a).is_ok() || a.contains('/') {
-                    bail!("--alias: must be non-empty, not a UUID, and contain no '/'");
-                }
+            if let Some(a) = &alias
+                && (a.is_empty() || uuid::Uuid::parse_str(a).is_ok() || a.contains('/'))
+            {
+                bail!("--alias: must be non-empty, not a UUID, and contain no '/'");
             }
             let c = Collection {
                 id: CollectionId(id.clone()),
