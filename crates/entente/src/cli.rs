@@ -138,7 +138,7 @@ pub(crate) struct ImportArgs {
     #[arg(long, value_name = "NAME")]
     pub(crate) api_root: Option<String>,
     /// Objects per durable write.
-    #[arg(long, default_value_t = 2000, value_name = "N")]
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub(crate) batch: usize,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
