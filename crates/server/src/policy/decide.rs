@@ -25,30 +25,30 @@ pub fn decide(
     now: OffsetDateTime,
 ) -> Decision {
     let outcome = match action {
-        Action::Read => role(principal, action)
+        Action::Read => role(principal, action, scope)
             .and_then(|()| scope_checks(principal, scope, now))
             .and_then(|()| object_checks(principal, object, scope))
             .map(|()| "read"),
         Action::Search { partner_channels } | Action::CorrelationHit { partner_channels } => {
             return search(principal, action, object, scope, partner_channels, now);
         }
-        Action::Write => role(principal, action)
+        Action::Write => role(principal, action, scope)
             .and_then(|()| scope_checks(principal, scope, now))
             .and_then(|()| object_checks(principal, object, scope))
             .map(|()| "write"),
-        Action::Export => role(principal, action)
+        Action::Export => role(principal, action, scope)
             .and_then(|()| scope_checks(principal, scope, now))
             .and_then(|()| object_checks(principal, object, scope))
             .and_then(|()| export(principal, object))
             .map(|()| "export"),
-        Action::FederationTransfer { to } => role(principal, action)
+        Action::FederationTransfer { to } => role(principal, action, scope)
             .and_then(|()| transfer(principal, object, scope, to, now))
             .map(|()| "transfer"),
         Action::ReShare {
             to,
             tlp,
             derivative,
-        } => role(principal, action)
+        } => role(principal, action, scope)
             .and_then(|()| scope_checks(principal, scope, now))
             .and_then(|()| object_checks(principal, object, scope))
             .and_then(|()| reshare(principal, object, to, *tlp, derivative.as_ref(), now))
@@ -72,7 +72,7 @@ pub fn decide_scope(principal: &Principal, scope: Scope<'_>, now: OffsetDateTime
 
 /// Role rules: the reviewer reads, the service credential only moves data between nodes,
 /// only liaison officers and service credentials transfer to peers.
-fn role(p: &Principal, action: &Action<'_>) -> Check {
+fn role(p: &Principal, action: &Action<'_>, scope: Scope<'_>) -> Check {
     match p.role {
         Role::Reviewer => match action {
             Action::Read | Action::Search { .. } | Action::CorrelationHit { .. } => Ok(()),
@@ -83,7 +83,7 @@ fn role(p: &Principal, action: &Action<'_>) -> Check {
                 to: Peer::Organisation(o),
             } if *o == p.organisation => Ok(()),
             // Inbound federation: a partner node pushing into a channel collection.
-            Action::Write => Ok(()),
+            Action::Write if matches!(scope, Scope::Channel(_)) => Ok(()),
             _ => deny(Reason::ServiceFederationOnly, "role-service"),
         },
         Role::Admin | Role::Analyst => match action {
@@ -199,7 +199,7 @@ fn search(
     partner_channels: &[Channel],
     now: OffsetDateTime,
 ) -> Decision {
-    if let Err(d) = role(p, action) {
+    if let Err(d) = role(p, action, scope) {
         return d;
     }
     let purpose = match purpose_declared(p) {

@@ -318,8 +318,19 @@ fn roles() {
         decide(&svc, &to_self, &o, Scope::Channel(&c), NOW),
         Decision::Allow { rule: "transfer" }
     );
-    // Inbound push by the partner node.
+    // Inbound push by the partner node, into a channel collection only.
     assert!(decide(&svc, &Action::Write, &o, Scope::Channel(&c), NOW).is_allow());
+    let own = OrgId::from("pa");
+    assert_eq!(
+        denied(&decide(
+            &svc,
+            &Action::Write,
+            &o,
+            Scope::Private { owner: &own },
+            NOW
+        )),
+        (Reason::ServiceFederationOnly, "role-service")
+    );
     for role in [Role::Admin, Role::Analyst] {
         let d = decide(
             &principal("a", "home", role),
