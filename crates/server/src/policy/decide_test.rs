@@ -829,3 +829,14 @@ fn denials_never_contain_object_content() {
     }
     assert!(n > 100, "{n} denials checked");
 }
+
+#[test]
+fn principal_from_the_authenticated_one() {
+    let auth = crate::auth::Principal {
+        user: "alice".into(),
+        organisation: "home".into(),
+        role: Role::LiaisonOfficer,
+    };
+    let p = Principal::of(&auth, Some(Purpose::from(Purpose::INVESTIGATION)));
+    assert_eq!(p, principal("alice", "home", Role::LiaisonOfficer));
+}

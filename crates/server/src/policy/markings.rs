@@ -20,8 +20,16 @@
 //! | H1 | no judicial use without the originator's consent | `marking-definition--720cf2a0-824e-5a02-a3b8-18bfb97d2540` |
 //! | H2 | no onward dissemination without the originator's consent | `marking-definition--4982c1bf-b691-5d06-96a9-bf93ca298afd` |
 //! | H3 | other restriction (free text) | UUIDv5 of `marking-definition/handling-code/H3/<text>` |
+//!
+//! **TLP:RED recipients.** TLP 2.0 says RED is for the named recipients but STIX has no
+//! property to name them, so an object lists them in the custom property
+//! `x_entente_recipients` ([`RECIPIENTS_PROPERTY`]): an array of `organisation:<id>` and
+//! `user:<login>` strings. Custom `x_` properties travel untouched between STIX tools.
+//! Entries of another form are reported in [`Markings::bad_recipients`], never guessed.
 
 use entente_stix::Object;
+
+use super::{OrgId, Recipient, UserId};
 use entente_stix::tlp::{self, Tlp};
 use uuid::Uuid;
 
@@ -181,6 +189,9 @@ pub fn h3_marking_json(text: &str) -> String {
     v.to_string()
 }
 
+/// The custom property listing an object's TLP:RED recipients.
+pub const RECIPIENTS_PROPERTY: &str = "x_entente_recipients";
+
 /// The markings part of an object's sharing facts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Markings {
@@ -190,6 +201,10 @@ pub struct Markings {
     pub handling: Option<HandlingCode>,
     /// Marking refs that are neither TLP nor a known handling code (reported, not dropped).
     pub unknown: Vec<String>,
+    /// The recipients named in [`RECIPIENTS_PROPERTY`].
+    pub recipients: Vec<Recipient>,
+    /// Entries of [`RECIPIENTS_PROPERTY`] that are not `organisation:<id>` or `user:<login>`.
+    pub bad_recipients: Vec<String>,
 }
 
 /// Reads `object_marking_refs`. TLP and H0-H2 ids are recognised by id; other ids are passed
@@ -200,6 +215,21 @@ pub struct Markings {
 pub fn markings_of(object: &Object, lookup: impl Fn(&str) -> Option<HandlingCode>) -> Markings {
     let mut out = Markings::default();
     let v = object.to_value();
+    if let Some(list) = v.get(RECIPIENTS_PROPERTY).and_then(|r| r.as_array()) {
+        for entry in list {
+            let text = entry.as_str().unwrap_or_default();
+            let r = if let Some(o) = text.strip_prefix("organisation:") {
+                Some(Recipient::Organisation(OrgId(o.to_owned())))
+            } else {
+                text.strip_prefix("user:")
+                    .map(|u| Recipient::User(UserId(u.to_owned())))
+            };
+            match r {
+                Some(r) if !text.ends_with(':') => out.recipients.push(r),
+                _ => out.bad_recipients.push(entry.to_string()),
+            }
+        }
+    }
     let Some(refs) = v.get("object_marking_refs").and_then(|r| r.as_array()) else {
         return out;
     };
@@ -320,5 +350,24 @@ mod tests {
         // No refs at all.
         let plain = Object::from_json(IDENTITY_JSON).unwrap();
         assert_eq!(markings_of(&plain, |_| None), Markings::default());
+    }
+
+    #[test]
+    fn reads_named_recipients() {
+        let o = Object::from_json(&format!(
+            r#"{{"type":"note","spec_version":"2.1","id":"note--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","content":"x","object_refs":["identity--6a9249ed-8647-5bc3-bb5f-896938a378fb"],"object_marking_refs":["{}"],"x_entente_recipients":["organisation:un-oct","user:alice","friend:bob","user:",7]}}"#,
+            Tlp::Red.marking().id
+        ))
+        .unwrap();
+        let m = markings_of(&o, |_| None);
+        assert_eq!(m.tlp, Some(Tlp::Red));
+        assert_eq!(
+            m.recipients,
+            vec![
+                Recipient::Organisation(OrgId::from("un-oct")),
+                Recipient::User(UserId::from("alice"))
+            ]
+        );
+        assert_eq!(m.bad_recipients, vec![r#""friend:bob""#, r#""user:""#, "7"]);
     }
 }

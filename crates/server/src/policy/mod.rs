@@ -43,14 +43,14 @@
 //! | `channel-require-tlp` | channel collection | `require_tlp` and the object has no TLP marking | Deny `unmarked-object` |
 //! | `channel-max-marking` | channel collection | object's TLP above `max_marking` | Deny `marking-above-channel` |
 //! | `handling-h1` | all but the originator | H1 object and purpose `judicial-proceedings` | Deny `handling-no-judicial-use` |
-//! | `tlp-red-recipients` | Read-like, Export, transfers | TLP:RED, principal neither originator nor named (user or organisation) | Deny `not-named-recipient` |
+//! | `tlp-red-recipients` | all | TLP:RED, principal neither originator nor named (user or organisation) | Deny `not-named-recipient` |
 //! | `amber-strict-recipients` | all | TLP:AMBER+STRICT received through channel S, collection in another channel, no release for it | Deny `amber-strict-recipients-only` |
 //! | `third-party` | all | received through S, held in another channel, principal is not the originator, no CLEAR exception, no release for that channel | Deny `release-required` |
 //! | `read` / `write` | Read / Write | all of the above passed | Allow |
 //! | `hit-only` | Search, CorrelationHit | Read was denied by a rule after the role and purpose checks, object not TLP:RED, and the principal's organisation shares a *valid* channel (agreement in force, purpose allowed) with the originator | HitOnly { contact: originator } |
 //! | `not-visible` | Search, CorrelationHit | Read was denied and `hit-only` does not apply | Deny `not-visible` |
 //! | `export-third-party` | Export | principal is not the originator, no CLEAR exception, no release to `Export` | Deny `release-required` |
-//! | `transfer-destination` | FederationTransfer | destination outside the collection's channel, not covered by the CLEAR exception (non-originator) or a release | Deny `destination-outside-channel` |
+//! | `transfer-destination` | FederationTransfer | destination outside the collection's channel, covered neither by the CLEAR exception nor by a release (the originator too: no agreement covers a peer outside the channel; it records a release for itself or re-shares into a channel) | Deny `destination-outside-channel` |
 //! | `transfer-red-recipient` | FederationTransfer | TLP:RED to an organisation that is neither originator nor named | Deny `not-named-recipient` |
 //! | `reshare-destination` | ReShare | principal's organisation not a member of the destination, its agreement not valid, purpose not allowed, marking above it, or unmarked when it requires TLP | the matching Deny |
 //! | `reshare-third-party` | ReShare | principal is not the originator, destination is not the channel the object came through, no CLEAR exception and no release for it | Deny `release-required` |
@@ -87,7 +87,9 @@
 //! defined by the project's extension-definition object ([`markings::EXTENSION_DEFINITION_JSON`]).
 //! H3 markings carry a free-text restriction, so each text gets its own definition
 //! ([`markings::h3_marking_json`]); [`markings::markings_of`] reads an object's
-//! `object_marking_refs` into [`markings::Markings`] (TLP, handling code, unknown refs).
+//! `object_marking_refs` into [`markings::Markings`] (TLP, handling code, unknown refs),
+//! together with the TLP:RED recipients the object names in its custom property
+//! `x_entente_recipients` ([`markings::RECIPIENTS_PROPERTY`]).
 //!
 //! # Integration: how `access::check` and the store use this module
 //!
@@ -210,6 +212,19 @@ pub struct Principal {
     pub role: Role,
     /// The purpose declared for this request (header, service default, CLI flag).
     pub purpose: Option<Purpose>,
+}
+
+impl Principal {
+    /// The policy facts of an authenticated principal, with the purpose declared for this
+    /// request (the `Purpose` header, the service credential's default, the CLI flag).
+    pub fn of(p: &crate::auth::Principal, purpose: Option<Purpose>) -> Principal {
+        Principal {
+            user: UserId(p.user.clone()),
+            organisation: OrgId(p.organisation.clone()),
+            role: p.role,
+            purpose,
+        }
+    }
 }
 
 /// Bilateral (two organisations) or multilateral (more).
