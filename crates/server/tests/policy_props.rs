@@ -16,6 +16,7 @@ use entente_server::policy::{
     Action, Agreement, Channel, ChannelId, ChannelKind, Decision, Destination, HandlingCode,
     ObjectFacts, OrgId, Peer, Principal, Purpose, Recipient, Role, Scope, Tlp, UserId, decide,
 };
+use entente_stix::StixId;
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use time::macros::datetime;
@@ -93,12 +94,14 @@ enum Op {
         copy: usize,
         to: usize,
         out: Option<usize>,
+        derivative: bool,
     },
     Release {
         requester: usize,
         copy: usize,
         to: DestSpec,
         wider: Option<usize>,
+        derivative: bool,
     },
     Export {
         actor: usize,
@@ -189,15 +192,17 @@ fn op(n_orgs: usize, n_channels: usize) -> impl Strategy<Value = Op> {
             p.clone(),
             0..64usize,
             0..n_channels,
-            prop::option::of(0..LEVELS.len())
+            prop::option::of(0..LEVELS.len()),
+            prop::bool::weighted(0.2)
         )
-            .prop_map(|(actor, role, purpose, copy, to, out)| Op::ReShare {
+            .prop_map(|(actor, role, purpose, copy, to, out, derivative)| Op::ReShare {
                 actor,
                 role,
                 purpose,
                 copy,
                 to,
-                out
+                out,
+                derivative
             }),
         2 => (
             0..n_orgs,
@@ -207,14 +212,16 @@ fn op(n_orgs: usize, n_channels: usize) -> impl Strategy<Value = Op> {
                 1 => (0..n_orgs).prop_map(DestSpec::Org),
                 1 => Just(DestSpec::Export),
             ],
-            prop::option::of(0..LEVELS.len())
+            prop::option::of(0..LEVELS.len()),
+            prop::bool::weighted(0.3)
         )
             .prop_map(
-            |(requester, copy, to, wider)| Op::Release {
+            |(requester, copy, to, wider, derivative)| Op::Release {
                 requester,
                 copy,
                 to,
-                wider
+                wider,
+                derivative
             }
         ),
         1 => (1i64..10).prop_map(|days| Op::Advance { days }),
@@ -396,12 +403,21 @@ fn ref_read_terms(w: &Who<'_>, f: &ObjectFacts, c: &Channel, now: OffsetDateTime
     conditions.iter().all(|c| *c)
 }
 
+/// The sanitised derivative the originator of object `i` may release instead of it.
+fn derivative_of(i: usize) -> StixId {
+    format!("indicator--00000000-0000-4000-8000-{i:012}")
+        .parse()
+        .unwrap()
+}
+
+#[allow(clippy::too_many_arguments)] // the facts of one re-share, spelled out
 fn ref_may_reshare(
     w: &Who<'_>,
     f: &ObjectFacts,
     src: &Channel,
     dest: &Channel,
     out: Option<Tlp>,
+    derivative: Option<&StixId>,
     now: OffsetDateTime,
 ) -> bool {
     if !matches!(w.role, Role::Admin | Role::Analyst | Role::LiaisonOfficer) {
@@ -424,6 +440,14 @@ fn ref_may_reshare(
     let floor: Option<Tlp> = if f.received_through.as_ref() == Some(&dest.id) {
         f.tlp
     } else if let Some(wider) = released_to(f, dest) {
+        let first = f
+            .releases
+            .iter()
+            .find(|r| r.to == Destination::Channel(dest.id.clone()))
+            .unwrap();
+        if first.derivative.is_some() && first.derivative.as_ref() != derivative {
+            return false;
+        }
         match (f.tlp, wider) {
             (Some(t), Some(w)) => Some(if w < t { w } else { t }),
             (None, Some(w)) => Some(w),
@@ -635,6 +659,7 @@ fn run(w: &World, stats: &Stats) -> Result<(), TestCaseError> {
                 copy,
                 to,
                 out,
+                derivative,
             } => {
                 if copies.is_empty() {
                     continue;
@@ -644,18 +669,27 @@ fn run(w: &World, stats: &Stats) -> Result<(), TestCaseError> {
                 let src = &channels[cp.channel];
                 let dest = &channels[*to];
                 let out = out.map(|o| LEVELS[o]);
+                let derivative = derivative.then(|| derivative_of(cp.object));
                 let d = decide(
                     &p,
                     &Action::ReShare {
                         to: dest,
                         tlp: out,
-                        derivative: None,
+                        derivative: derivative.clone(),
                     },
                     &cp.facts,
                     Scope::Channel(src),
                     now,
                 );
-                let expected = ref_may_reshare(&who(&p), &cp.facts, src, dest, out, now);
+                let expected = ref_may_reshare(
+                    &who(&p),
+                    &cp.facts,
+                    src,
+                    dest,
+                    out,
+                    derivative.as_ref(),
+                    now,
+                );
                 prop_assert_eq!(
                     d.is_allow(),
                     expected,
@@ -784,6 +818,7 @@ fn run(w: &World, stats: &Stats) -> Result<(), TestCaseError> {
                 copy,
                 to,
                 wider,
+                derivative,
             } => {
                 if copies.is_empty() {
                     continue;
@@ -817,8 +852,13 @@ fn run(w: &World, stats: &Stats) -> Result<(), TestCaseError> {
                 prop_assert!(req.grant(&intruder, vec![], None, None).is_err());
                 let orig_i: usize = cp.facts.originator.0[1..].parse().unwrap();
                 let granter = principal(orig_i, Role::LiaisonOfficer, Some(1));
-                req.grant(&granter, vec![], None, wider.map(|x| LEVELS[x]))
-                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                req.grant(
+                    &granter,
+                    vec![],
+                    derivative.then(|| derivative_of(cp.object)),
+                    wider.map(|x| LEVELS[x]),
+                )
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 let release = req.release().expect("granted");
                 bump(&stats.releases_granted);
                 // The store records the release on the object: every copy carries it.
