@@ -71,6 +71,9 @@ pub(crate) struct Tok {
     pub alt_compound: bool,
     /// 1 for an `abd` compound, 2 for an `abu` compound, 0 otherwise.
     pub prefix: u8,
+    /// True when the token was merged from two written words (`Abdul` `Agha`), so `alt` is the
+    /// second word as written rather than a guess at where a single word splits.
+    pub merged: bool,
     /// Consonant skeleton of the key.
     pub skel: String,
     /// Written in Arabic script.
@@ -267,13 +270,22 @@ fn is_assimilated_article(t: &str, next: &str) -> bool {
     cons_ok && next.starts_with(&cons[..1])
 }
 
-/// One typing error away from a long `abd` prefix (`abudl`, `adbul`, `abdl`, `abur`), or the
+/// One typing error away from a long `abd` prefix (`abudl`, `adbul`, `abdl`, `badur`), or the
 /// transposed `adb`; `Abel`, `Abed`, `Abdi` and `Abdo` are names of their own and stay apart.
 fn is_misspelt_abd(t: &str) -> bool {
     if t == "adb" {
         return true;
     }
-    if !(4..=6).contains(&t.len()) || matches!(t, "abel" | "abed" | "abdi" | "abdo" | "abid") {
+    // `Adel` is one letter from `Abdel` but a name of its own: a misspelt prefix keeps its b and d
+    if !(4..=6).contains(&t.len())
+        || !t.contains('b')
+        || !t.contains('d')
+        || !(t.starts_with('a') || t.starts_with('b'))
+        || matches!(
+            t,
+            "abel" | "abed" | "abdi" | "abdo" | "abid" | "abad" | "abud" | "badi"
+        )
+    {
         return false;
     }
     ["abdul", "abdel", "abdur", "abdal", "abdus"]
@@ -426,6 +438,7 @@ pub(crate) fn analyse_folded(folded: Vec<FoldedToken>) -> Vec<Tok> {
             Tok {
                 norm,
                 key,
+                merged: part.is_some() && alt_compound,
                 alt,
                 alt_compound,
                 prefix,
@@ -652,6 +665,7 @@ mod tests {
             assert_eq!(keys(v), k, "{v}");
         }
         assert_ne!(keys("Abel Haq"), k);
+        assert_eq!(keys("Adel Haq").len(), 2);
     }
 
     #[test]

@@ -939,6 +939,7 @@ impl Screener {
             let q = &p.toks[qi as usize].tok;
             if rule == MatchRule::CompoundPart
                 && q.prefix > 0
+                && q.merged
                 && name.toks[nj as usize].prefix == 0
                 && let Some(j) = name
                     .toks
