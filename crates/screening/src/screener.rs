@@ -832,11 +832,12 @@ impl Screener {
                     )
             });
             let mut t = t;
+            // (generic words only: a title's key is shared by names, `Malone` ~ `Maulana`)
             if let Some(h) = best
                 && t.class == TokClass::Name
-                && self.vocab[h.0 as usize].class != TokClass::Name
+                && self.vocab[h.0 as usize].class == TokClass::Generic
             {
-                t.class = self.vocab[h.0 as usize].class;
+                t.class = TokClass::Generic;
             }
             let idf = best
                 .map(|h| self.vocab[h.0 as usize].idf)

@@ -374,3 +374,51 @@ fn write_results() {
         );
     }
 }
+
+/// Every synthetic negative of the fixtures (100,000 people), not only the sample in the set:
+/// `cargo test --release -p entente-screening --test quality -- --ignored --nocapture all_negatives`.
+#[test]
+#[ignore]
+fn all_negatives() {
+    let list = eval::un_2026();
+    let screener = Screener::from_list(&list);
+    for file in [
+        "yente_screening_fixtures/negatives_global.csv",
+        "yente_screening_fixtures/negatives_us.csv",
+    ] {
+        let text = std::fs::read_to_string(eval::data(file)).unwrap();
+        let queries: Vec<Query> = text
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').next())
+            .map(|n| Query::name(n.trim_matches('"')))
+            .collect();
+        let out = screener.screen_batch(&queries);
+        let alerted: Vec<(&Query, &entente_screening::Match)> = queries
+            .iter()
+            .zip(&out)
+            .filter_map(|(q, r)| r.first().map(|m| (q, m)))
+            .collect();
+        println!(
+            "{file}: {} of {} alerted ({:.3}%)",
+            alerted.len(),
+            queries.len(),
+            100.0 * alerted.len() as f64 / queries.len() as f64
+        );
+        for (q, m) in alerted.iter().take(15) {
+            println!("    {:?} -> {:?} {:.3}", q.name, m.matched_name, m.score);
+        }
+    }
+}
+
+#[test]
+#[ignore]
+fn explain_one() {
+    let list = eval::un_2026();
+    let screener = Screener::from_list(&list);
+    for q in ["John Malone", "Hekime Gül", "Víctor Romero"] {
+        for m in screener.screen_name(q).iter().take(2) {
+            println!("{q} -> {}", serde_json::to_string(&m.explanation).unwrap());
+        }
+    }
+}
