@@ -397,6 +397,8 @@ pub struct Screener {
 /// [`allowed_edits`] and for the two-edit spelling variants of the phonetic-typo tier.
 fn deletion_depth(len: usize) -> usize {
     match len {
+        // no name word is this long; a hostile one must not cost a quadratic neighbourhood
+        33.. => 0,
         0..=3 => 0,
         4..=5 => 1,
         _ => 2,

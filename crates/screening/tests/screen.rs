@@ -221,3 +221,34 @@ fn names_written_together_or_apart_in_a_large_index() {
     assert_eq!(m.first().map(|m| m.entry_id.as_str()), Some("N-2"));
     assert_eq!(m[0].list.as_str(), "national-fr");
 }
+
+mod arbitrary_input {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Any text, in any script and of any shape, screens without panicking and yields
+        /// scores within [0, 1], best first.
+        #[test]
+        fn screening_never_panics_and_scores_are_bounded(name in "\\PC{0,80}") {
+            let m = screener().screen_with_threshold(&Query::name(name), 0.0);
+            for w in m.windows(2) {
+                prop_assert!(w[0].score >= w[1].score);
+            }
+            for x in &m {
+                prop_assert!((0.0..=1.0).contains(&x.score));
+                prop_assert!((0.0..=1.0).contains(&x.confidence));
+            }
+        }
+    }
+
+    #[test]
+    fn a_very_long_token_is_cheap() {
+        let long = "a".repeat(5000) + " " + &"b".repeat(5000);
+        let t = std::time::Instant::now();
+        let _ = screener().screen_name(&long);
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
+    }
+}
