@@ -233,7 +233,7 @@ fn op(n_orgs: usize, n_channels: usize) -> impl Strategy<Value = Op> {
                 copy
             }
         ),
-        1 => (0..n_orgs, role_i(), p.clone(), 0..64usize).prop_map(
+        3 => (0..n_orgs, role_i(), p.clone(), 0..64usize).prop_map(
             |(actor, role, purpose, copy)| Op::Search {
                 actor,
                 role,
@@ -526,7 +526,7 @@ fn ref_search(
     if ref_may_read(w, f, c, now) {
         return Some(None);
     }
-    if f.tlp == Some(Tlp::Red) {
+    if f.tlp == Some(Tlp::Red) || !c.members.contains(w.org) {
         return None;
     }
     let live_partner = channels

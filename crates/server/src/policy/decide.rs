@@ -210,7 +210,11 @@ fn search(
     if read.is_ok() {
         return Decision::Allow { rule: "read" };
     }
-    if o.tlp == Some(Tlp::Red) {
+    // Existence is information: only disclosed inside a channel the principal's organisation
+    // is in (never from a private collection, never across the third-party boundary), and
+    // never for TLP:RED.
+    let in_channel = matches!(scope, Scope::Channel(c) if c.has_member(&p.organisation));
+    if o.tlp == Some(Tlp::Red) || !in_channel {
         return Decision::deny(Reason::NotVisible, "not-visible");
     }
     let related = partner_channels.iter().any(|k| {

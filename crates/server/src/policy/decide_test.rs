@@ -677,22 +677,47 @@ fn search_and_correlation_hits() {
         hit(&analyst("home"), &o, Scope::Channel(&c), true),
         Decision::Allow { rule: "read" }
     );
-    // pb may not read c1's object, and pb shares no channel with pa: nothing.
+    // pb is not in c1 and shares no channel with pa: nothing.
     assert_eq!(
         denied(&hit(&analyst("pb"), &o, Scope::Channel(&c), true)),
         (Reason::NotVisible, "not-visible")
     );
-    // Give pb a valid channel with pa: a hit with the contact, never the content.
-    let with_pa = [c1(), channel("c5", &["pa", "pb"])];
+    // Even with a live channel between pb and pa, pb learns nothing of what pa shared in
+    // c1: existence is information, and the third-party rule keeps it inside c1.
+    let pb_pa = [c1(), channel("c5", &["pa", "pb"])];
     let d = decide(
         &analyst("pb"),
         &Action::Search {
-            partner_channels: &with_pa,
+            partner_channels: &pb_pa,
         },
         &o,
         Scope::Channel(&c),
         NOW,
     );
+    assert_eq!(denied(&d), (Reason::NotVisible, "not-visible"));
+    // home is in c1 but searches for tf-screening, which c1 does not allow: no content.
+    // With another live channel between home and pa that allows it: a hit with the contact.
+    let mut tf = analyst("home");
+    tf.purpose = Some(Purpose::from(Purpose::TF_SCREENING));
+    let mut c6 = channel("c6", &["home", "pa"]);
+    c6.agreement.purposes = [Purpose::from(Purpose::TF_SCREENING)].into_iter().collect();
+    let with_pa = [c1(), c6.clone()];
+    let search = |p: &Principal, o: &ObjectFacts, chans: &[Channel]| {
+        decide(
+            p,
+            &Action::Search {
+                partner_channels: chans,
+            },
+            o,
+            Scope::Channel(&c),
+            NOW,
+        )
+    };
+    assert_eq!(
+        search(&tf, &o, &partners),
+        Decision::deny(Reason::NotVisible, "not-visible")
+    );
+    let d = search(&tf, &o, &with_pa);
     assert_eq!(
         d,
         Decision::HitOnly {
@@ -700,29 +725,33 @@ fn search_and_correlation_hits() {
             rule: "hit-only"
         }
     );
+    assert_eq!(d.rule(), "hit-only");
+    assert_eq!(d.reason(), None);
     // An expired shared channel does not count.
-    let mut old = channel("c5", &["pa", "pb"]);
+    let mut old = c6.clone();
     old.agreement.valid_until = Some(datetime!(2026-02-01 0:00 UTC));
-    let d = decide(
-        &analyst("pb"),
-        &Action::CorrelationHit {
-            partner_channels: std::slice::from_ref(&old),
-        },
-        &o,
-        Scope::Channel(&c),
-        NOW,
+    assert_eq!(
+        denied(&search(&tf, &o, &[c1(), old])),
+        (Reason::NotVisible, "not-visible")
     );
-    assert_eq!(denied(&d), (Reason::NotVisible, "not-visible"));
     // TLP:RED never produces a hit.
     let mut red = o.clone();
     red.tlp = Some(Tlp::Red);
+    assert_eq!(
+        denied(&search(&tf, &red, &with_pa)),
+        (Reason::NotVisible, "not-visible")
+    );
+    // Private collections never produce hits for other organisations.
+    let owner = OrgId::from("pa");
+    let mut private = o.clone();
+    private.received_through = None;
     let d = decide(
-        &analyst("pb"),
-        &Action::Search {
+        &tf,
+        &Action::CorrelationHit {
             partner_channels: &with_pa,
         },
-        &red,
-        Scope::Channel(&c),
+        &private,
+        Scope::Private { owner: &owner },
         NOW,
     );
     assert_eq!(denied(&d), (Reason::NotVisible, "not-visible"));

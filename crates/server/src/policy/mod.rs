@@ -47,7 +47,7 @@
 //! | `amber-strict-recipients` | all | TLP:AMBER+STRICT received through channel S, collection in another channel, no release for it | Deny `amber-strict-recipients-only` |
 //! | `third-party` | all | received through S, held in another channel, principal is not the originator, no CLEAR exception, no release for that channel | Deny `release-required` |
 //! | `read` / `write` | Read / Write | all of the above passed | Allow |
-//! | `hit-only` | Search, CorrelationHit | Read was denied by a rule after the role and purpose checks, object not TLP:RED, and the principal's organisation shares a *valid* channel (agreement in force, purpose allowed) with the originator | HitOnly { contact: originator } |
+//! | `hit-only` | Search, CorrelationHit | Read was denied by a rule after the role and purpose checks, the object is not TLP:RED, it is held in a collection of a channel the principal's organisation is a member of, and that organisation shares a *live* channel (agreement in force, declared purpose allowed) with the originator | HitOnly { contact: originator } |
 //! | `not-visible` | Search, CorrelationHit | Read was denied and `hit-only` does not apply | Deny `not-visible` |
 //! | `export-third-party` | Export | principal is not the originator, no CLEAR exception, no release to `Export` | Deny `release-required` |
 //! | `transfer-destination` | FederationTransfer | destination outside the collection's channel, covered neither by the CLEAR exception nor by a release (the originator too: no agreement covers a peer outside the channel; it records a release for itself or re-shares into a channel) | Deny `destination-outside-channel` |
@@ -65,14 +65,21 @@
 //! (absence of a marking is not permission), and it is not compared with `max_marking`; a
 //! channel that wants every object marked sets `require_tlp`.
 //!
-//! **Why `hit-only` needs a shared, valid channel**: a correlation hit tells the principal
-//! that the originator holds something on the matched value. That is itself information, so
-//! it is only disclosed to organisations that already have a live sharing relationship with
-//! the originator (the originator could share with them anyway, and the contact is useful);
-//! anyone else gets `not-visible`, the same answer as for an object that does not exist, so
-//! that existence does not leak. TLP:RED objects never produce a hit: their mere existence is
-//! for the named recipients only. The role and purpose checks are not bypassed: a denial at
-//! `purpose-declared` stays a denial.
+//! **Why `hit-only` is this narrow**: a hit tells the principal that the originator holds
+//! something on the matched value. That is itself information, so:
+//! - it is only disclosed to an organisation that already has a *live* sharing relationship
+//!   with the originator for the declared purpose (the originator could share with it anyway,
+//!   and the contact is useful);
+//! - only for objects held in a channel the principal's organisation belongs to: the existence
+//!   of what an originator shared in channel A is not disclosed to an organisation outside A,
+//!   even if it has another channel with the originator (that would carry A's intelligence
+//!   across the third-party boundary), and a private collection never answers for another
+//!   organisation. The typical hit is a member whose read failed on the terms (a purpose the
+//!   channel does not allow, a marking above it, an agreement not in force);
+//! - never for TLP:RED: its mere existence is for the named recipients only.
+//!
+//! Anyone else gets `not-visible`, the same answer as for an object that does not exist. The
+//! role and purpose checks are not bypassed: a denial at `purpose-declared` stays a denial.
 //!
 //! **Private collections** ([`Scope::Private`]) hold what one organisation keeps for itself:
 //! only its users reach them, nothing in them is transferred to a peer, and anything leaving
