@@ -123,6 +123,19 @@
 //! 4. Collection-level checks that do not depend on one object (membership, agreement,
 //!    purpose) can be run once per request with [`decide_scope`] before paging, so that an
 //!    expired channel answers one clear error instead of an empty page.
+//! 5. After an allowed `ReShare`, the store writes the copy (or the sanitised derivative)
+//!    into the destination channel's collection with: the **same originator** (so the
+//!    third-party rule keeps protecting it; a derivative of a partner's object is still that
+//!    partner's intelligence), `received_through` = the destination channel, the outgoing
+//!    TLP, the same handling code and named recipients, and the object's releases (kept per
+//!    object, at most one per destination: [`ObjectFacts::release_for`] uses the first).
+//!    Inbound objects from a partner node get `received_through` = the channel of the
+//!    collection they arrive in; objects a local organisation creates get `None`.
+//! 6. `now` and `valid_until` make expiry automatic: nothing has to run when an agreement
+//!    ends, the next decision after `valid_until` is `agreement-expired`.
+//! 7. Four-eyes release (issue 4, item 6) is not here yet: it will be a second approval state
+//!    between `pending` and `granted` in [`release`], required for TLP:RED, H2 and objects
+//!    describing a person.
 
 mod decide;
 pub mod markings;
