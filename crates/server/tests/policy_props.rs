@@ -859,6 +859,13 @@ fn run(w: &World, stats: &Stats) -> Result<(), TestCaseError> {
                     wider.map(|x| LEVELS[x]),
                 )
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                if req.four_eyes {
+                    prop_assert!(req.release().is_none());
+                    let mut second = principal(orig_i, Role::Analyst, Some(1));
+                    second.user = UserId(format!("second-of-o{orig_i}"));
+                    req.confirm(&second)
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                }
                 let release = req.release().expect("granted");
                 bump(&stats.releases_granted);
                 // The store records the release on the object: every copy carries it.

@@ -133,9 +133,10 @@
 //!    collection they arrive in; objects a local organisation creates get `None`.
 //! 6. `now` and `valid_until` make expiry automatic: nothing has to run when an agreement
 //!    ends, the next decision after `valid_until` is `agreement-expired`.
-//! 7. Four-eyes release (issue 4, item 6) is not here yet: it will be a second approval state
-//!    between `pending` and `granted` in [`release`], required for TLP:RED, H2 and objects
-//!    describing a person.
+//! 7. Four-eyes release (issue 4, item 6) is in [`release`]: TLP:RED and H2 requests are
+//!    flagged at filing; the caller adds [`release::ReleaseRequest::describing_a_person`]
+//!    when the object describes a person (an `identity` of class `individual`, for example),
+//!    and a second user of the originator confirms with [`release::ReleaseRequest::confirm`].
 
 mod decide;
 pub mod markings;

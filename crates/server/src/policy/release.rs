@@ -2,7 +2,11 @@
 //! came through (the third-party rule, DESIGN.md invariant 2).
 //!
 //! A pure state machine: `pending` → `granted` (with conditions, optionally a sanitised
-//! derivative and a wider marking) or `denied` (with a reason). Both end states are final. The
+//! derivative and a wider marking) or `denied` (with a reason). Both end states are final.
+//! **Four eyes** (issue 4, item 6): releasing TLP:RED or H2 material, or an object describing
+//! a person, needs a second approver: the first grant moves the request to
+//! `awaiting-second-approval`, and a *different* user of the originating organisation
+//! confirms it with [`ReleaseRequest::confirm`] (or denies it). The
 //! transition functions check who may do what: only a member organisation that received the
 //! object through a channel may file a request; only the originating organisation grants or
 //! denies. Reviewers (read-only) and service credentials (machines) do neither. The store
@@ -20,10 +24,22 @@ use super::{
 pub enum ReleaseState {
     /// Waiting for the originator.
     Pending,
+    /// Granted by one user of the originator; a second one must confirm (four eyes).
+    AwaitingSecondApproval {
+        /// Who granted it first.
+        first: UserId,
+        /// Conditions attached.
+        conditions: Vec<String>,
+        /// The sanitised derivative that may go instead of the object, if any.
+        derivative: Option<StixId>,
+        /// A wider (less restrictive) marking the released copy may carry.
+        wider_marking: Option<Tlp>,
+    },
     /// Granted by the originator.
     Granted {
-        /// Who granted it (a user of the originating organisation).
-        by: UserId,
+        /// Who granted it (users of the originating organisation: one, or two under four
+        /// eyes, first approver first).
+        by: Vec<UserId>,
         /// Conditions attached.
         conditions: Vec<String>,
         /// The sanitised derivative that may go instead of the object, if any.
@@ -57,6 +73,8 @@ pub struct ReleaseRequest {
     pub destination: Destination,
     /// Why.
     pub reason: String,
+    /// Whether a second approver is needed (TLP:RED, H2, or an object describing a person).
+    pub four_eyes: bool,
     /// Where it stands.
     pub state: ReleaseState,
 }
@@ -83,6 +101,12 @@ pub enum ReleaseError {
     /// The request was already granted or denied.
     #[error("the request has already been decided")]
     AlreadyDecided,
+    /// The request is not awaiting a second approval.
+    #[error("the request is not awaiting a second approval")]
+    NotAwaitingSecondApproval,
+    /// The second approver must be another user than the first.
+    #[error("the second approver must be another user than the first")]
+    SameApprover,
 }
 
 fn may_act(p: &Principal) -> Result<(), ReleaseError> {
@@ -95,6 +119,8 @@ fn may_act(p: &Principal) -> Result<(), ReleaseError> {
 impl ReleaseRequest {
     /// Files a request. `received_via` is the channel the object came through
     /// (`facts.received_through`); the requester's organisation must be one of its members.
+    /// Four eyes is required for TLP:RED and H2 material; call
+    /// [`ReleaseRequest::describing_a_person`] when the object describes a person.
     pub fn file(
         id: ReleaseId,
         requester: &Principal,
@@ -124,8 +150,16 @@ impl ReleaseRequest {
             requested_by: requester.user.clone(),
             destination,
             reason,
+            four_eyes: facts.tlp == Some(Tlp::Red)
+                || facts.handling == Some(super::HandlingCode::H2),
             state: ReleaseState::Pending,
         })
+    }
+
+    /// Marks the request as concerning an object that describes a person (four eyes).
+    pub fn describing_a_person(mut self, yes: bool) -> ReleaseRequest {
+        self.four_eyes |= yes;
+        self
     }
 
     fn decider(&self, by: &Principal) -> Result<(), ReleaseError> {
@@ -133,10 +167,10 @@ impl ReleaseRequest {
         if by.organisation != self.originator {
             return Err(ReleaseError::NotOriginator);
         }
-        if self.state != ReleaseState::Pending {
-            return Err(ReleaseError::AlreadyDecided);
+        match self.state {
+            ReleaseState::Pending | ReleaseState::AwaitingSecondApproval { .. } => Ok(()),
+            _ => Err(ReleaseError::AlreadyDecided),
         }
-        Ok(())
     }
 
     /// The originator grants, optionally with conditions, a sanitised derivative (to be
@@ -149,16 +183,53 @@ impl ReleaseRequest {
         wider_marking: Option<Tlp>,
     ) -> Result<(), ReleaseError> {
         self.decider(by)?;
-        self.state = ReleaseState::Granted {
-            by: by.user.clone(),
-            conditions,
-            derivative,
-            wider_marking,
+        if self.state != ReleaseState::Pending {
+            return Err(ReleaseError::AlreadyDecided);
+        }
+        self.state = if self.four_eyes {
+            ReleaseState::AwaitingSecondApproval {
+                first: by.user.clone(),
+                conditions,
+                derivative,
+                wider_marking,
+            }
+        } else {
+            ReleaseState::Granted {
+                by: vec![by.user.clone()],
+                conditions,
+                derivative,
+                wider_marking,
+            }
         };
         Ok(())
     }
 
-    /// The originator denies, with a reason.
+    /// The second approver (another user of the originating organisation) confirms a
+    /// four-eyes grant, on the terms of the first.
+    pub fn confirm(&mut self, by: &Principal) -> Result<(), ReleaseError> {
+        self.decider(by)?;
+        let ReleaseState::AwaitingSecondApproval {
+            first,
+            conditions,
+            derivative,
+            wider_marking,
+        } = &self.state
+        else {
+            return Err(ReleaseError::NotAwaitingSecondApproval);
+        };
+        if *first == by.user {
+            return Err(ReleaseError::SameApprover);
+        }
+        self.state = ReleaseState::Granted {
+            by: vec![first.clone(), by.user.clone()],
+            conditions: conditions.clone(),
+            derivative: derivative.clone(),
+            wider_marking: *wider_marking,
+        };
+        Ok(())
+    }
+
+    /// The originator denies, with a reason (also while awaiting a second approval).
     pub fn deny(&mut self, by: &Principal, reason: String) -> Result<(), ReleaseError> {
         self.decider(by)?;
         self.state = ReleaseState::Denied {
@@ -289,6 +360,68 @@ mod tests {
             ),
             Err(ReleaseError::NotARecipient)
         );
+    }
+
+    #[test]
+    fn four_eyes_for_red_h2_and_persons() {
+        let bob = p("bob", "recv", Role::Analyst);
+        let ann = p("ann", "orig", Role::LiaisonOfficer);
+        let carl = p("carl", "orig", Role::Admin);
+        let mut red = facts();
+        red.tlp = Some(Tlp::Red);
+        let mut h2 = facts();
+        h2.handling = Some(crate::policy::HandlingCode::H2);
+        let file_for = |f: &ObjectFacts| {
+            ReleaseRequest::file(
+                "r".into(),
+                &bob,
+                obj(),
+                f,
+                &channel(),
+                Destination::Export,
+                "court".into(),
+            )
+            .unwrap()
+        };
+        assert!(!file_for(&facts()).four_eyes);
+        assert!(file_for(&facts()).describing_a_person(true).four_eyes);
+        for mut r in [
+            file_for(&red),
+            file_for(&h2),
+            file_for(&facts()).describing_a_person(true),
+        ] {
+            assert!(r.four_eyes);
+            assert_eq!(
+                r.confirm(&carl),
+                Err(ReleaseError::NotAwaitingSecondApproval)
+            );
+            r.grant(&ann, vec!["c".into()], None, None).unwrap();
+            assert!(matches!(
+                r.state,
+                ReleaseState::AwaitingSecondApproval { .. }
+            ));
+            assert_eq!(r.release(), None);
+            assert_eq!(
+                r.grant(&carl, vec![], None, None),
+                Err(ReleaseError::AlreadyDecided)
+            );
+            assert_eq!(r.confirm(&ann), Err(ReleaseError::SameApprover));
+            assert_eq!(r.confirm(&bob), Err(ReleaseError::NotOriginator));
+            r.confirm(&carl).unwrap();
+            match &r.state {
+                ReleaseState::Granted { by, .. } => {
+                    assert_eq!(by, &vec![UserId::from("ann"), UserId::from("carl")])
+                }
+                other => panic!("{other:?}"),
+            }
+            assert_eq!(r.release().unwrap().conditions, vec!["c".to_owned()]);
+            assert_eq!(r.confirm(&carl), Err(ReleaseError::AlreadyDecided));
+        }
+        // The second approver may also refuse.
+        let mut r = file_for(&red);
+        r.grant(&ann, vec![], None, None).unwrap();
+        r.deny(&carl, "no".into()).unwrap();
+        assert_eq!(r.release(), None);
     }
 
     #[test]
