@@ -34,6 +34,14 @@ def fmt(value, digits=0):
     return f"{value:,.{digits}f}"
 
 
+def per_core(r):
+    """Cores the server used during the measurement, and requests/s per core used."""
+    if not r or not r.get("server_cpu_s") or not r.get("seconds"):
+        return ["n/a", "n/a"]
+    cores = r["server_cpu_s"] / r["seconds"]
+    return [f"{cores:.2f}", fmt(r.get("rps", 0) / cores) if cores > 0 else "n/a"]
+
+
 def verdict(ok):
     return "met" if ok else "**not met**"
 
@@ -82,8 +90,9 @@ def main():
     out.append(f"## entente and medallion, {args.small:,} stored objects")
     out.append("")
     out.append("| request | medallion req/s | medallion p50 / p99 ms | entente req/s | "
-               "entente p50 / p99 ms | entente / medallion | target |")
-    out.append("|---|---:|---:|---:|---:|---:|---|")
+               "entente p50 / p99 ms | entente / medallion | target | entente cores used | "
+               "entente req/s per core |")
+    out.append("|---|---:|---:|---:|---:|---:|---|---:|---:|")
     labels = []
     for r in rows:
         if r["stored"] == args.small and r["label"] not in labels:
@@ -110,13 +119,15 @@ def main():
                 cells += [rps, f"{fmt(r.get('p50_ms'), 2)} / {fmt(r.get('p99_ms'), 2)}"]
         cells.append(f"{ratio:,.0f}x" if ratio is not None else "n/a")
         cells.append(target)
+        cells += per_core(e)
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
     if large:
         out.append(f"## entente alone, {args.large:,} stored objects")
         out.append("")
-        out.append("| measurement | req/s | objects/s | p50 ms | p90 ms | p99 ms | max ms | target |")
-        out.append("|---|---:|---:|---:|---:|---:|---:|---|")
+        out.append("| measurement | req/s | objects/s | p50 ms | p90 ms | p99 ms | max ms | target | "
+                   "cores used | req/s per core |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|")
         for r in large:
             label = r["label"]
             target = ""
@@ -130,14 +141,18 @@ def main():
             if label.startswith("import"):
                 out.append(
                     f"| {label}: {r.get('imported', 0):,} stored in {r['seconds']:.1f} s | | "
-                    f"{fmt(r.get('objects_per_s'))} | | | | | {target} |")
+                    f"{fmt(r.get('objects_per_s'))} | | | | | {target} | | |")
                 continue
             out.append(
                 f"| {label}{errors(r)} | {fmt(r.get('rps'))} | "
                 f"{fmt(r.get('objects_per_s')) if r.get('objects_per_s') else ''} | "
                 f"{fmt(r.get('p50_ms'), 2)} | {fmt(r.get('p90_ms'), 2)} | {fmt(r.get('p99_ms'), 2)} | "
-                f"{fmt(r.get('max_ms'), 2)} | {target} |")
+                f"{fmt(r.get('max_ms'), 2)} | {target} | " + " | ".join(per_core(r)) + " |")
         out.append("")
+    out.append("Cores used: CPU time (user + system) of the server process during the "
+               "measurement divided by its duration; req/s per core is what the server did with "
+               "the CPU it got, the rest going to the load generator and to other processes.")
+    out.append("")
     out.append("Raw figures (one JSON object per measurement) are written to `$WORK/results.jsonl`. "
                "POST objects/s counts the objects the server reported stored (`success_count` of "
                "the status resources); `not_complete` in the raw figures counts status resources "

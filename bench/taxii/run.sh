@@ -94,7 +94,8 @@ generate() { # generate COUNT FILE
 start_entente() {
   local data="$1" port="$2"
   "$ENTENTE" --data "$data" --log warn serve --listen "127.0.0.1:$port" >"$data/serve.log" 2>&1 &
-  PIDS+=("$!")
+  ENTENTE_PID="$!"
+  PIDS+=("$ENTENTE_PID")
   wait_http "http://127.0.0.1:$port/health"
 }
 
@@ -114,13 +115,23 @@ existing_entente() {
   TOKEN="$("$ENTENTE" --data "$data" user token admin | tail -n 1 | tr -d '[:space:]')"
 }
 
-# record LABEL SERVER OBJECTS JSON: append one measurement to $RAW.
+# cpu_seconds SERVER: CPU time (user + system) used so far by the server process.
+CLK_TCK="$(getconf CLK_TCK)"
+cpu_seconds() {
+  local pid
+  if [ "$1" = medallion ]; then pid="$MEDALLION_PID"; else pid="$ENTENTE_PID"; fi
+  awk -v hz="$CLK_TCK" '{ printf "%.3f\n", ($14 + $15) / hz }' "/proc/$pid/stat" 2>/dev/null || echo 0
+}
+
+# record LABEL SERVER OBJECTS JSON [SERVER_CPU_SECONDS]: append one measurement to $RAW.
 record() {
   python3 - "$@" >>"$RAW" <<'EOF'
 import json, sys
 label, server, stored, line = sys.argv[1:5]
 r = json.loads(line)
 r.update(label=label, server=server, stored=int(stored))
+if len(sys.argv) > 5:
+    r["server_cpu_s"] = float(sys.argv[5])
 print(json.dumps(r))
 EOF
   tail -n 1 "$RAW" >&2
@@ -131,7 +142,8 @@ measure() {
   local label="$1" server="$2" stored="$3" duration="$4" conns="$5" auth="$6" url="$7"
   local mode="${8:-get}" paths="${9:-}"
   log "$server @ $stored objects: $label (${duration}s, $conns connections)"
-  local out
+  local out cpu0
+  cpu0="$(cpu_seconds "$server")"
   out="$(BENCH_AUTH="$auth" BENCH_MODE="$mode" BENCH_PATHS="$paths" BENCH_BATCH="$BATCH" \
     BENCH_NONCE="$(printf '%08x' $((RANDOM * 32768 + RANDOM)))" \
     timeout $((duration + 120)) wrk -t"$THREADS" -c"$conns" -d"${duration}s" --timeout 60s \
@@ -142,7 +154,8 @@ measure() {
     printf '%s\n' "$out" >&2
     line='{"requests":0,"rps":0,"error":"wrk produced no result"}'
   fi
-  record "$label" "$server" "$stored" "$line"
+  record "$label" "$server" "$stored" "$line" \
+    "$(awk -v a="$cpu0" -v b="$(cpu_seconds "$server")" 'BEGIN { print b - a }')"
 }
 
 # measure_seq LABEL SERVER OBJECTS AUTH URL [post]: sequential requests, bounded in count and
@@ -152,12 +165,14 @@ measure_seq() {
   log "$server @ $stored objects: $label (sequential, <= $MEDALLION_REQUESTS requests, ~${MEDALLION_SECONDS}s)"
   local flags=()
   if [ "$mode" = post ]; then flags=(--post --batch "$BATCH"); fi
-  local line
+  local line cpu0
+  cpu0="$(cpu_seconds "$server")"
   line="$(timeout $((MEDALLION_SECONDS * 10 + 300)) python3 "$HERE/seq_load.py" --url "$url" --auth "$auth" \
     --min-requests "$MEDALLION_MIN_REQUESTS" --max-requests "$MEDALLION_REQUESTS" \
     --max-seconds "$MEDALLION_SECONDS" "${flags[@]}" | sed -n 's/^RESULT //p' | tail -n 1)" || true
   if [ -z "$line" ]; then line='{"requests":0,"rps":0,"error":"no result"}'; fi
-  record "$label" "$server" "$stored" "$line"
+  record "$label" "$server" "$stored" "$line" \
+    "$(awk -v a="$cpu0" -v b="$(cpu_seconds "$server")" 'BEGIN { print b - a }')"
 }
 
 # check LABEL URL AUTH EXPECTED_OBJECTS: one request, verify status 200 and the object count.
@@ -202,7 +217,8 @@ python3 "$HERE/medallion_data.py" --objects "$SMALL_FILE" --out "$WORK/medallion
   --user bench --password "$M_PASSWORD" --collection-id "$M_COLLECTION" --port "$M_PORT"
 "$WORK/venv/bin/medallion" --host 127.0.0.1 --port "$M_PORT" --log-level ERROR \
   "$WORK/medallion.json" >"$WORK/medallion.log" 2>&1 &
-PIDS+=("$!")
+MEDALLION_PID="$!"
+PIDS+=("$MEDALLION_PID")
 M_AUTH="Basic $(printf 'bench:%s' "$M_PASSWORD" | base64 -w0)"
 wait_http "http://127.0.0.1:$M_PORT/taxii2/" -H "$ACCEPT" -H "Authorization: $M_AUTH"
 M_COLL="http://127.0.0.1:$M_PORT/api1/collections/$M_COLLECTION"
