@@ -144,6 +144,16 @@ pub(crate) fn page_clause(dialect: Dialect, coll: i64, f: &ObjectFilter) -> Clau
         c.and(&format!("o.date_added > {p}"));
     }
     if !f.ids.is_empty() {
+        if c.dialect == Dialect::Sqlite {
+            // The id index is on a 64-bit hash of the id (see `id_hash`); the text comparison
+            // below removes the (astronomically rare) collisions.
+            let ph: Vec<String> = f
+                .ids
+                .iter()
+                .map(|i| c.bind(Param::Int(id_hash(i))))
+                .collect();
+            c.and(&format!("o.idh IN ({})", ph.join(", ")));
+        }
         let cond = c.in_list("o.id", &f.ids);
         c.and(&cond);
     }
@@ -161,6 +171,10 @@ pub(crate) fn delete_clause(dialect: Dialect, coll: i64, id: &str, f: &ObjectFil
     let mut c = Clause::new(dialect);
     let p = c.bind(Param::Int(coll));
     c.and(&format!("o.coll = {p}"));
+    if dialect == Dialect::Sqlite {
+        let h = c.bind(Param::Int(id_hash(id)));
+        c.and(&format!("o.idh = {h}"));
+    }
     let p = c.bind(Param::Text(id.to_owned()));
     c.and(&format!("o.id = {p}"));
     version_and_spec(&mut c, f);
@@ -184,11 +198,33 @@ fn version_and_spec(c: &mut Clause, f: &ObjectFilter) {
         let inner = c
             .version_predicate("o2", &f.versions)
             .expect("not `all` in this branch");
+        let same_hash = if c.dialect == Dialect::Sqlite {
+            "AND o2.idh = o.idh "
+        } else {
+            ""
+        };
         c.and(&format!(
-            "NOT EXISTS (SELECT 1 FROM objects o2 WHERE o2.coll = o.coll AND o2.id = o.id \
-             AND o2.spec_version > o.spec_version AND {inner})"
+            "NOT EXISTS (SELECT 1 FROM objects o2 WHERE o2.coll = o.coll {same_hash}\
+             AND o2.id = o.id AND o2.spec_version > o.spec_version AND {inner})"
         ));
     }
+}
+
+/// A stable 64-bit hash of an object id (FNV-1a), stored beside the id by the SQLite backend.
+///
+/// Why: ids are random UUIDs, so an index on the id text receives every insert at a random
+/// place, and each batch dirties (and writes again, through the WAL) a page per object. Indexing
+/// 8-byte hashes instead packs about five times more entries per page, which cuts the pages
+/// written per batch by as much. Every lookup also compares the id text, so a collision costs
+/// a second row read, never a wrong answer. The hash is part of the on-disk format: never
+/// change it without a migration.
+pub(crate) fn id_hash(id: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
 }
 
 /// The `spec_version` stored for an object: its own, else `2.0` (STIX 2.0 objects carry none).

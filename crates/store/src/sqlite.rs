@@ -46,11 +46,11 @@ const READERS: usize = 4;
 /// Recomputes the maintenance flags of every version of one object (after an out-of-order
 /// insert or a delete). Only the flags change; the versions themselves are never edited.
 const RECOMPUTE_FLAGS: &str = "UPDATE objects SET \
-     is_first = (vkey = (SELECT min(vkey) FROM objects WHERE coll = ?1 AND id = ?2)), \
-     is_last = (vkey = (SELECT max(vkey) FROM objects WHERE coll = ?1 AND id = ?2)), \
+     is_first = (vkey = (SELECT min(vkey) FROM objects WHERE coll = ?1 AND idh = ?3 AND id = ?2)), \
+     is_last = (vkey = (SELECT max(vkey) FROM objects WHERE coll = ?1 AND idh = ?3 AND id = ?2)), \
      is_latest_spec = (spec_version = \
-         (SELECT max(spec_version) FROM objects WHERE coll = ?1 AND id = ?2)) \
-     WHERE coll = ?1 AND id = ?2";
+         (SELECT max(spec_version) FROM objects WHERE coll = ?1 AND idh = ?3 AND id = ?2)) \
+     WHERE coll = ?1 AND idh = ?3 AND id = ?2";
 
 /// The SQLite store. Cheap to clone (shared state).
 #[derive(Clone)]
@@ -148,7 +148,7 @@ fn index_hint(f: &ObjectFilter) -> &'static str {
     if f.ids.is_empty() {
         ""
     } else {
-        "INDEXED BY objects_version"
+        "INDEXED BY objects_id"
     }
 }
 
@@ -298,20 +298,22 @@ fn add_objects_blocking(
     let first_assigned = next;
     let mut outcomes = Vec::with_capacity(objects.len());
     {
-        let mut versions =
-            tx.prepare_cached("SELECT vkey, date_added FROM objects WHERE coll = ?1 AND id = ?2")?;
+        let mut versions = tx.prepare_cached(
+            "SELECT vkey, date_added FROM objects WHERE coll = ?1 AND idh = ?3 AND id = ?2",
+        )?;
         let mut insert = tx.prepare_cached(
-            "INSERT INTO objects (coll, date_added, id, type, spec_version, vkey, version, \
+            "INSERT INTO objects (coll, date_added, id, idh, type, spec_version, vkey, version, \
              created, modified, is_first, is_last, is_latest_spec, body) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?11)",
+             VALUES (?1, ?2, ?3, ?12, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?11)",
         )?;
         let mut recompute = tx.prepare_cached(RECOMPUTE_FLAGS)?;
         for o in objects {
             let id = o.id().as_str();
             let vkey = filter::version_key(o);
+            let idh = filter::id_hash(id);
             let mut has_versions = false;
             let mut duplicate = None;
-            let mut rows = versions.query(params![pk, id])?;
+            let mut rows = versions.query(params![pk, id, idh])?;
             while let Some(r) = rows.next()? {
                 has_versions = true;
                 let k: String = r.get(0)?;
@@ -338,9 +340,10 @@ fn add_objects_blocking(
                 o.modified().map(|t| t.as_str()),
                 !has_versions,
                 o.as_json(),
+                idh,
             ])?;
             if has_versions {
-                recompute.execute(params![pk, id])?;
+                recompute.execute(params![pk, id, idh])?;
             }
             outcomes.push(AddOutcome::Added {
                 date_added: DateAdded(next),
@@ -579,7 +582,7 @@ impl Store for SqliteStore {
                     "object {id} in collection {collection}"
                 )));
             }
-            tx.execute(RECOMPUTE_FLAGS, params![pk, id])?;
+            tx.execute(RECOMPUTE_FLAGS, params![pk, id, filter::id_hash(&id)])?;
             tx.commit()?;
             Ok(n as u64)
         })

@@ -32,6 +32,7 @@ CREATE TABLE objects (
     coll           INTEGER NOT NULL REFERENCES collections(pk),
     date_added     INTEGER NOT NULL,
     id             TEXT NOT NULL,
+    idh            INTEGER NOT NULL,
     type           TEXT NOT NULL,
     spec_version   TEXT NOT NULL,
     vkey           TEXT NOT NULL,
@@ -44,7 +45,10 @@ CREATE TABLE objects (
     body           TEXT NOT NULL
 );
 
-CREATE UNIQUE INDEX objects_version ON objects (coll, id, vkey);
+-- idh: a 64-bit hash of id (filter.rs, id_hash). Indexing it instead of the id text keeps the
+-- index small; random ids then dirty far fewer pages per batch. (coll, id, vkey) is unique:
+-- the writer checks it inside its IMMEDIATE transaction before every insert.
+CREATE INDEX objects_id ON objects (coll, idh);
 CREATE UNIQUE INDEX objects_date_added ON objects (coll, date_added);
 CREATE INDEX objects_type ON objects (coll, type, date_added);
 CREATE INDEX objects_last ON objects (coll, date_added) WHERE is_last = 1;
