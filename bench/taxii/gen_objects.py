@@ -76,8 +76,13 @@ def make(i, rng, recent):
             "name": f"Technique {rng.getrandbits(16):04x}",
         }
     else:
-        source = recent.get("indicator") or f"indicator--{uuid.UUID(int=rng.getrandbits(128), version=4)}"
-        target = recent.get("malware") or f"malware--{uuid.UUID(int=rng.getrandbits(128), version=4)}"
+        source = (
+            recent.get("indicator")
+            or f"indicator--{uuid.UUID(int=rng.getrandbits(128), version=4)}"
+        )
+        target = (
+            recent.get("malware") or f"malware--{uuid.UUID(int=rng.getrandbits(128), version=4)}"
+        )
         obj = {
             "type": "relationship",
             "id": f"relationship--{ident}",

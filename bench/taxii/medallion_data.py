@@ -55,7 +55,9 @@ def main():
             {
                 "id": obj["id"],
                 "date_added": added.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                "version": obj.get("modified", obj.get("created", added.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))),
+                "version": obj.get(
+                    "modified", obj.get("created", added.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+                ),
                 "media_type": "application/stix+json;version=" + obj.get("spec_version", "2.1"),
             }
         )
@@ -104,7 +106,10 @@ def main():
         json.dump(data, f)
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(config, f, indent=2)
-    print(f"medallion config {args.out}: {len(objects)} objects, collection {args.collection_id}", file=sys.stderr)
+    print(
+        f"medallion config {args.out}: {len(objects)} objects, collection {args.collection_id}",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

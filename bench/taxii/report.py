@@ -89,9 +89,11 @@ def main():
     out.append("")
     out.append(f"## entente and medallion, {args.small:,} stored objects")
     out.append("")
-    out.append("| request | medallion req/s | medallion p50 / p99 ms | entente req/s | "
-               "entente p50 / p99 ms | entente / medallion | target | entente cores used | "
-               "entente req/s per core |")
+    out.append(
+        "| request | medallion req/s | medallion p50 / p99 ms | entente req/s | "
+        "entente p50 / p99 ms | entente / medallion | target | entente cores used | "
+        "entente req/s per core |"
+    )
     out.append("|---|---:|---:|---:|---:|---:|---|---:|---:|")
     labels = []
     for r in rows:
@@ -125,15 +127,19 @@ def main():
     if large:
         out.append(f"## entente alone, {args.large:,} stored objects")
         out.append("")
-        out.append("| measurement | req/s | objects/s | p50 ms | p90 ms | p99 ms | max ms | target | "
-                   "cores used | req/s per core |")
+        out.append(
+            "| measurement | req/s | objects/s | p50 ms | p90 ms | p99 ms | max ms | target | "
+            "cores used | req/s per core |"
+        )
         out.append("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|")
         for r in large:
             label = r["label"]
             target = ""
             if label.startswith("GET objects"):
-                target = (f"p99 < 10 ms: {verdict(r.get('p99_ms', 1e9) < 10)}; "
-                          f">= 5,000 req/s: {verdict(r.get('rps', 0) >= 5000)}")
+                target = (
+                    f"p99 < 10 ms: {verdict(r.get('p99_ms', 1e9) < 10)}; "
+                    f">= 5,000 req/s: {verdict(r.get('rps', 0) >= 5000)}"
+                )
             elif label.startswith("POST"):
                 target = f">= 50,000 objects/s: {verdict(r.get('objects_per_s', 0) >= 50000)}"
             elif label.startswith("import"):
@@ -141,22 +147,28 @@ def main():
             if label.startswith("import"):
                 out.append(
                     f"| {label}: {r.get('imported', 0):,} stored in {r['seconds']:.1f} s | | "
-                    f"{fmt(r.get('objects_per_s'))} | | | | | {target} | | |")
+                    f"{fmt(r.get('objects_per_s'))} | | | | | {target} | | |"
+                )
                 continue
             out.append(
                 f"| {label}{errors(r)} | {fmt(r.get('rps'))} | "
                 f"{fmt(r.get('objects_per_s')) if r.get('objects_per_s') else ''} | "
                 f"{fmt(r.get('p50_ms'), 2)} | {fmt(r.get('p90_ms'), 2)} | {fmt(r.get('p99_ms'), 2)} | "
-                f"{fmt(r.get('max_ms'), 2)} | {target} | " + " | ".join(per_core(r)) + " |")
+                f"{fmt(r.get('max_ms'), 2)} | {target} | " + " | ".join(per_core(r)) + " |"
+            )
         out.append("")
-    out.append("Cores used: CPU time (user + system) of the server process during the "
-               "measurement divided by its duration; req/s per core is what the server did with "
-               "the CPU it got, the rest going to the load generator and to other processes.")
+    out.append(
+        "Cores used: CPU time (user + system) of the server process during the "
+        "measurement divided by its duration; req/s per core is what the server did with "
+        "the CPU it got, the rest going to the load generator and to other processes."
+    )
     out.append("")
-    out.append("Raw figures (one JSON object per measurement) are written to `$WORK/results.jsonl`. "
-               "POST objects/s counts the objects the server reported stored (`success_count` of "
-               "the status resources); `not_complete` in the raw figures counts status resources "
-               "that were not `complete` when returned.")
+    out.append(
+        "Raw figures (one JSON object per measurement) are written to `$WORK/results.jsonl`. "
+        "POST objects/s counts the objects the server reported stored (`success_count` of "
+        "the status resources); `not_complete` in the raw figures counts status resources "
+        "that were not `complete` when returned."
+    )
     out.append("")
     with open(args.out, "w") as f:
         f.write("\n".join(out))

@@ -26,17 +26,19 @@ def envelope(run, serial, batch):
     objects = []
     for i in range(batch):
         ip = f"10.{serial % 256}.{(i // 256) % 256}.{i % 256}"
-        objects.append({
-            "type": "indicator",
-            "spec_version": "2.1",
-            "id": f"indicator--{run:08x}-{serial % 65536:04x}-4000-8{i % 4096:03x}-{serial:012x}",
-            "created": "2026-02-01T00:00:00.000Z",
-            "modified": "2026-02-01T00:00:00.000Z",
-            "name": f"Load test {ip}",
-            "pattern": f"[ipv4-addr:value = '{ip}']",
-            "pattern_type": "stix",
-            "valid_from": "2026-02-01T00:00:00Z",
-        })
+        objects.append(
+            {
+                "type": "indicator",
+                "spec_version": "2.1",
+                "id": f"indicator--{run:08x}-{serial % 65536:04x}-4000-8{i % 4096:03x}-{serial:012x}",
+                "created": "2026-02-01T00:00:00.000Z",
+                "modified": "2026-02-01T00:00:00.000Z",
+                "name": f"Load test {ip}",
+                "pattern": f"[ipv4-addr:value = '{ip}']",
+                "pattern_type": "stix",
+                "valid_from": "2026-02-01T00:00:00Z",
+            }
+        )
     return json.dumps({"objects": objects}).encode()
 
 
@@ -71,8 +73,9 @@ def main():
         if args.post:
             headers["Content-Type"] = TAXII
             data = envelope(run, n + 1, args.batch)
-        req = urllib.request.Request(args.url, data=data, headers=headers,
-                                     method="POST" if args.post else "GET")
+        req = urllib.request.Request(
+            args.url, data=data, headers=headers, method="POST" if args.post else "GET"
+        )
         t0 = time.monotonic()
         try:
             with urllib.request.urlopen(req, timeout=args.timeout) as resp:
@@ -95,23 +98,28 @@ def main():
                 pass
     seconds = time.monotonic() - start
     lat = sorted(latencies)
-    print("RESULT " + json.dumps({
-        "requests": len(latencies),
-        "seconds": round(seconds, 3),
-        "rps": len(latencies) / seconds if seconds > 0 else 0.0,
-        "p50_ms": percentile(lat, 50),
-        "p90_ms": percentile(lat, 90),
-        "p99_ms": percentile(lat, 99),
-        "max_ms": lat[-1] if lat else 0.0,
-        "mean_ms": sum(lat) / len(lat) if lat else 0.0,
-        "errors_status": errors,
-        "errors_socket": 0,
-        "objects_ok": objects_ok,
-        "objects_per_s": objects_ok / seconds if seconds > 0 else 0.0,
-        "not_complete": not_complete,
-        "bytes": total_bytes,
-        "client": "sequential",
-    }))
+    print(
+        "RESULT "
+        + json.dumps(
+            {
+                "requests": len(latencies),
+                "seconds": round(seconds, 3),
+                "rps": len(latencies) / seconds if seconds > 0 else 0.0,
+                "p50_ms": percentile(lat, 50),
+                "p90_ms": percentile(lat, 90),
+                "p99_ms": percentile(lat, 99),
+                "max_ms": lat[-1] if lat else 0.0,
+                "mean_ms": sum(lat) / len(lat) if lat else 0.0,
+                "errors_status": errors,
+                "errors_socket": 0,
+                "objects_ok": objects_ok,
+                "objects_per_s": objects_ok / seconds if seconds > 0 else 0.0,
+                "not_complete": not_complete,
+                "bytes": total_bytes,
+                "client": "sequential",
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -131,8 +131,12 @@ class Dataset:
                 modified=V1,
             )
         ]
-        self.versioned.append(self.versioned[0].new_version(modified=V2, name="Recruitment site v2"))
-        self.versioned.append(self.versioned[1].new_version(modified=V3, name="Recruitment site v3"))
+        self.versioned.append(
+            self.versioned[0].new_version(modified=V2, name="Recruitment site v2")
+        )
+        self.versioned.append(
+            self.versioned[1].new_version(modified=V3, name="Recruitment site v3")
+        )
         # Indicators that fill several pages.
         self.paged = [
             stix2.Indicator(
@@ -363,7 +367,9 @@ def test_invalid_object_was_not_stored(dataset, collection):
 def test_valid_objects_beside_the_invalid_one_were_stored(dataset, collection):
     for obj in dataset.mixed_valid:
         got = _objects(collection.get_object(obj.id, version="all"))
-        assert any(o["id"] == obj.id and _ts(o["modified"]) == _ts(_as_dict(obj)["modified"]) for o in got)
+        assert any(
+            o["id"] == obj.id and _ts(o["modified"]) == _ts(_as_dict(obj)["modified"]) for o in got
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -435,7 +441,9 @@ def test_match_version(dataset, collection, version, expected):
 
 def test_match_version_on_single_version_objects(dataset, collection):
     for version in ("first", "last", "all", T0):
-        got = _pairs(collection.get_objects(**_scope(dataset, id=dataset.ind_a.id, version=version)))
+        got = _pairs(
+            collection.get_objects(**_scope(dataset, id=dataset.ind_a.id, version=version))
+        )
         assert got == [(dataset.ind_a.id, _ts(T0))], version
 
 
@@ -463,19 +471,29 @@ def test_added_after(dataset, collection):
 
 def test_filter_combinations(dataset, collection):
     # type AND version: every version of every indicator.
-    items, _ = _collect(collection.get_objects, 0, **_scope(dataset, type="indicator", version="all"))
+    items, _ = _collect(
+        collection.get_objects, 0, **_scope(dataset, type="indicator", version="all")
+    )
     got = {(o["id"], _ts(o["modified"])) for o in items}
     assert got == {p for p in dataset.all_versions() if p[0].startswith("indicator--")}
     # id AND version AND spec_version.
     envelope = collection.get_objects(
-        **_scope(dataset, id=dataset.versioned_id, version="first,last".split(","), spec_version="2.1")
+        **_scope(
+            dataset, id=dataset.versioned_id, version="first,last".split(","), spec_version="2.1"
+        )
     )
     assert sorted(m for _, m in _pairs(envelope)) == [_ts(V1), _ts(V3)]
     # id AND type that do not agree: nothing.
-    assert _objects(collection.get_objects(**_scope(dataset, id=dataset.malware.id, type="indicator"))) == []
+    assert (
+        _objects(collection.get_objects(**_scope(dataset, id=dataset.malware.id, type="indicator")))
+        == []
+    )
     # added_after AND type.
     cut = dataset.manifest[(dataset.versioned_id, _ts(V2))]["date_added"]
-    got = {o["id"] for o in _objects(collection.get_objects(added_after=cut, type="indicator", limit=1000))}
+    got = {
+        o["id"]
+        for o in _objects(collection.get_objects(added_after=cut, type="indicator", limit=1000))
+    }
     assert got == {dataset.versioned_id} | {o.id for o in dataset.paged}
 
 
@@ -485,7 +503,9 @@ def test_filter_combinations(dataset, collection):
 
 @pytest.mark.parametrize("per_request", [1, 7, 10, 50])
 def test_paging_objects_loses_and_repeats_nothing(dataset, collection, per_request):
-    items, pages = _collect(collection.get_objects, per_request, **_scope(dataset, type="indicator"))
+    items, pages = _collect(
+        collection.get_objects, per_request, **_scope(dataset, type="indicator")
+    )
     ids = [o["id"] for o in items]
     assert len(ids) == len(set(ids)), "an object was repeated across pages"
     assert set(ids) == dataset.indicator_ids(), "an object was lost across pages"
@@ -713,7 +733,9 @@ def test_wrong_password_is_401(base_url, api_root, collection, credentials):
 
 def test_unknown_user_is_401(api_root):
     with pytest.raises(requests.exceptions.HTTPError) as excinfo:
-        ApiRoot(api_root.url, user=f"nobody-{uuid.uuid4().hex[:6]}", password="not a password at all").refresh_information()
+        ApiRoot(
+            api_root.url, user=f"nobody-{uuid.uuid4().hex[:6]}", password="not a password at all"
+        ).refresh_information()
     assert _http_status(excinfo) == 401
 
 

@@ -297,6 +297,7 @@ fn oasis_python_clients_drive_a_real_node() {
         !summary.contains("skipped"),
         "some tests were skipped: {report}"
     );
+    eprintln!("OASIS Python clients against the node: {summary}");
     drop(node);
 }
 
