@@ -34,12 +34,14 @@
 //! ```
 #![deny(missing_docs)]
 
+mod audit;
 mod error;
 mod filter;
 pub mod postgres;
 pub mod sqlite;
 mod types;
 
+pub use audit::{AUDIT_GENESIS, AUDIT_HASH_LEN, AuditEntry, AuditHasher, AuditRecord};
 pub use error::{Error, Result};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -155,6 +157,25 @@ pub trait Store: Send + Sync + 'static {
     async fn set_permission(&self, permission: Permission) -> Result<()>;
     /// A user's permission on one collection. `NotFound` when none was granted.
     async fn permission(&self, user: &str, collection: &CollectionId) -> Result<Permission>;
+
+    // ---- Audit log (append-only, hash-chained; see the `audit` module) ----
+
+    /// Appends `records` to the audit log in one durable transaction and returns the entries as
+    /// stored. Under the backend's writer lock (held across processes), the store reads the
+    /// head, gives the records the next sequence numbers (1, 2, 3... without gaps), links each
+    /// to the hash before it ([`AUDIT_GENESIS`] for the first) and seals it with `hasher`.
+    /// Nothing is appended for an empty `records`. Rows are never updated nor deleted.
+    async fn append_audit(
+        &self,
+        records: Vec<AuditRecord>,
+        hasher: AuditHasher,
+    ) -> Result<Vec<AuditEntry>>;
+
+    /// The newest audit entry, `None` while the log is empty.
+    async fn audit_head(&self) -> Result<Option<AuditEntry>>;
+
+    /// Up to `limit` audit entries with `seq > after`, by `seq` ascending, exactly as stored.
+    async fn audit_page(&self, after: u64, limit: usize) -> Result<Vec<AuditEntry>>;
 }
 
 /// A shared, dynamically dispatched store, as the server holds it.

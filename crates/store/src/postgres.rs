@@ -28,16 +28,24 @@ use tokio_postgres::{Client, NoTls, Statement};
 
 use crate::filter::{self, Dialect, Param};
 use crate::{
-    AddOutcome, ApiRoot, ApiToken, Collection, CollectionId, DateAdded, Error, ManifestRecord,
-    ObjectFilter, Page, Permission, Result, Role, Status, Store, StoredObject, User,
+    AddOutcome, ApiRoot, ApiToken, AuditEntry, AuditHasher, AuditRecord, Collection, CollectionId,
+    DateAdded, Error, ManifestRecord, ObjectFilter, Page, Permission, Result, Role, Status, Store,
+    StoredObject, User,
 };
 
 /// Migrations, in order. A shipped migration is never edited: changes go in a new file.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../migrations/postgres/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        2,
+        "audit",
+        include_str!("../migrations/postgres/0002_audit.sql"),
+    ),
+];
 
 /// Key of the advisory lock that serialises migrations across processes.
 const MIGRATION_LOCK: i64 = 0x656e_7465_6e74_6501;
@@ -803,5 +811,110 @@ impl Store for PostgresStore {
             can_read: row.get(0),
             can_write: row.get(1),
         })
+    }
+
+    async fn append_audit(
+        &self,
+        records: Vec<AuditRecord>,
+        hasher: AuditHasher,
+    ) -> Result<Vec<AuditEntry>> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.pool.get().await?;
+        let tx = conn.client.transaction().await?;
+        // The audit writer lock, held until commit: processes sharing the database append one
+        // at a time, so each reads the head the previous one committed.
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&AUDIT_LOCK])
+            .await?;
+        let last = tx
+            .query_opt(
+                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                &[],
+            )
+            .await?
+            .map(|r| (r.get::<_, i64>(0) as u64, r.get::<_, Vec<u8>>(1)));
+        let entries = crate::audit::chain(last, records, hasher);
+        let insert = tx
+            .prepare(
+                "INSERT INTO audit_log (seq, time, actor, organisation, action, target, purpose, \
+                 decision, rule, detail, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .await?;
+        for e in &entries {
+            let r = &e.record;
+            tx.execute(
+                &insert,
+                &[
+                    &(e.seq as i64),
+                    &r.time,
+                    &r.actor,
+                    &r.organisation,
+                    &r.action,
+                    &r.target,
+                    &r.purpose,
+                    &r.decision,
+                    &r.rule,
+                    &r.detail,
+                    &e.prev_hash,
+                    &e.hash,
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(entries)
+    }
+
+    async fn audit_head(&self) -> Result<Option<AuditEntry>> {
+        let conn = self.pool.get().await?;
+        Ok(conn
+            .client
+            .query_opt(
+                &format!("SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"),
+                &[],
+            )
+            .await?
+            .map(|r| row_to_audit(&r)))
+    }
+
+    async fn audit_page(&self, after: u64, limit: usize) -> Result<Vec<AuditEntry>> {
+        let after = after.min(i64::MAX as u64) as i64;
+        let limit = limit.min(i64::MAX as usize) as i64;
+        let mut conn = self.pool.get().await?;
+        let st = conn
+            .prepare_cached(&format!(
+                "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+            ))
+            .await?;
+        let rows = conn.client.query(&st, &[&after, &limit]).await?;
+        Ok(rows.iter().map(row_to_audit).collect())
+    }
+}
+
+/// Key of the advisory lock that serialises audit appends across processes.
+const AUDIT_LOCK: i64 = 0x656e_7465_6e74_6502;
+
+/// The columns [`row_to_audit`] reads, in order.
+const AUDIT_COLUMNS: &str = "seq, time, actor, organisation, action, target, purpose, decision, \
+     rule, detail, prev_hash, hash";
+
+fn row_to_audit(r: &tokio_postgres::Row) -> AuditEntry {
+    AuditEntry {
+        seq: r.get::<_, i64>(0) as u64,
+        record: AuditRecord {
+            time: r.get(1),
+            actor: r.get(2),
+            organisation: r.get(3),
+            action: r.get(4),
+            target: r.get(5),
+            purpose: r.get(6),
+            decision: r.get(7),
+            rule: r.get(8),
+            detail: r.get(9),
+        },
+        prev_hash: r.get(10),
+        hash: r.get(11),
     }
 }

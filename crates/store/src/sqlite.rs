@@ -29,16 +29,24 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::filter::{self, Dialect, Param};
 use crate::{
-    AddOutcome, ApiRoot, ApiToken, Collection, CollectionId, DateAdded, Error, ManifestRecord,
-    ObjectFilter, Page, Permission, Result, Role, Status, Store, StoredObject, User,
+    AddOutcome, ApiRoot, ApiToken, AuditEntry, AuditHasher, AuditRecord, Collection, CollectionId,
+    DateAdded, Error, ManifestRecord, ObjectFilter, Page, Permission, Result, Role, Status, Store,
+    StoredObject, User,
 };
 
 /// Migrations, in order. A shipped migration is never edited: changes go in a new file.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../migrations/sqlite/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        "audit",
+        include_str!("../migrations/sqlite/0002_audit.sql"),
+    ),
+];
 
 /// Read connections kept open for reuse (more are opened on demand under load).
 const READERS: usize = 4;
@@ -766,4 +774,126 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn append_audit(
+        &self,
+        records: Vec<AuditRecord>,
+        hasher: AuditHasher,
+    ) -> Result<Vec<AuditEntry>> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(move |conn| {
+            // IMMEDIATE: the head read below and the inserts form one write transaction, so
+            // no other writer (in this process or another) can append in between.
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let last = tx
+                .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
+                .query_row([], |r| Ok((r.get::<_, i64>(0)? as u64, audit_bytes(r, 1)?)))
+                .optional()?;
+            let entries = crate::audit::chain(last, records, hasher);
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO audit_log (seq, time, actor, organisation, action, target, \
+                     purpose, decision, rule, detail, prev_hash, hash) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                )?;
+                for e in &entries {
+                    let r = &e.record;
+                    insert.execute(params![
+                        e.seq as i64,
+                        r.time,
+                        r.actor,
+                        r.organisation,
+                        r.action,
+                        r.target,
+                        r.purpose,
+                        r.decision,
+                        r.rule,
+                        r.detail,
+                        e.prev_hash,
+                        e.hash,
+                    ])?;
+                }
+            }
+            // synchronous=FULL: when commit returns, the entries are on disk.
+            tx.commit()?;
+            Ok(entries)
+        })
+        .await
+    }
+
+    async fn audit_head(&self) -> Result<Option<AuditEntry>> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached(&format!(
+                    "SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
+                ))?
+                .query_row([], row_to_audit)
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn audit_page(&self, after: u64, limit: usize) -> Result<Vec<AuditEntry>> {
+        let (after, limit) = (
+            after.min(i64::MAX as u64) as i64,
+            limit.min(i64::MAX as usize) as i64,
+        );
+        self.read(move |conn| {
+            let mut st = conn.prepare_cached(&format!(
+                "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            ))?;
+            let rows = st.query_map(params![after, limit], row_to_audit)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+}
+
+/// The columns [`row_to_audit`] reads, in order.
+const AUDIT_COLUMNS: &str = "seq, time, actor, organisation, action, target, purpose, decision, \
+     rule, detail, prev_hash, hash";
+
+/// Reads a text column of the audit log. Invalid UTF-8 (a row altered behind the program's
+/// back) reads lossily rather than failing, so verification can name the entry.
+fn audit_text(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<String>> {
+    use rusqlite::types::ValueRef;
+    Ok(match r.get_ref(i)? {
+        ValueRef::Null => None,
+        ValueRef::Integer(n) => Some(n.to_string()),
+        ValueRef::Real(x) => Some(x.to_string()),
+        ValueRef::Text(b) | ValueRef::Blob(b) => Some(String::from_utf8_lossy(b).into_owned()),
+    })
+}
+
+/// Reads a blob column of the audit log, whatever it holds.
+fn audit_bytes(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Vec<u8>> {
+    use rusqlite::types::ValueRef;
+    Ok(match r.get_ref(i)? {
+        ValueRef::Null => Vec::new(),
+        ValueRef::Integer(n) => n.to_string().into_bytes(),
+        ValueRef::Real(x) => x.to_string().into_bytes(),
+        ValueRef::Text(b) | ValueRef::Blob(b) => b.to_vec(),
+    })
+}
+
+fn row_to_audit(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    let text = |i| audit_text(r, i).map(Option::unwrap_or_default);
+    Ok(AuditEntry {
+        seq: r.get::<_, i64>(0)? as u64,
+        record: AuditRecord {
+            time: r.get(1)?,
+            actor: text(2)?,
+            organisation: text(3)?,
+            action: text(4)?,
+            target: text(5)?,
+            purpose: audit_text(r, 6)?,
+            decision: text(7)?,
+            rule: text(8)?,
+            detail: text(9)?,
+        },
+        prev_hash: audit_bytes(r, 10)?,
+        hash: audit_bytes(r, 11)?,
+    })
 }

@@ -1343,3 +1343,229 @@ async fn open_refuses_a_newer_schema() {
         Err(Error::Invalid(_))
     ));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Audit log (DESIGN.md invariant 4): numbering, links, durability, one chain under concurrent
+// writers, and rows that the program cannot change.
+// ---------------------------------------------------------------------------------------------
+
+mod audit {
+    scenarios!(
+        audit_append_and_read,
+        audit_concurrent_writers_keep_one_chain,
+        audit_rows_are_append_only,
+    );
+}
+
+use entente_store::{AUDIT_GENESIS, AuditEntry, AuditRecord};
+
+/// A deterministic 32-byte digest of everything the real seal covers. The store must call the
+/// hasher it is given with the seq and link it assigned; which digest it is does not matter here
+/// (the SHA-256 encoding is defined and tested in the server's audit module).
+fn test_seal(seq: u64, r: &AuditRecord, prev_hash: &[u8]) -> [u8; 32] {
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(&seq.to_be_bytes());
+    bytes.extend_from_slice(&r.time.to_be_bytes());
+    for field in [
+        &r.actor,
+        &r.organisation,
+        &r.action,
+        &r.target,
+        &r.decision,
+        &r.rule,
+        &r.detail,
+    ] {
+        bytes.extend_from_slice(&(field.len() as u64).to_be_bytes());
+        bytes.extend_from_slice(field.as_bytes());
+    }
+    match &r.purpose {
+        Some(p) => {
+            bytes.push(1);
+            bytes.extend_from_slice(p.as_bytes());
+        }
+        None => bytes.push(0),
+    }
+    bytes.extend_from_slice(prev_hash);
+    // Four FNV-1a lanes with different offsets fill 32 bytes.
+    let mut out = [0u8; 32];
+    for (lane, chunk) in out.chunks_mut(8).enumerate() {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ (lane as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        for b in &bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        chunk.copy_from_slice(&h.to_be_bytes());
+    }
+    out
+}
+
+fn audit_record(n: u32) -> AuditRecord {
+    AuditRecord {
+        time: 1_700_000_000_000_000 + i64::from(n),
+        actor: format!("user-{n}"),
+        organisation: "Bundesamt für Verfassungsschutz".into(),
+        action: "taxii.objects.add".into(),
+        target: uuid_n(u128::from(n)),
+        purpose: n.is_multiple_of(2).then(|| "ct-prevention".to_owned()),
+        decision: if n.is_multiple_of(3) { "deny" } else { "allow" }.into(),
+        rule: "permission.can_write".into(),
+        detail: format!("added={n} duplicates=0 rejected=0 «quoted»"),
+    }
+}
+
+/// Asserts that `entries` are seq 1..=n, each linked to the one before and sealed by
+/// [`test_seal`].
+fn assert_chain(entries: &[AuditEntry]) {
+    let mut prev = AUDIT_GENESIS.to_vec();
+    for (i, e) in entries.iter().enumerate() {
+        assert_eq!(e.seq, i as u64 + 1, "seq without gaps");
+        assert_eq!(e.prev_hash, prev, "entry {} links to the one before", e.seq);
+        assert_eq!(
+            e.hash,
+            test_seal(e.seq, &e.record, &e.prev_hash).to_vec(),
+            "entry {} sealed by the given hasher",
+            e.seq
+        );
+        prev = e.hash.clone();
+    }
+}
+
+async fn read_audit(store: &SharedStore, page: usize) -> Vec<AuditEntry> {
+    let mut all = Vec::new();
+    loop {
+        let after = all.last().map(|e: &AuditEntry| e.seq).unwrap_or(0);
+        let got = store.audit_page(after, page).await.unwrap();
+        assert!(got.len() <= page);
+        if got.is_empty() {
+            return all;
+        }
+        all.extend(got);
+    }
+}
+
+async fn audit_append_and_read(db: &TestDb) {
+    let store = db.open().await;
+    assert_eq!(store.audit_head().await.unwrap(), None);
+    assert!(store.audit_page(0, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .append_audit(Vec::new(), test_seal)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.audit_head().await.unwrap(),
+        None,
+        "empty append adds nothing"
+    );
+
+    let first = store
+        .append_audit((1..=3).map(audit_record).collect(), test_seal)
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 3);
+    assert_eq!(first[0].prev_hash, AUDIT_GENESIS.to_vec());
+    let second = store
+        .append_audit((4..=5).map(audit_record).collect(), test_seal)
+        .await
+        .unwrap();
+    assert_eq!(second[0].seq, 4);
+    assert_eq!(
+        second[0].prev_hash, first[2].hash,
+        "a new batch links to the head"
+    );
+
+    let all = read_audit(&store, 2).await;
+    assert_eq!(all.len(), 5);
+    assert_chain(&all);
+    let expected: Vec<AuditEntry> = first.into_iter().chain(second).collect();
+    assert_eq!(all, expected, "read back exactly as appended");
+    for (i, e) in all.iter().enumerate() {
+        assert_eq!(e.record, audit_record(i as u32 + 1));
+    }
+    assert_eq!(store.audit_head().await.unwrap().as_ref(), all.last());
+    assert_eq!(store.audit_page(3, 100).await.unwrap(), all[3..].to_vec());
+    assert!(store.audit_page(5, 100).await.unwrap().is_empty());
+    assert!(store.audit_page(u64::MAX, 100).await.unwrap().is_empty());
+
+    // Durable: a reopened store reads the same log and continues the chain.
+    drop(store);
+    let store = db.open().await;
+    assert_eq!(read_audit(&store, 100).await, all);
+    let third = store
+        .append_audit(vec![audit_record(6)], test_seal)
+        .await
+        .unwrap();
+    assert_eq!(third[0].seq, 6);
+    let all = read_audit(&store, 4).await;
+    assert_chain(&all);
+}
+
+/// Two stores opened on one database (as two processes would be), each appending from several
+/// tasks at once: one chain, no gaps, no forks.
+async fn audit_concurrent_writers_keep_one_chain(db: &TestDb) {
+    let stores = [db.open().await, db.open().await];
+    let mut tasks = Vec::new();
+    for t in 0..8u32 {
+        let store = stores[t as usize % 2].clone();
+        tasks.push(tokio::spawn(async move {
+            for b in 0..5u32 {
+                let n = t * 100 + b * 10;
+                let batch = (n..n + 1 + b % 3).map(audit_record).collect();
+                store.append_audit(batch, test_seal).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let expected: usize = 8 * (0..5u32).map(|b| 1 + b as usize % 3).sum::<usize>();
+    let all = read_audit(&stores[0], 7).await;
+    assert_eq!(all.len(), expected);
+    assert_chain(&all);
+    assert_eq!(read_audit(&stores[1], 1000).await, all);
+}
+
+/// Runs one SQL statement directly on the test database, outside the store.
+async fn raw_sql(db: &TestDb, sql: &str) -> Result<(), String> {
+    if let Some(path) = db.url.strip_prefix("sqlite:") {
+        let conn = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
+        conn.execute_batch(sql).map_err(|e| e.to_string())
+    } else {
+        let (client, conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(conn);
+        client.batch_execute(sql).await.map_err(|e| {
+            e.as_db_error()
+                .map(|d| d.message().to_owned())
+                .unwrap_or_else(|| e.to_string())
+        })
+    }
+}
+
+/// The program never changes an audit row: the database itself refuses updates and deletions
+/// (someone who drops those guards is caught by the hash chain, tested with the CLI).
+async fn audit_rows_are_append_only(db: &TestDb) {
+    let store = db.open().await;
+    let appended = store
+        .append_audit((1..=3).map(audit_record).collect(), test_seal)
+        .await
+        .unwrap();
+    for sql in [
+        "UPDATE audit_log SET actor = 'mallory' WHERE seq = 2",
+        "DELETE FROM audit_log WHERE seq = 3",
+        "DELETE FROM audit_log",
+    ] {
+        let err = raw_sql(db, sql).await.expect_err(sql);
+        assert!(err.contains("append-only"), "{sql}: {err}");
+    }
+    if db.pg.is_some() {
+        let err = raw_sql(db, "TRUNCATE audit_log")
+            .await
+            .expect_err("truncate");
+        assert!(err.contains("append-only"), "TRUNCATE: {err}");
+    }
+    assert_eq!(read_audit(&store, 10).await, appended);
+}
