@@ -129,7 +129,7 @@ mod tests {
         let mut n = 0;
         for item in entente_stix::stream::Reader::new(DATASET.as_bytes()) {
             let object = item.expect("the demo dataset is well-formed");
-            let report = entente_stix::validate(&object);
+            let report = entente_server::validation::validate(&object);
             assert!(report.issues.is_empty(), "{}: {report}", object.id());
             n += 1;
         }

@@ -739,3 +739,37 @@ fn pattern_validate_and_match() {
     ]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn indicators_with_invalid_stix_patterns_are_rejected() {
+    let node = Node::new();
+    node.init();
+    let broken = indicator(1).replace("'198.51.100.1']", "'198.51.100.1'");
+    let unknown = indicator(2).replace("[ipv4-addr:value", "[ipv4-addr:colour");
+    let f = node.write(
+        "patterns.jsonl",
+        format!("{broken}\n{unknown}\n{}\n", indicator(3)).as_bytes(),
+    );
+    let (out, summary) = node.import_json(&f);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(summary["stored"], 1, "{summary}");
+    assert_eq!(summary["rejected"], 2, "{summary}");
+    let reasons: Vec<&str> = summary["rejections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert!(reasons[0].contains("pattern-syntax"), "{reasons:?}");
+    assert!(
+        reasons[1].contains("pattern-vocabulary") && reasons[1].contains("colour"),
+        "{reasons:?}"
+    );
+    let out = node.run(&["validate", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("$.pattern"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -14,6 +14,7 @@ pub mod error;
 mod health;
 pub mod policy;
 pub mod taxii;
+pub mod validation;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -58,7 +58,7 @@ fn produce(
     for item in entente_stix::stream::Reader::with_max_object_size(reader, max_object_size) {
         let msg = match item {
             Ok(object) => {
-                let report = entente_stix::validate(&object);
+                let report = entente_server::validation::validate(&object);
                 if report.is_valid() {
                     pending.push(object);
                     if pending.len() < batch {

@@ -53,7 +53,7 @@ pub(crate) async fn pull(ctx: &Context, args: PullArgs) -> anyhow::Result<ExitCo
         for raw in page.body.objects {
             match entente_stix::Object::from_raw(raw) {
                 Ok(object) => {
-                    let report = entente_stix::validate(&object);
+                    let report = entente_server::validation::validate(&object);
                     if report.is_valid() {
                         batch.push(object);
                     } else {

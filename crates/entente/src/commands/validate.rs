@@ -20,7 +20,7 @@ pub(crate) fn validate(ctx: &Context, args: ValidateArgs) -> anyhow::Result<Exit
         match item {
             Ok(object) => {
                 objects += 1;
-                let report = entente_stix::validate(&object);
+                let report = entente_server::validation::validate(&object);
                 let errs: Vec<String> = report.errors().map(|e| e.to_string()).collect();
                 let warns: Vec<String> = report.warnings().map(|w| w.to_string()).collect();
                 errors += errs.len() as u64;

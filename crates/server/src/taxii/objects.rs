@@ -243,7 +243,7 @@ fn check_envelope(bytes: &[u8], request_timestamp: &str) -> Result<Checked, ApiE
     for raw in posted.objects {
         match entente_stix::Object::from_raw(raw.clone()) {
             Ok(object) => {
-                let report = entente_stix::validate(&object);
+                let report = crate::validation::validate(&object);
                 if report.is_valid() {
                     slots.push(Ok(valid.len()));
                     valid.push(object);

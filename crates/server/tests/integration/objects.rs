@@ -695,3 +695,27 @@ async fn collection_alias_reaches_the_same_objects() {
         .unwrap();
     assert!(headers.headers().get(DATE_ADDED_LAST).is_some());
 }
+
+#[tokio::test]
+async fn indicators_with_invalid_stix_patterns_fail_and_others_are_stored() {
+    let w = World::new().await;
+    let mut broken = indicator(7, 0);
+    broken["pattern"] = "[ipv4-addr:value = '198.51.100.7'".into();
+    let objects = vec![
+        RawValue::from_string(broken.to_string()).unwrap(),
+        RawValue::from_string(indicator(8, 0).to_string()).unwrap(),
+    ];
+    let s = w
+        .alice()
+        .add_objects(&Envelope::from_objects(objects))
+        .await
+        .unwrap();
+    assert_eq!((s.success_count, s.failure_count), (1, 1), "{s:#?}");
+    assert_eq!(s.failures[0].id, ind(7));
+    let m = s.failures[0].message.as_deref().unwrap();
+    assert!(
+        m.contains("pattern-syntax") && m.contains("$.pattern"),
+        "{m}"
+    );
+    assert_eq!(ids(&w, ObjectQuery::new()).await, [ind(8)]);
+}
