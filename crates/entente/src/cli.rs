@@ -67,6 +67,30 @@ pub(crate) enum Command {
     /// The STIX patterning language: validate patterns and match them against observed data.
     #[command(subcommand)]
     Pattern(PatternCommand),
+    /// The audit log: verify its hash chain, show its newest entries.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Verify the whole audit log: every entry's hash, every link, no gaps.
+    ///
+    /// Prints `audit log intact: N entries, head <hash>` and the anchor to keep elsewhere.
+    /// Exit status: 0 intact, 1 when an entry was altered, removed or reordered (the first bad
+    /// entry is named), or on an error.
+    Verify {
+        /// The head from an earlier verification (`SEQ:HASH`), to also detect entries cut off
+        /// the end or a log rewritten since.
+        #[arg(long, value_name = "SEQ:HASH")]
+        anchor: Option<String>,
+    },
+    /// Show the newest entries of the audit log, oldest first.
+    Show {
+        /// How many entries.
+        #[arg(long, default_value_t = 20, value_name = "N")]
+        limit: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]

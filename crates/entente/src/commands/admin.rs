@@ -202,7 +202,7 @@ pub(crate) async fn user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<Exit
             };
             let user = User {
                 name: name.clone(),
-                organisation,
+                organisation: organisation.clone(),
                 role,
                 password_hash: password.as_deref().map(entente_server::auth::hash_password),
             };
@@ -210,6 +210,8 @@ pub(crate) async fn user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<Exit
                 Err(entente_store::Error::Conflict(_)) => bail!("a user named {name:?} exists"),
                 other => other.context("cannot create the user")?,
             }
+            let detail = format!("organisation={organisation} role={}", role.as_str());
+            super::audit::record_cli(&store, "user.add", &name, &detail).await?;
             println!("created user {name} ({})", role.as_str());
             if token_only {
                 let token = add_token(&store, &name, "initial").await?;
@@ -231,6 +233,8 @@ pub(crate) async fn user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<Exit
                 .await
                 .with_context(|| format!("no user named {name:?}"))?;
             let token = add_token(&store, &name, &label).await?;
+            super::audit::record_cli(&store, "user.token", &name, &format!("label={label}"))
+                .await?;
             println!("{token}");
         }
         UserCommand::Grant {
@@ -257,6 +261,8 @@ pub(crate) async fn user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<Exit
                     can_write: write,
                 })
                 .await?;
+            let detail = format!("collection={} read={read} write={write}", c.id);
+            super::audit::record_cli(&store, "user.grant", &name, &detail).await?;
             println!(
                 "{name} may now {} collection {}",
                 match (read, write) {
@@ -321,6 +327,13 @@ pub(crate) async fn collection(ctx: &Context, cmd: CollectionCommand) -> anyhow:
                 Err(entente_store::Error::NotFound(_)) => bail!("no API root {api_root:?}"),
                 other => other.context("cannot create the collection")?,
             }
+            super::audit::record_cli(
+                &store,
+                "collection.add",
+                &id,
+                &format!("api_root={api_root}"),
+            )
+            .await?;
             println!("{id}");
         }
         CollectionCommand::List { api_root } => {

@@ -184,6 +184,14 @@ pub(crate) async fn import(ctx: &Context, args: ImportArgs) -> anyhow::Result<Ex
     )
     .await?;
     bar.finish_and_clear();
+    let detail = format!(
+        "stored={} duplicates={} rejected={} input_error={}",
+        summary.stored,
+        summary.duplicates,
+        summary.rejected,
+        summary.fatal.is_some()
+    );
+    super::audit::record_cli(&store, "objects.import", &collection.id.0, &detail).await?;
     let secs = started.elapsed().as_secs_f64();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);

@@ -2,6 +2,7 @@
 //! runtime and dispatches.
 
 mod admin;
+mod audit;
 mod import;
 mod pattern;
 mod pull;
@@ -156,6 +157,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(cmd) => rt.block_on(admin::user(&ctx, cmd)),
         Command::Collection(cmd) => rt.block_on(admin::collection(&ctx, cmd)),
         Command::ApiRoot(cmd) => rt.block_on(admin::api_root(&ctx, cmd)),
+        Command::Audit(cmd) => rt.block_on(audit::run(&ctx, cmd)),
         Command::Config(ConfigCommand::Show) => {
             println!("{:#?}", ctx.config);
             Ok(ExitCode::SUCCESS)
