@@ -384,3 +384,161 @@ fn the_program_cannot_change_the_log() {
     drop(conn);
     assert_eq!(node.verify(None).0, 0);
 }
+
+/// A running `entente serve`, killed on drop.
+struct Served {
+    child: std::process::Child,
+    addr: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(node: &Node) -> Served {
+    for _ in 0..20 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_entente"))
+            .arg("--data")
+            .arg(node.data())
+            .args(["serve", "--listen", &addr])
+            .env_remove("ENTENTE_DATA")
+            .env_remove("ENTENTE_STORE_URL")
+            .env("ENTENTE_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut served = Served { child, addr };
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(&served.addr).is_ok() {
+                return served;
+            }
+            if let Ok(Some(_)) = served.child.try_wait() {
+                break; // the port was taken meanwhile: try another
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = served.child.kill();
+    }
+    panic!("entente serve did not start");
+}
+
+fn token_of(stdout: &str) -> String {
+    stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("token:").map(|t| t.trim().to_owned()))
+        .expect("a token is printed")
+}
+
+/// The TAXII API records every write, every deletion and every refusal of the access check,
+/// with the authenticated user and organisation, and the chain stays intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_records_writes_deletions_and_refusals() {
+    let node = Node::new();
+    node.ok(&["init"]);
+    let writer = token_of(&node.ok(&[
+        "user",
+        "add",
+        "alice",
+        "--organisation",
+        "ORG-A",
+        "--token-only",
+    ]));
+    let outsider = token_of(&node.ok(&[
+        "user",
+        "add",
+        "mallory",
+        "--organisation",
+        "ORG-M",
+        "--token-only",
+    ]));
+    let id = node.ok(&[
+        "collection",
+        "add",
+        "--title",
+        "Shared",
+        "--alias",
+        "shared",
+    ]);
+    let id = id.trim().to_owned();
+    node.ok(&["user", "grant", "alice", "-c", &id, "--read", "--write"]);
+    let before = node
+        .ok(&["audit", "show", "--limit", "1000"])
+        .lines()
+        .count()
+        - 1;
+
+    let served = serve(&node);
+    let base = format!("http://{}/api1/collections/{id}/objects/", served.addr);
+    let taxii = "application/taxii+json;version=2.1";
+    let http = reqwest::Client::new();
+    let envelope = format!(r#"{{"objects":[{},{}]}}"#, indicator(1), indicator(2));
+    let r = http
+        .post(&base)
+        .bearer_auth(&writer)
+        .header("accept", taxii)
+        .header("content-type", taxii)
+        .body(envelope)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
+    let object = "indicator--00000001-0000-4000-8000-000000000000";
+    let r = http
+        .delete(format!("{base}{object}/"))
+        .bearer_auth(&writer)
+        .header("accept", taxii)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let r = http
+        .get(&base)
+        .bearer_auth(&outsider)
+        .header("accept", taxii)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        404,
+        "a collection without permission is concealed"
+    );
+    drop(served);
+
+    let shown = node.ok(&["audit", "show", "--limit", "1000"]);
+    let new: Vec<Vec<&str>> = shown
+        .lines()
+        .skip(1 + before)
+        .map(|l| l.split('\t').collect())
+        .collect();
+    assert_eq!(new.len(), 3, "{shown}");
+    // actor, organisation, action, target, decision
+    let facts: Vec<[&str; 5]> = new.iter().map(|c| [c[2], c[3], c[4], c[5], c[7]]).collect();
+    assert_eq!(
+        facts,
+        [
+            ["alice", "ORG-A", "taxii.objects.add", id.as_str(), "allow"],
+            ["alice", "ORG-A", "taxii.objects.delete", object, "allow"],
+            ["mallory", "ORG-M", "access.deny", id.as_str(), "deny"],
+        ]
+    );
+    assert!(
+        new[0][9].starts_with("total=2 added=2 duplicates=0 failed=0"),
+        "{shown}"
+    );
+    assert!(new[1][9].contains("versions=1"), "{shown}");
+    assert_eq!(new[2][8], "no permission on this collection");
+    assert!(new[2][9].contains("action=read"), "{shown}");
+    let (code, out) = node.verify(None);
+    assert_eq!(code, 0, "{out}");
+}

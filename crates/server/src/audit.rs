@@ -466,6 +466,40 @@ impl Recorder {
     }
 }
 
+/// The rule recorded when the access check allows a write or a deletion (see [`crate::access`]).
+pub const RULE_CAN_WRITE: &str = "permission.can_write";
+
+/// Records a refusal of the access check as `access.deny` (or a `hit-only` answer), before the
+/// refusal is answered. `target` is what was asked for (a collection id); the rule recorded is
+/// the reason the check gave. Allowed decisions are not recorded here.
+pub async fn record_refusal(
+    store: &SharedStore,
+    principal: &crate::auth::Principal,
+    action: crate::access::Action,
+    target: &str,
+    decision: &crate::access::Decision,
+) -> Result<(), entente_store::Error> {
+    use crate::access::Decision;
+    let (outcome, rule) = match decision {
+        Decision::Allow => return Ok(()),
+        Decision::Deny(d) => (Outcome::Deny, d.reason.as_str()),
+        Decision::HitOnly => (Outcome::HitOnly, "hit-only"),
+    };
+    let detail = format!("action={}", format!("{action:?}").to_lowercase());
+    Recorder::new(store.clone())
+        .record(record(
+            &principal.user,
+            &principal.organisation,
+            "access.deny",
+            target,
+            outcome,
+            rule,
+            &detail,
+        ))
+        .await
+        .map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

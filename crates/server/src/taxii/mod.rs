@@ -194,15 +194,18 @@ pub(crate) async fn reach_collection(
     } else {
         permission_of(state, principal, &collection).await?
     };
-    access::check(
+    let decision = access::check(
         principal,
         action,
         &Resource::Collection {
             collection: &collection,
             permission: permission.as_ref(),
         },
-    )
-    .require()?;
+    );
+    // Invariant 4: a refusal leaves a trace before it is answered.
+    crate::audit::record_refusal(&state.store, principal, action, &collection.id.0, &decision)
+        .await?;
+    decision.require()?;
     Ok(Reached {
         collection,
         permission,

@@ -384,6 +384,28 @@ pub async fn add(
             body: serde_json::to_value(&status).map_err(ApiError::internal)?,
         })
         .await?;
+    let added = outcomes
+        .iter()
+        .filter(|o| matches!(o, AddOutcome::Added { .. }))
+        .count();
+    let detail = format!(
+        "total={} added={added} duplicates={} failed={} status={}",
+        status.total_count,
+        status.success_count as usize - added,
+        status.failure_count,
+        status.id
+    );
+    crate::audit::Recorder::new(state.store.clone())
+        .record(crate::audit::record(
+            &principal.user,
+            &principal.organisation,
+            "taxii.objects.add",
+            &reached.collection.id.0,
+            crate::audit::Outcome::Allow,
+            crate::audit::RULE_CAN_WRITE,
+            &detail,
+        ))
+        .await?;
     tracing::info!(
         user = %principal.user,
         collection = %reached.collection.id,
@@ -422,7 +444,17 @@ pub async fn delete(
         }
         Err(e) => return Err(e.into()),
     };
-    // TODO(#4): record the deletion in the audit log.
+    crate::audit::Recorder::new(state.store.clone())
+        .record(crate::audit::record(
+            &principal.user,
+            &principal.organisation,
+            "taxii.objects.delete",
+            &object,
+            crate::audit::Outcome::Allow,
+            crate::audit::RULE_CAN_WRITE,
+            &format!("collection={} versions={removed}", reached.collection.id),
+        ))
+        .await?;
     tracing::info!(
         user = %principal.user,
         collection = %reached.collection.id,
