@@ -14,6 +14,9 @@
 //! - `date_added` is unique and strictly increasing within a collection (microseconds), because
 //!   TAXII paging depends on it.
 //! - Only this crate speaks SQL.
+//! - **The audit log is append-only**: [`Store::append_audit`] numbers entries 1, 2, 3...
+//!   without gaps and links each to the one before under the writer lock (across processes);
+//!   no method updates or deletes an entry, and the schema refuses it (see the `audit` module).
 //!
 //! Choosing a backend: [`open`] takes a URL, `sqlite:PATH` (the embedded default; the file and
 //! its folder are created) or `postgres://...` (several entente processes over one database).
