@@ -100,7 +100,14 @@ pub(crate) fn load_context(
 
 fn install_logging(config: &Config) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_new(&config.log.filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    // The PostgreSQL driver reports server NOTICEs (e.g. "relation already exists, skipping"
+    // during migrations) at info; they are not the operator's concern unless asked for.
+    let directives = if config.log.filter.contains("tokio_postgres") {
+        config.log.filter.clone()
+    } else {
+        format!("{},tokio_postgres=warn", config.log.filter)
+    };
+    let filter = EnvFilter::try_new(&directives).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
