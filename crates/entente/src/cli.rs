@@ -197,7 +197,7 @@ pub(crate) struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct PullArgs {
-    /// The remote API root URL, e.g. https://partner.example/api1/
+    /// The remote API root URL, e.g. `https://partner.example/api1/`.
     #[arg(value_name = "API_ROOT_URL")]
     pub(crate) url: String,
     /// The remote collection id.
