@@ -901,3 +901,43 @@ fn an_import_killed_midway_resumes_without_loss_or_duplicates() {
         objects.iter().map(|o| o["id"].as_str().unwrap()).collect();
     assert_eq!(distinct.len(), total);
 }
+
+#[test]
+fn api_roots_and_collections_declared_in_the_config_file_are_created() {
+    let node = Node::new();
+    node.init();
+    let path = node.data().join("entente.toml");
+    let mut config = std::fs::read_to_string(&path).unwrap();
+    config.push_str(
+        "\n[[taxii.api_roots]]\nname = \"ops\"\ntitle = \"Operations\"\n\n\
+         [[taxii.collections]]\napi_root = \"ops\"\nid = \"2c5e5d4e-0f4f-4a36-9d2e-1c1e7f0b8a11\"\n\
+         title = \"Event security\"\nalias = \"event\"\n",
+    );
+    std::fs::write(&path, config).unwrap();
+    let roots = text(&node.run(&["api-root", "list"]).stdout);
+    assert!(
+        roots.contains("/api1/") && roots.contains("/ops/"),
+        "{roots}"
+    );
+    let list = text(
+        &node
+            .run(&["collection", "list", "--api-root", "ops"])
+            .stdout,
+    );
+    assert!(
+        list.contains("2c5e5d4e-0f4f-4a36-9d2e-1c1e7f0b8a11\tevent\tEvent security"),
+        "{list}"
+    );
+    // A collection naming an undeclared API root is a configuration error.
+    let broken = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("api_root = \"ops\"", "api_root = \"nowhere\"");
+    std::fs::write(&path, broken).unwrap();
+    let out = node.run(&["collection", "list"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("nowhere"),
+        "{}",
+        text(&out.stderr)
+    );
+}
