@@ -605,21 +605,12 @@ fn pull_copies_a_remote_collection() {
     let target = Node::new();
     target.init();
     let url = format!("http://{}/api1/", served.addr);
-    let out = target.run_env(
-        &[
-            "pull",
-            &url,
-            "--collection",
-            &home_id,
-            "--into",
-            "home",
-            "--user",
-            "admin",
-            "--password-env",
-            "SRC_PW",
-        ],
-        &[("SRC_PW", &password)],
-    );
+    let pull = |password: &str| {
+        let args = ["pull", &url, "--collection", &home_id, "--into", "home"];
+        let auth = ["--user", "admin", "--password-env", "SRC_PW"];
+        target.run_env(&[&args[..], &auth[..]].concat(), &[("SRC_PW", password)])
+    };
+    let out = pull(&password);
     assert!(
         out.status.success(),
         "{}\n{}",
@@ -634,21 +625,7 @@ fn pull_copies_a_remote_collection() {
     assert_eq!(ids_of(&target.export()), ids_of(&collection_id));
 
     // Pulling again stores nothing new.
-    let out = target.run_env(
-        &[
-            "pull",
-            &url,
-            "--collection",
-            &home_id,
-            "--into",
-            "home",
-            "--user",
-            "admin",
-            "--password-env",
-            "SRC_PW",
-        ],
-        &[("SRC_PW", &password)],
-    );
+    let out = pull(&password);
     assert!(
         text(&out.stdout).contains("stored 0, duplicates 2501"),
         "{}",
@@ -656,21 +633,7 @@ fn pull_copies_a_remote_collection() {
     );
 
     // Wrong credentials: a clear error, nothing stored.
-    let out = target.run_env(
-        &[
-            "pull",
-            &url,
-            "--collection",
-            &home_id,
-            "--into",
-            "home",
-            "--user",
-            "admin",
-            "--password-env",
-            "SRC_PW",
-        ],
-        &[("SRC_PW", "wrong password!")],
-    );
+    let out = pull("wrong password!");
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("401") || text(&out.stderr).to_lowercase().contains("auth"),

@@ -160,6 +160,25 @@ fn index_hint(f: &ObjectFilter) -> &'static str {
     }
 }
 
+/// The SQL and parameters of one page of `columns` from the objects of a collection matching
+/// `f`, in `date_added` order: shared by the objects and manifest queries.
+fn page_query(
+    conn: &Connection,
+    collection: &CollectionId,
+    f: &ObjectFilter,
+    columns: &str,
+) -> Result<(String, Vec<Value>)> {
+    let pk = collection_pk(conn, collection)?;
+    let mut clause = filter::page_clause(Dialect::Sqlite, pk, f);
+    let limit = clause.bind(Param::Int(filter::fetch_limit(f)));
+    let sql = format!(
+        "SELECT {columns} FROM objects o {} WHERE {} ORDER BY o.date_added LIMIT {limit}",
+        index_hint(f),
+        clause.sql,
+    );
+    Ok((sql, to_values(clause.params)))
+}
+
 fn collection_pk(conn: &Connection, id: &CollectionId) -> Result<i64> {
     conn.prepare_cached("SELECT pk FROM collections WHERE id = ?1")?
         .query_row([&id.0], |r| r.get(0))
@@ -511,17 +530,9 @@ impl Store for SqliteStore {
     ) -> Result<Page<StoredObject>> {
         let (collection, f) = (collection.clone(), filter.clone());
         self.read(move |conn| {
-            let pk = collection_pk(conn, &collection)?;
-            let mut clause = filter::page_clause(Dialect::Sqlite, pk, &f);
-            let limit = clause.bind(Param::Int(filter::fetch_limit(&f)));
-            let sql = format!(
-                "SELECT o.date_added, o.body FROM objects o {} WHERE {} \
-                 ORDER BY o.date_added LIMIT {limit}",
-                index_hint(&f),
-                clause.sql,
-            );
+            let (sql, params) = page_query(conn, &collection, &f, "o.date_added, o.body")?;
             let mut st = conn.prepare_cached(&sql)?;
-            let mut rows = st.query(rusqlite::params_from_iter(to_values(clause.params)))?;
+            let mut rows = st.query(rusqlite::params_from_iter(params))?;
             let mut items = Vec::new();
             while let Some(r) = rows.next()? {
                 let body = r.get_ref(1)?.as_str().map_err(Error::backend)?;
@@ -542,17 +553,10 @@ impl Store for SqliteStore {
     ) -> Result<Page<ManifestRecord>> {
         let (collection, f) = (collection.clone(), filter.clone());
         self.read(move |conn| {
-            let pk = collection_pk(conn, &collection)?;
-            let mut clause = filter::page_clause(Dialect::Sqlite, pk, &f);
-            let limit = clause.bind(Param::Int(filter::fetch_limit(&f)));
-            let sql = format!(
-                "SELECT o.id, o.date_added, o.version, o.spec_version FROM objects o {} \
-                 WHERE {} ORDER BY o.date_added LIMIT {limit}",
-                index_hint(&f),
-                clause.sql,
-            );
+            let columns = "o.id, o.date_added, o.version, o.spec_version";
+            let (sql, params) = page_query(conn, &collection, &f, columns)?;
             let mut st = conn.prepare_cached(&sql)?;
-            let rows = st.query_map(rusqlite::params_from_iter(to_values(clause.params)), |r| {
+            let rows = st.query_map(rusqlite::params_from_iter(params), |r| {
                 let date_added = DateAdded(r.get(1)?);
                 let version: Option<String> = r.get(2)?;
                 let spec: String = r.get(3)?;
