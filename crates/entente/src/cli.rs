@@ -70,6 +70,14 @@ pub(crate) enum Command {
     /// The audit log: verify its hash chain, show its newest entries.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Sanctions lists: import a list version, show versions and entries, diff two versions.
+    #[command(subcommand)]
+    Lists(crate::commands::lists::ListsCommand),
+    /// Screen names against the stored sanctions lists.
+    Screen(crate::commands::screen::ScreenArgs),
+    /// Correlation hits: list them for an object, a collection, or since a time.
+    #[command(subcommand)]
+    Hits(crate::commands::hits::HitsCommand),
 }
 
 #[derive(Debug, Subcommand)]

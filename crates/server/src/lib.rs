@@ -10,9 +10,11 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod correlation;
 pub mod error;
 mod health;
 pub mod policy;
+pub mod screening;
 pub mod taxii;
 pub mod validation;
 
@@ -44,6 +46,8 @@ pub fn app(state: AppState) -> axum::Router {
     axum::Router::new()
         .merge(health::router())
         .merge(taxii::router(state.clone()))
+        .merge(screening::router())
+        .merge(correlation::router())
         .with_state(state)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

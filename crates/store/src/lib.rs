@@ -38,15 +38,21 @@
 #![deny(missing_docs)]
 
 mod audit;
+mod correlation;
 mod error;
 mod filter;
 pub mod postgres;
+mod screening;
+mod sharing;
 pub mod sqlite;
 mod types;
 
 pub use audit::{AUDIT_GENESIS, AUDIT_HASH_LEN, AuditEntry, AuditHasher, AuditRecord};
+pub use correlation::CorrelationStore;
 pub use error::{Error, Result};
 pub use postgres::PostgresStore;
+pub use screening::ScreeningStore;
+pub use sharing::SharingStore;
 pub use sqlite::SqliteStore;
 pub use types::*;
 
@@ -79,7 +85,7 @@ use std::sync::Arc;
 /// Everything entente persists. Implemented by the SQLite and PostgreSQL backends; handed to
 /// the server as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: SharingStore + ScreeningStore + CorrelationStore + Send + Sync + 'static {
     // ---- API roots and collections ----
 
     /// Creates an API root. `Conflict` if the name exists.

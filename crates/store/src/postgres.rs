@@ -18,6 +18,10 @@
 //! all new versions with one `INSERT ... SELECT FROM unnest(...)`, and recomputes the
 //! `first`/`last` flags only of objects that already had versions.
 
+mod correlation;
+mod screening;
+mod sharing;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
@@ -44,6 +48,21 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "audit",
         include_str!("../migrations/postgres/0002_audit.sql"),
+    ),
+    (
+        3,
+        "sharing",
+        include_str!("../migrations/postgres/0003_sharing.sql"),
+    ),
+    (
+        4,
+        "screening",
+        include_str!("../migrations/postgres/0004_screening.sql"),
+    ),
+    (
+        5,
+        "correlation",
+        include_str!("../migrations/postgres/0005_correlation.sql"),
     ),
 ];
 

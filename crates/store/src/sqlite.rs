@@ -19,6 +19,10 @@
 //! collection row rather than derived from `max(date_added)` so that deleting the newest object
 //! can never make a value be handed out twice.
 
+mod correlation;
+mod screening;
+mod sharing;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -45,6 +49,21 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "audit",
         include_str!("../migrations/sqlite/0002_audit.sql"),
+    ),
+    (
+        3,
+        "sharing",
+        include_str!("../migrations/sqlite/0003_sharing.sql"),
+    ),
+    (
+        4,
+        "screening",
+        include_str!("../migrations/sqlite/0004_screening.sql"),
+    ),
+    (
+        5,
+        "correlation",
+        include_str!("../migrations/sqlite/0005_correlation.sql"),
     ),
 ];
 

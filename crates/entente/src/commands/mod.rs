@@ -3,9 +3,12 @@
 
 mod admin;
 mod audit;
+pub(crate) mod hits;
 mod import;
+pub(crate) mod lists;
 mod pattern;
 mod pull;
+pub(crate) mod screen;
 mod serve;
 mod validate;
 
@@ -165,6 +168,9 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Collection(cmd) => rt.block_on(admin::collection(&ctx, cmd)),
         Command::ApiRoot(cmd) => rt.block_on(admin::api_root(&ctx, cmd)),
         Command::Audit(cmd) => rt.block_on(audit::run(&ctx, cmd)),
+        Command::Lists(cmd) => rt.block_on(lists::run(&ctx, cmd)),
+        Command::Screen(args) => rt.block_on(screen::run(&ctx, args)),
+        Command::Hits(cmd) => rt.block_on(hits::run(&ctx, cmd)),
         Command::Config(ConfigCommand::Show) => {
             println!("{:#?}", ctx.config);
             Ok(ExitCode::SUCCESS)

@@ -1,0 +1,2 @@
+-- entente store, PostgreSQL schema 4: screening.
+-- A shipped migration is never edited: changes go in a new numbered file.

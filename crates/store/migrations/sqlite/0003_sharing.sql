@@ -1,0 +1,2 @@
+-- entente store, SQLite schema 3: sharing.
+-- A shipped migration is never edited: changes go in a new numbered file.

@@ -1,0 +1,2 @@
+-- entente store, SQLite schema 4: screening.
+-- A shipped migration is never edited: changes go in a new numbered file.
