@@ -52,6 +52,10 @@ pub enum Action {
     Delete,
     /// Read a status resource.
     ReadStatus,
+    /// Screen names against the stored sanctions lists.
+    Screen,
+    /// Record a human decision on a screening hit.
+    Adjudicate,
 }
 
 /// What the action is on, with the facts the rules need.
@@ -75,6 +79,8 @@ pub enum Resource<'a> {
         /// The owner's user name.
         owner: &'a str,
     },
+    /// The sanctions lists and the screening of subjects against them.
+    Screening,
 }
 
 /// Why a request was refused.
@@ -145,6 +151,21 @@ impl Decision {
 pub fn check(principal: &Principal, action: Action, resource: &Resource<'_>) -> Decision {
     match (action, resource) {
         (Action::See, Resource::ApiRoot { .. }) => Decision::Allow,
+        // Screening serves the analysts and liaison officers of the node (and partner systems
+        // through a service credential); adjudicating a hit is a human decision, never a
+        // machine's. The purpose is recorded with every screening in the audit log.
+        (Action::Screen, Resource::Screening) => match principal.role {
+            Role::Analyst | Role::LiaisonOfficer | Role::Service => Decision::Allow,
+            _ => Decision::Deny(Denial::forbidden(
+                "your role does not screen names (analyst, liaison officer or service)",
+            )),
+        },
+        (Action::Adjudicate, Resource::Screening) => match principal.role {
+            Role::Analyst | Role::LiaisonOfficer => Decision::Allow,
+            _ => Decision::Deny(Denial::forbidden(
+                "only an analyst or a liaison officer adjudicates a screening hit",
+            )),
+        },
         (Action::ReadStatus, Resource::Status { owner }) => {
             if *owner == principal.user || principal.role == Role::Admin {
                 Decision::Allow
@@ -192,6 +213,7 @@ mod tests {
             user: user.into(),
             organisation: "org".into(),
             role,
+            purpose: None,
         }
     }
 

@@ -47,6 +47,41 @@ pub struct Principal {
     pub organisation: String,
     /// The user's role.
     pub role: Role,
+    /// The purpose the request declares (the [`PURPOSE_HEADER`] header), when it declares one.
+    /// The sharing rules refuse reading intelligence without one.
+    pub purpose: Option<String>,
+}
+
+/// The request header that declares the purpose of a request (`Entente-Purpose:
+/// counter-terrorism-investigation`). Not `Purpose`, which browsers send for prefetches.
+pub const PURPOSE_HEADER: &str = "entente-purpose";
+
+/// Longest purpose accepted, in bytes.
+pub const MAX_PURPOSE_LEN: usize = 128;
+
+/// Reads the declared purpose of a request: `None` when absent; a 400 when it is not a short
+/// token of lowercase letters, digits, `-`, `_`, `.` or `:`.
+pub fn purpose_of(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get(PURPOSE_HEADER) else {
+        return Ok(None);
+    };
+    let bad = || {
+        ApiError::BadRequest(format!(
+            "the {PURPOSE_HEADER} header must be a purpose name of at most {MAX_PURPOSE_LEN} \
+             characters: lowercase letters, digits, '-', '_', '.' or ':'"
+        ))
+    };
+    let s = v.to_str().map_err(|_| bad())?.trim();
+    let ok = !s.is_empty()
+        && s.len() <= MAX_PURPOSE_LEN
+        && s.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.' | b':')
+        });
+    if ok {
+        Ok(Some(s.to_owned()))
+    } else {
+        Err(bad())
+    }
 }
 
 impl Principal {
@@ -60,6 +95,7 @@ impl Principal {
             user: u.name,
             organisation: u.organisation,
             role: u.role,
+            purpose: None,
         }
     }
 }
@@ -256,7 +292,9 @@ impl FromRequestParts<AppState> for Principal {
             return Err(ApiError::MissingCredentials);
         };
         let value = value.to_str().map_err(|_| ApiError::InvalidCredentials)?;
-        authenticate(&state.store, value).await
+        let mut principal = authenticate(&state.store, value).await?;
+        principal.purpose = purpose_of(&parts.headers)?;
+        Ok(principal)
     }
 }
 

@@ -865,6 +865,7 @@ fn principal_from_the_authenticated_one() {
         user: "alice".into(),
         organisation: "home".into(),
         role: Role::LiaisonOfficer,
+        purpose: None,
     };
     let p = Principal::of(&auth, Some(Purpose::from(Purpose::INVESTIGATION)));
     assert_eq!(p, principal("alice", "home", Role::LiaisonOfficer));
