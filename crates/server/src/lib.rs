@@ -13,6 +13,7 @@ pub mod config;
 pub mod correlation;
 pub mod error;
 mod health;
+pub mod ingest;
 pub mod policy;
 pub mod screening;
 pub mod taxii;

@@ -118,8 +118,7 @@ pub(crate) async fn import_into(
     while let Some(msg) = rx.recv().await {
         match msg {
             Msg::Batch(objects) => {
-                let outcomes = store
-                    .add_objects(collection, objects)
+                let outcomes = entente_server::ingest::add_objects(store, collection, objects)
                     .await
                     .context("the store refused a batch; objects before it are stored")?;
                 for o in outcomes {

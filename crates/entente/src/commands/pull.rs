@@ -68,7 +68,7 @@ pub(crate) async fn pull(ctx: &Context, args: PullArgs) -> anyhow::Result<ExitCo
                 }
             }
         }
-        for outcome in store.add_objects(&local.id, batch).await? {
+        for outcome in entente_server::ingest::add_objects(&store, &local.id, batch).await? {
             match outcome {
                 AddOutcome::Added { .. } => stored += 1,
                 AddOutcome::Duplicate { .. } => duplicates += 1,

@@ -326,10 +326,7 @@ pub async fn add(
     let outcomes = if valid.is_empty() {
         Vec::new()
     } else {
-        state
-            .store
-            .add_objects(&reached.collection.id, valid)
-            .await?
+        crate::ingest::add_objects(&state.store, &reached.collection.id, valid).await?
     };
     if outcomes.len() != names.len() {
         return Err(ApiError::internal(format!(
