@@ -51,7 +51,7 @@ pub use audit::{AUDIT_GENESIS, AUDIT_HASH_LEN, AuditEntry, AuditHasher, AuditRec
 pub use correlation::CorrelationStore;
 pub use error::{Error, Result};
 pub use postgres::PostgresStore;
-pub use screening::ScreeningStore;
+pub use screening::*;
 pub use sharing::SharingStore;
 pub use sqlite::SqliteStore;
 pub use types::*;
