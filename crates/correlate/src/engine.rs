@@ -1,0 +1,635 @@
+//! The in-memory index and the finding of hits.
+//!
+//! The index maps each normalised [`Observable`] to its **postings**: the object versions that
+//! hold it (an SCO, an observed-data, a sighting, or an indicator whose pattern compares to
+//! it). New data is checked in two ways:
+//!
+//! 1. **Value**: each observable of a new object version is looked up (an address also in every
+//!    indexed network of its family that contains it, one probe per prefix length present);
+//!    each posting found is a hit.
+//! 2. **Pattern**: the indicators found that way (their pattern names a value the new
+//!    observed-data holds), plus the few *unanchored* indicators whose patterns name a type the
+//!    new data holds, are evaluated with [`entente_pattern`] on the observed-data of the batch;
+//!    a match is a hit with the rule [`Rule::Pattern`].
+//!
+//! A batch is checked against the index as it was before the batch, then added to it, so two
+//! objects of one batch (one bundle, one event) never hit each other, as MISP does not
+//! correlate within one event. Versions of one object in one collection never hit each other.
+//!
+//! **Over-correlation**: a value held by more than [`Settings::cap`] object versions makes no
+//! more postings and no more hits; it is reported by [`Engine::capped`]. Hits therefore grow
+//! at most linearly with the data (each new posting makes at most `cap` hits), never as the
+//! square of it.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use entente_pattern::{CompiledPattern, Observations};
+use entente_stix::Object;
+use serde_json::Value;
+
+use crate::extract;
+use crate::observable::{Kind, Observable, v4_prefix, v6_prefix};
+use crate::warning::WarningList;
+
+/// Correlation settings (kept by the store, changed with `entente hits settings`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Whether ingest indexes and correlates at all.
+    pub enabled: bool,
+    /// A value held by more than this many object versions is capped: no more hits for it.
+    pub cap: usize,
+    /// Whether the built-in warning lists apply.
+    pub builtin_warning_lists: bool,
+    /// More values that never correlate (addresses, CIDR networks, domains with their
+    /// subdomains, URLs, e-mail addresses, hashes).
+    pub warn: Vec<String>,
+    /// Values that correlate even though a warning list names them.
+    pub allow: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            enabled: true,
+            cap: 100,
+            builtin_warning_lists: true,
+            warn: Vec::new(),
+            allow: Vec::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// Checks the settings (the cap is at least 1, every list entry is understood).
+    pub fn validate(&self) -> Result<(), String> {
+        if self.cap == 0 {
+            return Err("the cap must be at least 1".into());
+        }
+        WarningList::new(self.builtin_warning_lists, &self.warn, &self.allow).map(|_| ())
+    }
+}
+
+/// One side of a hit: an object version in a collection.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Side {
+    /// The collection id.
+    pub collection: String,
+    /// The STIX id.
+    pub id: String,
+    /// The version (`modified`, else `created`, else empty).
+    pub version: String,
+}
+
+/// How a hit was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Rule {
+    /// Both sides hold the same value (or an address and a network containing it).
+    Value,
+    /// The indicator's whole pattern matches the observed-data.
+    Pattern,
+}
+
+impl Rule {
+    /// `value` or `pattern`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Value => "value",
+            Rule::Pattern => "pattern",
+        }
+    }
+}
+
+/// A link between a new object version and one already indexed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Hit {
+    /// The version whose arrival found the hit.
+    pub new: Side,
+    /// The indexed version it links to.
+    pub old: Side,
+    /// The kind of the value ([`Kind::name`]), or `pattern` for [`Rule::Pattern`].
+    pub kind: String,
+    /// The value on the indexed side (the network, for an address inside one); empty for
+    /// [`Rule::Pattern`].
+    pub value: String,
+    /// How it was found.
+    pub rule: Rule,
+}
+
+/// A multiplicative hasher (FxHash): the keys are our own normalised values, and SipHash
+/// costs more than the rest of a lookup.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Fx = BuildHasherDefault<FxHasher>;
+
+/// An indexed object version.
+#[derive(Debug)]
+struct Doc {
+    coll: u32,
+    id: Box<str>,
+    version: Box<str>,
+    /// The pattern text, for indicators.
+    pattern: Option<Box<str>>,
+}
+
+/// The postings of one value.
+#[derive(Debug, Default)]
+struct Entry {
+    docs: Vec<u32>,
+    /// How many versions hold it (beyond the cap, only counted).
+    holders: u64,
+}
+
+/// The correlation engine: settings, warning lists, the index and the compiled patterns.
+pub struct Engine {
+    settings: Settings,
+    warnings: WarningList,
+    collections: Vec<Box<str>>,
+    collection_ix: HashMap<Box<str>, u32>,
+    docs: Vec<Doc>,
+    values: HashMap<Observable, Entry, Fx>,
+    /// How many indexed networks there are per prefix length (index: length; v4 then v6).
+    v4_prefixes: [u32; 33],
+    v6_prefixes: [u32; 129],
+    /// Indicators whose pattern has no equality anchor, with the object types it names.
+    unanchored: Vec<(u32, Vec<String>)>,
+    compiled: HashMap<u32, Option<Arc<CompiledPattern>>, Fx>,
+}
+
+/// Sizes of the index, for reports and benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    /// Object versions indexed.
+    pub objects: usize,
+    /// Distinct values.
+    pub values: usize,
+    /// Postings (value, version) kept.
+    pub postings: usize,
+    /// Indicators checked by type because their pattern has no equality anchor.
+    pub unanchored: usize,
+    /// Values over the cap.
+    pub capped: usize,
+}
+
+/// What one object of a batch contributes.
+struct Prepared {
+    doc: Side,
+    observables: Vec<Observable>,
+    /// Indicator pattern text and whether it is anchored.
+    pattern: Option<(String, bool, Vec<String>)>,
+    /// Whether this is observed-data (checked against patterns).
+    observed: bool,
+}
+
+impl Engine {
+    /// An empty engine. `Err` when the settings are not valid (see [`Settings::validate`]).
+    pub fn new(settings: Settings) -> Result<Engine, String> {
+        settings.validate()?;
+        let warnings = WarningList::new(
+            settings.builtin_warning_lists,
+            &settings.warn,
+            &settings.allow,
+        )?;
+        Ok(Engine {
+            settings,
+            warnings,
+            collections: Vec::new(),
+            collection_ix: HashMap::new(),
+            docs: Vec::new(),
+            values: HashMap::default(),
+            v4_prefixes: [0; 33],
+            v6_prefixes: [0; 129],
+            unanchored: Vec::new(),
+            compiled: HashMap::default(),
+        })
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Sizes of the index.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            objects: self.docs.len(),
+            values: self.values.len(),
+            postings: self.values.values().map(|e| e.docs.len()).sum(),
+            unanchored: self.unanchored.len(),
+            capped: self
+                .values
+                .values()
+                .filter(|e| e.holders > self.settings.cap as u64)
+                .count(),
+        }
+    }
+
+    /// The values over the cap, with how many object versions hold each, most held first.
+    pub fn capped(&self) -> Vec<(Observable, u64)> {
+        let cap = self.settings.cap as u64;
+        let mut out: Vec<(Observable, u64)> = self
+            .values
+            .iter()
+            .filter(|(_, e)| e.holders > cap)
+            .map(|(o, e)| (o.clone(), e.holders))
+            .collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        out
+    }
+
+    /// Indexes stored versions without looking for hits (rebuilding the index on start).
+    pub fn load<'a>(&mut self, collection: &str, objects: impl IntoIterator<Item = &'a Object>) {
+        let batch: Vec<&Object> = objects.into_iter().collect();
+        let prepared = prepare(collection, &batch);
+        for p in prepared {
+            self.insert(p);
+        }
+    }
+
+    /// Checks newly added versions against the index and then indexes them. Returns the hits,
+    /// each once.
+    pub fn ingest<'a>(
+        &mut self,
+        collection: &str,
+        objects: impl IntoIterator<Item = &'a Object>,
+    ) -> Vec<Hit> {
+        let batch: Vec<&Object> = objects.into_iter().collect();
+        let prepared = prepare(collection, &batch);
+        let mut hits = Vec::new();
+        // Indicators to evaluate on the batch's observations: found through a value, or
+        // unanchored and naming a type the batch holds.
+        let mut candidates: Vec<u32> = Vec::new();
+        let mut any_observed = false;
+        for p in &prepared {
+            any_observed |= p.observed;
+            for o in &p.observables {
+                self.probe(o, |doc, value| {
+                    let d = &self.docs[doc as usize];
+                    if *d.id == *p.doc.id && *self.collections[d.coll as usize] == *p.doc.collection
+                    {
+                        return;
+                    }
+                    if p.observed && d.pattern.is_some() {
+                        candidates.push(doc);
+                    }
+                    hits.push(Hit {
+                        new: p.doc.clone(),
+                        old: self.side(doc),
+                        kind: value.kind.name(),
+                        value: value.value.clone(),
+                        rule: Rule::Value,
+                    });
+                });
+            }
+        }
+        if any_observed {
+            self.pattern_hits(&batch, &prepared, candidates, &mut hits);
+        }
+        hits.sort_by(|a, b| {
+            (&a.new, &a.old, &a.kind, &a.value).cmp(&(&b.new, &b.old, &b.kind, &b.value))
+        });
+        hits.dedup();
+        for p in prepared {
+            self.insert(p);
+        }
+        hits
+    }
+
+    /// How many indexed versions `o` would hit (0 when a warning list suppresses it or it is
+    /// capped). Read-only, so it can run on several threads at once.
+    pub fn check(&self, o: &Observable) -> usize {
+        if self.warnings.suppresses(o) {
+            return 0;
+        }
+        let mut n = 0;
+        self.probe_unfiltered(o, |_, _| n += 1);
+        n
+    }
+
+    /// Normalises `raw` as `kind` and checks it ([`Engine::check`]); 0 when it does not
+    /// normalise.
+    pub fn check_raw(&self, kind: Kind, raw: &str) -> usize {
+        match Observable::new(kind, raw) {
+            Some(o) => self.check(&o),
+            None => 0,
+        }
+    }
+
+    fn side(&self, doc: u32) -> Side {
+        let d = &self.docs[doc as usize];
+        Side {
+            collection: self.collections[d.coll as usize].to_string(),
+            id: d.id.to_string(),
+            version: d.version.to_string(),
+        }
+    }
+
+    /// Calls `f(doc, value)` for each posting `o` reaches: its own value, and for an address
+    /// every indexed network containing it. Suppressed and capped values reach nothing.
+    fn probe(&self, o: &Observable, f: impl FnMut(u32, &Observable)) {
+        if self.warnings.suppresses(o) {
+            return;
+        }
+        self.probe_unfiltered(o, f);
+    }
+
+    fn probe_unfiltered(&self, o: &Observable, mut f: impl FnMut(u32, &Observable)) {
+        let cap = self.settings.cap as u64;
+        let mut visit = |key: &Observable| {
+            if let Some(e) = self.values.get(key)
+                && e.holders <= cap
+            {
+                for &d in &e.docs {
+                    f(d, key);
+                }
+            }
+        };
+        visit(o);
+        match (o.kind, o.address()) {
+            (Kind::Ipv4, Some(IpAddr::V4(a))) => {
+                for len in 0..32u8 {
+                    if self.v4_prefixes[len as usize] > 0 {
+                        visit(&Observable {
+                            kind: Kind::Ipv4,
+                            value: v4_prefix(a, len),
+                        });
+                    }
+                }
+            }
+            (Kind::Ipv6, Some(IpAddr::V6(a))) => {
+                for len in 0..128u8 {
+                    if self.v6_prefixes[len as usize] > 0 {
+                        visit(&Observable {
+                            kind: Kind::Ipv6,
+                            value: v6_prefix(a, len),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn insert(&mut self, p: Prepared) {
+        let coll = match self.collection_ix.get(p.doc.collection.as_str()) {
+            Some(&c) => c,
+            None => {
+                let c = self.collections.len() as u32;
+                let name: Box<str> = p.doc.collection.clone().into();
+                self.collections.push(name.clone());
+                self.collection_ix.insert(name, c);
+                c
+            }
+        };
+        let doc = self.docs.len() as u32;
+        let (pattern, unanchored_types) = match p.pattern {
+            Some((text, anchored, types)) => (Some(text.into()), (!anchored).then_some(types)),
+            None => (None, None),
+        };
+        self.docs.push(Doc {
+            coll,
+            id: p.doc.id.into(),
+            version: p.doc.version.into(),
+            pattern,
+        });
+        if let Some(types) = unanchored_types {
+            self.unanchored.push((doc, types));
+        }
+        let cap = self.settings.cap as u64;
+        for o in p.observables {
+            if self.warnings.suppresses(&o) {
+                continue;
+            }
+            if let Some(net) = o.network() {
+                let fresh = !self.values.contains_key(&o);
+                if fresh {
+                    match net {
+                        ipnet::IpNet::V4(n) => self.v4_prefixes[n.prefix_len() as usize] += 1,
+                        ipnet::IpNet::V6(n) => self.v6_prefixes[n.prefix_len() as usize] += 1,
+                    }
+                }
+            }
+            let e = self.values.entry(o).or_default();
+            if e.docs.last() == Some(&doc) {
+                continue;
+            }
+            e.holders += 1;
+            if e.holders <= cap {
+                e.docs.push(doc);
+            } else if !e.docs.is_empty() {
+                // Over the cap: the postings are no longer used; keep only the count.
+                e.docs = Vec::new();
+            }
+        }
+    }
+
+    fn compiled(&mut self, doc: u32) -> Option<Arc<CompiledPattern>> {
+        if let Some(c) = self.compiled.get(&doc) {
+            return c.clone();
+        }
+        let c = self.docs[doc as usize]
+            .pattern
+            .as_deref()
+            .and_then(|p| entente_pattern::compile(p).ok())
+            .map(Arc::new);
+        self.compiled.insert(doc, c.clone());
+        c
+    }
+
+    fn pattern_hits(
+        &mut self,
+        batch: &[&Object],
+        prepared: &[Prepared],
+        mut candidates: Vec<u32>,
+        hits: &mut Vec<Hit>,
+    ) {
+        let values: Vec<Value> = batch
+            .iter()
+            .filter(|o| {
+                o.object_type() == "observed-data" || extract::is_indexed_sco(o.object_type())
+            })
+            .filter_map(|o| serde_json::from_str(o.as_json()).ok())
+            .collect();
+        let Ok(observations) = Observations::from_objects(&values) else {
+            return;
+        };
+        if observations.is_empty() {
+            return;
+        }
+        let mut types: HashSet<&str> = HashSet::new();
+        for obs in observations.iter() {
+            for (_, sco) in obs.objects() {
+                if let Some(t) = sco.get("type").and_then(Value::as_str) {
+                    types.insert(t);
+                }
+            }
+        }
+        for (doc, ts) in &self.unanchored {
+            if ts.iter().any(|t| types.contains(t.as_str())) {
+                candidates.push(*doc);
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let side_of: HashMap<&str, &Side> = prepared
+            .iter()
+            .filter(|p| p.observed)
+            .map(|p| (p.doc.id.as_str(), &p.doc))
+            .collect();
+        for doc in candidates {
+            let Some(pattern) = self.compiled(doc) else {
+                continue;
+            };
+            // A search that gives up is no match: correlation never blocks ingest.
+            let Ok(Some(m)) = pattern.first_match(&observations) else {
+                continue;
+            };
+            let old = self.side(doc);
+            for obs in m.observed_data(&observations) {
+                if let Some(new) = obs.id.and_then(|id| side_of.get(id)) {
+                    hits.push(Hit {
+                        new: (*new).clone(),
+                        old: old.clone(),
+                        kind: "pattern".into(),
+                        value: String::new(),
+                        rule: Rule::Pattern,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Types whose own id is indexed as a [`Kind::Ref`], so that a sighting of them hits them.
+fn sightable(t: &str) -> bool {
+    matches!(
+        t,
+        "indicator"
+            | "observed-data"
+            | "malware"
+            | "threat-actor"
+            | "intrusion-set"
+            | "campaign"
+            | "infrastructure"
+            | "tool"
+            | "identity"
+    )
+}
+
+/// Reads what each object of a batch contributes. SCOs that an observed-data of the batch
+/// refers to are attributed to the observed-data, not indexed on their own (the observation is
+/// what an analyst wants to reach).
+fn prepare(collection: &str, batch: &[&Object]) -> Vec<Prepared> {
+    let mut parsed: Vec<Option<Value>> = Vec::with_capacity(batch.len());
+    for o in batch {
+        let t = o.object_type();
+        let wanted = t == "observed-data"
+            || t == "sighting"
+            || t == "indicator"
+            || extract::is_indexed_sco(t);
+        parsed.push(if wanted {
+            serde_json::from_str(o.as_json()).ok()
+        } else {
+            None
+        });
+    }
+    let mut scos: HashMap<&str, &Value> = HashMap::new();
+    let mut referenced: HashSet<&str> = HashSet::new();
+    for (o, v) in batch.iter().zip(&parsed) {
+        if let Some(v) = v {
+            if extract::is_indexed_sco(o.object_type()) {
+                scos.insert(o.id().as_str(), v);
+            } else if o.object_type() == "observed-data"
+                && let Some(refs) = v.get("object_refs").and_then(Value::as_array)
+            {
+                referenced.extend(refs.iter().filter_map(Value::as_str));
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(batch.len());
+    for (o, v) in batch.iter().zip(&parsed) {
+        let t = o.object_type();
+        let mut observables = Vec::new();
+        let mut pattern = None;
+        if sightable(t) {
+            observables.push(Observable {
+                kind: Kind::Ref,
+                value: o.id().as_str().to_owned(),
+            });
+        }
+        if let Some(v) = v {
+            match t {
+                "observed-data" => extract::observed_data_observables(
+                    v,
+                    |r| scos.get(r).copied(),
+                    &mut observables,
+                ),
+                "sighting" => extract::sighting_observables(v, &mut observables),
+                "indicator" => {
+                    let lang = v
+                        .get("pattern_type")
+                        .and_then(Value::as_str)
+                        .unwrap_or("stix");
+                    if lang == "stix"
+                        && let Some(text) = v.get("pattern").and_then(Value::as_str)
+                        && let Ok(p) = entente_pattern::parse(text)
+                    {
+                        observables.extend(extract::pattern_values(&p));
+                        pattern = Some((
+                            text.to_owned(),
+                            extract::is_anchored(&p),
+                            extract::pattern_types(&p),
+                        ));
+                    }
+                }
+                _ if referenced.contains(o.id().as_str()) => continue,
+                _ => extract::sco_observables(v, &mut observables),
+            }
+        }
+        if observables.is_empty() && pattern.is_none() {
+            continue;
+        }
+        observables.sort();
+        observables.dedup();
+        out.push(Prepared {
+            doc: Side {
+                collection: collection.to_owned(),
+                id: o.id().as_str().to_owned(),
+                version: o
+                    .version()
+                    .map(|t| t.as_str().to_owned())
+                    .unwrap_or_default(),
+            },
+            observables,
+            pattern,
+            observed: t == "observed-data",
+        });
+    }
+    out
+}
