@@ -284,11 +284,18 @@ pub fn is_anchored(pattern: &Pattern) -> bool {
 pub fn pattern_values(pattern: &Pattern) -> Vec<Observable> {
     fn walk_cmp(e: &ComparisonExpr, out: &mut Vec<Observable>) {
         match e {
-            ComparisonExpr::Test(t) => {
-                if let Some(v) = test_values(t) {
-                    out.extend(v);
+            ComparisonExpr::Test(t) => match (&t.op, t.negated) {
+                // Every constant that normalises, even when another one of the list does not.
+                (TestOp::In(list), false) => {
+                    if let Some(sel) = path_kind(&t.path.object_type, &t.path.steps) {
+                        out.extend(
+                            list.iter()
+                                .filter_map(|l| literal_text(l).and_then(|s| read(sel, &s))),
+                        );
+                    }
                 }
-            }
+                _ => out.extend(test_values(t).unwrap_or_default()),
+            },
             ComparisonExpr::And(v) | ComparisonExpr::Or(v) => {
                 v.iter().for_each(|c| walk_cmp(c, out))
             }
