@@ -48,7 +48,7 @@ pub mod sqlite;
 mod types;
 
 pub use audit::{AUDIT_GENESIS, AUDIT_HASH_LEN, AuditEntry, AuditHasher, AuditRecord};
-pub use correlation::CorrelationStore;
+pub use correlation::{CorrelationHit, CorrelationStore, HitSide};
 pub use error::{Error, Result};
 pub use postgres::PostgresStore;
 pub use screening::*;

@@ -1,0 +1,315 @@
+//! Correlation storage on both backends: hits stored as links (canonical order, duplicates
+//! skipped), listed by object, by collection and since a time; bad hits refused without
+//! changing anything; settings kept; hits survive reopening.
+//!
+//! SQLite always runs; PostgreSQL runs when `ENTENTE_TEST_POSTGRES_URL` is set (a fresh
+//! database per scenario, dropped afterwards), as in `conformance.rs`.
+
+use entente_store::{
+    ApiRoot, Collection, CollectionId, CorrelationHit, Error, HitSide, SharedStore,
+};
+
+/// A fresh, empty database for one scenario.
+struct TestDb {
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+    /// For PostgreSQL: the server URL and the database to drop.
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // A nested path: open() must create the missing folders.
+        let url = format!(
+            "sqlite:{}",
+            dir.path().join("data/nested/entente.db").display()
+        );
+        TestDb {
+            url,
+            _dir: Some(dir),
+            pg: None,
+        }
+    }
+
+    // Test harnesses read their settings from the environment (see clippy.toml).
+    #[allow(clippy::disallowed_methods)]
+    async fn postgres() -> Option<TestDb> {
+        let Ok(base) = std::env::var("ENTENTE_TEST_POSTGRES_URL") else {
+            eprintln!("ENTENTE_TEST_POSTGRES_URL is not set: PostgreSQL scenario skipped");
+            return None;
+        };
+        let name = format!("entente_test_{}", uuid::Uuid::new_v4().simple());
+        let (client, conn) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
+            .await
+            .expect("connect to ENTENTE_TEST_POSTGRES_URL");
+        tokio::spawn(conn);
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        let url = with_database(&base, &name);
+        Some(TestDb {
+            url,
+            _dir: None,
+            pg: Some((base, name)),
+        })
+    }
+
+    async fn open(&self) -> SharedStore {
+        entente_store::open(&self.url).await.expect("open store")
+    }
+
+    async fn finish(self) {
+        if let Some((base, name)) = &self.pg {
+            let (client, conn) = tokio_postgres::connect(base, tokio_postgres::NoTls)
+                .await
+                .expect("connect");
+            tokio::spawn(conn);
+            client
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await
+                .expect("drop test database");
+        }
+    }
+}
+
+/// `base` with its database name replaced by `name`.
+fn with_database(base: &str, name: &str) -> String {
+    let (main, query) = match base.split_once('?') {
+        Some((m, q)) => (m, Some(q)),
+        None => (base, None),
+    };
+    let scheme_end = main.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match main[scheme_end..].find('/') {
+        Some(i) => &main[..scheme_end + i],
+        None => main,
+    };
+    match query {
+        Some(q) => format!("{host_part}/{name}?{q}"),
+        None => format!("{host_part}/{name}"),
+    }
+}
+
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let db = crate::TestDb::sqlite();
+                    crate::$name(&db).await;
+                    db.finish().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some(db) = crate::TestDb::postgres().await else { return };
+                    crate::$name(&db).await;
+                    db.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+async fn setup(store: &SharedStore) -> (CollectionId, CollectionId) {
+    store
+        .create_api_root(ApiRoot {
+            name: "api1".into(),
+            title: "t".into(),
+            description: None,
+            max_content_length: 1 << 20,
+        })
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for title in ["ours", "theirs"] {
+        let id = CollectionId(uuid::Uuid::new_v4().to_string());
+        store
+            .create_collection(Collection {
+                id: id.clone(),
+                api_root: "api1".into(),
+                title: title.into(),
+                description: None,
+                alias: None,
+                media_types: vec![],
+            })
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    (ids[0].clone(), ids[1].clone())
+}
+
+fn side(c: &CollectionId, id: &str, version: &str) -> HitSide {
+    HitSide {
+        collection: c.clone(),
+        id: id.into(),
+        version: version.into(),
+    }
+}
+
+fn hit(found: i64, a: HitSide, b: HitSide, value: &str) -> CorrelationHit {
+    CorrelationHit {
+        seq: 0,
+        found,
+        rule: "value".into(),
+        kind: "domain".into(),
+        value: value.into(),
+        a,
+        b,
+    }
+}
+
+const IND: &str = "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
+const DOM: &str = "domain-name--3c8b3c1b-3e4e-5e7e-9b1a-6c1a2f1d9e10";
+const OD: &str = "observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf";
+
+async fn hits_are_links_listed_three_ways(db: &TestDb) {
+    let store = db.open().await;
+    let (ours, theirs) = setup(&store).await;
+    let i = side(&ours, IND, "2026-01-01T00:00:00Z");
+    let d = side(&theirs, DOM, "");
+    let o = side(&theirs, OD, "2026-02-01T00:00:00Z");
+    let added = store
+        .add_hits(vec![
+            hit(1_000, d.clone(), i.clone(), "evil-c2.net"),
+            hit(2_000, o.clone(), i.clone(), "evil-c2.net"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(added, 2);
+    // The same link again, in the other order: skipped.
+    let again = store
+        .add_hits(vec![hit(3_000, i.clone(), d.clone(), "evil-c2.net")])
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
+    // A pattern hit between the same versions is another link.
+    let mut p = hit(4_000, o.clone(), i.clone(), "");
+    p.rule = "pattern".into();
+    p.kind = "pattern".into();
+    assert_eq!(store.add_hits(vec![p]).await.unwrap(), 1);
+
+    let for_ind = store.hits_for_object(IND, 0, 100).await.unwrap();
+    assert_eq!(for_ind.len(), 3);
+    assert!(for_ind.windows(2).all(|w| w[0].seq < w[1].seq));
+    // Stored in canonical order: the smaller side first.
+    assert!(for_ind.iter().all(|h| h.a < h.b));
+    assert_eq!(for_ind[0].side_with_id(DOM), Some(&d));
+    assert_eq!(for_ind[0].found, 1_000);
+    let for_dom = store.hits_for_object(DOM, 0, 100).await.unwrap();
+    assert_eq!(for_dom.len(), 1);
+    // Paging by seq.
+    let first = store.hits_for_object(IND, 0, 1).await.unwrap();
+    let rest = store.hits_for_object(IND, first[0].seq, 100).await.unwrap();
+    assert_eq!(rest.len(), 2);
+
+    assert_eq!(
+        store
+            .hits_for_collection(&ours, 0, 100)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        store
+            .hits_for_collection(&theirs, 0, 100)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    let other = CollectionId(uuid::Uuid::new_v4().to_string());
+    assert!(
+        store
+            .hits_for_collection(&other, 0, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    assert_eq!(store.hits_since(2_000, 0, 100).await.unwrap().len(), 2);
+    assert_eq!(store.hits_since(5_000, 0, 100).await.unwrap().len(), 0);
+    assert!(
+        store
+            .hits_for_object("nothing--here", 0, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Durable: the hits are there after reopening.
+    drop(store);
+    let store = db.open().await;
+    assert_eq!(store.hits_for_object(IND, 0, 100).await.unwrap(), for_ind);
+    assert_eq!(store.clear_hits().await.unwrap(), 3);
+    assert!(store.hits_since(0, 0, 100).await.unwrap().is_empty());
+}
+
+async fn bad_hits_are_refused_and_change_nothing(db: &TestDb) {
+    let store = db.open().await;
+    let (ours, theirs) = setup(&store).await;
+    let i = side(&ours, IND, "2026-01-01T00:00:00Z");
+    let d = side(&theirs, DOM, "");
+    store
+        .add_hits(vec![hit(1, d.clone(), i.clone(), "evil-c2.net")])
+        .await
+        .unwrap();
+    let before = store.hits_since(0, 0, 100).await.unwrap();
+
+    let good = hit(2, side(&theirs, OD, "x"), i.clone(), "evil-c2.net");
+    let mut bad_rule = good.clone();
+    bad_rule.rule = "guess".into();
+    let same_sides = hit(2, i.clone(), i.clone(), "v");
+    let mut empty_id = good.clone();
+    empty_id.a.id.clear();
+    let mut empty_kind = good.clone();
+    empty_kind.kind.clear();
+    for bad in [bad_rule, same_sides, empty_id, empty_kind] {
+        // A good hit in the same batch is not stored either.
+        let err = store.add_hits(vec![good.clone(), bad]).await.unwrap_err();
+        assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    }
+    let unknown = CollectionId(uuid::Uuid::new_v4().to_string());
+    let err = store
+        .add_hits(vec![
+            good.clone(),
+            hit(3, side(&unknown, OD, "x"), i.clone(), "v"),
+        ])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+    assert_eq!(store.hits_since(0, 0, 100).await.unwrap(), before);
+    assert_eq!(store.add_hits(vec![]).await.unwrap(), 0);
+}
+
+async fn settings_are_kept(db: &TestDb) {
+    let store = db.open().await;
+    assert_eq!(store.correlation_settings().await.unwrap(), None);
+    store
+        .set_correlation_settings(r#"{"cap": 5}"#.into())
+        .await
+        .unwrap();
+    store
+        .set_correlation_settings(r#"{"cap": 7}"#.into())
+        .await
+        .unwrap();
+    drop(store);
+    let store = db.open().await;
+    assert_eq!(
+        store.correlation_settings().await.unwrap().as_deref(),
+        Some(r#"{"cap": 7}"#)
+    );
+}
+
+scenarios!(
+    hits_are_links_listed_three_ways,
+    bad_hits_are_refused_and_change_nothing,
+    settings_are_kept,
+);
