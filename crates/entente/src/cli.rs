@@ -78,6 +78,15 @@ pub(crate) enum Command {
     /// Correlation hits: list them for an object, a collection, or since a time.
     #[command(subcommand)]
     Hits(crate::commands::hits::HitsCommand),
+    /// Organisations: the home organisation and the partners it shares with.
+    #[command(subcommand)]
+    Org(crate::commands::sharing::OrgCommand),
+    /// Channels: sharing groups of organisations under an agreement.
+    #[command(subcommand)]
+    Channel(crate::commands::sharing::ChannelCommand),
+    /// Release requests: asking an originator to let its intelligence go further.
+    #[command(subcommand)]
+    Release(crate::commands::sharing::ReleaseCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +107,17 @@ pub(crate) enum AuditCommand {
         /// How many entries.
         #[arg(long, default_value_t = 20, value_name = "N")]
         limit: usize,
+    },
+    /// Export the audit log as JSON lines (every field, hashes in hex) for an oversight
+    /// reviewer. The chain is verified while exporting; the export stops at the first entry
+    /// that does not verify, and exits non-zero.
+    Export {
+        /// Write to this file instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Only entries after this sequence number.
+        #[arg(long, default_value_t = 0, value_name = "SEQ")]
+        after: u64,
     },
 }
 
@@ -172,6 +192,10 @@ pub(crate) struct ImportArgs {
     /// Objects per durable write.
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub(crate) batch: usize,
+    /// The organisation the objects come from (default: the home organisation; required for
+    /// a collection of a channel).
+    #[arg(long, value_name = "ORG")]
+    pub(crate) originator: Option<String>,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     pub(crate) json: bool,
@@ -188,6 +212,11 @@ pub(crate) struct ExportArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub(crate) out: Option<PathBuf>,
+    /// The purpose of the export (checked against the channel's agreement). Objects the
+    /// sharing rules keep from an export (a partner's intelligence without its release) are
+    /// left out and counted on standard error.
+    #[arg(long, value_name = "PURPOSE")]
+    pub(crate) purpose: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -229,6 +258,10 @@ pub(crate) struct PullArgs {
     /// Only objects added to the remote after this timestamp.
     #[arg(long, value_name = "TIMESTAMP")]
     pub(crate) added_after: Option<String>,
+    /// The organisation the pulled objects come from (default: the home organisation;
+    /// required when the local collection belongs to a channel).
+    #[arg(long, value_name = "ORG")]
+    pub(crate) originator: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -249,6 +282,17 @@ pub(crate) enum UserCommand {
         /// Create a token-only credential (no password); prints a bearer token.
         #[arg(long, conflicts_with = "password_stdin")]
         token_only: bool,
+        /// The purpose assumed when a request declares none (typical for a service
+        /// credential of a partner node or tool that cannot send the Entente-Purpose header).
+        #[arg(long, value_name = "PURPOSE")]
+        purpose: Option<String>,
+    },
+    /// Set or clear the purpose assumed for a user's requests that declare none.
+    Purpose {
+        /// Login name.
+        name: String,
+        /// The purpose; absent: clear it.
+        purpose: Option<String>,
     },
     /// List users.
     List,
@@ -302,6 +346,21 @@ pub(crate) enum CollectionCommand {
     /// List collections.
     List {
         /// The API root (default: all).
+        #[arg(long)]
+        api_root: Option<String>,
+    },
+    /// Bind a collection to a channel (it then exposes that channel) or make it private to
+    /// an organisation. Unbound collections are private to the home organisation.
+    Bind {
+        /// The collection: its id or alias.
+        collection: String,
+        /// The channel the collection exposes.
+        #[arg(long, value_name = "CHANNEL", conflicts_with = "owner")]
+        channel: Option<String>,
+        /// The organisation the collection is private to.
+        #[arg(long, value_name = "ORG")]
+        owner: Option<String>,
+        /// The API root (default: the configured default API root).
         #[arg(long)]
         api_root: Option<String>,
     },

@@ -10,6 +10,9 @@ use entente_store::{Permission, Role, User};
 use crate::cli::{Cli, Command};
 use crate::commands::{Context, load_context};
 
+/// The demonstration node's home organisation.
+const DEMO_ORG: &str = "demo-ctc";
+
 /// The demo bundle, embedded in the binary.
 pub(crate) const DATASET: &str = include_str!("demo/dataset.json");
 
@@ -44,13 +47,14 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .try_init();
 
     let store = ctx.open_store().await?;
-    let (admin_password, home) =
-        crate::commands::admin_bootstrap(&store, &ctx, "Demo National CT Centre").await?;
+    crate::commands::add_organisation(&store, DEMO_ORG, Some("Demo National CT Centre"), true)
+        .await?;
+    let (admin_password, home) = crate::commands::admin_bootstrap(&store, &ctx, DEMO_ORG).await?;
     let analyst_password = crate::commands::random_secret();
     store
         .add_user(User {
             name: "analyst".into(),
-            organisation: "Demo National CT Centre".into(),
+            organisation: DEMO_ORG.into(),
             role: Role::Analyst,
             password_hash: Some(entente_server::auth::hash_password(&analyst_password)),
         })
@@ -64,6 +68,15 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         })
         .await?;
 
+    // Demonstration clients (browsers, TAXII tools) send no purpose header.
+    for user in ["admin", "analyst"] {
+        store
+            .set_default_purpose(user, Some("investigation".into()))
+            .await?;
+    }
+    let provenance = entente_server::sharing::provenance_for(&store, &home.id, None)
+        .await
+        .map_err(anyhow::Error::msg)?;
     let input = crate::input::Input {
         reader: Box::new(std::io::Cursor::new(DATASET.as_bytes())),
         consumed: Default::default(),
@@ -72,6 +85,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let summary = crate::commands::import_into(
         &store,
         &home.id,
+        &provenance,
         input,
         config.import.max_object_size,
         1000,

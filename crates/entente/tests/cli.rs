@@ -84,7 +84,13 @@ impl Node {
     }
 
     fn export(&self) -> serde_json::Value {
-        let out = self.run(&["export", "--collection", "home"]);
+        let out = self.run(&[
+            "export",
+            "--collection",
+            "home",
+            "--purpose",
+            "investigation",
+        ]);
         assert!(out.status.success(), "export failed: {}", text(&out.stderr));
         serde_json::from_slice(&out.stdout).expect("export writes a JSON bundle")
     }
@@ -576,6 +582,9 @@ fn serve(node: &Node) -> Served {
 fn pull_copies_a_remote_collection() {
     let source = Node::new();
     let password = source.init();
+    // The pulling node sends no purpose header: the source's admin has a default.
+    let out = source.run(&["user", "purpose", "admin", "investigation"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     let mut lines = String::new();
     for i in 0..2500 {
         lines.push_str(&indicator(i));

@@ -84,7 +84,17 @@ fn cli(data: &Path, args: &[&str]) -> Command {
 fn add_user(data: &Path, name: &str, password: &str) {
     let mut child = cli(
         data,
-        &["user", "add", name, "--role", "analyst", "--password-stdin"],
+        &[
+            "user",
+            "add",
+            name,
+            "--role",
+            "analyst",
+            "--password-stdin",
+            // The OASIS clients send no Entente-Purpose header: the users get a default.
+            "--purpose",
+            "investigation",
+        ],
     )
     .stdin(Stdio::piped())
     .stdout(Stdio::piped())
@@ -238,6 +248,7 @@ fn oasis_python_clients_drive_a_real_node() {
     let data = dir.path().join("node");
     let init = run(cli(&data, &["init"]));
     let password = admin_password(&String::from_utf8_lossy(&init.stdout));
+    run(cli(&data, &["user", "purpose", "admin", "investigation"]));
     let token = String::from_utf8_lossy(&run(cli(&data, &["user", "token", "admin"])).stdout)
         .trim()
         .lines()

@@ -90,6 +90,8 @@ pub struct Denial {
     pub reason: String,
     /// Whether the resource's existence must be hidden (answer as if it did not exist).
     pub conceal: bool,
+    /// The rule that decided, for the audit log (the reason itself when no named rule did).
+    pub rule: String,
 }
 
 impl Denial {
@@ -97,6 +99,7 @@ impl Denial {
         Denial {
             reason: reason.to_owned(),
             conceal: true,
+            rule: reason.to_owned(),
         }
     }
 
@@ -104,7 +107,13 @@ impl Denial {
         Denial {
             reason: reason.to_owned(),
             conceal: false,
+            rule: reason.to_owned(),
         }
+    }
+
+    fn by_rule(mut self, rule: &str) -> Denial {
+        self.rule = rule.to_owned();
+        self
     }
 
     /// The API error for this denial: 404 when concealed, 403 otherwise.
@@ -201,6 +210,194 @@ pub fn check(principal: &Principal, action: Action, resource: &Resource<'_>) -> 
         }
         _ => Decision::Deny(Denial::concealed("not allowed")),
     }
+}
+
+// ---- The sharing rules on objects (issue 4) ----
+
+use std::sync::Arc;
+
+use entente_store::{ObjectSharing, ReleaseRecord};
+use time::OffsetDateTime;
+
+use crate::policy::{self, Destination, ObjectFacts};
+use crate::sharing::{OwnedScope, Snapshot};
+
+/// The sharing rules for one request on one collection: the principal's policy facts (with
+/// the declared purpose), the collection's scope and the request's `now`, read once. Every
+/// object a read returns, and every object a write stores, is decided here by
+/// [`crate::policy::decide`] (through [`Gate::decide`]).
+pub struct Gate {
+    /// The principal as the policy sees it.
+    pub principal: policy::Principal,
+    /// The collection's scope.
+    pub scope: OwnedScope,
+    /// The request's instant: every decision of the request uses it.
+    pub now: OffsetDateTime,
+    snapshot: Arc<Snapshot>,
+}
+
+/// What a principal does with objects through the gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectAction {
+    /// Receive content (objects, versions, manifest). For a service credential this is a
+    /// federation transfer to its own organisation.
+    Read,
+    /// Store objects.
+    Write,
+    /// Put objects into an export.
+    Export,
+}
+
+impl Gate {
+    /// The gate for `principal` on the collection `collection`, with the current snapshot.
+    pub fn new(
+        principal: &Principal,
+        collection: &entente_store::CollectionId,
+        snapshot: Arc<Snapshot>,
+    ) -> Gate {
+        Gate {
+            principal: policy::Principal::of(
+                principal,
+                principal.purpose.clone().map(policy::Purpose),
+            ),
+            scope: snapshot.scope_of(collection),
+            now: OffsetDateTime::now_utc(),
+            snapshot,
+        }
+    }
+
+    /// The collection-level rules (purpose declared, owner or member, agreement in force,
+    /// purpose allowed), once per request. Refusals a principal outside the collection's
+    /// organisation or channel would get are concealed (404, as for a collection that does
+    /// not exist); the others (a member whose agreement expired, whose purpose is not allowed,
+    /// who declared none) are a 403 with the reason.
+    pub fn scope(&self) -> policy::Decision {
+        let Some(scope) = self.scope.as_scope() else {
+            return policy::Decision::Deny {
+                reason: policy::Reason::NotOwner,
+                rule: "collection-unowned",
+            };
+        };
+        let d = policy::decide_scope(&self.principal, scope, self.now);
+        if d.reason() == Some(policy::Reason::PurposeRequired) {
+            // Whether the principal is inside the collection's organisation or channel does
+            // not depend on the purpose: an outsider who declares none is still an outsider,
+            // and must get the concealed answer, not a hint that the collection exists.
+            let mut any = self.principal.clone();
+            any.purpose = Some(policy::Purpose("-".into()));
+            let membership = policy::decide_scope(&any, scope, self.now);
+            if matches!(
+                membership.reason(),
+                Some(policy::Reason::NotOwner | policy::Reason::NotAMember)
+            ) {
+                return membership;
+            }
+        }
+        d
+    }
+
+    /// The decision for one object version.
+    pub fn decide(&self, action: ObjectAction, facts: &ObjectFacts) -> policy::Decision {
+        let Some(scope) = self.scope.as_scope() else {
+            return policy::Decision::Deny {
+                reason: policy::Reason::NotOwner,
+                rule: "collection-unowned",
+            };
+        };
+        let action = match action {
+            ObjectAction::Read if self.principal.role == Role::Service => {
+                policy::Action::FederationTransfer {
+                    to: policy::Peer::Organisation(self.principal.organisation.clone()),
+                }
+            }
+            ObjectAction::Read => policy::Action::Read,
+            ObjectAction::Write => policy::Action::Write,
+            ObjectAction::Export => policy::Action::Export,
+        };
+        policy::decide(&self.principal, &action, facts, scope, self.now)
+    }
+
+    /// The policy facts of a stored version in this collection.
+    pub fn facts(&self, sharing: &ObjectSharing, releases: &[&ReleaseRecord]) -> ObjectFacts {
+        crate::sharing::object_facts(sharing, &self.scope, releases)
+    }
+
+    /// Whether releases must be looked up (none exist on most nodes).
+    pub fn needs_releases(&self) -> bool {
+        self.snapshot.any_release
+    }
+
+    /// The channels the principal's organisation belongs to (for `hit-only`).
+    pub fn partner_channels(&self) -> Vec<policy::Channel> {
+        self.snapshot.channels_of(&self.principal.organisation)
+    }
+
+    /// The destination an export is.
+    pub fn export_destination() -> Destination {
+        Destination::Export
+    }
+}
+
+/// [`check`], then the collection-level sharing rules of `gate` ([`Gate::scope`]): the
+/// decision for a collection of a channel or of an organisation.
+///
+/// - **See** (metadata, listing): refused, concealed, when the principal's organisation is
+///   neither the owner nor a member of the channel; a member sees the collection even when
+///   the agreement has expired or its purpose is not allowed (it learns why on reading).
+/// - **Read, Write, Delete**: every collection-level rule; refusals outside the organisation
+///   or channel are concealed (404), the others are 403 with the reason.
+pub fn check_shared(
+    principal: &Principal,
+    action: Action,
+    resource: &Resource<'_>,
+    gate: &Gate,
+) -> Decision {
+    let first = check(principal, action, resource);
+    if !first.is_allow() {
+        return first;
+    }
+    let scope = gate.scope();
+    let policy::Decision::Deny { reason, rule } = &scope else {
+        return first;
+    };
+    use policy::Reason as R;
+    let outside = matches!(reason, R::NotOwner | R::NotAMember | R::NotVisible);
+    match action {
+        Action::See if !outside => Decision::Allow,
+        _ if outside => Decision::Deny(Denial::concealed(reason.code()).by_rule(rule)),
+        _ => Decision::Deny(
+            Denial::forbidden(&match reason {
+                R::PurposeRequired => format!(
+                    "{} (send the {} header)",
+                    reason.message(),
+                    crate::auth::PURPOSE_HEADER
+                ),
+                other => other.message().to_owned(),
+            })
+            .by_rule(rule),
+        ),
+    }
+}
+
+/// Maps a collection-level refusal of the sharing rules to the API error: concealed (404) when
+/// the principal is outside the collection's organisation or channel, 403 with the reason
+/// otherwise.
+pub fn scope_error(d: &policy::Decision) -> Option<ApiError> {
+    let policy::Decision::Deny { reason, .. } = d else {
+        return None;
+    };
+    use policy::Reason as R;
+    Some(match reason {
+        R::NotOwner | R::NotAMember | R::NotVisible => {
+            ApiError::NotFound("no such resource".into())
+        }
+        R::PurposeRequired => ApiError::Forbidden(format!(
+            "{} (send the {} header)",
+            reason.message(),
+            crate::auth::PURPOSE_HEADER
+        )),
+        other => ApiError::Forbidden(other.message().to_owned()),
+    })
 }
 
 #[cfg(test)]

@@ -72,16 +72,21 @@ pub fn purpose_of(headers: &axum::http::HeaderMap) -> Result<Option<String>, Api
         ))
     };
     let s = v.to_str().map_err(|_| bad())?.trim();
-    let ok = !s.is_empty()
-        && s.len() <= MAX_PURPOSE_LEN
-        && s.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.' | b':')
-        });
-    if ok {
+    if is_purpose_name(s) {
         Ok(Some(s.to_owned()))
     } else {
         Err(bad())
     }
+}
+
+/// Whether `s` is a purpose name: 1 to [`MAX_PURPOSE_LEN`] lowercase letters, digits, `-`,
+/// `_`, `.` or `:`.
+pub fn is_purpose_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= MAX_PURPOSE_LEN
+        && s.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.' | b':')
+        })
 }
 
 impl Principal {
@@ -280,6 +285,8 @@ pub async fn authenticate(
             }
         }
     };
+    let mut principal = principal;
+    principal.purpose = store.default_purpose(&principal.user).await?;
     cache_put(store, key, principal.clone());
     Ok(principal)
 }
@@ -293,7 +300,10 @@ impl FromRequestParts<AppState> for Principal {
         };
         let value = value.to_str().map_err(|_| ApiError::InvalidCredentials)?;
         let mut principal = authenticate(&state.store, value).await?;
-        principal.purpose = purpose_of(&parts.headers)?;
+        // The header overrides the credential's default purpose.
+        if let Some(p) = purpose_of(&parts.headers)? {
+            principal.purpose = Some(p);
+        }
         Ok(principal)
     }
 }

@@ -16,6 +16,7 @@ mod health;
 pub mod ingest;
 pub mod policy;
 pub mod screening;
+pub mod sharing;
 pub mod taxii;
 pub mod validation;
 
@@ -36,6 +37,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The key sealing TAXII `next` tokens (see `taxii::paging`).
     pub(crate) paging_key: [u8; 32],
+    /// Organisations, channels and collection scopes, cached (see `sharing`).
+    pub sharing: sharing::SnapshotCache,
+    /// The audit log writer (group commit).
+    pub journal: audit::Journal,
 }
 
 /// Builds the whole HTTP application: routes, then one span per request (with a request id)
@@ -124,9 +129,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let paging_key = taxii::paging::paging_key(config.taxii.paging_secret.as_deref());
     let state = AppState {
+        journal: audit::Journal::start(store.clone()),
         store,
         config: Arc::new(config),
         paging_key,
+        sharing: sharing::SnapshotCache::default(),
     };
     let app = app(state);
     axum::serve(

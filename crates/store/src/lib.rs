@@ -52,7 +52,10 @@ pub use correlation::{CorrelationHit, CorrelationStore, HitSide};
 pub use error::{Error, Result};
 pub use postgres::PostgresStore;
 pub use screening::*;
-pub use sharing::SharingStore;
+pub use sharing::{
+    ChannelRecord, CollectionScope, ObjectSharing, Organisation, ReleaseRecord,
+    ReleaseRequestRecord, SharingStore,
+};
 pub use sqlite::SqliteStore;
 pub use types::*;
 

@@ -33,8 +33,8 @@ use tokio_postgres::{Client, NoTls, Statement};
 use crate::filter::{self, Dialect, Param};
 use crate::{
     AddOutcome, ApiRoot, ApiToken, AuditEntry, AuditHasher, AuditRecord, Collection, CollectionId,
-    DateAdded, Error, ManifestRecord, ObjectFilter, Page, Permission, Result, Role, Status, Store,
-    StoredObject, User,
+    DateAdded, Error, ManifestRecord, ObjectFilter, ObjectSharing, Page, Permission, Result, Role,
+    Status, Store, StoredObject, User,
 };
 
 /// Migrations, in order. A shipped migration is never edited: changes go in a new file.
@@ -228,6 +228,24 @@ fn row_to_collection(r: &tokio_postgres::Row) -> Result<Collection> {
     })
 }
 
+/// The sharing columns read by [`read_sharing`], after the caller's own.
+const SHARING_COLUMNS: &str = "o.originator, o.received_through, o.tlp, o.handling, o.recipients";
+
+/// Reads the sharing columns starting at column `at`.
+fn read_sharing(r: &tokio_postgres::Row, at: usize) -> Result<ObjectSharing> {
+    let recipients: Option<&str> = r.get(at + 4);
+    Ok(ObjectSharing {
+        originator: r.get(at),
+        received_through: r.get(at + 1),
+        tlp: r.get(at + 2),
+        handling: r.get(at + 3),
+        recipients: match recipients {
+            Some(t) => serde_json::from_str(t).map_err(Error::backend)?,
+            None => Vec::new(),
+        },
+    })
+}
+
 async fn collection_pk(conn: &mut Conn, id: &CollectionId) -> Result<i64> {
     let st = conn
         .prepare_cached("SELECT pk FROM collections WHERE id = $1")
@@ -252,6 +270,11 @@ struct NewRows {
     modified: Vec<Option<String>>,
     flag: Vec<bool>,
     body: Vec<String>,
+    originator: Vec<Option<String>>,
+    received_through: Vec<Option<String>>,
+    tlp: Vec<Option<String>>,
+    handling: Vec<Option<String>>,
+    recipients: Vec<Option<String>>,
 }
 
 impl PostgresStore {
@@ -270,6 +293,133 @@ impl PostgresStore {
         };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Adds objects, with their sharing facts when given (see [`Store::add_objects`]).
+    pub(crate) async fn add_objects_sharing(
+        &self,
+        collection: &CollectionId,
+        objects: Vec<entente_stix::Object>,
+        sharing: Option<Vec<ObjectSharing>>,
+    ) -> Result<Vec<AddOutcome>> {
+        let mut conn = self.pool.get().await?;
+        let tx = conn.client.transaction().await?;
+        // The per-collection lock: held until commit, it orders writers of this collection.
+        let row = tx
+            .query_opt(
+                "SELECT pk, last_date_added FROM collections WHERE id = $1 FOR UPDATE",
+                &[&collection.0],
+            )
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("collection {collection}")))?;
+        let (pk, last): (i64, i64) = (row.get(0), row.get(1));
+        let ids: Vec<String> = objects
+            .iter()
+            .map(|o| o.id().as_str().to_owned())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut existing: HashMap<(String, String), i64> = HashMap::new();
+        let mut has_versions: HashSet<String> = HashSet::new();
+        for r in tx
+            .query(
+                "SELECT id, vkey, date_added FROM objects WHERE coll = $1 AND id = ANY($2)",
+                &[&pk, &ids],
+            )
+            .await?
+        {
+            let id: String = r.get(0);
+            has_versions.insert(id.clone());
+            existing.insert((id, r.get(1)), r.get(2));
+        }
+        // Invariant: every date_added handed out below is > `last` and strictly increasing.
+        let mut next = filter::now_micros().max(last + 1);
+        let mut rows = NewRows::default();
+        let mut recompute: Vec<String> = Vec::new();
+        let mut outcomes = Vec::with_capacity(objects.len());
+        let none = ObjectSharing::default();
+        for (i, o) in objects.iter().enumerate() {
+            let facts = sharing.as_ref().and_then(|f| f.get(i)).unwrap_or(&none);
+            let id = o.id().as_str().to_owned();
+            let key = (id.clone(), filter::version_key(o));
+            if let Some(d) = existing.get(&key) {
+                outcomes.push(AddOutcome::Duplicate {
+                    date_added: DateAdded(*d),
+                });
+                continue;
+            }
+            let had = !has_versions.insert(id.clone());
+            if had {
+                recompute.push(id.clone());
+            }
+            rows.date_added.push(next);
+            rows.id.push(id);
+            rows.kind.push(o.object_type().to_owned());
+            rows.spec.push(filter::effective_spec_version(o).to_owned());
+            rows.vkey.push(key.1.clone());
+            rows.version
+                .push(o.version().map(|t| t.as_str().to_owned()));
+            rows.created
+                .push(o.created().map(|t| t.as_str().to_owned()));
+            rows.modified
+                .push(o.modified().map(|t| t.as_str().to_owned()));
+            rows.flag.push(!had);
+            rows.body.push(o.as_json().to_owned());
+            rows.originator.push(facts.originator.clone());
+            rows.received_through.push(facts.received_through.clone());
+            rows.tlp.push(facts.tlp.clone());
+            rows.handling.push(facts.handling.clone());
+            rows.recipients
+                .push(crate::sqlite::recipients_text(&facts.recipients));
+            existing.insert(key, next);
+            outcomes.push(AddOutcome::Added {
+                date_added: DateAdded(next),
+            });
+            next += 1;
+        }
+        if !rows.id.is_empty() {
+            tx.execute(
+                "INSERT INTO objects (coll, date_added, id, type, spec_version, vkey, version, \
+                 created, modified, is_first, is_last, is_latest_spec, body, originator, \
+                 received_through, tlp, handling, recipients) \
+                 SELECT $1, d, i, t, s, k, v, c, m, f, f, f, b, og, rt, tl, hc, rc \
+                 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], \
+                 $7::text[], $8::text[], $9::text[], $10::bool[], $11::text[], $12::text[], \
+                 $13::text[], $14::text[], $15::text[], $16::text[]) \
+                 AS u(d, i, t, s, k, v, c, m, f, b, og, rt, tl, hc, rc)",
+                &[
+                    &pk,
+                    &rows.date_added,
+                    &rows.id,
+                    &rows.kind,
+                    &rows.spec,
+                    &rows.vkey,
+                    &rows.version,
+                    &rows.created,
+                    &rows.modified,
+                    &rows.flag,
+                    &rows.body,
+                    &rows.originator,
+                    &rows.received_through,
+                    &rows.tlp,
+                    &rows.handling,
+                    &rows.recipients,
+                ],
+            )
+            .await?;
+            if !recompute.is_empty() {
+                recompute.sort();
+                recompute.dedup();
+                tx.execute(RECOMPUTE_FLAGS, &[&pk, &recompute]).await?;
+            }
+            tx.execute(
+                "UPDATE collections SET last_date_added = $1 WHERE pk = $2",
+                &[&(next - 1), &pk],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(outcomes)
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -451,108 +601,7 @@ impl Store for PostgresStore {
         collection: &CollectionId,
         objects: Vec<entente_stix::Object>,
     ) -> Result<Vec<AddOutcome>> {
-        let mut conn = self.pool.get().await?;
-        let tx = conn.client.transaction().await?;
-        // The per-collection lock: held until commit, it orders writers of this collection.
-        let row = tx
-            .query_opt(
-                "SELECT pk, last_date_added FROM collections WHERE id = $1 FOR UPDATE",
-                &[&collection.0],
-            )
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("collection {collection}")))?;
-        let (pk, last): (i64, i64) = (row.get(0), row.get(1));
-        let ids: Vec<String> = objects
-            .iter()
-            .map(|o| o.id().as_str().to_owned())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let mut existing: HashMap<(String, String), i64> = HashMap::new();
-        let mut has_versions: HashSet<String> = HashSet::new();
-        for r in tx
-            .query(
-                "SELECT id, vkey, date_added FROM objects WHERE coll = $1 AND id = ANY($2)",
-                &[&pk, &ids],
-            )
-            .await?
-        {
-            let id: String = r.get(0);
-            has_versions.insert(id.clone());
-            existing.insert((id, r.get(1)), r.get(2));
-        }
-        // Invariant: every date_added handed out below is > `last` and strictly increasing.
-        let mut next = filter::now_micros().max(last + 1);
-        let mut rows = NewRows::default();
-        let mut recompute: Vec<String> = Vec::new();
-        let mut outcomes = Vec::with_capacity(objects.len());
-        for o in &objects {
-            let id = o.id().as_str().to_owned();
-            let key = (id.clone(), filter::version_key(o));
-            if let Some(d) = existing.get(&key) {
-                outcomes.push(AddOutcome::Duplicate {
-                    date_added: DateAdded(*d),
-                });
-                continue;
-            }
-            let had = !has_versions.insert(id.clone());
-            if had {
-                recompute.push(id.clone());
-            }
-            rows.date_added.push(next);
-            rows.id.push(id);
-            rows.kind.push(o.object_type().to_owned());
-            rows.spec.push(filter::effective_spec_version(o).to_owned());
-            rows.vkey.push(key.1.clone());
-            rows.version
-                .push(o.version().map(|t| t.as_str().to_owned()));
-            rows.created
-                .push(o.created().map(|t| t.as_str().to_owned()));
-            rows.modified
-                .push(o.modified().map(|t| t.as_str().to_owned()));
-            rows.flag.push(!had);
-            rows.body.push(o.as_json().to_owned());
-            existing.insert(key, next);
-            outcomes.push(AddOutcome::Added {
-                date_added: DateAdded(next),
-            });
-            next += 1;
-        }
-        if !rows.id.is_empty() {
-            tx.execute(
-                "INSERT INTO objects (coll, date_added, id, type, spec_version, vkey, version, \
-                 created, modified, is_first, is_last, is_latest_spec, body) \
-                 SELECT $1, d, i, t, s, k, v, c, m, f, f, f, b FROM unnest($2::bigint[], \
-                 $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], \
-                 $9::text[], $10::bool[], $11::text[]) AS u(d, i, t, s, k, v, c, m, f, b)",
-                &[
-                    &pk,
-                    &rows.date_added,
-                    &rows.id,
-                    &rows.kind,
-                    &rows.spec,
-                    &rows.vkey,
-                    &rows.version,
-                    &rows.created,
-                    &rows.modified,
-                    &rows.flag,
-                    &rows.body,
-                ],
-            )
-            .await?;
-            if !recompute.is_empty() {
-                recompute.sort();
-                recompute.dedup();
-                tx.execute(RECOMPUTE_FLAGS, &[&pk, &recompute]).await?;
-            }
-            tx.execute(
-                "UPDATE collections SET last_date_added = $1 WHERE pk = $2",
-                &[&(next - 1), &pk],
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(outcomes)
+        self.add_objects_sharing(collection, objects, None).await
     }
 
     async fn objects_page(
@@ -565,7 +614,8 @@ impl Store for PostgresStore {
         let mut clause = filter::page_clause(Dialect::Postgres, pk, filter);
         let limit = clause.bind(Param::Int(filter::fetch_limit(filter)));
         let sql = format!(
-            "SELECT o.date_added, o.body FROM objects o WHERE {} ORDER BY o.date_added LIMIT {limit}",
+            "SELECT o.date_added, o.body, {SHARING_COLUMNS} FROM objects o WHERE {} \
+             ORDER BY o.date_added LIMIT {limit}",
             clause.sql,
         );
         let st = conn.prepare_cached(&sql).await?;
@@ -577,6 +627,7 @@ impl Store for PostgresStore {
                 Ok(StoredObject {
                     date_added: DateAdded(r.get(0)),
                     object: entente_stix::Object::from_json(r.get(1)).map_err(Error::backend)?,
+                    sharing: read_sharing(r, 2)?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -593,8 +644,8 @@ impl Store for PostgresStore {
         let mut clause = filter::page_clause(Dialect::Postgres, pk, filter);
         let limit = clause.bind(Param::Int(filter::fetch_limit(filter)));
         let sql = format!(
-            "SELECT o.id, o.date_added, o.version, o.spec_version FROM objects o WHERE {} \
-             ORDER BY o.date_added LIMIT {limit}",
+            "SELECT o.id, o.date_added, o.version, o.spec_version, {SHARING_COLUMNS} \
+             FROM objects o WHERE {} ORDER BY o.date_added LIMIT {limit}",
             clause.sql,
         );
         let st = conn.prepare_cached(&sql).await?;
@@ -606,15 +657,16 @@ impl Store for PostgresStore {
                 let date_added = DateAdded(r.get(1));
                 let version: Option<String> = r.get(2);
                 let spec: &str = r.get(3);
-                ManifestRecord {
+                Ok(ManifestRecord {
                     id: r.get(0),
                     date_added,
                     version: version
                         .unwrap_or_else(|| date_added.to_timestamp().as_str().to_owned()),
                     media_type: filter::media_type(spec),
-                }
+                    sharing: read_sharing(r, 4)?,
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
         Ok(filter::into_page(items, filter, |m| m.date_added))
     }
 

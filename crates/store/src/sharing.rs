@@ -1,7 +1,166 @@
-//! What the store keeps for organisations, channels and their agreements, the sharing facts of object versions, and release requests (issue 4).
+//! What the store keeps for the sharing rules (issue 4): organisations, channels and their
+//! agreements, the binding of collections to a channel or an owning organisation, the sharing
+//! facts of every object version, users' default purposes, release requests and releases.
+//!
+//! The store holds these as plain records (strings, instants in microseconds); what they mean
+//! is decided by the server's policy module, never here.
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
-/// Persistence of organisations, channels and their agreements, the sharing facts of object versions, and release requests (issue 4). A supertrait of [`crate::Store`], implemented by both backends.
+use crate::{AddOutcome, CollectionId, Result};
+
+/// An organisation known to the node: the home organisation, another local one, or a partner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organisation {
+    /// Short identifier (`ORG-A`, `ch-fedpol`), as users and channels name it.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Whether this is the node's home organisation (at most one).
+    pub home: bool,
+}
+
+/// A channel: a sharing group of organisations under one agreement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelRecord {
+    /// Short identifier.
+    pub id: String,
+    /// Display title.
+    pub title: String,
+    /// The member organisations' ids (two for a bilateral channel), sorted.
+    pub members: Vec<String>,
+    /// The legal basis of the agreement, as text.
+    pub legal_basis: String,
+    /// The purposes the agreement allows.
+    pub purposes: Vec<String>,
+    /// The most restrictive TLP the channel carries (`clear`, `green`, `amber`,
+    /// `amber+strict`, `red`).
+    pub max_marking: String,
+    /// Whether every object must carry a TLP marking.
+    pub require_tlp: bool,
+    /// In force from (microseconds since the Unix epoch, inclusive).
+    pub valid_from: i64,
+    /// In force until (exclusive); `None`: open-ended.
+    pub valid_until: Option<i64>,
+}
+
+/// Where a collection belongs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CollectionScope {
+    /// Exposes a channel.
+    Channel(String),
+    /// Private to one organisation.
+    Private(String),
+}
+
+/// The sharing facts of one stored object version, read once at ingest.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObjectSharing {
+    /// The originating organisation; `None` for versions stored without provenance (read as
+    /// "unknown": nobody is its originator).
+    pub originator: Option<String>,
+    /// The channel it arrived through; `None` when created locally.
+    pub received_through: Option<String>,
+    /// Its TLP (`clear`, `green`, `amber`, `amber+strict`, `red`), if marked.
+    pub tlp: Option<String>,
+    /// Its handling code (`H0`, `H1`, `H2`, or `H3:<restriction>`), if any.
+    pub handling: Option<String>,
+    /// The named TLP:RED recipients (`organisation:<id>`, `user:<login>`).
+    pub recipients: Vec<String>,
+}
+
+/// A release the originator granted: an object may go to `destination` beyond its channel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseRecord {
+    /// The released object's id (all its versions).
+    pub object_id: String,
+    /// `channel:<id>`, `organisation:<id>` or `export`.
+    pub destination: String,
+    /// Conditions attached by the originator.
+    pub conditions: Vec<String>,
+    /// When set, only this sanitised derivative may go.
+    pub derivative: Option<String>,
+    /// A wider TLP the released copy may carry.
+    pub wider_marking: Option<String>,
+    /// The release request that granted it.
+    pub request: String,
+}
+
+/// A release request as stored: its id, the object it concerns, its originator and state (for
+/// listing), and the whole request as JSON (the server's `ReleaseRequest`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReleaseRequestRecord {
+    /// The request id.
+    pub id: String,
+    /// The object concerned.
+    pub object_id: String,
+    /// The originating organisation, which decides.
+    pub originator: String,
+    /// The organisation that asked.
+    pub requester: String,
+    /// `pending`, `awaiting-confirmation`, `granted` or `denied`.
+    pub state: String,
+    /// The request, as JSON.
+    pub body: String,
+}
+
+/// Persistence for the sharing rules. A supertrait of [`crate::Store`].
 #[async_trait]
-pub trait SharingStore: Send + Sync {}
+pub trait SharingStore: Send + Sync {
+    /// Registers an organisation. `Conflict` if the id exists, or if `home` is set and a home
+    /// organisation exists.
+    async fn add_organisation(&self, organisation: Organisation) -> Result<()>;
+    /// All organisations, by id.
+    async fn organisations(&self) -> Result<Vec<Organisation>>;
+    /// The home organisation, `None` until one is registered.
+    async fn home_organisation(&self) -> Result<Option<Organisation>>;
+
+    /// Creates or replaces a channel (its members and agreement). `NotFound` if a member is
+    /// not a registered organisation.
+    async fn put_channel(&self, channel: ChannelRecord) -> Result<()>;
+    /// All channels, by id.
+    async fn channels(&self) -> Result<Vec<ChannelRecord>>;
+    /// One channel. `NotFound` if absent.
+    async fn channel(&self, id: &str) -> Result<ChannelRecord>;
+
+    /// Binds a collection to a channel or an owning organisation (replacing any binding).
+    /// `NotFound` if the collection, channel or organisation does not exist.
+    async fn set_collection_scope(
+        &self,
+        collection: &CollectionId,
+        scope: CollectionScope,
+    ) -> Result<()>;
+    /// A collection's binding; `None` when unbound (private to the home organisation).
+    async fn collection_scope(&self, collection: &CollectionId) -> Result<Option<CollectionScope>>;
+    /// Every collection's binding.
+    async fn collection_scopes(&self) -> Result<Vec<(CollectionId, CollectionScope)>>;
+
+    /// As [`crate::Store::add_objects`], recording `sharing[i]` with `objects[i]` in the same
+    /// transaction. `Invalid` when the lengths differ.
+    async fn add_objects_with(
+        &self,
+        collection: &CollectionId,
+        objects: Vec<entente_stix::Object>,
+        sharing: Vec<ObjectSharing>,
+    ) -> Result<Vec<AddOutcome>>;
+
+    /// Sets (or clears) the purpose assumed for a user's requests that declare none.
+    /// `NotFound` if the user does not exist.
+    async fn set_default_purpose(&self, user: &str, purpose: Option<String>) -> Result<()>;
+    /// A user's default purpose.
+    async fn default_purpose(&self, user: &str) -> Result<Option<String>>;
+
+    /// Stores (inserts or replaces) a release request.
+    async fn put_release_request(&self, request: ReleaseRequestRecord) -> Result<()>;
+    /// One release request. `NotFound` if absent.
+    async fn release_request(&self, id: &str) -> Result<ReleaseRequestRecord>;
+    /// Release requests concerning an organisation (as originator or requester), newest first.
+    async fn release_requests(&self, organisation: &str) -> Result<Vec<ReleaseRequestRecord>>;
+    /// Records a granted release (replacing one for the same object and destination).
+    async fn add_release(&self, release: ReleaseRecord) -> Result<()>;
+    /// The releases of the given objects.
+    async fn releases_for(&self, object_ids: &[String]) -> Result<Vec<ReleaseRecord>>;
+    /// Whether any release exists (lets readers skip the lookup on nodes that have none).
+    async fn has_releases(&self) -> Result<bool>;
+}

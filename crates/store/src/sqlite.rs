@@ -34,8 +34,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use crate::filter::{self, Dialect, Param};
 use crate::{
     AddOutcome, ApiRoot, ApiToken, AuditEntry, AuditHasher, AuditRecord, Collection, CollectionId,
-    DateAdded, Error, ManifestRecord, ObjectFilter, Page, Permission, Result, Role, Status, Store,
-    StoredObject, User,
+    DateAdded, Error, ManifestRecord, ObjectFilter, ObjectSharing, Page, Permission, Result, Role,
+    Status, Store, StoredObject, User,
 };
 
 /// Migrations, in order. A shipped migration is never edited: changes go in a new file.
@@ -205,6 +205,33 @@ fn collection_pk(conn: &Connection, id: &CollectionId) -> Result<i64> {
         .ok_or_else(|| Error::NotFound(format!("collection {id}")))
 }
 
+/// The recipients column: a JSON array, `NULL` when none are named.
+pub(crate) fn recipients_text(r: &[String]) -> Option<String> {
+    if r.is_empty() {
+        None
+    } else {
+        serde_json::to_string(r).ok()
+    }
+}
+
+/// The columns of [`read_sharing`], after the caller's own.
+const SHARING_COLUMNS: &str = "o.originator, o.received_through, o.tlp, o.handling, o.recipients";
+
+/// Reads the sharing columns starting at column `at`.
+fn read_sharing(r: &rusqlite::Row<'_>, at: usize) -> Result<ObjectSharing> {
+    let recipients: Option<String> = r.get(at + 4)?;
+    Ok(ObjectSharing {
+        originator: r.get(at)?,
+        received_through: r.get(at + 1)?,
+        tlp: r.get(at + 2)?,
+        handling: r.get(at + 3)?,
+        recipients: match recipients {
+            Some(t) => serde_json::from_str(&t).map_err(Error::backend)?,
+            None => Vec::new(),
+        },
+    })
+}
+
 fn parse_object(body: &str) -> Result<entente_stix::Object> {
     entente_stix::Object::from_json(body).map_err(Error::backend)
 }
@@ -276,6 +303,32 @@ impl SqliteStore {
         })
     }
 
+    /// Adds objects, with their sharing facts when given (see [`Store::add_objects`]).
+    async fn add_objects_sharing(
+        &self,
+        collection: &CollectionId,
+        objects: Vec<entente_stix::Object>,
+        sharing: Option<Vec<ObjectSharing>>,
+    ) -> Result<Vec<AddOutcome>> {
+        let collection = collection.clone();
+        let inner = self.inner.clone();
+        self.write(move |conn| {
+            let out = add_objects_blocking(conn, &collection, &objects, sharing.as_deref())?;
+            let n = inner
+                .added_since_optimize
+                .fetch_add(objects.len() as u64, Ordering::Relaxed);
+            if n + objects.len() as u64 >= OPTIMIZE_EVERY {
+                inner.added_since_optimize.store(0, Ordering::Relaxed);
+                // After the commit: a failure here does not undo the acknowledged write.
+                if let Err(e) = optimize(conn) {
+                    tracing::warn!(error = %e, "refreshing SQLite planner statistics failed");
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path
@@ -332,6 +385,7 @@ fn add_objects_blocking(
     conn: &mut Connection,
     collection: &CollectionId,
     objects: &[entente_stix::Object],
+    sharing: Option<&[ObjectSharing]>,
 ) -> Result<Vec<AddOutcome>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let (pk, last): (i64, i64) = tx
@@ -349,11 +403,15 @@ fn add_objects_blocking(
         )?;
         let mut insert = tx.prepare_cached(
             "INSERT INTO objects (coll, date_added, id, idh, type, spec_version, vkey, version, \
-             created, modified, is_first, is_last, is_latest_spec, body) \
-             VALUES (?1, ?2, ?3, ?12, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?11)",
+             created, modified, is_first, is_last, is_latest_spec, body, originator, \
+             received_through, tlp, handling, recipients) \
+             VALUES (?1, ?2, ?3, ?12, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?11, ?13, ?14, ?15, \
+             ?16, ?17)",
         )?;
+        let none = ObjectSharing::default();
         let mut recompute = tx.prepare_cached(RECOMPUTE_FLAGS)?;
-        for o in objects {
+        for (i, o) in objects.iter().enumerate() {
+            let facts = sharing.and_then(|f| f.get(i)).unwrap_or(&none);
             let id = o.id().as_str();
             let vkey = filter::version_key(o);
             let idh = filter::id_hash(id);
@@ -387,6 +445,11 @@ fn add_objects_blocking(
                 !has_versions,
                 o.as_json(),
                 idh,
+                facts.originator,
+                facts.received_through,
+                facts.tlp,
+                facts.handling,
+                recipients_text(&facts.recipients),
             ])?;
             if has_versions {
                 recompute.execute(params![pk, id, idh])?;
@@ -523,23 +586,7 @@ impl Store for SqliteStore {
         collection: &CollectionId,
         objects: Vec<entente_stix::Object>,
     ) -> Result<Vec<AddOutcome>> {
-        let collection = collection.clone();
-        let inner = self.inner.clone();
-        self.write(move |conn| {
-            let out = add_objects_blocking(conn, &collection, &objects)?;
-            let n = inner
-                .added_since_optimize
-                .fetch_add(objects.len() as u64, Ordering::Relaxed);
-            if n + objects.len() as u64 >= OPTIMIZE_EVERY {
-                inner.added_since_optimize.store(0, Ordering::Relaxed);
-                // After the commit: a failure here does not undo the acknowledged write.
-                if let Err(e) = optimize(conn) {
-                    tracing::warn!(error = %e, "refreshing SQLite planner statistics failed");
-                }
-            }
-            Ok(out)
-        })
-        .await
+        self.add_objects_sharing(collection, objects, None).await
     }
 
     async fn objects_page(
@@ -549,7 +596,8 @@ impl Store for SqliteStore {
     ) -> Result<Page<StoredObject>> {
         let (collection, f) = (collection.clone(), filter.clone());
         self.read(move |conn| {
-            let (sql, params) = page_query(conn, &collection, &f, "o.date_added, o.body")?;
+            let columns = format!("o.date_added, o.body, {SHARING_COLUMNS}");
+            let (sql, params) = page_query(conn, &collection, &f, &columns)?;
             let mut st = conn.prepare_cached(&sql)?;
             let mut rows = st.query(rusqlite::params_from_iter(params))?;
             let mut items = Vec::new();
@@ -558,6 +606,7 @@ impl Store for SqliteStore {
                 items.push(StoredObject {
                     object: parse_object(body)?,
                     date_added: DateAdded(r.get(0)?),
+                    sharing: read_sharing(r, 2)?,
                 });
             }
             Ok(filter::into_page(items, &f, |o| o.date_added))
@@ -572,22 +621,25 @@ impl Store for SqliteStore {
     ) -> Result<Page<ManifestRecord>> {
         let (collection, f) = (collection.clone(), filter.clone());
         self.read(move |conn| {
-            let columns = "o.id, o.date_added, o.version, o.spec_version";
-            let (sql, params) = page_query(conn, &collection, &f, columns)?;
+            let columns =
+                format!("o.id, o.date_added, o.version, o.spec_version, {SHARING_COLUMNS}");
+            let (sql, params) = page_query(conn, &collection, &f, &columns)?;
             let mut st = conn.prepare_cached(&sql)?;
-            let rows = st.query_map(rusqlite::params_from_iter(params), |r| {
+            let mut rows = st.query(rusqlite::params_from_iter(params))?;
+            let mut items = Vec::new();
+            while let Some(r) = rows.next()? {
                 let date_added = DateAdded(r.get(1)?);
                 let version: Option<String> = r.get(2)?;
                 let spec: String = r.get(3)?;
-                Ok(ManifestRecord {
+                items.push(ManifestRecord {
                     id: r.get(0)?,
                     date_added,
                     version: version
                         .unwrap_or_else(|| date_added.to_timestamp().as_str().to_owned()),
                     media_type: filter::media_type(&spec),
-                })
-            })?;
-            let items = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+                    sharing: read_sharing(r, 4)?,
+                });
+            }
             Ok(filter::into_page(items, &f, |m| m.date_added))
         })
         .await

@@ -132,6 +132,8 @@ pub struct StoredObject {
     pub object: entente_stix::Object,
     /// When this version was added to the collection.
     pub date_added: DateAdded,
+    /// Its sharing facts, read at ingest.
+    pub sharing: crate::ObjectSharing,
 }
 
 /// A TAXII manifest record (TAXII 2.1 section 5.6.1).
@@ -145,6 +147,8 @@ pub struct ManifestRecord {
     pub version: String,
     /// `application/stix+json;version=2.1` (or 2.0 for objects without `spec_version`).
     pub media_type: String,
+    /// Its sharing facts, read at ingest.
+    pub sharing: crate::ObjectSharing,
 }
 
 /// A TAXII status resource (TAXII 2.1 section 4.3.1), stored as the server built it.

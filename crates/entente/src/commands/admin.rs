@@ -96,6 +96,7 @@ pub(crate) async fn init(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCo
         config: ctx_config,
     };
     let store = ctx.open_store().await?;
+    super::sharing::add_organisation(&store, &args.organisation, None, true).await?;
     let (password, home) = bootstrap(&store, &ctx, &args.organisation).await?;
     println!("Initialised {}", ctx.data_dir.display());
     println!("  config:     {}", file.display());
@@ -136,11 +137,66 @@ pub(crate) async fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<Ex
         limit: 1000,
         ..Default::default()
     };
+    // The export goes through the sharing rules as the node's operator (the home
+    // organisation) for the declared purpose: a partner's intelligence leaves only with its
+    // release (the third-party rule), and nothing leaves a channel whose agreement is not in
+    // force or does not allow the purpose.
+    let principal = entente_server::sharing::cli_principal(&store, args.purpose.clone())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let snapshot = std::sync::Arc::new(
+        entente_server::sharing::load(&store)
+            .await
+            .context("cannot read the sharing configuration")?,
+    );
+    let gate = entente_server::access::Gate::new(&principal, &collection.id, snapshot);
+    let scope = gate.scope();
+    if let entente_server::policy::Decision::Deny { reason, rule } = &scope {
+        super::audit::record_cli_decision(
+            &store,
+            "objects.export",
+            &collection.id.0,
+            args.purpose.as_deref(),
+            "deny",
+            rule,
+            &format!("reason={}", reason.code()),
+        )
+        .await?;
+        if *reason == entente_server::policy::Reason::PurposeRequired {
+            bail!("export refused: declare the purpose of the export with --purpose");
+        }
+        bail!("export refused: {}", reason.message());
+    }
     let mut first = true;
     let mut count = 0u64;
+    let mut withheld = 0u64;
+    let mut rules: std::collections::BTreeMap<&'static str, u64> = Default::default();
     loop {
         let page = store.objects_page(&collection.id, &filter).await?;
+        let releases = if gate.needs_releases() && !page.items.is_empty() {
+            let ids: Vec<String> = page
+                .items
+                .iter()
+                .map(|i| i.object.id().as_str().to_owned())
+                .collect();
+            store.releases_for(&ids).await?
+        } else {
+            Vec::new()
+        };
         for item in &page.items {
+            let mine: Vec<&entente_store::ReleaseRecord> = releases
+                .iter()
+                .filter(|r| r.object_id == item.object.id().as_str())
+                .collect();
+            let decision = gate.decide(
+                entente_server::access::ObjectAction::Export,
+                &gate.facts(&item.sharing, &mine),
+            );
+            if !decision.is_allow() {
+                withheld += 1;
+                *rules.entry(decision.rule()).or_insert(0) += 1;
+                continue;
+            }
             if !first {
                 out.write_all(b",")?;
             }
@@ -157,7 +213,28 @@ pub(crate) async fn export(ctx: &Context, args: ExportArgs) -> anyhow::Result<Ex
     }
     out.write_all(b"\n]}\n")?;
     out.flush().context("cannot write the export")?;
+    let mut detail = format!("exported={count} withheld={withheld}");
+    for (rule, n) in &rules {
+        detail.push_str(&format!(" {rule}={n}"));
+    }
+    super::audit::record_cli_decision(
+        &store,
+        "objects.export",
+        &collection.id.0,
+        args.purpose.as_deref(),
+        "allow",
+        "export",
+        &detail,
+    )
+    .await?;
     eprintln!("exported {count} object versions from {}", collection.id);
+    if withheld > 0 {
+        let why: Vec<String> = rules.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+        eprintln!(
+            "withheld {withheld} object versions the sharing rules keep from an export ({})",
+            why.join(", ")
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -184,6 +261,7 @@ pub(crate) async fn user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<Exit
             role,
             password_stdin,
             token_only,
+            purpose,
         } => {
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
             if name.is_empty()
@@ -212,6 +290,9 @@ pub(crate) async fn user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<Exit
             }
             let detail = format!("organisation={organisation} role={}", role.as_str());
             super::audit::record_cli(&store, "user.add", &name, &detail).await?;
+            if let Some(p) = purpose {
+                set_purpose(&store, &name, Some(p)).await?;
+            }
             println!("created user {name} ({})", role.as_str());
             if token_only {
                 let token = add_token(&store, &name, "initial").await?;
@@ -220,6 +301,13 @@ pub(crate) async fn user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<Exit
             } else if !password_stdin {
                 println!("password: {}", password.unwrap_or_default());
                 println!("The password is shown only once.");
+            }
+        }
+        UserCommand::Purpose { name, purpose } => {
+            set_purpose(&store, &name, purpose.clone()).await?;
+            match purpose {
+                Some(p) => println!("{name}: requests without a declared purpose now use {p}"),
+                None => println!("{name}: requests must now declare their purpose"),
             }
         }
         UserCommand::List => {
@@ -275,6 +363,26 @@ pub(crate) async fn user(ctx: &Context, cmd: UserCommand) -> anyhow::Result<Exit
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Sets a user's default purpose, and records it.
+async fn set_purpose(
+    store: &SharedStore,
+    name: &str,
+    purpose: Option<String>,
+) -> anyhow::Result<()> {
+    if let Some(p) = &purpose
+        && !entente_server::auth::is_purpose_name(p)
+    {
+        bail!("--purpose: {p:?} must be lowercase letters, digits, '-', '_', '.' or ':'");
+    }
+    match store.set_default_purpose(name, purpose.clone()).await {
+        Err(entente_store::Error::NotFound(_)) => bail!("no user named {name:?}"),
+        other => other.context("cannot set the purpose")?,
+    }
+    let detail = format!("purpose={}", purpose.as_deref().unwrap_or("-"));
+    super::audit::record_cli(store, "user.purpose", name, &detail).await?;
+    Ok(())
 }
 
 async fn add_token(store: &SharedStore, user: &str, label: &str) -> anyhow::Result<String> {
@@ -335,6 +443,16 @@ pub(crate) async fn collection(ctx: &Context, cmd: CollectionCommand) -> anyhow:
             )
             .await?;
             println!("{id}");
+        }
+        CollectionCommand::Bind {
+            collection,
+            channel,
+            owner,
+            api_root,
+        } => {
+            let api_root = ctx.api_root(api_root.as_deref())?;
+            let c = find_collection(&store, &api_root, &collection).await?;
+            super::sharing::bind(&store, &c, channel, owner).await?;
         }
         CollectionCommand::List { api_root } => {
             let roots = match api_root {

@@ -104,6 +104,7 @@ fn produce(
 pub(crate) async fn import_into(
     store: &entente_store::SharedStore,
     collection: &entente_store::CollectionId,
+    provenance: &entente_server::ingest::Provenance,
     input: crate::input::Input,
     max_object_size: usize,
     batch: usize,
@@ -118,9 +119,10 @@ pub(crate) async fn import_into(
     while let Some(msg) = rx.recv().await {
         match msg {
             Msg::Batch(objects) => {
-                let outcomes = entente_server::ingest::add_objects(store, collection, objects)
-                    .await
-                    .context("the store refused a batch; objects before it are stored")?;
+                let outcomes =
+                    entente_server::ingest::add_objects(store, collection, objects, provenance)
+                        .await
+                        .context("the store refused a batch; objects before it are stored")?;
                 for o in outcomes {
                     match o {
                         AddOutcome::Added { .. } => summary.stored += 1,
@@ -173,9 +175,14 @@ pub(crate) async fn import(ctx: &Context, args: ImportArgs) -> anyhow::Result<Ex
     let input = crate::input::open(&args.input)?;
     let bar = progress_bar(input.total);
     let started = std::time::Instant::now();
+    let provenance =
+        entente_server::sharing::provenance_for(&store, &collection.id, args.originator.as_deref())
+            .await
+            .map_err(anyhow::Error::msg)?;
     let summary = import_into(
         &store,
         &collection.id,
+        &provenance,
         input,
         ctx.config.import.max_object_size,
         args.batch,

@@ -10,6 +10,7 @@ mod pattern;
 mod pull;
 pub(crate) mod screen;
 mod serve;
+pub(crate) mod sharing;
 mod validate;
 
 use std::collections::HashMap;
@@ -25,6 +26,7 @@ use crate::cli::{Cli, Command, ConfigCommand};
 pub(crate) use admin::{bootstrap as admin_bootstrap, random_secret};
 pub(crate) use import::import_into;
 pub(crate) use serve::shutdown_signal;
+pub(crate) use sharing::add_organisation;
 
 /// What every command gets: the data folder and its loaded configuration.
 pub(crate) struct Context {
@@ -171,6 +173,9 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Lists(cmd) => rt.block_on(lists::run(&ctx, cmd)),
         Command::Screen(args) => rt.block_on(screen::run(&ctx, args)),
         Command::Hits(cmd) => rt.block_on(hits::run(&ctx, cmd)),
+        Command::Org(cmd) => rt.block_on(sharing::org(&ctx, cmd)),
+        Command::Channel(cmd) => rt.block_on(sharing::channel(&ctx, cmd)),
+        Command::Release(cmd) => rt.block_on(sharing::release(&ctx, cmd)),
         Command::Config(ConfigCommand::Show) => {
             println!("{:#?}", ctx.config);
             Ok(ExitCode::SUCCESS)

@@ -36,6 +36,10 @@ pub(crate) async fn pull(ctx: &Context, args: PullArgs) -> anyhow::Result<ExitCo
     let store = ctx.open_store().await?;
     let api_root = ctx.api_root(args.api_root.as_deref())?;
     let local = find_collection(&store, &api_root, &args.into).await?;
+    let provenance =
+        entente_server::sharing::provenance_for(&store, &local.id, args.originator.as_deref())
+            .await
+            .map_err(anyhow::Error::msg)?;
 
     let mut query = ObjectQuery::new()
         .versions([VersionFilter::All])
@@ -68,7 +72,9 @@ pub(crate) async fn pull(ctx: &Context, args: PullArgs) -> anyhow::Result<ExitCo
                 }
             }
         }
-        for outcome in entente_server::ingest::add_objects(&store, &local.id, batch).await? {
+        for outcome in
+            entente_server::ingest::add_objects(&store, &local.id, batch, &provenance).await?
+        {
             match outcome {
                 AddOutcome::Added { .. } => stored += 1,
                 AddOutcome::Duplicate { .. } => duplicates += 1,

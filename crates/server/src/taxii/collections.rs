@@ -21,15 +21,17 @@ fn describe(
     principal: &Principal,
     c: entente_store::Collection,
     permission: Option<&Permission>,
+    gate: &access::Gate,
 ) -> Collection {
     let allowed = |action| {
-        access::check(
+        access::check_shared(
             principal,
             action,
             &Resource::Collection {
                 collection: &c,
                 permission,
             },
+            gate,
         )
         .is_allow()
     };
@@ -54,19 +56,22 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     super::api_root::find(&state, &principal, &api_root).await?;
     let mut out = Vec::new();
+    let snapshot = state.sharing.get(&state.store).await?;
     for c in state.store.collections(&api_root).await? {
         let permission = permission_of(&state, &principal, &c).await?;
-        let visible = access::check(
+        let gate = access::Gate::new(&principal, &c.id, snapshot.clone());
+        let visible = access::check_shared(
             &principal,
             Action::See,
             &Resource::Collection {
                 collection: &c,
                 permission: permission.as_ref(),
             },
+            &gate,
         )
         .is_allow();
         if visible {
-            out.push(describe(&principal, c, permission.as_ref()));
+            out.push(describe(&principal, c, permission.as_ref(), &gate));
         }
     }
     taxii_json(StatusCode::OK, &Collections { collections: out })
@@ -80,6 +85,11 @@ pub async fn get(
     TaxiiPath((api_root, id)): TaxiiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
     let reached = reach_collection(&state, &principal, &api_root, &id, Action::See).await?;
-    let body = describe(&principal, reached.collection, reached.permission.as_ref());
+    let body = describe(
+        &principal,
+        reached.collection,
+        reached.permission.as_ref(),
+        &reached.gate,
+    );
     taxii_json(StatusCode::OK, &body)
 }

@@ -5,11 +5,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use entente_taxii::{Manifest, ManifestRecord};
 
+use super::gated;
 use super::objects::parse_query;
 use super::paging::{self, Binding, Endpoint};
 use super::{AcceptsTaxii, TaxiiPath, date_added_headers, reach_collection, taxii_json};
 use crate::AppState;
-use crate::access::Action;
+use crate::access::{Action, ObjectAction};
 use crate::auth::Principal;
 use crate::error::ApiError;
 
@@ -44,7 +45,20 @@ pub async fn get(
         .transpose()?;
     let limit = paging::page_size(&state, &q);
     let filter = paging::store_filter(Endpoint::Listing, &q, None, limit, after);
-    let page = state.store.manifest_page(coll, &filter).await?;
+    let gated = gated::page(&state, &reached.gate, ObjectAction::Read, &filter, |f| {
+        let state = &state;
+        async move { state.store.manifest_page(coll, &f).await }
+    })
+    .await?;
+    gated::record_read(
+        &state,
+        &principal,
+        "taxii.manifest.read",
+        &coll.0,
+        gated::detail(&gated),
+    )
+    .await?;
+    let page = gated.page;
     let first = page.items.first().map(|r| r.date_added);
     let last = page.items.last().map(|r| r.date_added);
     let body = Manifest {

@@ -22,6 +22,7 @@
 pub mod api_root;
 pub mod collections;
 pub mod discovery;
+pub(crate) mod gated;
 pub mod manifest;
 pub mod objects;
 pub(crate) mod paging;
@@ -159,6 +160,8 @@ pub(crate) struct Reached {
     pub(crate) collection: Collection,
     /// The requester's permission on it.
     pub(crate) permission: Option<Permission>,
+    /// The sharing rules for this request on it.
+    pub(crate) gate: access::Gate,
 }
 
 /// Finds a collection by id or alias and enforces `action` on it through the one access
@@ -194,13 +197,19 @@ pub(crate) async fn reach_collection(
     } else {
         permission_of(state, principal, &collection).await?
     };
-    let decision = access::check(
+    let gate = access::Gate::new(
+        principal,
+        &collection.id,
+        state.sharing.get(&state.store).await?,
+    );
+    let decision = access::check_shared(
         principal,
         action,
         &Resource::Collection {
             collection: &collection,
             permission: permission.as_ref(),
         },
+        &gate,
     );
     // Invariant 4: a refusal leaves a trace before it is answered.
     crate::audit::record_refusal(&state.store, principal, action, &collection.id.0, &decision)
@@ -209,6 +218,7 @@ pub(crate) async fn reach_collection(
     Ok(Reached {
         collection,
         permission,
+        gate,
     })
 }
 

@@ -24,10 +24,11 @@ use futures::StreamExt as _;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::gated;
 use super::paging::{self, Binding, Endpoint};
 use super::{AcceptsTaxii, TaxiiPath, date_added_headers, object_id, reach_collection, taxii_json};
 use crate::AppState;
-use crate::access::Action;
+use crate::access::{Action, ObjectAction};
 use crate::auth::Principal;
 use crate::error::ApiError;
 
@@ -58,7 +59,8 @@ pub async fn list(
     );
     serve_objects(
         &state,
-        &reached.collection,
+        &principal,
+        &reached,
         &q,
         None,
         &binding,
@@ -94,7 +96,8 @@ pub async fn get_one(
     );
     serve_objects(
         &state,
-        &reached.collection,
+        &principal,
+        &reached,
         &q,
         Some(&object),
         &binding,
@@ -103,14 +106,17 @@ pub async fn get_one(
     .await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn serve_objects(
     state: &AppState,
-    collection: &entente_store::Collection,
+    principal: &Principal,
+    reached: &super::Reached,
     q: &ObjectQuery,
     object: Option<&str>,
     binding: &Binding,
     endpoint: Endpoint,
 ) -> Result<Response, ApiError> {
+    let collection = &reached.collection;
     let after = q
         .next
         .as_deref()
@@ -118,7 +124,27 @@ async fn serve_objects(
         .transpose()?;
     let limit = paging::page_size(state, q);
     let filter = paging::store_filter(endpoint, q, object, limit, after);
-    let page = state.store.objects_page(&collection.id, &filter).await?;
+    let gated = gated::page(
+        state,
+        &reached.gate,
+        ObjectAction::Read,
+        &filter,
+        |f| async move { state.store.objects_page(&collection.id, &f).await },
+    )
+    .await?;
+    let target = match object {
+        Some(o) => format!("{}/{o}", collection.id),
+        None => collection.id.0.clone(),
+    };
+    gated::record_read(
+        state,
+        principal,
+        "taxii.objects.read",
+        &target,
+        gated::detail(&gated),
+    )
+    .await?;
+    let page = gated.page;
     if object.is_some() && page.items.is_empty() && after.is_none() {
         return Err(ApiError::NotFound("no such object".into()));
     }
@@ -309,9 +335,65 @@ pub async fn add(
     // Parsing and validating a large envelope is CPU work of tens of milliseconds or more:
     // keep it off the async workers so that other requests are served meanwhile.
     let stamp = request_timestamp.as_str().to_owned();
-    let (total, slots, valid) = tokio::task::spawn_blocking(move || check_envelope(&bytes, &stamp))
-        .await
-        .map_err(ApiError::internal)??;
+    let (total, mut slots, valid) =
+        tokio::task::spawn_blocking(move || check_envelope(&bytes, &stamp))
+            .await
+            .map_err(ApiError::internal)??;
+
+    // The sharing rules decide each valid object (a channel requiring TLP refuses unmarked
+    // ones, a marking above the channel's is refused); refused ones become failures.
+    let provenance = crate::ingest::Provenance {
+        originator: reached.gate.principal.organisation.clone(),
+        received_through: reached.gate.scope.channel_id().cloned(),
+    };
+    let facts = crate::sharing::facts_at_ingest(
+        &valid,
+        &provenance.originator,
+        provenance.received_through.as_ref(),
+    );
+    let mut kept = Vec::with_capacity(valid.len());
+    let mut index_of = vec![None; valid.len()];
+    let mut refused: Vec<Option<StatusDetails>> = vec![None; valid.len()];
+    let mut refusals: std::collections::BTreeMap<&'static str, usize> = Default::default();
+    for (i, (o, f)) in valid.into_iter().zip(&facts).enumerate() {
+        let decision = reached
+            .gate
+            .decide(ObjectAction::Write, &reached.gate.facts(f, &[]));
+        match decision {
+            crate::policy::Decision::Allow { .. } => {
+                index_of[i] = Some(kept.len());
+                kept.push(o);
+            }
+            other => {
+                *refusals.entry(other.rule()).or_insert(0) += 1;
+                let message = other
+                    .reason()
+                    .map_or("refused by the sharing rules", |r| r.message());
+                refused[i] = Some(StatusDetails {
+                    id: o.id().to_string(),
+                    version: o
+                        .version()
+                        .map(|t| t.as_str().to_owned())
+                        .unwrap_or_else(|| request_timestamp.as_str().to_owned()),
+                    message: Some(message.to_owned()),
+                });
+            }
+        }
+    }
+    for slot in &mut slots {
+        if let Ok(i) = *slot {
+            *slot = match (index_of[i], refused[i].take()) {
+                (Some(k), _) => Ok(k),
+                (None, Some(f)) => Err(f),
+                (None, None) => Err(StatusDetails {
+                    id: "unknown".into(),
+                    version: request_timestamp.as_str().to_owned(),
+                    message: Some("refused by the sharing rules".into()),
+                }),
+            };
+        }
+    }
+    let valid = kept;
 
     // Versions and ids are needed for the status after the objects move into the store.
     let names: Vec<(String, Option<String>)> = valid
@@ -326,7 +408,7 @@ pub async fn add(
     let outcomes = if valid.is_empty() {
         Vec::new()
     } else {
-        crate::ingest::add_objects(&state.store, &reached.collection.id, valid).await?
+        crate::ingest::add_objects(&state.store, &reached.collection.id, valid, &provenance).await?
     };
     if outcomes.len() != names.len() {
         return Err(ApiError::internal(format!(
@@ -392,17 +474,21 @@ pub async fn add(
         status.failure_count,
         status.id
     );
-    crate::audit::Recorder::new(state.store.clone())
-        .record(crate::audit::record(
-            &principal.user,
-            &principal.organisation,
-            "taxii.objects.add",
-            &reached.collection.id.0,
-            crate::audit::Outcome::Allow,
-            crate::audit::RULE_CAN_WRITE,
-            &detail,
-        ))
-        .await?;
+    let mut detail = detail;
+    for (rule, n) in &refusals {
+        detail.push_str(&format!(" {rule}={n}"));
+    }
+    let mut record = crate::audit::record(
+        &principal.user,
+        &principal.organisation,
+        "taxii.objects.add",
+        &reached.collection.id.0,
+        crate::audit::Outcome::Allow,
+        "write",
+        &detail,
+    );
+    record.purpose = principal.purpose.clone();
+    state.journal.record(record).await?;
     tracing::info!(
         user = %principal.user,
         collection = %reached.collection.id,
@@ -430,6 +516,42 @@ pub async fn delete(
     let object = object_id(&object)?;
     let q = paging::honoured(Endpoint::Delete, &parse_query(raw.as_deref())?);
     let filter = paging::store_filter(Endpoint::Delete, &q, Some(&object), 0, None);
+    // Only versions the principal may read can be deleted, and only by their originator's
+    // organisation: a version it may not see answers as absent; another organisation's
+    // intelligence is not its to remove.
+    let mut listing = filter.clone();
+    listing.limit = usize::MAX / 2;
+    if listing.versions.is_empty() {
+        listing.versions = vec![entente_store::VersionMatch::All];
+    }
+    if listing.spec_versions.is_empty() {
+        listing.spec_versions = vec!["2.0".into(), "2.1".into()];
+    }
+    let versions = state
+        .store
+        .manifest_page(&reached.collection.id, &listing)
+        .await?;
+    let mut visible = 0;
+    for v in &versions.items {
+        let facts = reached.gate.facts(&v.sharing, &[]);
+        if reached.gate.decide(ObjectAction::Read, &facts).is_allow() {
+            visible += 1;
+            if facts.originator != reached.gate.principal.organisation {
+                let d = crate::policy::Decision::Deny {
+                    reason: crate::policy::Reason::RoleNotAllowed,
+                    rule: "delete-originator-only",
+                };
+                gated::record_denial(&state, &principal, "taxii.objects.delete", &object, &d)
+                    .await?;
+                return Err(ApiError::Forbidden(
+                    "only the originating organisation deletes its intelligence".into(),
+                ));
+            }
+        }
+    }
+    if visible == 0 || visible != versions.items.len() {
+        return Err(ApiError::NotFound("no such object".into()));
+    }
     let removed = match state
         .store
         .delete_object(&reached.collection.id, &object, &filter)
@@ -441,17 +563,17 @@ pub async fn delete(
         }
         Err(e) => return Err(e.into()),
     };
-    crate::audit::Recorder::new(state.store.clone())
-        .record(crate::audit::record(
-            &principal.user,
-            &principal.organisation,
-            "taxii.objects.delete",
-            &object,
-            crate::audit::Outcome::Allow,
-            crate::audit::RULE_CAN_WRITE,
-            &format!("collection={} versions={removed}", reached.collection.id),
-        ))
-        .await?;
+    let mut record = crate::audit::record(
+        &principal.user,
+        &principal.organisation,
+        "taxii.objects.delete",
+        &object,
+        crate::audit::Outcome::Allow,
+        "delete",
+        &format!("collection={} versions={removed}", reached.collection.id),
+    );
+    record.purpose = principal.purpose.clone();
+    state.journal.record(record).await?;
     tracing::info!(
         user = %principal.user,
         collection = %reached.collection.id,

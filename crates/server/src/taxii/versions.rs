@@ -6,11 +6,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use entente_taxii::Versions;
 
+use super::gated;
 use super::objects::parse_query;
 use super::paging::{self, Binding, Endpoint};
 use super::{AcceptsTaxii, TaxiiPath, date_added_headers, object_id, reach_collection, taxii_json};
 use crate::AppState;
-use crate::access::Action;
+use crate::access::{Action, ObjectAction};
 use crate::auth::Principal;
 use crate::error::ApiError;
 
@@ -46,7 +47,20 @@ pub async fn get(
         .transpose()?;
     let limit = paging::page_size(&state, &q);
     let filter = paging::store_filter(Endpoint::Versions, &q, Some(&object), limit, after);
-    let page = state.store.manifest_page(coll, &filter).await?;
+    let gated = gated::page(&state, &reached.gate, ObjectAction::Read, &filter, |f| {
+        let state = &state;
+        async move { state.store.manifest_page(coll, &f).await }
+    })
+    .await?;
+    gated::record_read(
+        &state,
+        &principal,
+        "taxii.versions.read",
+        &format!("{}/{object}", coll),
+        gated::detail(&gated),
+    )
+    .await?;
+    let page = gated.page;
     if page.items.is_empty() && after.is_none() {
         return Err(ApiError::NotFound("no such object".into()));
     }

@@ -58,6 +58,14 @@ impl Node {
             })
             .await
             .expect("api root");
+        store
+            .add_organisation(entente_store::Organisation {
+                id: "home".into(),
+                name: "Home".into(),
+                home: true,
+            })
+            .await
+            .expect("home organisation");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -121,6 +129,11 @@ impl Node {
             })
             .await
             .expect("token");
+        // The tests of the TAXII protocol send no purpose header: their users have a default.
+        self.store
+            .set_default_purpose(name, Some("investigation".into()))
+            .await
+            .expect("purpose");
         token
     }
 
@@ -355,7 +368,7 @@ pub struct World {
     pub alice: String,
     /// analyst, read only.
     pub reader: String,
-    /// service, write only.
+    /// analyst, write only.
     pub writer: String,
     /// analyst, no permission.
     pub nobody: String,
@@ -374,7 +387,7 @@ impl World {
         let coll = node.collection("Main", Some("main")).await;
         let alice = node.user("alice", Role::Analyst, None).await;
         let reader = node.user("reader", Role::Analyst, None).await;
-        let writer = node.user("writer", Role::Service, None).await;
+        let writer = node.user("writer", Role::Analyst, None).await;
         let nobody = node.user("nobody", Role::Analyst, None).await;
         let admin = node.user("admin", Role::Admin, None).await;
         let reviewer = node.user("reviewer", Role::Reviewer, None).await;

@@ -1,9 +1,396 @@
-//! The postgres side of [`crate::SharingStore`].
+//! The PostgreSQL side of [`crate::SharingStore`].
 
 use async_trait::async_trait;
 
 use super::PostgresStore;
-use crate::SharingStore;
+use crate::{
+    AddOutcome, ChannelRecord, CollectionId, CollectionScope, Error, ObjectSharing, Organisation,
+    ReleaseRecord, ReleaseRequestRecord, Result, SharingStore,
+};
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(Error::backend)
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(Error::backend)
+}
+
+fn organisation(r: &tokio_postgres::Row) -> Organisation {
+    Organisation {
+        id: r.get(0),
+        name: r.get(1),
+        home: r.get(2),
+    }
+}
+
+fn request(r: &tokio_postgres::Row) -> ReleaseRequestRecord {
+    ReleaseRequestRecord {
+        id: r.get(0),
+        object_id: r.get(1),
+        originator: r.get(2),
+        requester: r.get(3),
+        state: r.get(4),
+        body: r.get(5),
+    }
+}
+
+impl PostgresStore {
+    async fn channel_rows(&self, id: Option<&str>) -> Result<Vec<ChannelRecord>> {
+        let conn = self.pool.get().await?;
+        let rows = conn
+            .client
+            .query(
+                "SELECT id, title, legal_basis, purposes, max_marking, require_tlp, valid_from, \
+                 valid_until, ARRAY(SELECT organisation FROM channel_members m \
+                 WHERE m.channel = c.id ORDER BY organisation) \
+                 FROM channels c WHERE $1::text IS NULL OR id = $1 ORDER BY id",
+                &[&id],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let purposes: &str = r.get(3);
+                Ok(ChannelRecord {
+                    id: r.get(0),
+                    title: r.get(1),
+                    members: r.get(8),
+                    legal_basis: r.get(2),
+                    purposes: from_json(purposes)?,
+                    max_marking: r.get(4),
+                    require_tlp: r.get(5),
+                    valid_from: r.get(6),
+                    valid_until: r.get(7),
+                })
+            })
+            .collect()
+    }
+
+    async fn exists(&self, sql: &str, key: &str) -> Result<bool> {
+        let conn = self.pool.get().await?;
+        Ok(conn.client.query_one(sql, &[&key]).await?.get(0))
+    }
+}
 
 #[async_trait]
-impl SharingStore for PostgresStore {}
+impl SharingStore for PostgresStore {
+    async fn add_organisation(&self, o: Organisation) -> Result<()> {
+        let conn = self.pool.get().await?;
+        let n = conn
+            .client
+            .execute(
+                "INSERT INTO organisations (id, name, home) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+                &[&o.id, &o.name, &o.home],
+            )
+            .await?;
+        if n == 0 {
+            return Err(Error::Conflict(if o.home {
+                format!("organisation {} or a home organisation exists", o.id)
+            } else {
+                format!("organisation {} exists", o.id)
+            }));
+        }
+        Ok(())
+    }
+
+    async fn organisations(&self) -> Result<Vec<Organisation>> {
+        let conn = self.pool.get().await?;
+        let rows = conn
+            .client
+            .query("SELECT id, name, home FROM organisations ORDER BY id", &[])
+            .await?;
+        Ok(rows.iter().map(organisation).collect())
+    }
+
+    async fn home_organisation(&self) -> Result<Option<Organisation>> {
+        let conn = self.pool.get().await?;
+        let row = conn
+            .client
+            .query_opt("SELECT id, name, home FROM organisations WHERE home", &[])
+            .await?;
+        Ok(row.as_ref().map(organisation))
+    }
+
+    async fn put_channel(&self, c: ChannelRecord) -> Result<()> {
+        let mut conn = self.pool.get().await?;
+        let tx = conn.client.transaction().await?;
+        for m in &c.members {
+            let known: bool = tx
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM organisations WHERE id = $1)",
+                    &[m],
+                )
+                .await?
+                .get(0);
+            if !known {
+                return Err(Error::NotFound(format!("organisation {m}")));
+            }
+        }
+        tx.execute(
+            "INSERT INTO channels (id, title, legal_basis, purposes, max_marking, require_tlp, \
+             valid_from, valid_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title, \
+             legal_basis = excluded.legal_basis, purposes = excluded.purposes, \
+             max_marking = excluded.max_marking, require_tlp = excluded.require_tlp, \
+             valid_from = excluded.valid_from, valid_until = excluded.valid_until",
+            &[
+                &c.id,
+                &c.title,
+                &c.legal_basis,
+                &json(&c.purposes)?,
+                &c.max_marking,
+                &c.require_tlp,
+                &c.valid_from,
+                &c.valid_until,
+            ],
+        )
+        .await?;
+        tx.execute("DELETE FROM channel_members WHERE channel = $1", &[&c.id])
+            .await?;
+        tx.execute(
+            "INSERT INTO channel_members (channel, organisation) \
+             SELECT $1, m FROM unnest($2::text[]) AS u(m) ON CONFLICT DO NOTHING",
+            &[&c.id, &c.members],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn channels(&self) -> Result<Vec<ChannelRecord>> {
+        self.channel_rows(None).await
+    }
+
+    async fn channel(&self, id: &str) -> Result<ChannelRecord> {
+        self.channel_rows(Some(id))
+            .await?
+            .pop()
+            .ok_or_else(|| Error::NotFound(format!("channel {id}")))
+    }
+
+    async fn set_collection_scope(
+        &self,
+        collection: &CollectionId,
+        scope: CollectionScope,
+    ) -> Result<()> {
+        if !self
+            .exists(
+                "SELECT EXISTS (SELECT 1 FROM collections WHERE id = $1)",
+                &collection.0,
+            )
+            .await?
+        {
+            return Err(Error::NotFound(format!("collection {collection}")));
+        }
+        let (channel, owner) = match &scope {
+            CollectionScope::Channel(c) => {
+                if !self
+                    .exists("SELECT EXISTS (SELECT 1 FROM channels WHERE id = $1)", c)
+                    .await?
+                {
+                    return Err(Error::NotFound(format!("channel {c}")));
+                }
+                (Some(c.clone()), None)
+            }
+            CollectionScope::Private(o) => {
+                if !self
+                    .exists(
+                        "SELECT EXISTS (SELECT 1 FROM organisations WHERE id = $1)",
+                        o,
+                    )
+                    .await?
+                {
+                    return Err(Error::NotFound(format!("organisation {o}")));
+                }
+                (None, Some(o.clone()))
+            }
+        };
+        let conn = self.pool.get().await?;
+        conn.client
+            .execute(
+                "INSERT INTO collection_scopes (collection_id, channel, owner) VALUES ($1, $2, $3) \
+                 ON CONFLICT (collection_id) DO UPDATE SET channel = excluded.channel, \
+                 owner = excluded.owner",
+                &[&collection.0, &channel, &owner],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn collection_scope(&self, collection: &CollectionId) -> Result<Option<CollectionScope>> {
+        let conn = self.pool.get().await?;
+        let row = conn
+            .client
+            .query_opt(
+                "SELECT channel, owner FROM collection_scopes WHERE collection_id = $1",
+                &[&collection.0],
+            )
+            .await?;
+        Ok(row.and_then(|r| {
+            let channel: Option<String> = r.get(0);
+            let owner: Option<String> = r.get(1);
+            match (channel, owner) {
+                (Some(c), _) => Some(CollectionScope::Channel(c)),
+                (None, Some(o)) => Some(CollectionScope::Private(o)),
+                _ => None,
+            }
+        }))
+    }
+
+    async fn collection_scopes(&self) -> Result<Vec<(CollectionId, CollectionScope)>> {
+        let conn = self.pool.get().await?;
+        let rows = conn
+            .client
+            .query(
+                "SELECT collection_id, channel, owner FROM collection_scopes ORDER BY collection_id",
+                &[],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let (c, ch, o): (String, Option<String>, Option<String>) =
+                    (r.get(0), r.get(1), r.get(2));
+                let scope = match (ch, o) {
+                    (Some(ch), _) => CollectionScope::Channel(ch),
+                    (None, Some(o)) => CollectionScope::Private(o),
+                    _ => return None,
+                };
+                Some((CollectionId(c), scope))
+            })
+            .collect())
+    }
+
+    async fn add_objects_with(
+        &self,
+        collection: &CollectionId,
+        objects: Vec<entente_stix::Object>,
+        sharing: Vec<ObjectSharing>,
+    ) -> Result<Vec<AddOutcome>> {
+        if sharing.len() != objects.len() {
+            return Err(Error::Invalid(format!(
+                "{} sharing records for {} objects",
+                sharing.len(),
+                objects.len()
+            )));
+        }
+        self.add_objects_sharing(collection, objects, Some(sharing))
+            .await
+    }
+
+    async fn set_default_purpose(&self, user: &str, purpose: Option<String>) -> Result<()> {
+        if !self
+            .exists("SELECT EXISTS (SELECT 1 FROM users WHERE name = $1)", user)
+            .await?
+        {
+            return Err(Error::NotFound(format!("user {user}")));
+        }
+        let conn = self.pool.get().await?;
+        conn.client
+            .execute(
+                "INSERT INTO user_defaults (user_name, purpose) VALUES ($1, $2) \
+                 ON CONFLICT (user_name) DO UPDATE SET purpose = excluded.purpose",
+                &[&user, &purpose],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn default_purpose(&self, user: &str) -> Result<Option<String>> {
+        let conn = self.pool.get().await?;
+        let row = conn
+            .client
+            .query_opt(
+                "SELECT purpose FROM user_defaults WHERE user_name = $1",
+                &[&user],
+            )
+            .await?;
+        Ok(row.and_then(|r| r.get(0)))
+    }
+
+    async fn put_release_request(&self, r: ReleaseRequestRecord) -> Result<()> {
+        let mut conn = self.pool.get().await?;
+        let tx = conn.client.transaction().await?;
+        tx.execute("LOCK TABLE release_requests IN EXCLUSIVE MODE", &[])
+            .await?;
+        tx.execute(
+            "INSERT INTO release_requests (id, object_id, originator, requester, state, body, seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, \
+             (SELECT coalesce(max(seq), 0) + 1 FROM release_requests)) \
+             ON CONFLICT (id) DO UPDATE SET state = excluded.state, body = excluded.body",
+            &[
+                &r.id,
+                &r.object_id,
+                &r.originator,
+                &r.requester,
+                &r.state,
+                &r.body,
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn release_request(&self, id: &str) -> Result<ReleaseRequestRecord> {
+        let conn = self.pool.get().await?;
+        conn.client
+            .query_opt(
+                "SELECT id, object_id, originator, requester, state, body FROM release_requests \
+                 WHERE id = $1",
+                &[&id],
+            )
+            .await?
+            .map(|r| request(&r))
+            .ok_or_else(|| Error::NotFound(format!("release request {id}")))
+    }
+
+    async fn release_requests(&self, organisation: &str) -> Result<Vec<ReleaseRequestRecord>> {
+        let conn = self.pool.get().await?;
+        let rows = conn
+            .client
+            .query(
+                "SELECT id, object_id, originator, requester, state, body FROM release_requests \
+                 WHERE originator = $1 OR requester = $1 ORDER BY seq DESC",
+                &[&organisation],
+            )
+            .await?;
+        Ok(rows.iter().map(request).collect())
+    }
+
+    async fn add_release(&self, r: ReleaseRecord) -> Result<()> {
+        let conn = self.pool.get().await?;
+        conn.client
+            .execute(
+                "INSERT INTO releases (object_id, destination, body) VALUES ($1, $2, $3) \
+                 ON CONFLICT (object_id, destination) DO UPDATE SET body = excluded.body",
+                &[&r.object_id, &r.destination, &json(&r)?],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn releases_for(&self, object_ids: &[String]) -> Result<Vec<ReleaseRecord>> {
+        let conn = self.pool.get().await?;
+        let ids = object_ids.to_vec();
+        let rows = conn
+            .client
+            .query(
+                "SELECT body FROM releases WHERE object_id = ANY($1) \
+                 ORDER BY object_id, destination",
+                &[&ids],
+            )
+            .await?;
+        rows.iter().map(|r| from_json(r.get(0))).collect()
+    }
+
+    async fn has_releases(&self) -> Result<bool> {
+        let conn = self.pool.get().await?;
+        Ok(conn
+            .client
+            .query_one("SELECT EXISTS (SELECT 1 FROM releases)", &[])
+            .await?
+            .get(0))
+    }
+}

@@ -1,0 +1,215 @@
+//! Pages through the gate: every stored version a read would return is decided by
+//! [`crate::access::Gate`], and only allowed ones are served. Denied versions leave no trace
+//! in the response: not in the items, not in `more` (it says whether more *visible* versions
+//! follow), not in `next` (a cursor the principal could have obtained anyway), not in the
+//! `X-TAXII-Date-Added-*` headers (taken from the served items).
+//!
+//! The scan is bounded: a page stops after [`MAX_SCANNED_PAGES`] store pages; when that bound
+//! is reached before the page fills, the response says `more` with a cursor past what was
+//! scanned, so a principal who may see little of a large collection pages on rather than
+//! making one request scan everything.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use entente_store::{DateAdded, ManifestRecord, ObjectFilter, ObjectSharing, Page, StoredObject};
+
+use crate::AppState;
+use crate::access::{Gate, ObjectAction};
+use crate::audit::{self, Outcome};
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::policy::Decision;
+
+/// Store pages scanned at most for one response.
+pub(crate) const MAX_SCANNED_PAGES: usize = 32;
+
+/// Smallest store page fetched while filtering.
+const MIN_FETCH: usize = 100;
+
+/// A stored item the gate decides on.
+pub(crate) trait Gatable {
+    fn sharing(&self) -> &ObjectSharing;
+    fn object_id(&self) -> &str;
+    fn date_added(&self) -> DateAdded;
+}
+
+impl Gatable for StoredObject {
+    fn sharing(&self) -> &ObjectSharing {
+        &self.sharing
+    }
+    fn object_id(&self) -> &str {
+        self.object.id().as_str()
+    }
+    fn date_added(&self) -> DateAdded {
+        self.date_added
+    }
+}
+
+impl Gatable for ManifestRecord {
+    fn sharing(&self) -> &ObjectSharing {
+        &self.sharing
+    }
+    fn object_id(&self) -> &str {
+        &self.id
+    }
+    fn date_added(&self) -> DateAdded {
+        self.date_added
+    }
+}
+
+/// A page of allowed items, and what was withheld (for the audit log only).
+pub(crate) struct Gated<T> {
+    pub(crate) page: Page<T>,
+    pub(crate) withheld: usize,
+    pub(crate) rules: BTreeMap<&'static str, usize>,
+}
+
+/// Fetches store pages with `fetch` from `filter` on and keeps the versions the gate allows
+/// for `action`, up to `filter.limit` (0: only whether any exists).
+pub(crate) async fn page<T, F, Fut>(
+    state: &AppState,
+    gate: &Gate,
+    action: ObjectAction,
+    filter: &ObjectFilter,
+    fetch: F,
+) -> Result<Gated<T>, ApiError>
+where
+    T: Gatable,
+    F: Fn(ObjectFilter) -> Fut,
+    Fut: Future<Output = Result<Page<T>, entente_store::Error>>,
+{
+    let want = filter.limit;
+    let mut f = filter.clone();
+    f.limit = want.max(MIN_FETCH);
+    let mut out: Vec<T> = Vec::new();
+    let mut withheld = 0;
+    let mut rules = BTreeMap::new();
+    let mut last_served: Option<DateAdded> = None;
+    let start = filter.after;
+    for _ in 0..MAX_SCANNED_PAGES {
+        let page = fetch(f.clone()).await?;
+        let releases = if gate.needs_releases() && !page.items.is_empty() {
+            let ids: Vec<String> = page
+                .items
+                .iter()
+                .map(|i| i.object_id().to_owned())
+                .collect();
+            state.store.releases_for(&ids).await?
+        } else {
+            Vec::new()
+        };
+        for item in page.items {
+            let mine: Vec<&entente_store::ReleaseRecord> = releases
+                .iter()
+                .filter(|r| r.object_id == item.object_id())
+                .collect();
+            let decision = gate.decide(action, &gate.facts(item.sharing(), &mine));
+            if decision.is_allow() {
+                if out.len() == want {
+                    // One more visible item exists: the page is full and `more` is true.
+                    return Ok(Gated {
+                        page: Page {
+                            more: true,
+                            next: Some(last_served.unwrap_or(start.unwrap_or(DateAdded(i64::MIN)))),
+                            items: out,
+                        },
+                        withheld,
+                        rules,
+                    });
+                }
+                last_served = Some(item.date_added());
+                out.push(item);
+            } else {
+                withheld += 1;
+                *rules.entry(decision.rule()).or_insert(0) += 1;
+            }
+        }
+        if !page.more {
+            return Ok(Gated {
+                page: Page {
+                    items: out,
+                    more: false,
+                    next: None,
+                },
+                withheld,
+                rules,
+            });
+        }
+        f.after = page.next;
+    }
+    // Scanned enough for one response: resume after what was scanned (the withheld versions
+    // between the last served one and there are skipped, never shown).
+    let next = if out.len() == want {
+        last_served
+    } else {
+        f.after
+    };
+    Ok(Gated {
+        page: Page {
+            items: out,
+            more: true,
+            next: next.or(start).or(Some(DateAdded(i64::MIN))),
+        },
+        withheld,
+        rules,
+    })
+}
+
+/// The audit detail of a gated read.
+pub(crate) fn detail<T>(g: &Gated<T>) -> String {
+    let mut s = format!("served={} withheld={}", g.page.items.len(), g.withheld);
+    for (rule, n) in &g.rules {
+        s.push_str(&format!(" {rule}={n}"));
+    }
+    s
+}
+
+/// Records a served read (before the response is sent).
+pub(crate) async fn record_read(
+    state: &AppState,
+    principal: &Principal,
+    action: &str,
+    target: &str,
+    detail: String,
+) -> Result<(), ApiError> {
+    let mut r = audit::record(
+        &principal.user,
+        &principal.organisation,
+        action,
+        target,
+        Outcome::Allow,
+        "read",
+        &detail,
+    );
+    r.purpose = principal.purpose.clone();
+    state.journal.record(r).await?;
+    Ok(())
+}
+
+/// Records a refusal of the sharing rules (before it is answered).
+pub(crate) async fn record_denial(
+    state: &AppState,
+    principal: &Principal,
+    action: &str,
+    target: &str,
+    decision: &Decision,
+) -> Result<(), ApiError> {
+    let (outcome, code) = match decision {
+        Decision::Allow { .. } => return Ok(()),
+        Decision::Deny { reason, .. } => (Outcome::Deny, reason.code()),
+        Decision::HitOnly { .. } => (Outcome::HitOnly, "hit-only"),
+    };
+    let mut r = audit::record(
+        &principal.user,
+        &principal.organisation,
+        action,
+        target,
+        outcome,
+        decision.rule(),
+        &format!("reason={code}"),
+    );
+    r.purpose = principal.purpose.clone();
+    state.journal.record(r).await?;
+    Ok(())
+}

@@ -1,0 +1,759 @@
+//! The sharing rules against a live node (issue 4): an adversarial matrix of every TAXII
+//! endpoint that serves content (objects, object, versions, manifest, collections, status) x
+//! every role x organisations inside and outside the channel x every marking x agreement in
+//! force or expired x allowed, wrong or missing purpose. Each cell asserts the exact outcome,
+//! and every denied response (body, headers, paging token) is searched for the content and
+//! the identifiers of the objects it must not reveal.
+//!
+//! The expected outcome of each cell comes from [`expected`], a small statement of the rules
+//! written independently of the server's policy module.
+
+#[allow(unreachable_pub)]
+#[path = "integration/node.rs"]
+mod node;
+
+use std::collections::BTreeSet;
+
+use entente_stix::tlp::Tlp;
+use entente_store::{
+    ApiToken, ChannelRecord, CollectionId, CollectionScope, Organisation, Permission, Role, User,
+};
+use node::{Node, ROOT};
+use serde_json::{Value, json};
+
+const HOME: &str = "home";
+const PARTNER: &str = "partner-a";
+const OTHER: &str = "partner-b";
+
+const PURPOSE: &str = "investigation";
+const WRONG_PURPOSE: &str = "tf-screening";
+
+/// The markings every originator shares with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Marking {
+    Unmarked,
+    Tlp(Tlp),
+}
+
+const MARKINGS: [Marking; 6] = [
+    Marking::Unmarked,
+    Marking::Tlp(Tlp::Clear),
+    Marking::Tlp(Tlp::Green),
+    Marking::Tlp(Tlp::Amber),
+    Marking::Tlp(Tlp::AmberStrict),
+    Marking::Tlp(Tlp::Red),
+];
+
+/// One object put in a collection: its id, who originated it, its marking, and a secret
+/// phrase in its description that must never appear in a denied response.
+#[derive(Clone, Debug)]
+struct Put {
+    id: String,
+    collection: &'static str,
+    originator: &'static str,
+    marking: Marking,
+    secret: String,
+}
+
+/// A principal of the matrix.
+#[derive(Clone, Debug)]
+struct Who {
+    user: String,
+    org: &'static str,
+    role: Role,
+    token: String,
+}
+
+/// The collections of the matrix.
+const CHANNEL: &str = "chan"; // bound to channel "ab": home + partner-a, in force
+const EXPIRED: &str = "expired"; // bound to channel "old": home + partner-a, expired
+const PRIVATE: &str = "private"; // unbound: private to the home organisation
+
+struct World {
+    node: Node,
+    ids: std::collections::HashMap<&'static str, String>,
+    people: Vec<Who>,
+    objects: Vec<Put>,
+}
+
+fn micros(t: time::OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1000) as i64
+}
+
+fn object(n: usize, marking: Marking, secret: &str) -> Value {
+    let mut o = json!({
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": format!("indicator--{}", uuid::Uuid::new_v4()),
+        "created": "2026-01-01T00:00:00.000Z",
+        "modified": "2026-01-01T00:00:00.000Z",
+        "name": format!("indicator {n}"),
+        "description": secret,
+        "pattern": "[ipv4-addr:value = '198.51.100.7']",
+        "pattern_type": "stix",
+        "valid_from": "2026-01-01T00:00:00Z"
+    });
+    if let Marking::Tlp(t) = marking {
+        o["object_marking_refs"] = json!([t.marking().id]);
+        if t == Tlp::Red {
+            o["x_entente_recipients"] = json!([format!("organisation:{HOME}")]);
+        }
+    }
+    o
+}
+
+impl World {
+    async fn new() -> World {
+        let node = Node::start().await;
+        let s = &node.store;
+        for (id, home) in [(PARTNER, false), (OTHER, false)] {
+            s.add_organisation(Organisation {
+                id: id.into(),
+                name: id.into(),
+                home,
+            })
+            .await
+            .unwrap();
+        }
+        let now = time::OffsetDateTime::now_utc();
+        let year = time::Duration::days(365);
+        for (id, from, until) in [
+            ("ab", now - year, Some(now + year)),
+            ("old", now - year - year, Some(now - year)),
+        ] {
+            s.put_channel(ChannelRecord {
+                id: id.into(),
+                title: id.into(),
+                members: vec![HOME.into(), PARTNER.into()],
+                legal_basis: "Memorandum of understanding, 2026".into(),
+                purposes: vec![PURPOSE.into(), "ct-prevention".into()],
+                max_marking: "red".into(),
+                require_tlp: false,
+                valid_from: micros(from),
+                valid_until: until.map(micros),
+            })
+            .await
+            .unwrap();
+        }
+        let mut ids = std::collections::HashMap::new();
+        for (name, scope) in [
+            (CHANNEL, Some(CollectionScope::Channel("ab".into()))),
+            (EXPIRED, Some(CollectionScope::Channel("old".into()))),
+            (PRIVATE, None),
+        ] {
+            let id = node.collection(name, Some(name)).await;
+            if let Some(scope) = scope {
+                s.set_collection_scope(&CollectionId(id.clone()), scope)
+                    .await
+                    .unwrap();
+            }
+            ids.insert(name, id);
+        }
+        let mut people = Vec::new();
+        let roles = [
+            Role::Admin,
+            Role::Analyst,
+            Role::LiaisonOfficer,
+            Role::Reviewer,
+            Role::Service,
+        ];
+        for org in [HOME, PARTNER, OTHER] {
+            for role in roles {
+                let user = format!("{org}-{}", role.as_str());
+                s.add_user(User {
+                    name: user.clone(),
+                    organisation: org.into(),
+                    role,
+                    password_hash: None,
+                })
+                .await
+                .unwrap();
+                let (token, sha256) = entente_server::auth::mint_token();
+                s.add_token(ApiToken {
+                    sha256,
+                    user: user.clone(),
+                    label: "matrix".into(),
+                })
+                .await
+                .unwrap();
+                // Every principal holds read and write permissions on every collection: what
+                // is refused below is refused by the sharing rules alone.
+                for c in ids.values() {
+                    s.set_permission(Permission {
+                        user: user.clone(),
+                        collection: CollectionId(c.clone()),
+                        can_read: true,
+                        can_write: true,
+                    })
+                    .await
+                    .unwrap();
+                }
+                people.push(Who {
+                    user,
+                    org,
+                    role,
+                    token,
+                });
+            }
+        }
+        let mut w = World {
+            node,
+            ids,
+            people,
+            objects: Vec::new(),
+        };
+        w.populate().await;
+        w
+    }
+
+    fn who(&self, org: &str, role: Role) -> &Who {
+        self.people
+            .iter()
+            .find(|p| p.org == org && p.role == role)
+            .unwrap()
+    }
+
+    fn url(&self, collection: &str, rest: &str) -> String {
+        format!(
+            "{}/{ROOT}/collections/{}/{rest}",
+            self.node.url, self.ids[collection]
+        )
+    }
+
+    /// Each originator's analyst posts one object per marking into the channel collection,
+    /// and the home analyst into the private one. The expired channel's collection gets its
+    /// objects through the store (nobody can post there any more).
+    async fn populate(&mut self) {
+        let mut n = 0;
+        for (collection, originators) in [(CHANNEL, vec![HOME, PARTNER]), (PRIVATE, vec![HOME])] {
+            for originator in originators {
+                let mut batch = Vec::new();
+                for marking in MARKINGS {
+                    n += 1;
+                    let secret = format!("SECRET-{n}-{}", uuid::Uuid::new_v4().simple());
+                    let o = object(n, marking, &secret);
+                    self.objects.push(Put {
+                        id: o["id"].as_str().unwrap().to_owned(),
+                        collection,
+                        originator,
+                        marking,
+                        secret,
+                    });
+                    batch.push(o);
+                }
+                let who = self.who(originator, Role::Analyst).clone();
+                let r = post(self, &who, collection, &batch, Some(PURPOSE)).await;
+                assert_eq!(r.0, 202, "{}", r.2);
+                let status: Value = serde_json::from_str(&r.2).unwrap();
+                assert_eq!(status["success_count"], 6, "{status}");
+            }
+        }
+        let mut batch = Vec::new();
+        for marking in MARKINGS {
+            n += 1;
+            let secret = format!("SECRET-{n}-{}", uuid::Uuid::new_v4().simple());
+            let o = object(n, marking, &secret);
+            self.objects.push(Put {
+                id: o["id"].as_str().unwrap().to_owned(),
+                collection: EXPIRED,
+                originator: PARTNER,
+                marking,
+                secret,
+            });
+            batch.push(entente_stix::Object::from_json(&o.to_string()).unwrap());
+        }
+        let provenance = entente_server::ingest::Provenance {
+            originator: entente_server::policy::OrgId(PARTNER.into()),
+            received_through: Some(entente_server::policy::ChannelId("old".into())),
+        };
+        entente_server::ingest::add_objects(
+            &self.node.store,
+            &CollectionId(self.ids[EXPIRED].clone()),
+            batch,
+            &provenance,
+        )
+        .await
+        .unwrap();
+    }
+}
+
+/// A response: status, headers (as one text), body.
+type Resp = (u16, String, String);
+
+async fn send(req: reqwest::RequestBuilder, who: &Who, purpose: Option<&str>) -> Resp {
+    let mut req = req
+        .bearer_auth(&who.token)
+        .header("accept", "application/taxii+json;version=2.1");
+    if let Some(p) = purpose {
+        req = req.header("entente-purpose", p);
+    }
+    let r = req.send().await.expect("request");
+    let status = r.status().as_u16();
+    let headers = r
+        .headers()
+        .iter()
+        .map(|(k, v)| format!("{k}: {}\n", v.to_str().unwrap_or("")))
+        .collect();
+    let body = r.text().await.unwrap_or_default();
+    (status, headers, body)
+}
+
+async fn get(_w: &World, who: &Who, url: &str, purpose: Option<&str>) -> Resp {
+    send(reqwest::Client::new().get(url), who, purpose).await
+}
+
+async fn post(
+    w: &World,
+    who: &Who,
+    collection: &str,
+    objects: &[Value],
+    purpose: Option<&str>,
+) -> Resp {
+    let body = json!({ "objects": objects }).to_string();
+    let req = reqwest::Client::new()
+        .post(w.url(collection, "objects/"))
+        .header("content-type", "application/taxii+json;version=2.1")
+        .body(body);
+    send(req, who, purpose).await
+}
+
+/// What the rules say a principal gets from a collection for a purpose: `Err(status)` for a
+/// refusal of the whole collection, else the set of object ids it may read.
+fn expected(
+    w: &World,
+    who: &Who,
+    collection: &str,
+    purpose: Option<&str>,
+) -> Result<BTreeSet<String>, u16> {
+    // Outside the collection's organisation or channel: as if it did not exist.
+    let member = match collection {
+        PRIVATE => who.org == HOME,
+        _ => who.org == HOME || who.org == PARTNER,
+    };
+    if !member {
+        return Err(404);
+    }
+    // A member without a purpose, or with one the agreement does not allow, or whose
+    // agreement expired, is told why (403).
+    let Some(purpose) = purpose else {
+        return Err(403);
+    };
+    if collection == EXPIRED {
+        return Err(403);
+    }
+    if collection != PRIVATE && purpose != PURPOSE {
+        return Err(403);
+    }
+    // Service credentials receive only what a transfer to their own organisation may carry:
+    // nothing of a private collection, and in a channel only within it (which is where they
+    // are). Everyone else reads.
+    if who.role == Role::Service && collection == PRIVATE {
+        return Ok(BTreeSet::new());
+    }
+    Ok(w.objects
+        .iter()
+        .filter(|o| o.collection == collection)
+        .filter(|o| match o.marking {
+            // TLP:RED: the originator and the named recipients (the home organisation).
+            Marking::Tlp(Tlp::Red) => who.org == o.originator || who.org == HOME,
+            _ => true,
+        })
+        .map(|o| o.id.clone())
+        .collect())
+}
+
+fn ids_in(body: &str, key: &str) -> BTreeSet<String> {
+    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    v[key]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|o| o.get("id").and_then(|i| i.as_str()).map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Asserts that nothing of the objects outside `allowed` appears in a response.
+fn assert_no_leak(w: &World, allowed: &BTreeSet<String>, r: &Resp, cell: &str) {
+    for o in &w.objects {
+        if allowed.contains(&o.id) {
+            continue;
+        }
+        for (what, text) in [("headers", &r.1), ("body", &r.2)] {
+            assert!(
+                !text.contains(&o.secret),
+                "{cell}: the content of {} leaks through the {what}",
+                o.id
+            );
+            let uuid = o.id.trim_start_matches("indicator--");
+            assert!(
+                !text.contains(uuid),
+                "{cell}: the id of {} leaks through the {what}",
+                o.id
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_adversarial_matrix() {
+    let w = World::new().await;
+    let nothing = BTreeSet::new();
+    let mut cells = 0;
+    for who in &w.people {
+        for collection in [CHANNEL, EXPIRED, PRIVATE] {
+            for purpose in [Some(PURPOSE), Some(WRONG_PURPOSE), None] {
+                let cell = format!(
+                    "{} ({:?}) on {collection} for {purpose:?}",
+                    who.user, who.role
+                );
+                let want = expected(&w, who, collection, purpose);
+                let allowed = want.clone().unwrap_or_default();
+
+                // Objects, with a page size of 1 to walk every page and every next token.
+                let mut seen = BTreeSet::new();
+                let mut url = w.url(collection, "objects/?limit=1");
+                loop {
+                    let r = get(&w, who, &url, purpose).await;
+                    cells += 1;
+                    match &want {
+                        Err(code) => {
+                            assert_eq!(r.0, *code, "{cell}: objects: {}", r.2);
+                            assert_no_leak(&w, &nothing, &r, &cell);
+                            break;
+                        }
+                        Ok(_) => assert_eq!(r.0, 200, "{cell}: objects: {}", r.2),
+                    }
+                    assert_no_leak(&w, &allowed, &r, &cell);
+                    seen.extend(ids_in(&r.2, "objects"));
+                    let v: Value = serde_json::from_str(&r.2).unwrap();
+                    match v["next"].as_str() {
+                        Some(next) if v["more"] == json!(true) => {
+                            url = w.url(collection, &format!("objects/?limit=1&next={next}"));
+                        }
+                        _ => {
+                            assert_ne!(v["more"], json!(true), "{cell}: more without next");
+                            break;
+                        }
+                    }
+                }
+                if let Ok(set) = &want {
+                    assert_eq!(&seen, set, "{cell}: the objects served");
+                }
+
+                // The manifest: same set, no content.
+                let r = get(&w, who, &w.url(collection, "manifest/"), purpose).await;
+                cells += 1;
+                match &want {
+                    Err(code) => {
+                        assert_eq!(r.0, *code, "{cell}: manifest");
+                        assert_no_leak(&w, &nothing, &r, &cell);
+                    }
+                    Ok(set) => {
+                        assert_eq!(r.0, 200, "{cell}: manifest");
+                        assert_eq!(&ids_in(&r.2, "objects"), set, "{cell}: manifest");
+                        assert_no_leak(&w, set, &r, &cell);
+                    }
+                }
+
+                // Each object of the collection, and its versions: served when allowed, else
+                // exactly the answer for an object that does not exist.
+                for o in w.objects.iter().filter(|o| o.collection == collection) {
+                    for rest in [
+                        format!("objects/{}/", o.id),
+                        format!("objects/{}/versions/", o.id),
+                    ] {
+                        let r = get(&w, who, &w.url(collection, &rest), purpose).await;
+                        cells += 1;
+                        match &want {
+                            Err(code) => assert_eq!(r.0, *code, "{cell}: {rest}"),
+                            Ok(set) if set.contains(&o.id) => {
+                                assert_eq!(r.0, 200, "{cell}: {rest}: {}", r.2)
+                            }
+                            Ok(_) => assert_eq!(r.0, 404, "{cell}: {rest} must look absent"),
+                        }
+                        assert_no_leak(&w, &allowed, &r, &cell);
+                    }
+                }
+
+                // The collection's own resource: seen by members and owners (even when they
+                // may not read it now), concealed from everyone else.
+                let r = get(
+                    &w,
+                    who,
+                    &format!("{}/{ROOT}/collections/{}/", w.node.url, w.ids[collection]),
+                    purpose,
+                )
+                .await;
+                cells += 1;
+                assert_eq!(
+                    r.0,
+                    if want == Err(404) { 404 } else { 200 },
+                    "{cell}: collection"
+                );
+            }
+        }
+    }
+    assert!(cells >= 2700, "{cells} cells");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_follow_the_rules() {
+    let w = World::new().await;
+    let fresh = |m| object(999, m, "fresh");
+    // Reviewers never write; service credentials write only into a channel.
+    for org in [HOME, PARTNER] {
+        let r = post(
+            &w,
+            w.who(org, Role::Reviewer),
+            CHANNEL,
+            &[fresh(Marking::Tlp(Tlp::Green))],
+            Some(PURPOSE),
+        )
+        .await;
+        assert_eq!(r.0, 403, "reviewer: {}", r.2);
+        let r = post(
+            &w,
+            w.who(org, Role::Service),
+            CHANNEL,
+            &[fresh(Marking::Tlp(Tlp::Green))],
+            Some(PURPOSE),
+        )
+        .await;
+        let s: Value = serde_json::from_str(&r.2).unwrap();
+        assert_eq!(s["success_count"], 1, "service into a channel: {s}");
+    }
+    let r = post(
+        &w,
+        w.who(HOME, Role::Service),
+        PRIVATE,
+        &[fresh(Marking::Tlp(Tlp::Green))],
+        Some(PURPOSE),
+    )
+    .await;
+    let s: Value = serde_json::from_str(&r.2).unwrap();
+    assert_eq!(
+        s["failure_count"], 1,
+        "service into a private collection: {s}"
+    );
+    // Outsiders: 404; an expired agreement, a missing or wrong purpose: 403. Nothing stored.
+    let before: Vec<_> = stored(&w).await;
+    let analyst = w.who(OTHER, Role::Analyst);
+    assert_eq!(
+        post(
+            &w,
+            analyst,
+            CHANNEL,
+            &[fresh(Marking::Unmarked)],
+            Some(PURPOSE)
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(
+        post(
+            &w,
+            analyst,
+            PRIVATE,
+            &[fresh(Marking::Unmarked)],
+            Some(PURPOSE)
+        )
+        .await
+        .0,
+        404
+    );
+    let partner = w.who(PARTNER, Role::Analyst);
+    assert_eq!(
+        post(
+            &w,
+            partner,
+            EXPIRED,
+            &[fresh(Marking::Unmarked)],
+            Some(PURPOSE)
+        )
+        .await
+        .0,
+        403
+    );
+    assert_eq!(
+        post(&w, partner, CHANNEL, &[fresh(Marking::Unmarked)], None)
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        post(
+            &w,
+            partner,
+            CHANNEL,
+            &[fresh(Marking::Unmarked)],
+            Some(WRONG_PURPOSE)
+        )
+        .await
+        .0,
+        403
+    );
+    assert_eq!(stored(&w).await, before, "refusals stored nothing");
+
+    // A channel that requires TLP refuses unmarked objects, and one whose ceiling is AMBER
+    // refuses RED, each with a failed status entry; the others in the envelope are stored.
+    w.node
+        .store
+        .put_channel(ChannelRecord {
+            id: "ab".into(),
+            title: "ab".into(),
+            members: vec![HOME.into(), PARTNER.into()],
+            legal_basis: "Memorandum of understanding, 2026".into(),
+            purposes: vec![PURPOSE.into()],
+            max_marking: "amber".into(),
+            require_tlp: true,
+            valid_from: 0,
+            valid_until: None,
+        })
+        .await
+        .unwrap();
+    tokio::time::sleep(entente_server::sharing::SNAPSHOT_TTL).await;
+    let r = post(
+        &w,
+        partner,
+        CHANNEL,
+        &[
+            fresh(Marking::Unmarked),
+            fresh(Marking::Tlp(Tlp::Red)),
+            fresh(Marking::Tlp(Tlp::Amber)),
+        ],
+        Some(PURPOSE),
+    )
+    .await;
+    let s: Value = serde_json::from_str(&r.2).unwrap();
+    assert_eq!(
+        (s["success_count"].as_u64(), s["failure_count"].as_u64()),
+        (Some(1), Some(2)),
+        "{s}"
+    );
+    let messages: Vec<&str> = s["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("requires every object to carry a TLP marking")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("above what the channel allows")),
+        "{messages:?}"
+    );
+}
+
+async fn stored(w: &World) -> Vec<Vec<(String, String, i64)>> {
+    let mut out = Vec::new();
+    for c in [CHANNEL, EXPIRED, PRIVATE] {
+        out.push(w.node.snapshot(&w.ids[c]).await);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletion_is_for_the_originator_and_never_reveals() {
+    let w = World::new().await;
+    let partner_green = w
+        .objects
+        .iter()
+        .find(|o| {
+            o.collection == CHANNEL
+                && o.originator == PARTNER
+                && o.marking == Marking::Tlp(Tlp::Green)
+        })
+        .unwrap()
+        .id
+        .clone();
+    let delete = |who: &Who, id: &str| {
+        let url = w.url(CHANNEL, &format!("objects/{id}/"));
+        let who = who.clone();
+        async move { send(reqwest::Client::new().delete(url), &who, Some(PURPOSE)).await }
+    };
+    // The home analyst may read it but it is the partner's: 403. An outsider: 404.
+    assert_eq!(
+        delete(w.who(HOME, Role::Analyst), &partner_green).await.0,
+        403
+    );
+    assert_eq!(
+        delete(w.who(OTHER, Role::Analyst), &partner_green).await.0,
+        404
+    );
+    // The originator deletes it; afterwards it is absent for everyone.
+    assert_eq!(
+        delete(w.who(PARTNER, Role::Analyst), &partner_green)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        delete(w.who(PARTNER, Role::Analyst), &partner_green)
+            .await
+            .0,
+        404
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_read_is_audited_with_its_purpose() {
+    let w = World::new().await;
+    let who = w.who(PARTNER, Role::Analyst);
+    let before = w
+        .node
+        .store
+        .audit_head()
+        .await
+        .unwrap()
+        .map_or(0, |h| h.seq);
+    let r = get(&w, who, &w.url(CHANNEL, "objects/"), Some(PURPOSE)).await;
+    assert_eq!(r.0, 200);
+    let r = get(&w, who, &w.url(CHANNEL, "objects/"), Some(WRONG_PURPOSE)).await;
+    assert_eq!(r.0, 403);
+    let entries = w.node.store.audit_page(before, 100).await.unwrap();
+    let read = entries
+        .iter()
+        .find(|e| e.record.action == "taxii.objects.read")
+        .expect("the read is recorded");
+    assert_eq!(read.record.actor, who.user);
+    assert_eq!(read.record.organisation, PARTNER);
+    assert_eq!(read.record.purpose.as_deref(), Some(PURPOSE));
+    assert_eq!(read.record.decision, "allow");
+    // partner-a reads home's RED object? It is named for home only: withheld, and counted.
+    assert!(
+        read.record.detail.contains("served=11 withheld=1"),
+        "{}",
+        read.record.detail
+    );
+    let denied = entries
+        .iter()
+        .find(|e| e.record.decision == "deny")
+        .expect("the refusal is recorded");
+    assert_eq!(denied.record.purpose.as_deref(), Some(WRONG_PURPOSE));
+    assert_eq!(denied.record.rule, "agreement-purpose");
+    let verified = entente_server::audit::verify_store(&w.node.store, None)
+        .await
+        .unwrap();
+    assert!(verified.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_purpose_is_a_taxii_error() {
+    let w = World::new().await;
+    let who = w.who(HOME, Role::Analyst);
+    for bad in ["Investigation", "two words", "x".repeat(200).as_str(), ""] {
+        let r = get(&w, who, &w.url(CHANNEL, "objects/"), Some(bad)).await;
+        assert_eq!(r.0, 400, "{bad:?}: {}", r.2);
+        let v: Value = serde_json::from_str(&r.2).expect("a TAXII error message");
+        assert!(v["title"].is_string(), "{v}");
+    }
+}
