@@ -1,11 +1,193 @@
-//! Correlation (issue 5): the ingest hook that indexes observables and finds hits, and the API
-//! listing hits through the access check.
+//! Correlation (issue 5): the ingest hook that indexes observables and records the hits new
+//! data makes, and the API listing hits through the access check.
+//!
+//! **Where the index lives.** One [`entente_correlate::Engine`] per store, in a process-wide
+//! registry keyed by the store (`Arc` identity, held weakly so a dropped store frees its
+//! index). It is built lazily: the first ingest (or listing-independent command such as
+//! `entente hits rebuild`) reads the correlation settings and every stored object version,
+//! indexes them without looking for hits (those were recorded when the data arrived), and
+//! then checks the new batch. Rebuilding at start rather than persisting the index keeps one
+//! source of truth (the object versions) and costs one scan (see BENCHMARKS.md); the rejected
+//! alternative, a postings table, would double the writes of every ingest. Several processes
+//! over one PostgreSQL each keep their own index and see the others' objects only from their
+//! next rebuild (`entente hits rebuild`, or a restart).
+//!
+//! **Never blocks ingest.** The objects are already stored when the hook runs; if recording
+//! the hits fails it is logged (an operator can `entente hits rebuild`) and the ingest still
+//! succeeds, because failing it would make the client resend data that is stored.
+//!
+//! **Visibility (DESIGN.md invariant 1, one gate).** A hit links two object versions. Each
+//! listed hit goes through [`hit_visibility`], the one function deciding what a principal
+//! learns of it, which asks [`access::check`] about each side: read both sides and the hit is
+//! shown in full; read one side only and it is `hit-only` (your side, and the organisations to
+//! contact: never the other side's id, value, kind, rule or text); read neither and it is not
+//! there at all (it is not counted, and paging tokens are sealed so they carry no count).
+//! Every request must declare its purpose (`Entente-Purpose`).
 
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Instant;
+
+use axum::Json;
 use axum::Router;
-use entente_stix::Object;
-use entente_store::{AddOutcome, CollectionId, SharedStore};
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use entente_correlate::{Engine, Settings};
+use entente_stix::{Object, Timestamp};
+use entente_store::{
+    AddOutcome, Collection, CollectionId, CorrelationHit, HitSide, ObjectFilter, Permission,
+    SharedStore, Store, VersionMatch,
+};
+use serde::{Deserialize, Serialize};
 
 use crate::AppState;
+use crate::access::{self, Action, Decision, Resource};
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::taxii::paging;
+
+// ---------------------------------------------------------------------------------------------
+// The index registry
+// ---------------------------------------------------------------------------------------------
+
+type Cell = Arc<tokio::sync::Mutex<Option<Engine>>>;
+
+static REGISTRY: Mutex<Vec<(Weak<dyn Store>, Cell)>> = Mutex::new(Vec::new());
+
+/// The engine cell of `store` (created empty on first use).
+fn cell(store: &SharedStore) -> Cell {
+    let mut reg = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
+    reg.retain(|(w, _)| w.strong_count() > 0);
+    let me = Arc::downgrade(store);
+    if let Some((_, c)) = reg.iter().find(|(w, _)| Weak::ptr_eq(w, &me)) {
+        return c.clone();
+    }
+    let c: Cell = Arc::new(tokio::sync::Mutex::new(None));
+    reg.push((me, c.clone()));
+    c
+}
+
+/// The correlation settings kept by the store (the defaults when never set). Stored settings
+/// that no longer parse are reported and replaced by the defaults rather than stopping ingest.
+pub async fn settings(store: &SharedStore) -> Result<Settings, entente_store::Error> {
+    match store.correlation_settings().await? {
+        None => Ok(Settings::default()),
+        Some(text) => match serde_json::from_str::<Settings>(&text) {
+            Ok(s) if s.validate().is_ok() => Ok(s),
+            _ => {
+                tracing::error!("stored correlation settings are not valid; using the defaults");
+                Ok(Settings::default())
+            }
+        },
+    }
+}
+
+/// Validates and stores new settings; the index is rebuilt with them on next use. `Invalid`
+/// (and nothing changed) when they are not valid.
+pub async fn set_settings(store: &SharedStore, new: &Settings) -> Result<(), entente_store::Error> {
+    new.validate().map_err(entente_store::Error::Invalid)?;
+    let text =
+        serde_json::to_string(new).map_err(|e| entente_store::Error::Invalid(e.to_string()))?;
+    store.set_correlation_settings(text).await?;
+    *cell(store).lock().await = None;
+    Ok(())
+}
+
+/// Every collection of the store, with its API root.
+async fn all_collections(store: &SharedStore) -> Result<Vec<Collection>, entente_store::Error> {
+    let mut out = Vec::new();
+    for root in store.api_roots().await? {
+        out.extend(store.collections(&root.name).await?);
+    }
+    Ok(out)
+}
+
+/// Every stored version of a collection, page by page, in `date_added` order.
+async fn for_each_page(
+    store: &SharedStore,
+    collection: &CollectionId,
+    mut f: impl FnMut(Vec<(Object, i64)>),
+) -> Result<u64, entente_store::Error> {
+    let mut filter = ObjectFilter {
+        versions: vec![VersionMatch::All],
+        spec_versions: vec!["2.0".into(), "2.1".into()],
+        limit: 2000,
+        ..ObjectFilter::default()
+    };
+    let mut n = 0;
+    loop {
+        let page = store.objects_page(collection, &filter).await?;
+        n += page.items.len() as u64;
+        f(page
+            .items
+            .into_iter()
+            .map(|s| (s.object, s.date_added.0))
+            .collect());
+        match (page.more, page.next) {
+            (true, Some(next)) => filter.after = Some(next),
+            _ => return Ok(n),
+        }
+    }
+}
+
+/// Builds the engine from the stored versions, leaving out `skip` (the versions of one
+/// collection being ingested right now, which the caller then checks as new).
+async fn build(
+    store: &SharedStore,
+    skip: Option<(&CollectionId, &HashSet<i64>)>,
+) -> Result<Engine, entente_store::Error> {
+    let settings = settings(store).await?;
+    let mut engine = Engine::new(settings).map_err(entente_store::Error::Invalid)?;
+    if !engine.settings().enabled {
+        return Ok(engine);
+    }
+    let started = Instant::now();
+    let mut versions = 0;
+    for c in all_collections(store).await? {
+        let skipped = skip.filter(|(id, _)| **id == c.id).map(|(_, s)| s);
+        versions += for_each_page(store, &c.id, |page| {
+            let objects = page
+                .iter()
+                .filter(|(_, d)| !skipped.is_some_and(|s| s.contains(d)))
+                .map(|(o, _)| o);
+            engine.load(&c.id.0, objects);
+        })
+        .await?;
+    }
+    let stats = engine.stats();
+    tracing::info!(
+        versions,
+        indexed = stats.objects,
+        values = stats.values,
+        ms = started.elapsed().as_millis() as u64,
+        "correlation index built"
+    );
+    Ok(engine)
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+fn to_stored(h: entente_correlate::Hit, found: i64) -> CorrelationHit {
+    let side = |s: entente_correlate::Side| HitSide {
+        collection: CollectionId(s.collection),
+        id: s.id,
+        version: s.version,
+    };
+    CorrelationHit {
+        seq: 0,
+        found,
+        rule: h.rule.as_str().to_owned(),
+        kind: h.kind,
+        value: h.value,
+        a: side(h.new),
+        b: side(h.old),
+    }
+}
 
 /// Indexes the observables of the versions just added to `collection` (`objects[i]` has
 /// outcome `outcomes[i]`; duplicates are skipped) and records the hits they make.
@@ -15,11 +197,520 @@ pub async fn index_added(
     objects: &[Object],
     outcomes: &[AddOutcome],
 ) -> Result<(), entente_store::Error> {
-    let _ = (store, collection, objects, outcomes);
+    let added: Vec<(&Object, i64)> = objects
+        .iter()
+        .zip(outcomes)
+        .filter_map(|(o, out)| match out {
+            AddOutcome::Added { date_added } => Some((o, date_added.0)),
+            _ => None,
+        })
+        .collect();
+    if added.is_empty() {
+        return Ok(());
+    }
+    let cell = cell(store);
+    let hits = {
+        let mut guard = cell.lock().await;
+        if guard.is_none() {
+            let dates: HashSet<i64> = added.iter().map(|(_, d)| *d).collect();
+            *guard = Some(build(store, Some((collection, &dates))).await?);
+        }
+        let engine = guard.as_mut().expect("built above");
+        if !engine.settings().enabled {
+            return Ok(());
+        }
+        let before = engine.stats().capped;
+        let hits = engine.ingest(&collection.0, added.iter().map(|(o, _)| *o));
+        let capped = engine.stats().capped;
+        if capped > before {
+            // The values are intelligence: they are listed by `entente hits capped`, not logged.
+            tracing::warn!(
+                newly_capped = capped - before,
+                cap = engine.settings().cap,
+                "values reached the correlation cap and stopped correlating"
+            );
+        }
+        hits
+    };
+    if hits.is_empty() {
+        return Ok(());
+    }
+    let found = now_micros();
+    let n = hits.len();
+    let stored = hits.into_iter().map(|h| to_stored(h, found)).collect();
+    if let Err(e) = store.add_hits(stored).await {
+        tracing::error!(error = %e, hits = n, "recording correlation hits failed; run `entente hits rebuild`");
+    }
     Ok(())
+}
+
+/// What [`rebuild`] did.
+#[derive(Clone, Debug, Serialize)]
+pub struct RebuildReport {
+    /// Stored versions read.
+    pub versions: u64,
+    /// Hits removed before the rebuild.
+    pub removed: u64,
+    /// Hits recorded.
+    pub hits: u64,
+    /// The size of the new index.
+    pub index: entente_correlate::Stats,
+    /// Milliseconds taken.
+    pub millis: u64,
+}
+
+/// Rebuilds the index from every stored version and records the hits again (after removing
+/// the old ones): collections in order, each page checked against everything before it.
+/// Used after changing the settings or to recover from a failure to record hits.
+pub async fn rebuild(store: &SharedStore) -> Result<RebuildReport, entente_store::Error> {
+    let cell = cell(store);
+    let mut guard = cell.lock().await;
+    let started = Instant::now();
+    let settings = settings(store).await?;
+    let mut engine = Engine::new(settings).map_err(entente_store::Error::Invalid)?;
+    let removed = store.clear_hits().await?;
+    let (mut versions, mut hits) = (0, 0);
+    if engine.settings().enabled {
+        for c in all_collections(store).await? {
+            let mut found = Vec::new();
+            versions += for_each_page(store, &c.id, |page| {
+                found.extend(engine.ingest(&c.id.0, page.iter().map(|(o, _)| o)));
+            })
+            .await?;
+            let now = now_micros();
+            for chunk in found.chunks(5000) {
+                hits += store
+                    .add_hits(chunk.iter().cloned().map(|h| to_stored(h, now)).collect())
+                    .await?;
+            }
+        }
+    }
+    let index = engine.stats();
+    *guard = Some(engine);
+    Ok(RebuildReport {
+        versions,
+        removed,
+        hits,
+        index,
+        millis: started.elapsed().as_millis() as u64,
+    })
+}
+
+/// The values over the cap with how many versions hold each (building the index if needed).
+pub async fn capped(store: &SharedStore) -> Result<Vec<(String, u64)>, entente_store::Error> {
+    let cell = cell(store);
+    let mut guard = cell.lock().await;
+    if guard.is_none() {
+        *guard = Some(build(store, None).await?);
+    }
+    Ok(guard
+        .as_ref()
+        .expect("built above")
+        .capped()
+        .into_iter()
+        .map(|(o, n)| (o.to_string(), n))
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Visibility
+// ---------------------------------------------------------------------------------------------
+
+/// What a principal may learn of one hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    /// Both sides: the hit in full.
+    Both,
+    /// Only side `a`: that a match exists, and whom to contact about `b`.
+    HitOnlyA,
+    /// Only side `b`: that a match exists, and whom to contact about `a`.
+    HitOnlyB,
+    /// Nothing: the hit is not shown, not counted.
+    Nothing,
+}
+
+/// The facts about one side of a hit the decision needs.
+pub struct SideFacts<'a> {
+    /// The collection holding the side (`None` when it no longer exists).
+    pub collection: Option<&'a Collection>,
+    /// The principal's permission on it.
+    pub permission: Option<&'a Permission>,
+}
+
+/// **The one decision** on what `principal` learns of a hit between sides `a` and `b`: each
+/// side is asked of [`access::check`] (reading the collection that holds it). This is the
+/// function to replace by the per-object policy decision (`Action::CorrelationHit` with the
+/// originator facts of each side) when the store keeps them.
+pub fn hit_visibility(principal: &Principal, a: &SideFacts<'_>, b: &SideFacts<'_>) -> Visibility {
+    let readable = |s: &SideFacts<'_>| match s.collection {
+        Some(collection) => matches!(
+            access::check(
+                principal,
+                Action::Read,
+                &Resource::Collection {
+                    collection,
+                    permission: s.permission,
+                },
+            ),
+            Decision::Allow
+        ),
+        None => false,
+    };
+    match (readable(a), readable(b)) {
+        (true, true) => Visibility::Both,
+        (true, false) => Visibility::HitOnlyA,
+        (false, true) => Visibility::HitOnlyB,
+        (false, false) => Visibility::Nothing,
+    }
+}
+
+/// The facts of one request: the collections and the principal's permissions, looked up once.
+struct Gate<'a> {
+    state: &'a AppState,
+    principal: &'a Principal,
+    collections: HashMap<String, Collection>,
+    permissions: HashMap<String, Option<Permission>>,
+    contacts: HashMap<String, Vec<String>>,
+}
+
+impl<'a> Gate<'a> {
+    async fn new(state: &'a AppState, principal: &'a Principal) -> Result<Gate<'a>, ApiError> {
+        let collections = all_collections(&state.store)
+            .await?
+            .into_iter()
+            .map(|c| (c.id.0.clone(), c))
+            .collect();
+        Ok(Gate {
+            state,
+            principal,
+            collections,
+            permissions: HashMap::new(),
+            contacts: HashMap::new(),
+        })
+    }
+
+    async fn permission(&mut self, collection: &str) -> Result<Option<Permission>, ApiError> {
+        if let Some(p) = self.permissions.get(collection) {
+            return Ok(p.clone());
+        }
+        let p = match self
+            .state
+            .store
+            .permission(&self.principal.user, &CollectionId(collection.to_owned()))
+            .await
+        {
+            Ok(p) => Some(p),
+            Err(entente_store::Error::NotFound(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        self.permissions.insert(collection.to_owned(), p.clone());
+        Ok(p)
+    }
+
+    async fn visibility(&mut self, h: &CorrelationHit) -> Result<Visibility, ApiError> {
+        let pa = self.permission(&h.a.collection.0).await?;
+        let pb = self.permission(&h.b.collection.0).await?;
+        let a = SideFacts {
+            collection: self.collections.get(&h.a.collection.0),
+            permission: pa.as_ref(),
+        };
+        let b = SideFacts {
+            collection: self.collections.get(&h.b.collection.0),
+            permission: pb.as_ref(),
+        };
+        Ok(hit_visibility(self.principal, &a, &b))
+    }
+
+    /// Whom to contact about a side the principal may not read: the organisations of the
+    /// users who may write to the collection holding it (those who brought the data in).
+    /// Until the store keeps the originator of each version, this is the best the node knows.
+    async fn contact(&mut self, collection: &str) -> Result<Vec<String>, ApiError> {
+        if let Some(c) = self.contacts.get(collection) {
+            return Ok(c.clone());
+        }
+        let mut orgs = Vec::new();
+        let id = CollectionId(collection.to_owned());
+        for u in self.state.store.users().await? {
+            match self.state.store.permission(&u.name, &id).await {
+                Ok(p) if p.can_write => orgs.push(u.organisation),
+                Ok(_) | Err(entente_store::Error::NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        orgs.sort();
+        orgs.dedup();
+        self.contacts.insert(collection.to_owned(), orgs.clone());
+        Ok(orgs)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The API
+// ---------------------------------------------------------------------------------------------
+
+/// One side as shown.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct SideView {
+    /// Collection id.
+    pub collection: String,
+    /// STIX id.
+    pub id: String,
+    /// Version.
+    pub version: String,
+}
+
+impl From<&HitSide> for SideView {
+    fn from(s: &HitSide) -> SideView {
+        SideView {
+            collection: s.collection.0.clone(),
+            id: s.id.clone(),
+            version: s.version.clone(),
+        }
+    }
+}
+
+/// One hit as shown to a principal.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "visibility")]
+pub enum HitView {
+    /// Both sides may be read.
+    #[serde(rename = "full")]
+    Full {
+        /// When the hit was found (RFC 3339).
+        found: String,
+        /// `value` or `pattern`.
+        rule: String,
+        /// The kind of the shared value, or `pattern`.
+        kind: String,
+        /// The shared value (empty for a pattern hit).
+        value: String,
+        /// The two sides.
+        sides: [SideView; 2],
+    },
+    /// Only one side may be read: that a match exists, and whom to contact.
+    #[serde(rename = "hit-only")]
+    HitOnly {
+        /// When the hit was found (RFC 3339).
+        found: String,
+        /// The principal's own side.
+        yours: SideView,
+        /// The organisations to contact about the other side.
+        contact: Vec<String>,
+    },
+}
+
+/// A page of hits.
+#[derive(Debug, Serialize)]
+pub struct HitsPage {
+    /// The hits, oldest first.
+    pub hits: Vec<HitView>,
+    /// Pass as `next` for the following page; absent at the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// Query parameters of the listings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HitsQuery {
+    /// Only hits found at or after this time (RFC 3339).
+    pub since: Option<String>,
+    /// At most this many hits (1 to 1000; 100 when absent).
+    pub limit: Option<usize>,
+    /// The `next` token of the previous page.
+    pub next: Option<String>,
+}
+
+const DEFAULT_LIMIT: usize = 100;
+const MAX_LIMIT: usize = 1000;
+
+/// Which listing a request is.
+enum Listing {
+    Object(String),
+    Collection(CollectionId),
+    Since,
+}
+
+fn found_text(micros: i64) -> String {
+    Timestamp::from_unix_micros(micros).as_str().to_owned()
+}
+
+async fn list(
+    state: &AppState,
+    principal: &Principal,
+    listing: Listing,
+    q: HitsQuery,
+) -> Result<Json<HitsPage>, ApiError> {
+    if principal.purpose.is_none() {
+        return Err(ApiError::BadRequest(format!(
+            "correlation requests must declare their purpose in the {} header",
+            crate::auth::PURPOSE_HEADER
+        )));
+    }
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        )));
+    }
+    let since = match &q.since {
+        Some(s) => s
+            .parse::<Timestamp>()
+            .map_err(|_| ApiError::BadRequest("since must be an RFC 3339 timestamp".into()))?
+            .unix_micros(),
+        None if matches!(listing, Listing::Since) => {
+            return Err(ApiError::BadRequest("since is required".into()));
+        }
+        None => i64::MIN,
+    };
+    let (endpoint, target) = match &listing {
+        Listing::Object(id) => ("correlation-object", id.clone()),
+        Listing::Collection(c) => ("correlation-collection", c.0.clone()),
+        Listing::Since => ("correlation-since", String::new()),
+    };
+    let binding_query = entente_taxii::ObjectQuery {
+        added_after: q.since.as_ref().and_then(|s| s.parse().ok()),
+        ..entente_taxii::ObjectQuery::default()
+    };
+    let binding = paging::Binding::new(
+        &state.paging_key,
+        endpoint,
+        "",
+        &target,
+        "",
+        &principal.user,
+        &binding_query,
+    );
+    let mut after = match &q.next {
+        Some(t) => paging::open(t, &binding)?.0,
+        None => 0,
+    };
+    let mut gate = Gate::new(state, principal).await?;
+    if let Listing::Collection(c) = &listing {
+        // The collection itself must be readable: otherwise it answers as if it did not exist.
+        let p = gate.permission(&c.0).await?;
+        let readable = gate.collections.get(&c.0).is_some_and(|coll| {
+            access::check(
+                principal,
+                Action::Read,
+                &Resource::Collection {
+                    collection: coll,
+                    permission: p.as_ref(),
+                },
+            )
+            .is_allow()
+        });
+        if !readable {
+            return Err(ApiError::NotFound("no such collection".into()));
+        }
+    }
+    let store = &state.store;
+    let mut out: Vec<HitView> = Vec::new();
+    let mut shown: HashSet<HitView> = HashSet::new();
+    let mut more = false;
+    'scan: loop {
+        let batch = 500;
+        let rows = match &listing {
+            Listing::Object(id) => store.hits_for_object(id, after, batch).await?,
+            Listing::Collection(c) => store.hits_for_collection(c, after, batch).await?,
+            Listing::Since => store.hits_since(since, after, batch).await?,
+        };
+        let exhausted = rows.len() < batch;
+        for h in rows {
+            if out.len() == limit {
+                more = true;
+                break 'scan;
+            }
+            after = h.seq;
+            if h.found < since {
+                continue;
+            }
+            let vis = gate.visibility(&h).await?;
+            // The side the listing is about must be one the principal reads.
+            let wanted = |s: &HitSide| match &listing {
+                Listing::Object(id) => s.id == *id,
+                Listing::Collection(c) => s.collection == *c,
+                Listing::Since => true,
+            };
+            let view = match vis {
+                Visibility::Both if wanted(&h.a) || wanted(&h.b) => HitView::Full {
+                    found: found_text(h.found),
+                    rule: h.rule.clone(),
+                    kind: h.kind.clone(),
+                    value: h.value.clone(),
+                    sides: [SideView::from(&h.a), SideView::from(&h.b)],
+                },
+                Visibility::HitOnlyA if wanted(&h.a) => HitView::HitOnly {
+                    found: found_text(h.found),
+                    yours: SideView::from(&h.a),
+                    contact: gate.contact(&h.b.collection.0).await?,
+                },
+                Visibility::HitOnlyB if wanted(&h.b) => HitView::HitOnly {
+                    found: found_text(h.found),
+                    yours: SideView::from(&h.b),
+                    contact: gate.contact(&h.a.collection.0).await?,
+                },
+                _ => continue,
+            };
+            // Several hidden versions matching one of yours show as one entry (the first
+            // found): the number of the other party's objects is not disclosed.
+            let key = match &view {
+                HitView::HitOnly { yours, contact, .. } => HitView::HitOnly {
+                    found: String::new(),
+                    yours: yours.clone(),
+                    contact: contact.clone(),
+                },
+                full => full.clone(),
+            };
+            if shown.insert(key) {
+                out.push(view);
+            }
+        }
+        if exhausted {
+            break;
+        }
+    }
+    let next = more.then(|| paging::seal(entente_store::DateAdded(after), &binding));
+    Ok(Json(HitsPage { hits: out, next }))
+}
+
+/// GET /correlation/v1/objects/{id}/hits: the hits of one object (any of its versions).
+pub async fn object_hits(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HitsQuery>,
+) -> Result<Json<HitsPage>, ApiError> {
+    let id = crate::taxii::object_id(&id)?;
+    list(&state, &principal, Listing::Object(id), q).await
+}
+
+/// GET /correlation/v1/collections/{id}/hits: the hits with a side in one collection.
+pub async fn collection_hits(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HitsQuery>,
+) -> Result<Json<HitsPage>, ApiError> {
+    list(&state, &principal, Listing::Collection(CollectionId(id)), q).await
+}
+
+/// GET /correlation/v1/hits?since=T: the hits found at or after a time.
+pub async fn hits_since(
+    principal: Principal,
+    State(state): State<AppState>,
+    Query(q): Query<HitsQuery>,
+) -> Result<Json<HitsPage>, ApiError> {
+    list(&state, &principal, Listing::Since, q).await
 }
 
 /// The correlation routes.
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
+        .route("/correlation/v1/objects/{id}/hits", get(object_hits))
+        .route(
+            "/correlation/v1/collections/{id}/hits",
+            get(collection_hits),
+        )
+        .route("/correlation/v1/hits", get(hits_since))
 }
