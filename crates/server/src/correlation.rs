@@ -335,22 +335,26 @@ pub struct SideFacts<'a> {
     pub collection: Option<&'a Collection>,
     /// The principal's permission on it.
     pub permission: Option<&'a Permission>,
+    /// The sharing rules of the request on that collection.
+    pub gate: &'a access::Gate,
 }
 
 /// **The one decision** on what `principal` learns of a hit between sides `a` and `b`: each
-/// side is asked of [`access::check`] (reading the collection that holds it). This is the
+/// side is asked of the access check ([`access::check_shared`]: the permission, then the
+/// collection-level sharing rules, for reading the collection that holds it). This is the
 /// function to replace by the per-object policy decision (`Action::CorrelationHit` with the
 /// originator facts of each side) when the store keeps them.
 pub fn hit_visibility(principal: &Principal, a: &SideFacts<'_>, b: &SideFacts<'_>) -> Visibility {
     let readable = |s: &SideFacts<'_>| match s.collection {
         Some(collection) => matches!(
-            access::check(
+            access::check_shared(
                 principal,
                 Action::Read,
                 &Resource::Collection {
                     collection,
                     permission: s.permission,
                 },
+                s.gate,
             ),
             Decision::Allow
         ),
@@ -364,29 +368,63 @@ pub fn hit_visibility(principal: &Principal, a: &SideFacts<'_>, b: &SideFacts<'_
     }
 }
 
-/// The facts of one request: the collections and the principal's permissions, looked up once.
-struct Gate<'a> {
+/// The facts of one request: the collections, the principal's permissions and the sharing
+/// rules on each, looked up once.
+struct Facts<'a> {
     state: &'a AppState,
     principal: &'a Principal,
     collections: HashMap<String, Collection>,
     permissions: HashMap<String, Option<Permission>>,
-    contacts: HashMap<String, Vec<String>>,
+    gates: HashMap<String, access::Gate>,
+    snapshot: Arc<crate::sharing::Snapshot>,
+    contacts: HashMap<HitSide, Vec<String>>,
 }
 
-impl<'a> Gate<'a> {
-    async fn new(state: &'a AppState, principal: &'a Principal) -> Result<Gate<'a>, ApiError> {
+impl<'a> Facts<'a> {
+    async fn new(state: &'a AppState, principal: &'a Principal) -> Result<Facts<'a>, ApiError> {
         let collections = all_collections(&state.store)
             .await?
             .into_iter()
             .map(|c| (c.id.0.clone(), c))
             .collect();
-        Ok(Gate {
+        Ok(Facts {
             state,
             principal,
             collections,
             permissions: HashMap::new(),
+            gates: HashMap::new(),
+            snapshot: state.sharing.get(&state.store).await?,
             contacts: HashMap::new(),
         })
+    }
+
+    fn gate(&mut self, collection: &str) -> &access::Gate {
+        self.gates.entry(collection.to_owned()).or_insert_with(|| {
+            access::Gate::new(
+                self.principal,
+                &CollectionId(collection.to_owned()),
+                self.snapshot.clone(),
+            )
+        })
+    }
+
+    /// Whether the principal may read the collection (permission and sharing rules).
+    async fn readable(&mut self, collection: &str) -> Result<bool, ApiError> {
+        let p = self.permission(collection).await?;
+        self.gate(collection);
+        let Some(c) = self.collections.get(collection) else {
+            return Ok(false);
+        };
+        Ok(access::check_shared(
+            self.principal,
+            Action::Read,
+            &Resource::Collection {
+                collection: c,
+                permission: p.as_ref(),
+            },
+            &self.gates[collection],
+        )
+        .is_allow())
     }
 
     async fn permission(&mut self, collection: &str) -> Result<Option<Permission>, ApiError> {
@@ -410,26 +448,55 @@ impl<'a> Gate<'a> {
     async fn visibility(&mut self, h: &CorrelationHit) -> Result<Visibility, ApiError> {
         let pa = self.permission(&h.a.collection.0).await?;
         let pb = self.permission(&h.b.collection.0).await?;
+        self.gate(&h.a.collection.0);
+        self.gate(&h.b.collection.0);
         let a = SideFacts {
             collection: self.collections.get(&h.a.collection.0),
             permission: pa.as_ref(),
+            gate: &self.gates[&h.a.collection.0],
         };
         let b = SideFacts {
             collection: self.collections.get(&h.b.collection.0),
             permission: pb.as_ref(),
+            gate: &self.gates[&h.b.collection.0],
         };
         Ok(hit_visibility(self.principal, &a, &b))
     }
 
-    /// Whom to contact about a side the principal may not read: the organisations of the
-    /// users who may write to the collection holding it (those who brought the data in).
-    /// Until the store keeps the originator of each version, this is the best the node knows.
-    async fn contact(&mut self, collection: &str) -> Result<Vec<String>, ApiError> {
-        if let Some(c) = self.contacts.get(collection) {
+    /// Whom to contact about a side the principal may not read: the originating organisation
+    /// of that version (its sharing facts, recorded at ingest); for a version stored without
+    /// provenance, the organisations of the users who may write to the collection holding it.
+    async fn contact(&mut self, side: &HitSide) -> Result<Vec<String>, ApiError> {
+        if let Some(c) = self.contacts.get(side) {
             return Ok(c.clone());
         }
+        let filter = ObjectFilter {
+            ids: vec![side.id.clone()],
+            versions: vec![VersionMatch::All],
+            spec_versions: vec!["2.0".into(), "2.1".into()],
+            limit: 1000,
+            ..ObjectFilter::default()
+        };
+        let originator = match self
+            .state
+            .store
+            .objects_page(&side.collection, &filter)
+            .await
+        {
+            Ok(page) => page
+                .items
+                .into_iter()
+                .find(|s| s.object.version().map(|t| t.as_str()).unwrap_or("") == side.version)
+                .and_then(|s| s.sharing.originator),
+            Err(entente_store::Error::NotFound(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(org) = originator {
+            self.contacts.insert(side.clone(), vec![org.clone()]);
+            return Ok(vec![org]);
+        }
         let mut orgs = Vec::new();
-        let id = CollectionId(collection.to_owned());
+        let id = side.collection.clone();
         for u in self.state.store.users().await? {
             match self.state.store.permission(&u.name, &id).await {
                 Ok(p) if p.can_write => orgs.push(u.organisation),
@@ -439,7 +506,7 @@ impl<'a> Gate<'a> {
         }
         orgs.sort();
         orgs.dedup();
-        self.contacts.insert(collection.to_owned(), orgs.clone());
+        self.contacts.insert(side.clone(), orgs.clone());
         Ok(orgs)
     }
 }
@@ -585,22 +652,10 @@ async fn list(
         Some(t) => paging::open(t, &binding)?.0,
         None => 0,
     };
-    let mut gate = Gate::new(state, principal).await?;
+    let mut gate = Facts::new(state, principal).await?;
     if let Listing::Collection(c) = &listing {
         // The collection itself must be readable: otherwise it answers as if it did not exist.
-        let p = gate.permission(&c.0).await?;
-        let readable = gate.collections.get(&c.0).is_some_and(|coll| {
-            access::check(
-                principal,
-                Action::Read,
-                &Resource::Collection {
-                    collection: coll,
-                    permission: p.as_ref(),
-                },
-            )
-            .is_allow()
-        });
-        if !readable {
+        if !gate.readable(&c.0).await? {
             return Err(ApiError::NotFound("no such collection".into()));
         }
     }
@@ -643,12 +698,12 @@ async fn list(
                 Visibility::HitOnlyA if wanted(&h.a) => HitView::HitOnly {
                     found: found_text(h.found),
                     yours: SideView::from(&h.a),
-                    contact: gate.contact(&h.b.collection.0).await?,
+                    contact: gate.contact(&h.b).await?,
                 },
                 Visibility::HitOnlyB if wanted(&h.b) => HitView::HitOnly {
                     found: found_text(h.found),
                     yours: SideView::from(&h.b),
-                    contact: gate.contact(&h.a.collection.0).await?,
+                    contact: gate.contact(&h.a).await?,
                 },
                 _ => continue,
             };

@@ -9,15 +9,66 @@
 #[path = "integration/node.rs"]
 mod node;
 
-use entente_store::{ApiToken, Role, User};
+use entente_store::{
+    ApiToken, ChannelRecord, CollectionId, CollectionScope, Organisation, Role, User,
+};
 use entente_taxii::Envelope;
 use node::Node;
 use serde_json::{Value, json};
 
 const PURPOSE: &str = "ct-prevention";
 
-/// A user of `organisation` with a bearer token; returns the token.
+/// Agency B and agency D, a channel between the home organisation and agency B, a collection
+/// private to the home organisation (A) and one of the channel (B).
+async fn two_agencies(node: &Node) -> (String, String) {
+    let s = &node.store;
+    for id in ["agency-b", "agency-d"] {
+        s.add_organisation(Organisation {
+            id: id.into(),
+            name: id.into(),
+            home: false,
+        })
+        .await
+        .unwrap();
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let micros = |t: time::OffsetDateTime| (t.unix_timestamp_nanos() / 1000) as i64;
+    s.put_channel(ChannelRecord {
+        id: "home-b".into(),
+        title: "home and agency B".into(),
+        members: vec!["home".into(), "agency-b".into()],
+        legal_basis: "Memorandum of understanding, 2026".into(),
+        purposes: vec![PURPOSE.into()],
+        max_marking: "red".into(),
+        require_tlp: false,
+        valid_from: micros(now - time::Duration::days(30)),
+        valid_until: Some(micros(now + time::Duration::days(365))),
+    })
+    .await
+    .unwrap();
+    let a = node.collection("home cases", None).await;
+    let b = node.collection("shared with agency B", None).await;
+    s.set_collection_scope(
+        &CollectionId(b.clone()),
+        CollectionScope::Channel("home-b".into()),
+    )
+    .await
+    .unwrap();
+    (a, b)
+}
+
+/// A user of `organisation` with a bearer token; returns the token. The users that post data
+/// have a default purpose (the TAXII client sends no purpose header).
 async fn user(node: &Node, name: &str, organisation: &str) -> String {
+    let token = user_without_purpose(node, name, organisation).await;
+    node.store
+        .set_default_purpose(name, Some(PURPOSE.into()))
+        .await
+        .unwrap();
+    token
+}
+
+async fn user_without_purpose(node: &Node, name: &str, organisation: &str) -> String {
     node.store
         .add_user(User {
             name: name.into(),
@@ -139,19 +190,28 @@ fn assert_nothing_of(a: &Answer, hidden: &[&str]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hits_through_the_gate_never_leak_content() {
     let node = Node::start().await;
-    let coll_a = node.collection("agency A cases", None).await;
-    let coll_b = node.collection("agency B observations", None).await;
-    let alice = user(&node, "alice", "agency-a").await;
+    let (coll_a, coll_b) = two_agencies(&node).await;
+    let alice = user(&node, "alice", "home").await;
     let bob = user(&node, "bob", "agency-b").await;
-    let carol = user(&node, "carol", "joint-cell").await;
+    let carol = user(&node, "carol", "home").await;
     let dave = user(&node, "dave", "agency-d").await;
     node.grant("alice", &coll_a, true, true).await;
     node.grant("bob", &coll_b, true, true).await;
     node.grant("carol", &coll_a, true, false).await;
     node.grant("carol", &coll_b, true, false).await;
-    // Dave works in a third collection: he reads neither side.
+    // Dave works in his own agency's collection: he reads neither side.
     let coll_d = node.collection("agency D", None).await;
+    node.store
+        .set_collection_scope(
+            &CollectionId(coll_d.clone()),
+            CollectionScope::Private("agency-d".into()),
+        )
+        .await
+        .unwrap();
     node.grant("dave", &coll_d, true, true).await;
+    // Bob holds a permission on A too, but A is private to the home organisation: the sharing
+    // rules refuse him, so he still reads only his side.
+    node.grant("bob", &coll_a, true, false).await;
 
     let since = "/correlation/v1/hits?since=2000-01-01T00:00:00Z";
     let empty_before = get(&node, &dave, since, Some(PURPOSE)).await;
@@ -221,7 +281,7 @@ async fn hits_through_the_gate_never_leak_content() {
     let hits = body["hits"].as_array().unwrap();
     assert_eq!(hits.len(), 1, "{body}");
     assert_eq!(hits[0]["yours"]["id"], OD_B);
-    assert_eq!(hits[0]["contact"], json!(["agency-a"]));
+    assert_eq!(hits[0]["contact"], json!(["home"]));
     assert_nothing_of(
         &b,
         &[
@@ -365,7 +425,7 @@ async fn hits_through_the_gate_never_leak_content() {
 async fn requests_need_a_purpose_and_good_parameters() {
     let node = Node::start().await;
     let coll = node.collection("c", None).await;
-    let t = user(&node, "erin", "agency-e").await;
+    let t = user_without_purpose(&node, "erin", "home").await;
     node.grant("erin", &coll, true, true).await;
     let paths = [
         "/correlation/v1/hits?since=2026-01-01T00:00:00Z".to_owned(),
