@@ -317,6 +317,23 @@ impl Gate {
         policy::decide(&self.principal, &action, facts, scope, self.now)
     }
 
+    /// The decision for any action of the policy on one object version held in this
+    /// collection (a re-share, a search hit).
+    pub fn decide_action(&self, action: &policy::Action<'_>, facts: &ObjectFacts) -> policy::Decision {
+        match self.scope.as_scope() {
+            Some(scope) => policy::decide(&self.principal, action, facts, scope, self.now),
+            None => policy::Decision::Deny {
+                reason: policy::Reason::NotOwner,
+                rule: "collection-unowned",
+            },
+        }
+    }
+
+    /// The snapshot this gate decides with.
+    pub fn snapshot(&self) -> &Arc<Snapshot> {
+        &self.snapshot
+    }
+
     /// The policy facts of a stored version in this collection.
     pub fn facts(&self, sharing: &ObjectSharing, releases: &[&ReleaseRecord]) -> ObjectFacts {
         crate::sharing::object_facts(sharing, &self.scope, releases)

@@ -38,3 +38,19 @@ pub async fn add_objects(
     crate::correlation::index_added(store, collection, &kept, &outcomes).await?;
     Ok(outcomes)
 }
+
+/// As [`add_objects`], with the sharing facts already decided per object (the TAXII write
+/// path, where a copy of another organisation's object keeps that originator).
+pub async fn add_objects_with(
+    store: &SharedStore,
+    collection: &CollectionId,
+    objects: Vec<Object>,
+    sharing: Vec<entente_store::ObjectSharing>,
+) -> Result<Vec<AddOutcome>, entente_store::Error> {
+    let kept = objects.clone();
+    let outcomes = store
+        .add_objects_with(collection, objects, sharing)
+        .await?;
+    crate::correlation::index_added(store, collection, &kept, &outcomes).await?;
+    Ok(outcomes)
+}

@@ -15,6 +15,7 @@ pub mod error;
 mod health;
 pub mod ingest;
 pub mod policy;
+pub mod releases;
 pub mod screening;
 pub mod sharing;
 pub mod taxii;
@@ -53,6 +54,7 @@ pub fn app(state: AppState) -> axum::Router {
         .merge(health::router())
         .merge(taxii::router(state.clone()))
         .merge(screening::router())
+        .merge(releases::router())
         .merge(correlation::router())
         .with_state(state)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -757,3 +757,263 @@ async fn a_malformed_purpose_is_a_taxii_error() {
         assert!(v["title"].is_string(), "{v}");
     }
 }
+
+async fn api(
+    w: &World,
+    who: &Who,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .request(method, format!("{}/entente/v1/{path}", w.node.url))
+        .bearer_auth(&who.token)
+        .header("entente-purpose", PURPOSE);
+    if let Some(b) = body {
+        req = req
+            .header("content-type", "application/json")
+            .body(b.to_string());
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partners_object_travels_only_with_its_release() {
+    let w = World::new().await;
+    let store = &w.node.store;
+    store
+        .put_channel(ChannelRecord {
+            id: "hb".into(),
+            title: "hb".into(),
+            members: vec![HOME.into(), OTHER.into()],
+            legal_basis: "Bilateral agreement".into(),
+            purposes: vec![PURPOSE.into()],
+            max_marking: "red".into(),
+            require_tlp: false,
+            valid_from: 0,
+            valid_until: None,
+        })
+        .await
+        .unwrap();
+    let onward = w.node.collection("onward", Some("onward")).await;
+    store
+        .set_collection_scope(
+            &CollectionId(onward.clone()),
+            CollectionScope::Channel("hb".into()),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(entente_server::sharing::SNAPSHOT_TTL).await;
+    let onward_url = format!("{}/{ROOT}/collections/{onward}/objects/", w.node.url);
+    let home = w.who(HOME, Role::Analyst).clone();
+    let other = w.who(OTHER, Role::Analyst).clone();
+    let amber = w
+        .objects
+        .iter()
+        .find(|o| {
+            o.collection == CHANNEL
+                && o.originator == PARTNER
+                && o.marking == Marking::Tlp(Tlp::Amber)
+        })
+        .unwrap()
+        .clone();
+    for u in [&home.user, &other.user] {
+        store
+            .set_permission(Permission {
+                user: u.clone(),
+                collection: CollectionId(onward.clone()),
+                can_read: true,
+                can_write: true,
+            })
+            .await
+            .unwrap();
+    }
+
+    // The home analyst can read the partner's object, and copies it into another channel.
+    let r = get(
+        &w,
+        &home,
+        &w.url(CHANNEL, &format!("objects/{}/", amber.id)),
+        Some(PURPOSE),
+    )
+    .await;
+    assert_eq!(r.0, 200);
+    let copy: Value = serde_json::from_str::<Value>(&r.2).unwrap()["objects"][0].clone();
+    let repost = || {
+        let body = json!({ "objects": [copy.clone()] }).to_string();
+        let req = reqwest::Client::new()
+            .post(&onward_url)
+            .header("content-type", "application/taxii+json;version=2.1")
+            .body(body);
+        send(req, &home, Some(PURPOSE))
+    };
+    let (status, _, text) = repost().await;
+    assert_eq!(status, 202);
+    let s: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(s["failure_count"], 1, "{s}");
+    assert!(
+        s["failures"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("originator's release"),
+        "{s}"
+    );
+    let r = get(&w, &other, &onward_url, Some(PURPOSE)).await;
+    assert_no_leak(&w, &BTreeSet::new(), &r, "partner-b before the release");
+
+    // The home analyst asks partner-a; partner-b cannot see the request; home cannot grant.
+    let (status, req) = api(
+        &w,
+        &home,
+        reqwest::Method::POST,
+        "releases/",
+        Some(json!({
+            "api_root": ROOT,
+            "collection": w.ids[CHANNEL],
+            "object_id": amber.id,
+            "destination": "channel:hb",
+            "reason": "joint investigation with partner-b"
+        })),
+    )
+    .await;
+    assert_eq!(status, 201, "{req}");
+    assert_eq!(req["state"], "pending");
+    assert_eq!(req["four_eyes"], false);
+    let id = req["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        api(
+            &w,
+            &other,
+            reqwest::Method::GET,
+            &format!("releases/{id}/"),
+            None
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(
+        api(
+            &w,
+            &home,
+            reqwest::Method::POST,
+            &format!("releases/{id}/grant/"),
+            None
+        )
+        .await
+        .0,
+        403
+    );
+    // Malformed filings change nothing.
+    for bad in [
+        json!({"api_root": ROOT}),
+        json!({"api_root": ROOT, "collection": w.ids[CHANNEL], "object_id": "nope", "destination": "channel:hb", "reason": "x"}),
+    ] {
+        assert_eq!(
+            api(&w, &home, reqwest::Method::POST, "releases/", Some(bad))
+                .await
+                .0,
+            400
+        );
+    }
+
+    // The originator grants: the copy now goes through, keeping its originator.
+    let partner = w.who(PARTNER, Role::Analyst).clone();
+    let (status, granted) = api(
+        &w,
+        &partner,
+        reqwest::Method::POST,
+        &format!("releases/{id}/grant/"),
+        Some(json!({"conditions": ["not for publication"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{granted}");
+    assert_eq!(granted["state"], "granted");
+    tokio::time::sleep(entente_server::sharing::SNAPSHOT_TTL).await;
+    let (_, _, text) = repost().await;
+    let s: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(s["success_count"], 1, "{s}");
+    let r = get(&w, &other, &onward_url, Some(PURPOSE)).await;
+    assert_eq!(ids_in(&r.2, "objects"), BTreeSet::from([amber.id.clone()]));
+    let f = entente_store::ObjectFilter {
+        limit: 10,
+        ..Default::default()
+    };
+    let stored = store
+        .objects_page(&CollectionId(onward.clone()), &f)
+        .await
+        .unwrap();
+    assert_eq!(stored.items[0].sharing.originator.as_deref(), Some(PARTNER));
+    assert_eq!(
+        stored.items[0].sharing.received_through.as_deref(),
+        Some("hb")
+    );
+
+    // Four eyes for TLP:RED: the first grant waits for another user of the originator.
+    let red = w
+        .objects
+        .iter()
+        .find(|o| {
+            o.collection == CHANNEL
+                && o.originator == PARTNER
+                && o.marking == Marking::Tlp(Tlp::Red)
+        })
+        .unwrap();
+    let (status, req) = api(
+        &w,
+        &home,
+        reqwest::Method::POST,
+        "releases/",
+        Some(json!({
+            "api_root": ROOT, "collection": w.ids[CHANNEL], "object_id": red.id,
+            "destination": "export", "reason": "court file"
+        })),
+    )
+    .await;
+    assert_eq!(status, 201, "{req}");
+    assert_eq!(req["four_eyes"], true);
+    let id = req["id"].as_str().unwrap().to_owned();
+    let (_, first) = api(
+        &w,
+        &partner,
+        reqwest::Method::POST,
+        &format!("releases/{id}/grant/"),
+        None,
+    )
+    .await;
+    assert_eq!(first["state"], "awaiting-second-approval");
+    assert_eq!(
+        api(
+            &w,
+            &partner,
+            reqwest::Method::POST,
+            &format!("releases/{id}/confirm/"),
+            None
+        )
+        .await
+        .0,
+        403
+    );
+    let second = w.who(PARTNER, Role::LiaisonOfficer).clone();
+    let (status, done) = api(
+        &w,
+        &second,
+        reqwest::Method::POST,
+        &format!("releases/{id}/confirm/"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["state"], "granted");
+    assert_eq!(done["granted_by"], json!([partner.user, second.user]));
+
+    let entries = store.audit_page(0, 100_000).await.unwrap();
+    for action in ["release.request", "release.grant", "release.confirm"] {
+        assert!(
+            entries.iter().any(|e| e.record.action == action),
+            "{action} audited"
+        );
+    }
+}

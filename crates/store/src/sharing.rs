@@ -145,6 +145,13 @@ pub trait SharingStore: Send + Sync {
         sharing: Vec<ObjectSharing>,
     ) -> Result<Vec<AddOutcome>>;
 
+    /// The sharing facts of the newest version of each of `object_ids` in every collection
+    /// holding it: `(collection, object id, facts)`.
+    async fn held_elsewhere(
+        &self,
+        object_ids: &[String],
+    ) -> Result<Vec<(CollectionId, String, ObjectSharing)>>;
+
     /// Sets (or clears) the purpose assumed for a user's requests that declare none.
     /// `NotFound` if the user does not exist.
     async fn set_default_purpose(&self, user: &str, purpose: Option<String>) -> Result<()>;

@@ -351,14 +351,37 @@ pub async fn add(
         &provenance.originator,
         provenance.received_through.as_ref(),
     );
+    let mut facts = facts;
+    let copies = copies_held_elsewhere(&state, &principal, &reached, &valid).await?;
     let mut kept = Vec::with_capacity(valid.len());
     let mut index_of = vec![None; valid.len()];
     let mut refused: Vec<Option<StatusDetails>> = vec![None; valid.len()];
     let mut refusals: std::collections::BTreeMap<&'static str, usize> = Default::default();
-    for (i, (o, f)) in valid.into_iter().zip(&facts).enumerate() {
-        let decision = reached
+    for (i, (o, f)) in valid.into_iter().zip(facts.iter_mut()).enumerate() {
+        let mut decision = reached
             .gate
             .decide(ObjectAction::Write, &reached.gate.facts(f, &[]));
+        // A copy of intelligence another organisation shared is a re-share of it: the
+        // third-party rule decides, and the copy keeps its originator.
+        if decision.is_allow()
+            && let Some((existing, held_in)) = copies.get(o.id().as_str())
+        {
+            let tlp = f.tlp.as_deref().and_then(crate::policy::Tlp::from_name);
+            decision = match &reached.gate.scope {
+                crate::sharing::OwnedScope::Channel(to) => held_in.decide_action(
+                    &crate::policy::Action::ReShare {
+                        to,
+                        tlp,
+                        derivative: None,
+                    },
+                    existing,
+                ),
+                _ => held_in.decide_action(&crate::policy::Action::Export, existing),
+            };
+            if decision.is_allow() {
+                f.originator = Some(existing.originator.0.clone());
+            }
+        }
         match decision {
             crate::policy::Decision::Allow { .. } => {
                 index_of[i] = Some(kept.len());
@@ -394,6 +417,12 @@ pub async fn add(
         }
     }
     let valid = kept;
+    let facts: Vec<entente_store::ObjectSharing> = facts
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| index_of[*i].is_some())
+        .map(|(_, f)| f)
+        .collect();
 
     // Versions and ids are needed for the status after the objects move into the store.
     let names: Vec<(String, Option<String>)> = valid
@@ -408,7 +437,7 @@ pub async fn add(
     let outcomes = if valid.is_empty() {
         Vec::new()
     } else {
-        crate::ingest::add_objects(&state.store, &reached.collection.id, valid, &provenance).await?
+        crate::ingest::add_objects_with(&state.store, &reached.collection.id, valid, facts).await?
     };
     if outcomes.len() != names.len() {
         return Err(ApiError::internal(format!(
@@ -498,6 +527,50 @@ pub async fn add(
         "objects added"
     );
     taxii_json(StatusCode::ACCEPTED, &status)
+}
+
+/// The objects of a request that the principal can read elsewhere on the node as another
+/// organisation's intelligence: their facts there, and the gate of the collection they are
+/// held in. Copies the principal cannot read are not its to re-share: it holds its own
+/// (nothing about them is revealed, and its write is decided as its own).
+async fn copies_held_elsewhere(
+    state: &AppState,
+    principal: &Principal,
+    reached: &super::Reached,
+    objects: &[entente_stix::Object],
+) -> Result<std::collections::HashMap<String, (crate::policy::ObjectFacts, crate::access::Gate)>, ApiError>
+{
+    let mut out = std::collections::HashMap::new();
+    if objects.is_empty() {
+        return Ok(out);
+    }
+    let ids: Vec<String> = objects.iter().map(|o| o.id().as_str().to_owned()).collect();
+    let held = state.store.held_elsewhere(&ids).await?;
+    let mine = &reached.gate.principal.organisation;
+    let foreign: Vec<_> = held
+        .into_iter()
+        .filter(|(_, _, s)| s.originator.as_deref() != Some(mine.as_str()))
+        .collect();
+    if foreign.is_empty() {
+        return Ok(out);
+    }
+    let snapshot = reached.gate.snapshot().clone();
+    let releases = if snapshot.any_release {
+        let ids: Vec<String> = foreign.iter().map(|(_, id, _)| id.clone()).collect();
+        state.store.releases_for(&ids).await?
+    } else {
+        Vec::new()
+    };
+    for (collection, id, sharing) in foreign {
+        let gate = crate::access::Gate::new(principal, &collection, snapshot.clone());
+        let mine: Vec<&entente_store::ReleaseRecord> =
+            releases.iter().filter(|r| r.object_id == id).collect();
+        let facts = gate.facts(&sharing, &mine);
+        if gate.scope().is_allow() && gate.decide(ObjectAction::Read, &facts).is_allow() {
+            out.entry(id).or_insert((facts, gate));
+        }
+    }
+    Ok(out)
 }
 
 /// DELETE {api-root}/collections/{id}/objects/{object-id}/

@@ -279,6 +279,42 @@ impl SharingStore for PostgresStore {
             .await
     }
 
+    async fn held_elsewhere(
+        &self,
+        object_ids: &[String],
+    ) -> Result<Vec<(CollectionId, String, ObjectSharing)>> {
+        let conn = self.pool.get().await?;
+        let ids = object_ids.to_vec();
+        let rows = conn
+            .client
+            .query(
+                "SELECT c.id, o.id, o.originator, o.received_through, o.tlp, o.handling, \
+                 o.recipients FROM objects o JOIN collections c ON c.pk = o.coll \
+                 WHERE o.id = ANY($1) AND o.is_last",
+                &[&ids],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let recipients: Option<&str> = r.get(6);
+                Ok((
+                    CollectionId(r.get(0)),
+                    r.get(1),
+                    ObjectSharing {
+                        originator: r.get(2),
+                        received_through: r.get(3),
+                        tlp: r.get(4),
+                        handling: r.get(5),
+                        recipients: match recipients {
+                            Some(t) => from_json(t)?,
+                            None => Vec::new(),
+                        },
+                    },
+                ))
+            })
+            .collect()
+    }
+
     async fn set_default_purpose(&self, user: &str, purpose: Option<String>) -> Result<()> {
         if !self
             .exists("SELECT EXISTS (SELECT 1 FROM users WHERE name = $1)", user)

@@ -278,6 +278,44 @@ impl SharingStore for SqliteStore {
             .await
     }
 
+    async fn held_elsewhere(
+        &self,
+        object_ids: &[String],
+    ) -> Result<Vec<(CollectionId, String, ObjectSharing)>> {
+        let ids = object_ids.to_vec();
+        self.read(move |conn| {
+            let mut st = conn.prepare_cached(
+                "SELECT c.id, o.id, o.originator, o.received_through, o.tlp, o.handling, \
+                 o.recipients FROM objects o INDEXED BY objects_idh \
+                 JOIN collections c ON c.pk = o.coll \
+                 WHERE o.idh = ?1 AND o.id = ?2 AND o.is_last = 1",
+            )?;
+            let mut out = Vec::new();
+            for id in &ids {
+                let mut rows = st.query(params![crate::filter::id_hash(id), id])?;
+                while let Some(r) = rows.next()? {
+                    let recipients: Option<String> = r.get(6)?;
+                    out.push((
+                        CollectionId(r.get(0)?),
+                        r.get(1)?,
+                        ObjectSharing {
+                            originator: r.get(2)?,
+                            received_through: r.get(3)?,
+                            tlp: r.get(4)?,
+                            handling: r.get(5)?,
+                            recipients: match recipients {
+                                Some(t) => from_json(&t)?,
+                                None => Vec::new(),
+                            },
+                        },
+                    ));
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn set_default_purpose(&self, user: &str, purpose: Option<String>) -> Result<()> {
         let user = user.to_owned();
         self.write(move |conn| {
