@@ -130,6 +130,15 @@ async fn for_each_page(
     }
 }
 
+/// The ingest batches of a page, as near as the store tells: one `add_objects` call gives its
+/// versions consecutive `date_added` values (the store hands out `last + 1` within a batch),
+/// so a run of consecutive values is read as one batch. Objects of one batch never hit each
+/// other, and an observed-data takes the SCOs of its batch it refers to, so a rebuild finds
+/// the links the arrivals found.
+fn batches(page: &[(Object, i64)]) -> impl Iterator<Item = &[(Object, i64)]> {
+    page.chunk_by(|a, b| b.1 == a.1 + 1)
+}
+
 /// Builds the engine from the stored versions, leaving out `skip` (the versions of one
 /// collection being ingested right now, which the caller then checks as new).
 async fn build(
@@ -146,11 +155,13 @@ async fn build(
     for c in all_collections(store).await? {
         let skipped = skip.filter(|(id, _)| **id == c.id).map(|(_, s)| s);
         versions += for_each_page(store, &c.id, |page| {
-            let objects = page
-                .iter()
-                .filter(|(_, d)| !skipped.is_some_and(|s| s.contains(d)))
-                .map(|(o, _)| o);
-            engine.load(&c.id.0, objects);
+            for run in batches(&page) {
+                let objects = run
+                    .iter()
+                    .filter(|(_, d)| !skipped.is_some_and(|s| s.contains(d)))
+                    .map(|(o, _)| o);
+                engine.load(&c.id.0, objects);
+            }
         })
         .await?;
     }
@@ -274,7 +285,9 @@ pub async fn rebuild(store: &SharedStore) -> Result<RebuildReport, entente_store
         for c in all_collections(store).await? {
             let mut found = Vec::new();
             versions += for_each_page(store, &c.id, |page| {
-                found.extend(engine.ingest(&c.id.0, page.iter().map(|(o, _)| o)));
+                for run in batches(&page) {
+                    found.extend(engine.ingest(&c.id.0, run.iter().map(|(o, _)| o)));
+                }
             })
             .await?;
             let now = now_micros();
