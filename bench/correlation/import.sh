@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Correlation cost on import: `entente import` of the MITRE ATT&CK bundles (Enterprise 18.1,
+# Mobile 17.1, ICS 18.1: ~50 MB, ~40,000 objects) into a fresh embedded store, with
+# correlation on (the default) and off (`entente hits settings --disable`), alternating the
+# order run by run so that both see the same machine. Then `entente hits rebuild` on the
+# loaded store: the cost of building the index from stored objects (what a process pays at
+# its first ingest). Prints a Markdown table; see bench/correlation/RESULTS.md.
+#
+# Knobs: RUNS (default 5), ENTENTE (the release binary), DATA (the STIX data folder),
+# WORK (scratch folder).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+RUNS="${RUNS:-5}"
+DATA="${DATA:-$ROOT/../shared/data/stix}"
+WORK="${WORK:-/tmp/entente-bench-correlation}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+ENTENTE="${ENTENTE:-$CARGO_TARGET_DIR/release/entente}"
+
+log() { printf '== %s\n' "$*" >&2; }
+mkdir -p "$WORK"
+if [ -z "${ENTENTE_PREBUILT:-}" ]; then
+  log "building entente (release)"
+  (cd "$ROOT" && cargo build --release -p entente --quiet)
+fi
+
+FILES=()
+ENT="$WORK/enterprise-attack-18.1.json"
+[ -s "$ENT" ] || gzip -dc "$DATA/attack/enterprise-attack-18.1.json.gz" > "$ENT"
+FILES+=("$ENT" "$DATA/attack/mobile-attack-17.1.json" "$DATA/attack/ics-attack-18.1.json")
+
+now() { date +%s.%N; }
+
+# import_all MODE -> seconds
+import_all() {
+  local mode="$1" dir="$WORK/data-$1"
+  rm -rf "$dir"
+  "$ENTENTE" --data "$dir" init >/dev/null
+  if [ "$mode" = off ]; then
+    "$ENTENTE" --data "$dir" hits settings --disable >/dev/null
+  fi
+  local t0 t1
+  t0=$(now)
+  for f in "${FILES[@]}"; do
+    ENTENTE_LOG=warn "$ENTENTE" --data "$dir" import "$f" --collection home >/dev/null
+  done
+  t1=$(now)
+  echo "$t1 - $t0" | bc -l
+}
+
+ON=(); OFF=()
+for r in $(seq 1 "$RUNS"); do
+  if [ $((r % 2)) -eq 1 ]; then order="on off"; else order="off on"; fi
+  for m in $order; do
+    s=$(import_all "$m")
+    log "run $r correlation $m: $s s"
+    if [ "$m" = on ]; then ON+=("$s"); else OFF+=("$s"); fi
+  done
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+mon=$(median "${ON[@]}"); moff=$(median "${OFF[@]}")
+objects=$(ENTENTE_LOG=warn "$ENTENTE" --data "$WORK/data-on" hits rebuild)
+hits=$("$ENTENTE" --data "$WORK/data-on" hits since 2000-01-01T00:00:00Z --json --limit 1000000 2>/dev/null | wc -l)
+
+echo "| import of ATT&CK Enterprise + Mobile + ICS | correlation off | correlation on | ratio |"
+echo "|---|---|---|---|"
+printf '| median of %s runs (s) | %.2f | %.2f | %.3f |\n' "$RUNS" "$moff" "$mon" "$(echo "$mon / $moff" | bc -l)"
+printf '| all runs (s) | %s | %s | |\n' "${OFF[*]}" "${ON[*]}"
+echo
+echo "hits recorded: $hits"
+echo "rebuild on the loaded store: $objects"
