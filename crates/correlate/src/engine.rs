@@ -180,6 +180,8 @@ pub struct Engine {
     /// Indicators whose pattern has no equality anchor, with the object types it names.
     unanchored: Vec<(u32, Vec<String>)>,
     compiled: HashMap<u32, Option<Arc<CompiledPattern>>, Fx>,
+    /// How many values are over the cap (kept as they change: asked after every batch).
+    capped: usize,
 }
 
 /// Sizes of the index, for reports and benchmarks.
@@ -227,6 +229,7 @@ impl Engine {
             v6_prefixes: [0; 129],
             unanchored: Vec::new(),
             compiled: HashMap::default(),
+            capped: 0,
         })
     }
 
@@ -242,12 +245,13 @@ impl Engine {
             values: self.values.len(),
             postings: self.values.values().map(|e| e.docs.len()).sum(),
             unanchored: self.unanchored.len(),
-            capped: self
-                .values
-                .values()
-                .filter(|e| e.holders > self.settings.cap as u64)
-                .count(),
+            capped: self.capped,
         }
+    }
+
+    /// How many values are over the cap (cheap: kept up to date on every insert).
+    pub fn capped_count(&self) -> usize {
+        self.capped
     }
 
     /// The values over the cap, with how many object versions hold each, most held first.
@@ -445,6 +449,7 @@ impl Engine {
             } else if !e.docs.is_empty() {
                 // Over the cap: the postings are no longer used; keep only the count.
                 e.docs = Vec::new();
+                self.capped += 1;
             }
         }
     }

@@ -7,6 +7,7 @@
 //! [`crate::Settings`]. Entries are written as the user would: an address or CIDR network, a
 //! domain (which also covers its subdomains), a URL, an e-mail address, or a hash.
 
+use std::collections::HashSet;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -129,8 +130,86 @@ fn parse_entry(raw: &str) -> Option<Entry> {
 /// A compiled warning list.
 #[derive(Clone, Debug, Default)]
 pub struct WarningList {
-    warn: Vec<Entry>,
-    allow: Vec<Entry>,
+    warn: Entries,
+    allow: Entries,
+}
+
+/// Entries by form: networks in a list (a few dozen, checked by containment), domains and
+/// exact values in hash sets (a domain is found by looking up each of its suffixes).
+#[derive(Clone, Debug, Default)]
+struct Entries {
+    nets: Vec<IpNet>,
+    domains: HashSet<String>,
+    exact: HashSet<String>,
+}
+
+impl Entries {
+    fn push(&mut self, e: Entry) {
+        match e {
+            Entry::Net(n) => self.nets.push(n),
+            Entry::Domain(d) => {
+                self.domains.insert(d);
+            }
+            Entry::Exact(x) => {
+                self.exact.insert(x);
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.nets.is_empty() && self.domains.is_empty() && self.exact.is_empty()
+    }
+
+    fn domain_covered(&self, domain: &str) -> bool {
+        if self.domains.is_empty() {
+            return false;
+        }
+        let mut d = domain;
+        loop {
+            if self.domains.contains(d) {
+                return true;
+            }
+            match d.split_once('.') {
+                Some((_, rest)) => d = rest,
+                None => return false,
+            }
+        }
+    }
+
+    fn ip_covered(&self, o: &Observable) -> bool {
+        if self.nets.is_empty() {
+            return false;
+        }
+        match (o.address(), o.network()) {
+            (Some(a), _) => self.nets.iter().any(|n| n.contains(&a)),
+            (_, Some(x)) => self.nets.iter().any(|n| n.contains(&x)),
+            _ => false,
+        }
+    }
+
+    fn matches(&self, o: &Observable) -> bool {
+        if self.is_empty() {
+            return false;
+        }
+        match o.kind {
+            Kind::Ipv4 | Kind::Ipv6 => self.ip_covered(o),
+            Kind::Domain => self.domain_covered(&o.value),
+            Kind::Url => {
+                let host = url_host(&o.value);
+                self.exact.contains(&o.value)
+                    || self.domain_covered(host)
+                    || Observable::ip(host.trim_start_matches('[').trim_end_matches(']'))
+                        .is_some_and(|ip| self.ip_covered(&ip))
+            }
+            Kind::Email => {
+                self.exact.contains(&o.value)
+                    || o.value
+                        .rsplit_once('@')
+                        .is_some_and(|(_, d)| self.domain_covered(d))
+            }
+            _ => self.exact.contains(&o.value),
+        }
+    }
 }
 
 impl WarningList {
@@ -168,63 +247,10 @@ impl WarningList {
 
     /// Whether `o` is suppressed.
     pub fn suppresses(&self, o: &Observable) -> bool {
-        if matches_any(&self.allow, o) {
+        if self.allow.matches(o) {
             return false;
         }
-        matches_any(&self.warn, o)
-    }
-}
-
-fn domain_covered(entries: &[Entry], domain: &str) -> bool {
-    entries.iter().any(|e| match e {
-        Entry::Domain(d) => {
-            domain == d
-                || (domain.len() > d.len()
-                    && domain.ends_with(d.as_str())
-                    && domain.as_bytes()[domain.len() - d.len() - 1] == b'.')
-        }
-        _ => false,
-    })
-}
-
-fn ip_covered(entries: &[Entry], o: &Observable) -> bool {
-    let (addr, net) = (o.address(), o.network());
-    entries.iter().any(|e| match e {
-        Entry::Net(n) => match (addr, net) {
-            (Some(a), _) => n.contains(&a),
-            (_, Some(x)) => n.contains(&x),
-            _ => false,
-        },
-        _ => false,
-    })
-}
-
-fn matches_any(entries: &[Entry], o: &Observable) -> bool {
-    match o.kind {
-        Kind::Ipv4 | Kind::Ipv6 => ip_covered(entries, o),
-        Kind::Domain => domain_covered(entries, &o.value),
-        Kind::Url => {
-            let host = url_host(&o.value);
-            let exact = entries
-                .iter()
-                .any(|e| matches!(e, Entry::Exact(x) if *x == o.value));
-            exact
-                || domain_covered(entries, host)
-                || Observable::ip(host.trim_start_matches('[').trim_end_matches(']'))
-                    .is_some_and(|ip| ip_covered(entries, &ip))
-        }
-        Kind::Email => {
-            let exact = entries
-                .iter()
-                .any(|e| matches!(e, Entry::Exact(x) if *x == o.value));
-            exact
-                || o.value
-                    .rsplit_once('@')
-                    .is_some_and(|(_, d)| domain_covered(entries, d))
-        }
-        _ => entries
-            .iter()
-            .any(|e| matches!(e, Entry::Exact(x) if *x == o.value)),
+        self.warn.matches(o)
     }
 }
 

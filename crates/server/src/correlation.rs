@@ -230,9 +230,9 @@ pub async fn index_added(
         if !engine.settings().enabled {
             return Ok(());
         }
-        let before = engine.stats().capped;
+        let before = engine.capped_count();
         let hits = engine.ingest(&collection.0, added.iter().map(|(o, _)| *o));
-        let capped = engine.stats().capped;
+        let capped = engine.capped_count();
         if capped > before {
             // The values are intelligence: they are listed by `entente hits capped`, not logged.
             tracing::warn!(
