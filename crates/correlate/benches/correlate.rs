@@ -91,14 +91,14 @@ fn messy(rng: &mut Rng, kind: Kind, v: &str) -> String {
             let mut s: String = v
                 .chars()
                 .map(|c| {
-                    if rng.next() % 3 == 0 {
+                    if rng.next().is_multiple_of(3) {
                         c.to_ascii_uppercase()
                     } else {
                         c
                     }
                 })
                 .collect();
-            if rng.next() % 4 == 0 {
+            if rng.next().is_multiple_of(4) {
                 s.push('.');
             }
             s
@@ -140,7 +140,7 @@ fn observed_batch() -> Vec<Object> {
     let mut rng = Rng(0x0b5e_0b5e_0b5e_0001);
     let mut out = Vec::with_capacity(OBSERVED * 2);
     for n in 0..OBSERVED as u64 {
-        let i = if rng.next() % 100 == 0 {
+        let i = if rng.next().is_multiple_of(100) {
             (rng.next() % INDICATORS as u64) / 100 * 100 + 1
         } else {
             INDICATORS as u64 + rng.next() % 100_000_000
