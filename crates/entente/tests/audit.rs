@@ -445,6 +445,7 @@ fn token_of(stdout: &str) -> String {
 async fn the_api_records_writes_deletions_and_refusals() {
     let node = Node::new();
     node.ok(&["init"]);
+    node.ok(&["org", "add", "ORG-A"]);
     let writer = token_of(&node.ok(&[
         "user",
         "add",
@@ -452,6 +453,8 @@ async fn the_api_records_writes_deletions_and_refusals() {
         "--organisation",
         "ORG-A",
         "--token-only",
+        "--purpose",
+        "investigation",
     ]));
     let outsider = token_of(&node.ok(&[
         "user",
@@ -471,6 +474,8 @@ async fn the_api_records_writes_deletions_and_refusals() {
     ]);
     let id = id.trim().to_owned();
     node.ok(&["user", "grant", "alice", "-c", &id, "--read", "--write"]);
+    // The collection is ORG-A's own workspace.
+    node.ok(&["collection", "bind", &id, "--owner", "ORG-A"]);
     let before = node
         .ok(&["audit", "show", "--limit", "1000"])
         .lines()

@@ -768,6 +768,8 @@ fn acknowledged_objects_survive_a_killed_server() {
     // even if the process is killed (SIGKILL, no shutdown) the next instant.
     let node = Node::new();
     let password = node.init();
+    let out = node.run(&["user", "purpose", "admin", "investigation"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     let list = text(&node.run(&["collection", "list"]).stdout);
     let home = list
         .lines()

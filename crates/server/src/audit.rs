@@ -531,9 +531,6 @@ impl Journal {
     }
 }
 
-/// The rule recorded when the access check allows a write or a deletion (see [`crate::access`]).
-pub const RULE_CAN_WRITE: &str = "permission.can_write";
-
 /// Records a refusal of the access check as `access.deny` (or a `hit-only` answer), before the
 /// refusal is answered. `target` is what was asked for (a collection id); the rule recorded is
 /// the reason the check gave. Allowed decisions are not recorded here.

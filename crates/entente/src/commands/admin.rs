@@ -96,7 +96,17 @@ pub(crate) async fn init(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCo
         config: ctx_config,
     };
     let store = ctx.open_store().await?;
-    super::sharing::add_organisation(&store, &args.organisation, None, true).await?;
+    // Like the rest of the bootstrap (the admin user, the home collection), registering the
+    // home organisation precedes the audit log: the log starts with the first act after init.
+    super::sharing::valid_id("--organisation", &args.organisation)?;
+    store
+        .add_organisation(entente_store::Organisation {
+            id: args.organisation.clone(),
+            name: args.organisation.clone(),
+            home: true,
+        })
+        .await
+        .context("cannot register the home organisation")?;
     let (password, home) = bootstrap(&store, &ctx, &args.organisation).await?;
     println!("Initialised {}", ctx.data_dir.display());
     println!("  config:     {}", file.display());

@@ -82,7 +82,7 @@ pub(crate) enum ReleaseCommand {
     },
 }
 
-fn valid_id(what: &str, id: &str) -> anyhow::Result<()> {
+pub(crate) fn valid_id(what: &str, id: &str) -> anyhow::Result<()> {
     let ok = !id.is_empty()
         && id.len() <= 64
         && id
