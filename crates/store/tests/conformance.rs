@@ -1569,3 +1569,294 @@ async fn audit_rows_are_append_only(db: &TestDb) {
     }
     assert_eq!(read_audit(&store, 10).await, appended);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sharing facts (issue 4): organisations, channels, scopes, per-version provenance and
+// markings, default purposes, release requests and releases.
+// ---------------------------------------------------------------------------------------------
+
+mod sharing {
+    scenarios!(
+        sharing_organisations_and_channels,
+        sharing_scopes_and_object_facts,
+        sharing_purposes_and_releases,
+    );
+}
+
+use entente_store::{
+    ChannelRecord, CollectionScope, ObjectSharing, Organisation, ReleaseRecord,
+    ReleaseRequestRecord,
+};
+
+fn org(id: &str, home: bool) -> Organisation {
+    Organisation {
+        id: id.into(),
+        name: format!("{id} name"),
+        home,
+    }
+}
+
+fn channel(id: &str, members: &[&str]) -> ChannelRecord {
+    ChannelRecord {
+        id: id.into(),
+        title: format!("{id} title"),
+        members: members.iter().map(|m| m.to_string()).collect(),
+        legal_basis: "MoU".into(),
+        purposes: vec!["investigation".into()],
+        max_marking: "amber".into(),
+        require_tlp: true,
+        valid_from: 1_700_000_000_000_000,
+        valid_until: Some(1_800_000_000_000_000),
+    }
+}
+
+async fn sharing_organisations_and_channels(db: &TestDb) {
+    let s = db.open().await;
+    assert_eq!(s.home_organisation().await.unwrap(), None);
+    s.add_organisation(org("home", true)).await.unwrap();
+    s.add_organisation(org("a", false)).await.unwrap();
+    s.add_organisation(org("b", false)).await.unwrap();
+    assert!(matches!(
+        s.add_organisation(org("a", false)).await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        s.add_organisation(org("second-home", true)).await,
+        Err(Error::Conflict(_))
+    ));
+    assert_eq!(
+        s.home_organisation().await.unwrap(),
+        Some(org("home", true))
+    );
+    let ids: Vec<String> = s
+        .organisations()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    assert_eq!(ids, ["a", "b", "home"]);
+
+    assert!(matches!(
+        s.put_channel(channel("x", &["home", "ghost"])).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(s.channel("x").await, Err(Error::NotFound(_))));
+    s.put_channel(channel("ha", &["home", "a"])).await.unwrap();
+    let got = s.channel("ha").await.unwrap();
+    assert_eq!(got.members, ["a", "home"]);
+    assert_eq!(got.valid_until, Some(1_800_000_000_000_000));
+    // Replacing amends members and agreement.
+    let mut amended = channel("ha", &["home", "b"]);
+    amended.purposes = vec!["ct-prevention".into(), "investigation".into()];
+    amended.valid_until = None;
+    s.put_channel(amended).await.unwrap();
+    let got = s.channel("ha").await.unwrap();
+    assert_eq!(got.members, ["b", "home"]);
+    assert_eq!(got.purposes, ["ct-prevention", "investigation"]);
+    assert_eq!(got.valid_until, None);
+    s.put_channel(channel("hab", &["home", "a", "b"]))
+        .await
+        .unwrap();
+    let all: Vec<String> = s
+        .channels()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(all, ["ha", "hab"]);
+    // Durable.
+    drop(s);
+    let s = db.open().await;
+    assert_eq!(s.channel("hab").await.unwrap().members, ["a", "b", "home"]);
+}
+
+async fn sharing_scopes_and_object_facts(db: &TestDb) {
+    let s = db.open().await;
+    s.add_organisation(org("home", true)).await.unwrap();
+    s.add_organisation(org("a", false)).await.unwrap();
+    s.put_channel(channel("ha", &["home", "a"])).await.unwrap();
+    let c1 = setup(&s, "b2d7f7a4-0000-4000-8000-000000000001").await;
+    let c2 = setup(&s, "b2d7f7a4-0000-4000-8000-000000000002").await;
+    assert_eq!(s.collection_scope(&c1).await.unwrap(), None);
+    for bad in [
+        CollectionScope::Channel("nope".into()),
+        CollectionScope::Private("nobody".into()),
+    ] {
+        assert!(matches!(
+            s.set_collection_scope(&c1, bad).await,
+            Err(Error::NotFound(_))
+        ));
+    }
+    assert!(matches!(
+        s.set_collection_scope(
+            &CollectionId("b2d7f7a4-0000-4000-8000-00000000000f".into()),
+            CollectionScope::Private("a".into())
+        )
+        .await,
+        Err(Error::NotFound(_))
+    ));
+    s.set_collection_scope(&c1, CollectionScope::Channel("ha".into()))
+        .await
+        .unwrap();
+    s.set_collection_scope(&c2, CollectionScope::Private("a".into()))
+        .await
+        .unwrap();
+    s.set_collection_scope(&c2, CollectionScope::Private("home".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.collection_scopes().await.unwrap(),
+        [
+            (c1.clone(), CollectionScope::Channel("ha".into())),
+            (c2.clone(), CollectionScope::Private("home".into())),
+        ]
+    );
+
+    // Facts are stored with each version and read back with pages and manifests.
+    let facts = ObjectSharing {
+        originator: Some("a".into()),
+        received_through: Some("ha".into()),
+        tlp: Some("red".into()),
+        handling: Some("H3:no use in court".into()),
+        recipients: vec!["organisation:home".into(), "user:alice".into()],
+    };
+    let objects = vec![
+        indicator(1, "2026-01-01T00:00:00.000Z"),
+        indicator(2, "2026-01-01T00:00:00.000Z"),
+    ];
+    assert!(matches!(
+        s.add_objects_with(&c1, objects.clone(), vec![facts.clone()])
+            .await,
+        Err(Error::Invalid(_))
+    ));
+    let out = s
+        .add_objects_with(
+            &c1,
+            objects.clone(),
+            vec![facts.clone(), ObjectSharing::default()],
+        )
+        .await
+        .unwrap();
+    assert!(out.iter().all(|o| matches!(o, AddOutcome::Added { .. })));
+    let page = s.objects_page(&c1, &all(10)).await.unwrap();
+    assert_eq!(page.items[0].sharing, facts);
+    assert_eq!(page.items[1].sharing, ObjectSharing::default());
+    let manifest = s.manifest_page(&c1, &all(10)).await.unwrap();
+    assert_eq!(manifest.items[0].sharing, facts);
+    // Objects added without facts have none.
+    s.add_objects(&c2, vec![indicator(1, "2026-01-01T00:00:00.000Z")])
+        .await
+        .unwrap();
+    let page = s.objects_page(&c2, &all(10)).await.unwrap();
+    assert_eq!(page.items[0].sharing, ObjectSharing::default());
+
+    // Where else an object is held: its newest version in every collection.
+    s.add_objects_with(
+        &c1,
+        vec![indicator(1, "2026-02-01T00:00:00.000Z")],
+        vec![ObjectSharing {
+            tlp: Some("amber".into()),
+            ..facts.clone()
+        }],
+    )
+    .await
+    .unwrap();
+    let mut held = s
+        .held_elsewhere(&[indicator_id(1), indicator_id(9)])
+        .await
+        .unwrap();
+    held.sort_by(|x, y| x.0.0.cmp(&y.0.0));
+    assert_eq!(held.len(), 2, "{held:?}");
+    assert_eq!(held[0].0, c1);
+    assert_eq!(held[0].1, indicator_id(1));
+    assert_eq!(held[0].2.tlp.as_deref(), Some("amber"));
+    assert_eq!(held[1].0, c2);
+    assert_eq!(held[1].2, ObjectSharing::default());
+}
+
+async fn sharing_purposes_and_releases(db: &TestDb) {
+    let s = db.open().await;
+    s.add_user(User {
+        name: "alice".into(),
+        organisation: "home".into(),
+        role: Role::Analyst,
+        password_hash: None,
+    })
+    .await
+    .unwrap();
+    assert_eq!(s.default_purpose("alice").await.unwrap(), None);
+    assert!(matches!(
+        s.set_default_purpose("ghost", Some("x".into())).await,
+        Err(Error::NotFound(_))
+    ));
+    s.set_default_purpose("alice", Some("investigation".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.default_purpose("alice").await.unwrap().as_deref(),
+        Some("investigation")
+    );
+    s.set_default_purpose("alice", None).await.unwrap();
+    assert_eq!(s.default_purpose("alice").await.unwrap(), None);
+
+    let request = |id: &str, state: &str| ReleaseRequestRecord {
+        id: id.into(),
+        object_id: indicator_id(1),
+        originator: "a".into(),
+        requester: "home".into(),
+        state: state.into(),
+        body: format!("{{\"id\":\"{id}\",\"state\":\"{state}\"}}"),
+    };
+    assert!(matches!(
+        s.release_request("r1").await,
+        Err(Error::NotFound(_))
+    ));
+    s.put_release_request(request("r1", "pending"))
+        .await
+        .unwrap();
+    s.put_release_request(request("r2", "pending"))
+        .await
+        .unwrap();
+    s.put_release_request(request("r1", "granted"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.release_request("r1").await.unwrap(),
+        request("r1", "granted")
+    );
+    let ids: Vec<String> = s
+        .release_requests("a")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, ["r2", "r1"], "newest first, an update keeps its place");
+    assert_eq!(s.release_requests("home").await.unwrap().len(), 2);
+    assert!(s.release_requests("b").await.unwrap().is_empty());
+
+    assert!(!s.has_releases().await.unwrap());
+    let release = |dest: &str, cond: &str| ReleaseRecord {
+        object_id: indicator_id(1),
+        destination: dest.into(),
+        conditions: vec![cond.into()],
+        derivative: None,
+        wider_marking: Some("green".into()),
+        request: "r1".into(),
+    };
+    s.add_release(release("export", "first")).await.unwrap();
+    s.add_release(release("channel:ha", "x")).await.unwrap();
+    s.add_release(release("export", "second")).await.unwrap();
+    assert!(s.has_releases().await.unwrap());
+    let got = s
+        .releases_for(&[indicator_id(1), indicator_id(2)])
+        .await
+        .unwrap();
+    assert_eq!(
+        got,
+        [release("channel:ha", "x"), release("export", "second")]
+    );
+    assert!(s.releases_for(&[indicator_id(2)]).await.unwrap().is_empty());
+}
