@@ -253,3 +253,14 @@ fn malformed_input_is_an_error() {
     );
     assert!(import_ofac_sdn(b"1,\"unterminated\n", None, None, "v").is_err());
 }
+
+/// A truncated list file is refused: imported, it would delist every entry after the cut.
+#[test]
+fn truncated_un_list_is_an_error() {
+    let whole = std::fs::read(data("un_consolidated_2026-02-27.xml")).unwrap();
+    for cut in [whole.len() / 2, whole.len() - "</CONSOLIDATED_LIST>".len()] {
+        let err = import_un_xml(&whole[..cut], None).unwrap_err();
+        assert!(err.to_string().contains("truncated"), "{err}");
+    }
+    assert!(import_un_xml(&whole[..], None).is_ok());
+}

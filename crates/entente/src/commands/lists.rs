@@ -50,6 +50,7 @@ pub(crate) enum ListsCommand {
         files: Vec<PathBuf>,
     },
     /// Show the stored versions (of one list), or the entries of one version.
+    #[command(disable_version_flag = true)]
     Show {
         /// Only this list (`un`, `ofac-sdn`, `national-fr` ...).
         #[arg(long)]

@@ -291,6 +291,17 @@ pub fn import_un_xml<R: BufRead>(input: R, fallback_version: Option<&str>) -> Re
             message: "no CONSOLIDATED_LIST root element".into(),
         });
     }
+    // A truncated file parses as far as it goes; importing it would delist everything after the
+    // cut, so an element left open is an error.
+    if let Some(open) = path.last() {
+        return Err(Error::Xml {
+            position: reader.buffer_position(),
+            message: format!(
+                "the document ends inside <{}>: the file is truncated",
+                String::from_utf8_lossy(open)
+            ),
+        });
+    }
     let version = version
         .or_else(|| fallback_version.map(str::to_owned))
         .unwrap_or_default();
