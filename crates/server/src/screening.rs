@@ -57,7 +57,7 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::access::{self, Action, Resource};
-use crate::audit::{self, Outcome, Recorder};
+use crate::audit::{self, Outcome};
 use crate::auth::Principal;
 use crate::error::ApiError;
 
@@ -665,7 +665,7 @@ async fn gate(state: &AppState, principal: &Principal, action: Action) -> Result
             "",
         );
         r.purpose = principal.purpose.clone();
-        Recorder::new(state.store.clone()).record(r).await?;
+        state.journal.record(r).await?;
     }
     decision.require()?;
     let Some(purpose) = principal.purpose.clone() else {
@@ -678,7 +678,7 @@ async fn gate(state: &AppState, principal: &Principal, action: Action) -> Result
             "purpose required",
             "",
         );
-        Recorder::new(state.store.clone()).record(r).await?;
+        state.journal.record(r).await?;
         return Err(ApiError::BadRequest(format!(
             "screening requires a declared purpose: send the {} header (for example \
              `Entente-Purpose: counter-terrorism-financing`)",
@@ -712,7 +712,7 @@ async fn record_allow(
         detail,
     );
     r.purpose = principal.purpose.clone();
-    Recorder::new(state.store.clone()).record(r).await?;
+    state.journal.record(r).await?;
     Ok(())
 }
 
