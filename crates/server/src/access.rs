@@ -15,7 +15,8 @@
 //!   `can_read: false`) so that its writers can find it.
 //! - **Reading** (objects, one object, versions, manifest) needs `can_read`.
 //! - **Writing** and **deleting** need `can_write`, and a reviewer (oversight) never writes.
-//! - A **status** resource is read by the principal who made the request, or an admin.
+//! - A **status** resource is read by the principal who made the request, or an admin of the
+//!   same organisation.
 //! - An **API root** (its information, its entry in discovery) is seen by every authenticated
 //!   principal: it names a part of the node, not intelligence. The sharing rules may narrow
 //!   this (an API root per partner); it goes through here so that they can.
@@ -56,6 +57,8 @@ pub enum Action {
     Screen,
     /// Record a human decision on a screening hit.
     Adjudicate,
+    /// Change the node's configuration (organisations, channels, users, bindings).
+    Administer,
 }
 
 /// What the action is on, with the facts the rules need.
@@ -78,9 +81,14 @@ pub enum Resource<'a> {
     Status {
         /// The owner's user name.
         owner: &'a str,
+        /// The owner's organisation (a status names the objects of a write: only the owner and
+        /// the administrators of its own organisation read it).
+        owner_organisation: &'a str,
     },
     /// The sanctions lists and the screening of subjects against them.
     Screening,
+    /// The node's configuration.
+    Node,
 }
 
 /// Why a request was refused.
@@ -169,14 +177,28 @@ pub fn check(principal: &Principal, action: Action, resource: &Resource<'_>) -> 
                 "your role does not screen names (analyst, liaison officer or service)",
             )),
         },
+        // Administrators manage the node (and, by the permission rules above, are not thereby
+        // readers of intelligence).
+        (Action::Administer, Resource::Node) if principal.role == Role::Admin => Decision::Allow,
+        (Action::Administer, Resource::Node) => Decision::Deny(Denial::forbidden(
+            "only an administrator changes the node's configuration",
+        )),
         (Action::Adjudicate, Resource::Screening) => match principal.role {
             Role::Analyst | Role::LiaisonOfficer => Decision::Allow,
             _ => Decision::Deny(Denial::forbidden(
                 "only an analyst or a liaison officer adjudicates a screening hit",
             )),
         },
-        (Action::ReadStatus, Resource::Status { owner }) => {
-            if *owner == principal.user || principal.role == Role::Admin {
+        (
+            Action::ReadStatus,
+            Resource::Status {
+                owner,
+                owner_organisation,
+            },
+        ) => {
+            if *owner == principal.user
+                || (principal.role == Role::Admin && *owner_organisation == principal.organisation)
+            {
                 Decision::Allow
             } else {
                 Decision::Deny(Denial::concealed("the status belongs to another user"))
@@ -523,9 +545,16 @@ mod tests {
 
     #[test]
     fn status_owner_or_admin() {
-        let r = Resource::Status { owner: "alice" };
+        let r = Resource::Status {
+            owner: "alice",
+            owner_organisation: "org",
+        };
         assert!(check(&principal("alice", Role::Analyst), Action::ReadStatus, &r).is_allow());
         assert!(check(&principal("root", Role::Admin), Action::ReadStatus, &r).is_allow());
+        // An administrator of another organisation does not read it.
+        let mut foreign = principal("root", Role::Admin);
+        foreign.organisation = "elsewhere".into();
+        assert!(!check(&foreign, Action::ReadStatus, &r).is_allow());
         assert_eq!(
             check(&principal("bob", Role::Analyst), Action::ReadStatus, &r),
             Decision::Deny(Denial::concealed("the status belongs to another user"))

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod access;
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod config;
@@ -55,6 +56,7 @@ pub fn app(state: AppState) -> axum::Router {
         .merge(taxii::router(state.clone()))
         .merge(screening::router())
         .merge(releases::router())
+        .merge(admin::router())
         .merge(correlation::router())
         .with_state(state)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -74,6 +74,8 @@ struct World {
     ids: std::collections::HashMap<&'static str, String>,
     people: Vec<Who>,
     objects: Vec<Put>,
+    /// TAXII status resources of the populating writes: (writer's user, writer's org, id).
+    statuses: Vec<(String, &'static str, String)>,
 }
 
 fn micros(t: time::OffsetDateTime) -> i64 {
@@ -201,6 +203,7 @@ impl World {
             ids,
             people,
             objects: Vec::new(),
+            statuses: Vec::new(),
         };
         w.populate().await;
         w
@@ -246,6 +249,11 @@ impl World {
                 assert_eq!(r.0, 202, "{}", r.2);
                 let status: Value = serde_json::from_str(&r.2).unwrap();
                 assert_eq!(status["success_count"], 6, "{status}");
+                self.statuses.push((
+                    who.user.clone(),
+                    originator,
+                    status["id"].as_str().unwrap().to_owned(),
+                ));
             }
         }
         let mut batch = Vec::new();
@@ -491,6 +499,62 @@ async fn the_adversarial_matrix() {
                     r.0,
                     if want == Err(404) { 404 } else { 200 },
                     "{cell}: collection"
+                );
+            }
+        }
+    }
+    // The collections list: exactly the collections of the principal's organisation and
+    // channels, whatever the purpose.
+    for who in &w.people {
+        for purpose in [Some(PURPOSE), None] {
+            let r = get(
+                &w,
+                who,
+                &format!("{}/{ROOT}/collections/", w.node.url),
+                purpose,
+            )
+            .await;
+            cells += 1;
+            assert_eq!(r.0, 200);
+            let v: Value = serde_json::from_str(&r.2).unwrap();
+            let listed: BTreeSet<String> = v["collections"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|c| c["id"].as_str().unwrap().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let want: BTreeSet<String> = [CHANNEL, EXPIRED, PRIVATE]
+                .into_iter()
+                .filter(|c| expected(&w, who, c, Some(PURPOSE)) != Err(404))
+                .map(|c| w.ids[c].clone())
+                .collect();
+            assert_eq!(listed, want, "{}: collections for {purpose:?}", who.user);
+        }
+        // Status resources: their writer, or an administrator of the writer's organisation.
+        for (writer, org, id) in &w.statuses {
+            let r = get(
+                &w,
+                who,
+                &format!("{}/{ROOT}/status/{id}/", w.node.url),
+                Some(PURPOSE),
+            )
+            .await;
+            cells += 1;
+            let may = who.user == *writer || (who.role == Role::Admin && who.org == *org);
+            assert_eq!(
+                r.0,
+                if may { 200 } else { 404 },
+                "{} reads the status of {writer}",
+                who.user
+            );
+            if !may {
+                assert_no_leak(
+                    &w,
+                    &BTreeSet::new(),
+                    &r,
+                    &format!("{} on a status", who.user),
                 );
             }
         }
@@ -1014,6 +1078,211 @@ async fn a_partners_object_travels_only_with_its_release() {
         assert!(
             entries.iter().any(|e| e.record.action == action),
             "{action} audited"
+        );
+    }
+}
+
+async fn admin_call(
+    w: &World,
+    who: &Who,
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .request(method, format!("{}/entente/v1/{path}", w.node.url))
+        .bearer_auth(&who.token)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administrators_manage_organisations_channels_users_and_bindings() {
+    let w = World::new().await;
+    let admin = w.who(HOME, Role::Admin).clone();
+    let analyst = w.who(HOME, Role::Analyst).clone();
+    let post = reqwest::Method::POST;
+    let put = reqwest::Method::PUT;
+    // Only administrators change the configuration; each refusal is a 403 and changes nothing.
+    let (s, _) = admin_call(
+        &w,
+        &analyst,
+        post.clone(),
+        "organisations/",
+        json!({"id": "partner-c"}),
+    )
+    .await;
+    assert_eq!(s, 403);
+    for bad in [
+        json!({"id": "bad id"}),
+        json!({"name": "no id"}),
+        json!({"id": "x", "extra": 1}),
+    ] {
+        assert_eq!(
+            admin_call(&w, &admin, post.clone(), "organisations/", bad)
+                .await
+                .0,
+            400
+        );
+    }
+    let (s, o) = admin_call(
+        &w,
+        &admin,
+        post.clone(),
+        "organisations/",
+        json!({"id": "partner-c", "name": "Partner C"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{o}");
+    assert_eq!(
+        admin_call(
+            &w,
+            &admin,
+            post.clone(),
+            "organisations/",
+            json!({"id": "partner-c"})
+        )
+        .await
+        .0,
+        422
+    );
+
+    let agreement = json!({
+        "members": ["home", "partner-c"], "legal_basis": "Exchange of letters, 2026",
+        "purposes": ["investigation"], "max_marking": "amber", "valid_from": "2026-01-01T00:00:00Z"
+    });
+    assert_eq!(
+        admin_call(&w, &analyst, put.clone(), "channels/hc/", agreement.clone())
+            .await
+            .0,
+        403
+    );
+    let mut unknown = agreement.clone();
+    unknown["members"] = json!(["home", "nobody"]);
+    assert_eq!(
+        admin_call(&w, &admin, put.clone(), "channels/hc/", unknown)
+            .await
+            .0,
+        422
+    );
+    let mut backwards = agreement.clone();
+    backwards["valid_until"] = json!("2025-01-01T00:00:00Z");
+    assert_eq!(
+        admin_call(&w, &admin, put.clone(), "channels/hc/", backwards)
+            .await
+            .0,
+        400
+    );
+    let (s, c) = admin_call(&w, &admin, put.clone(), "channels/hc/", agreement).await;
+    assert_eq!(s, 200, "{c}");
+
+    let coll = w.node.collection("hc", Some("hc")).await;
+    assert_eq!(
+        admin_call(
+            &w,
+            &admin,
+            put.clone(),
+            &format!("collections/{coll}/scope/"),
+            json!({"channel": "nope"})
+        )
+        .await
+        .0,
+        422
+    );
+    assert_eq!(
+        admin_call(
+            &w,
+            &admin,
+            put.clone(),
+            &format!("collections/{coll}/scope/"),
+            json!({"channel": "hc", "owner": "home"})
+        )
+        .await
+        .0,
+        400
+    );
+    assert_eq!(
+        admin_call(
+            &w,
+            &admin,
+            put.clone(),
+            &format!("collections/{coll}/scope/"),
+            json!({"channel": "hc"})
+        )
+        .await
+        .0,
+        200
+    );
+
+    let (s, u) = admin_call(&w, &admin, post.clone(), "users/", json!({"name": "c-analyst", "organisation": "partner-c", "role": "analyst", "purpose": PURPOSE})).await;
+    assert_eq!(s, 201, "{u}");
+    assert_eq!(
+        admin_call(
+            &w,
+            &admin,
+            post.clone(),
+            "users/",
+            json!({"name": "x", "organisation": "nowhere", "role": "analyst"})
+        )
+        .await
+        .0,
+        422
+    );
+    assert_eq!(
+        admin_call(
+            &w,
+            &admin,
+            post.clone(),
+            "users/",
+            json!({"name": "y", "organisation": "home", "role": "wizard"})
+        )
+        .await
+        .0,
+        400
+    );
+    w.node.grant("c-analyst", &coll, true, true).await;
+    let c_analyst = Who {
+        user: "c-analyst".into(),
+        org: "partner-c",
+        role: Role::Analyst,
+        token: u["token"].as_str().unwrap().to_owned(),
+    };
+    // The new partner reads the new channel (its default purpose applies), and nothing else.
+    let url = format!("{}/{ROOT}/collections/{coll}/objects/", w.node.url);
+    assert_eq!(get(&w, &c_analyst, &url, None).await.0, 200);
+    assert_eq!(
+        get(&w, &c_analyst, &w.url(CHANNEL, "objects/"), None)
+            .await
+            .0,
+        404
+    );
+    // Channels are listed to their members only; organisations to everyone.
+    let r = reqwest::Client::new()
+        .get(format!("{}/entente/v1/channels/", w.node.url))
+        .bearer_auth(&c_analyst.token)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    let ids: Vec<&str> = v["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["hc"]);
+    let entries = w.node.store.audit_page(0, 100_000).await.unwrap();
+    for action in ["org.add", "channel.put", "collection.bind", "user.add"] {
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.record.action == action && e.record.actor == admin.user),
+            "{action}"
         );
     }
 }

@@ -28,11 +28,17 @@ pub async fn get(
         }
         Err(e) => return Err(e.into()),
     };
+    let owner_organisation = match state.store.user(&status.owner).await {
+        Ok(u) => u.organisation,
+        Err(entente_store::Error::NotFound(_)) => String::new(),
+        Err(e) => return Err(e.into()),
+    };
     access::check(
         &principal,
         Action::ReadStatus,
         &Resource::Status {
             owner: &status.owner,
+            owner_organisation: &owner_organisation,
         },
     )
     .require()?;
