@@ -59,6 +59,8 @@ pub enum Action {
     Adjudicate,
     /// Change the node's configuration (organisations, channels, users, bindings).
     Administer,
+    /// Read the audit trail (oversight).
+    ReadAudit,
 }
 
 /// What the action is on, with the facts the rules need.
@@ -183,6 +185,13 @@ pub fn check(principal: &Principal, action: Action, resource: &Resource<'_>) -> 
         (Action::Administer, Resource::Node) => Decision::Deny(Denial::forbidden(
             "only an administrator changes the node's configuration",
         )),
+        // Oversight reads the whole trail; so does the administrator who keeps the node.
+        (Action::ReadAudit, Resource::Node) => match principal.role {
+            Role::Reviewer | Role::Admin => Decision::Allow,
+            _ => Decision::Deny(Denial::forbidden(
+                "only a reviewer or an administrator reads the audit trail",
+            )),
+        },
         (Action::Adjudicate, Resource::Screening) => match principal.role {
             Role::Analyst | Role::LiaisonOfficer => Decision::Allow,
             _ => Decision::Deny(Denial::forbidden(

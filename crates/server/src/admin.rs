@@ -10,6 +10,7 @@
 //! | `GET /entente/v1/users/` | admin |
 //! | `POST /entente/v1/users/` | admin (a token-only credential; the token is returned once) |
 //! | `PUT /entente/v1/collections/{id}/scope/` | admin |
+//! | `GET /entente/v1/audit/?after=SEQ&limit=N` | reviewer, admin: the audit trail, verified |
 //!
 //! Every change is recorded in the audit log. Bodies are JSON; unknown fields are refused.
 
@@ -40,6 +41,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/entente/v1/channels/{id}/", put(put_channel))
         .route("/entente/v1/users/", get(users).post(add_user))
         .route("/entente/v1/collections/{id}/scope/", put(bind))
+        .route("/entente/v1/audit/", get(audit_trail))
 }
 
 fn json_response(status: StatusCode, v: &Value) -> Response {
@@ -377,4 +379,97 @@ async fn bind(
     };
     record(&state, &principal, "collection.bind", &id, &detail).await?;
     Ok(json_response(StatusCode::OK, &json!({"collection": id, "scope": detail})))
+}
+
+struct AuditQuery {
+    after: u64,
+    limit: Option<usize>,
+}
+
+/// Most audit entries per response.
+const AUDIT_PAGE_MAX: usize = 1000;
+
+/// GET /entente/v1/audit/: entries after `after`, oldest first, each with its hashes, and
+/// whether the chain up to the last one returned verifies (from the first entry).
+async fn audit_trail(
+    principal: Principal,
+    State(state): State<AppState>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<Response, ApiError> {
+    let d = access::check(&principal, Action::ReadAudit, &Resource::Node);
+    crate::audit::record_refusal(&state.store, &principal, Action::ReadAudit, "audit-log", &d)
+        .await?;
+    d.require()?;
+    let q: AuditQuery = audit_query(raw.as_deref())?;
+    let limit = q.limit.unwrap_or(100).clamp(1, AUDIT_PAGE_MAX);
+    let entries = state.store.audit_page(q.after, limit).await?;
+    // Verify the chain from its start up to the last entry returned.
+    let mut verifier = audit::Verifier::new(None);
+    let end = entries.last().map_or(q.after, |e| e.seq);
+    let mut cursor = 0;
+    let mut intact = true;
+    while cursor < end && intact {
+        let page = state.store.audit_page(cursor, audit::VERIFY_PAGE).await?;
+        let Some(last) = page.last() else { break };
+        cursor = last.seq;
+        for e in page.iter().filter(|e| e.seq <= end) {
+            if verifier.push(e).is_err() {
+                intact = false;
+                break;
+            }
+        }
+    }
+    let out: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            let r = &e.record;
+            json!({
+                "seq": e.seq,
+                "time": entente_stix::Timestamp::from_unix_micros(r.time).as_str(),
+                "actor": r.actor, "organisation": r.organisation, "action": r.action,
+                "target": r.target, "purpose": r.purpose, "decision": r.decision,
+                "rule": r.rule, "detail": r.detail,
+                "prev_hash": audit::to_hex(&e.prev_hash), "hash": audit::to_hex(&e.hash),
+            })
+        })
+        .collect();
+    let mut rec = audit::record(
+        &principal.user,
+        &principal.organisation,
+        "audit.read",
+        "audit-log",
+        Outcome::Allow,
+        "read-audit",
+        &format!("after={} entries={}", q.after, out.len()),
+    );
+    rec.purpose = principal.purpose.clone();
+    state.journal.record(rec).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "entries": out, "chain_intact": intact }),
+    ))
+}
+
+/// Parses `after=N&limit=N` strictly (unknown or repeated parameters are a 400).
+fn audit_query(raw: Option<&str>) -> Result<AuditQuery, ApiError> {
+    let mut q = AuditQuery {
+        after: 0,
+        limit: None,
+    };
+    let mut seen = std::collections::HashSet::new();
+    for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if !seen.insert(k.to_owned()) {
+            return Err(ApiError::BadRequest(format!("{k}: given twice")));
+        }
+        let n: u64 = v
+            .parse()
+            .map_err(|_| ApiError::BadRequest(format!("{k}: not a number")))?;
+        match k {
+            "after" => q.after = n,
+            "limit" => q.limit = Some(n.min(AUDIT_PAGE_MAX as u64) as usize),
+            other => return Err(ApiError::BadRequest(format!("unknown parameter {other}"))),
+        }
+    }
+    Ok(q)
 }

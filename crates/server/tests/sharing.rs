@@ -1286,3 +1286,48 @@ async fn administrators_manage_organisations_channels_users_and_bindings() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversight_reads_the_audit_trail() {
+    let w = World::new().await;
+    let audit = |who: &Who, q: &str| {
+        let url = format!("{}/entente/v1/audit/{q}", w.node.url);
+        let token = who.token.clone();
+        async move {
+            let r = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    for role in [Role::Analyst, Role::LiaisonOfficer, Role::Service] {
+        assert_eq!(audit(w.who(HOME, role), "").await.0, 403, "{role:?}");
+    }
+    let reviewer = w.who(HOME, Role::Reviewer);
+    for bad in ["?after=x", "?limit=1&limit=2", "?order=desc"] {
+        assert_eq!(audit(reviewer, bad).await.0, 400, "{bad}");
+    }
+    let (s, v) = audit(reviewer, "?limit=5").await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["chain_intact"], true);
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 5);
+    assert_eq!(entries[0]["seq"], 1);
+    // The refusals above are in the trail, and so is this reading.
+    let (_, v) = audit(reviewer, "?after=0&limit=1000").await;
+    let all = v["entries"].as_array().unwrap();
+    assert!(
+        all.iter()
+            .any(|e| e["action"] == "access.deny" && e["detail"] == "action=readaudit")
+    );
+    assert!(
+        all.iter()
+            .any(|e| e["action"] == "audit.read" && e["actor"] == reviewer.user.as_str())
+    );
+}
