@@ -532,19 +532,30 @@ impl Engine {
 }
 
 /// Types whose own id is indexed as a [`Kind::Ref`], so that a sighting of them hits them.
+const SIGHTABLE: &[&str] = &[
+    "indicator",
+    "observed-data",
+    "malware",
+    "threat-actor",
+    "intrusion-set",
+    "campaign",
+    "infrastructure",
+    "tool",
+    "identity",
+];
+
 fn sightable(t: &str) -> bool {
-    matches!(
-        t,
-        "indicator"
-            | "observed-data"
-            | "malware"
-            | "threat-actor"
-            | "intrusion-set"
-            | "campaign"
-            | "infrastructure"
-            | "tool"
-            | "identity"
-    )
+    SIGHTABLE.contains(&t)
+}
+
+/// Every object type the engine reads something from; versions of other types contribute
+/// nothing, so rebuilding the index from a store need only read these.
+pub fn indexed_types() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = SIGHTABLE.to_vec();
+    v.push("sighting");
+    v.extend_from_slice(extract::SCO_TYPES);
+    v.extend(extract::CUSTOM_TYPES.iter().map(|(t, _)| *t));
+    v
 }
 
 /// Reads what each object of a batch contributes. SCOs that an observed-data of the batch

@@ -4,7 +4,7 @@
 //!   `email-addr`, `mac-addr`, `autonomous-system`, the `hashes` of `file`, `artifact` and
 //!   `x509-certificate`, its `serial_number`, and the custom wallet, phone-number and
 //!   bank-account objects partners use (OpenCTI's `cryptocurrency-wallet`, `phone-number`,
-//!   `bank-account`, and `x-` types whose name says wallet, phone or IBAN).
+//!   `bank-account`, and their `x-` forms: [`CUSTOM_TYPES`]).
 //! - **observed-data**: the SCOs its `object_refs` name (when supplied alongside it) and the
 //!   STIX 2.0 `objects` dictionary.
 //! - **sightings**: what was sighted (`sighting_of_ref`, `observed_data_refs`) as [`Kind::Ref`].
@@ -40,18 +40,45 @@ fn read(sel: Sel, raw: &str) -> Option<Observable> {
     }
 }
 
-/// The kind of a custom object type, from its name.
+/// The custom object types read, with their kind: OpenCTI's names and the `x-` forms partners
+/// use. A fixed list (rather than guessing from any type name) so that what is indexed on
+/// arrival and what a rebuild reads back from the store, by type, are the same.
+pub const CUSTOM_TYPES: &[(&str, Kind)] = &[
+    ("cryptocurrency-wallet", Kind::Wallet),
+    ("x-cryptocurrency-wallet", Kind::Wallet),
+    ("x-opencti-cryptocurrency-wallet", Kind::Wallet),
+    ("x-crypto-wallet", Kind::Wallet),
+    ("x-wallet", Kind::Wallet),
+    ("phone-number", Kind::Phone),
+    ("x-phone-number", Kind::Phone),
+    ("x-opencti-phone-number", Kind::Phone),
+    ("x-phone", Kind::Phone),
+    ("bank-account", Kind::Iban),
+    ("x-bank-account", Kind::Iban),
+    ("x-opencti-bank-account", Kind::Iban),
+    ("x-iban", Kind::Iban),
+];
+
+/// The standard SCO types read.
+pub const SCO_TYPES: &[&str] = &[
+    "ipv4-addr",
+    "ipv6-addr",
+    "domain-name",
+    "url",
+    "email-addr",
+    "mac-addr",
+    "autonomous-system",
+    "file",
+    "artifact",
+    "x509-certificate",
+];
+
+/// The kind of a custom object type.
 fn custom_kind(object_type: &str) -> Option<Kind> {
-    let t = object_type;
-    if t.contains("wallet") || t.contains("cryptocurrency") || t.contains("crypto-address") {
-        Some(Kind::Wallet)
-    } else if t.contains("phone") {
-        Some(Kind::Phone)
-    } else if t.contains("iban") || t.contains("bank-account") {
-        Some(Kind::Iban)
-    } else {
-        None
-    }
+    CUSTOM_TYPES
+        .iter()
+        .find(|(t, _)| *t == object_type)
+        .map(|(_, k)| *k)
 }
 
 /// The kind of `object_type`'s top-level `property`, when it is indexed.
@@ -129,19 +156,7 @@ pub fn sco_observables(object: &Value, out: &mut Vec<Observable>) {
 
 /// Whether `object_type` is one whose values [`sco_observables`] reads.
 pub fn is_indexed_sco(object_type: &str) -> bool {
-    matches!(
-        object_type,
-        "ipv4-addr"
-            | "ipv6-addr"
-            | "domain-name"
-            | "url"
-            | "email-addr"
-            | "mac-addr"
-            | "autonomous-system"
-            | "file"
-            | "artifact"
-            | "x509-certificate"
-    ) || custom_kind(object_type).is_some()
+    SCO_TYPES.contains(&object_type) || custom_kind(object_type).is_some()
 }
 
 /// Adds the observables of an observed-data object to `out`: the SCOs of its 2.0 `objects`

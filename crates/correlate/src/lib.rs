@@ -43,6 +43,6 @@ pub mod extract;
 mod observable;
 mod warning;
 
-pub use engine::{Engine, Hit, Rule, Settings, Side, Stats};
+pub use engine::{Engine, Hit, Rule, Settings, Side, Stats, indexed_types};
 pub use observable::{HashAlg, Kind, Observable};
 pub use warning::WarningList;

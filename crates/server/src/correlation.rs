@@ -102,13 +102,21 @@ async fn all_collections(store: &SharedStore) -> Result<Vec<Collection>, entente
     Ok(out)
 }
 
-/// Every stored version of a collection, page by page, in `date_added` order.
+/// Every stored version of a collection that the engine reads (see
+/// [`entente_correlate::indexed_types`]), page by page, in `date_added` order.
 async fn for_each_page(
     store: &SharedStore,
     collection: &CollectionId,
     mut f: impl FnMut(Vec<(Object, i64)>),
 ) -> Result<u64, entente_store::Error> {
+    // Only the types the engine reads anything from: on ATT&CK-like data (attack patterns,
+    // relationships, mitigations) this skips nearly every version, and reading them back is
+    // what a first ingest in a process pays.
     let mut filter = ObjectFilter {
+        types: entente_correlate::indexed_types()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
         versions: vec![VersionMatch::All],
         spec_versions: vec!["2.0".into(), "2.1".into()],
         limit: 2000,
@@ -685,12 +693,8 @@ async fn list(
         };
         let exhausted = rows.len() < batch;
         for h in rows {
-            if out.len() == limit {
-                more = true;
-                break 'scan;
-            }
-            after = h.seq;
             if h.found < since {
+                after = h.seq;
                 continue;
             }
             let vis = gate.visibility(&h).await?;
@@ -718,7 +722,10 @@ async fn list(
                     yours: SideView::from(&h.b),
                     contact: gate.contact(&h.a).await?,
                 },
-                _ => continue,
+                _ => {
+                    after = h.seq;
+                    continue;
+                }
             };
             // Several hidden versions matching one of yours show as one entry (the first
             // found): the number of the other party's objects is not disclosed.
@@ -730,9 +737,19 @@ async fn list(
                 },
                 full => full.clone(),
             };
-            if shown.insert(key) {
-                out.push(view);
+            if shown.contains(&key) {
+                after = h.seq;
+                continue;
             }
+            if out.len() == limit {
+                // Another visible entry exists: only then is there a next page (invisible
+                // hits never make one appear). It is the first of the next page.
+                more = true;
+                break 'scan;
+            }
+            after = h.seq;
+            shown.insert(key);
+            out.push(view);
         }
         if exhausted {
             break;

@@ -400,6 +400,11 @@ async fn hits_through_the_gate_never_leak_content() {
     .await;
     assert_eq!(p2.status, 200);
     assert_ne!(p1.json()["hits"], p2.json()["hits"]);
+    // Alice's one entry fills a page of one, and no next page is offered although more
+    // (hidden or duplicate) hits follow it in the store.
+    let a1 = get(&node, &alice, &format!("{since}&limit=1"), Some(PURPOSE)).await;
+    assert_eq!(a1.json()["hits"].as_array().unwrap().len(), 1);
+    assert!(a1.json().get("next").is_none(), "{}", a1.body);
     // Another user's token does not continue Carol's listing.
     let stolen = get(
         &node,
