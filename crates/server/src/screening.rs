@@ -30,7 +30,7 @@
 //! [`MAX_BATCH`] queries; errors are JSON error messages.
 //!
 //! - `POST /screening/v1/screen`: `{"list": "un", "query": {...}}` or `{"queries": [...]}`
-//!   (optional `threshold`, `type`); action `Screen`.
+//!   (optional `threshold`, `type`, `record`); action `Screen`.
 //! - `GET /screening/v1/lists`: stored list versions; action `Screen`.
 //! - `GET /screening/v1/subjects/{key}`: a subject, its hits and adjudications; action `Screen`.
 //! - `POST /screening/v1/adjudications`: `{"subject", "list", "entry_id", "decision",
@@ -63,7 +63,7 @@ use crate::error::ApiError;
 
 pub use entente_screening::DEFAULT_THRESHOLD;
 
-/// Most queries in one screening request (HTTP) : larger batches answer 413. The command line
+/// Most queries in one screening request over HTTP: larger batches answer 413. The command line
 /// has no such limit (it streams).
 pub const MAX_BATCH: usize = 1000;
 
@@ -765,6 +765,14 @@ struct ScreenBody {
     threshold: Option<f32>,
     #[serde(default, rename = "type")]
     kind: Option<String>,
+    /// Store the subjects and hits (default). `false` screens without keeping anything: no
+    /// adjudication can then refer to these subjects and they are not re-screened.
+    #[serde(default = "yes")]
+    record: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_list() -> String {
@@ -824,7 +832,7 @@ async fn screen_handler(
         .collect::<Result<Vec<_>, _>>()?;
     let list = load_list(&state.store, &req.list).await?;
     let n = queries.len();
-    let results = screen(&state.store, &list, queries, threshold, true).await?;
+    let results = screen(&state.store, &list, queries, threshold, req.record).await?;
     let matched = results.iter().filter(|r| !r.matches.is_empty()).count();
     record_allow(
         &state,
@@ -832,8 +840,8 @@ async fn screen_handler(
         Action::Screen,
         &format!("{TARGET}:{}", list.info.list),
         &format!(
-            "version={} queries={n} with_matches={matched} threshold={threshold}",
-            list.info.version
+            "version={} queries={n} with_matches={matched} threshold={threshold} record={}",
+            list.info.version, req.record
         ),
     )
     .await?;

@@ -179,6 +179,23 @@ async fn single_and_batch_screening_with_purpose_in_the_audit_log() {
     assert_eq!(ids(&results[2]), ["6907993"]);
     assert_eq!(body["threshold"], 0.85);
 
+    // Screened without being kept.
+    let before = node.store.screened_subjects("un").await.unwrap().len();
+    let (status, body) = node
+        .screen(
+            &analyst,
+            json!({"query": {"name": "Lucien Nzambamwita"}, "record": false}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(ids(&body["results"][0]), ["6908663"]);
+    let key = body["results"][0]["subject"].as_str().unwrap();
+    assert!(node.store.subject(key).await.is_err());
+    assert_eq!(
+        node.store.screened_subjects("un").await.unwrap().len(),
+        before
+    );
+
     // The lists.
     let resp = node
         .get("/screening/v1/lists", &analyst, Some(PURPOSE))
@@ -195,7 +212,7 @@ async fn single_and_batch_screening_with_purpose_in_the_audit_log() {
         .iter()
         .filter(|r| r.action == "screening.screen")
         .collect();
-    assert_eq!(screens.len(), 3, "{audit:?}");
+    assert_eq!(screens.len(), 4, "{audit:?}");
     for r in &screens {
         assert_eq!(r.purpose.as_deref(), Some(PURPOSE));
         assert_eq!(r.decision, "allow");
