@@ -66,7 +66,3 @@ CREATE TABLE releases (
     body        TEXT NOT NULL,
     PRIMARY KEY (object_id, destination)
 );
-
--- Every collection's versions of one object: the sharing rules recognise an object already
--- held elsewhere on the node (a copy is a re-share, not new intelligence).
-CREATE INDEX objects_any_id ON objects (id);

@@ -66,7 +66,3 @@ CREATE TABLE releases (
     body        TEXT NOT NULL,
     PRIMARY KEY (object_id, destination)
 );
-
--- Every collection's versions of one object, by id hash: the sharing rules recognise an
--- object already held elsewhere on the node (a copy is a re-share, not new intelligence).
-CREATE INDEX objects_idh ON objects (idh);

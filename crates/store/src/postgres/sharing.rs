@@ -289,8 +289,8 @@ impl SharingStore for PostgresStore {
             .client
             .query(
                 "SELECT c.id, o.id, o.originator, o.received_through, o.tlp, o.handling, \
-                 o.recipients FROM objects o JOIN collections c ON c.pk = o.coll \
-                 WHERE o.id = ANY($1) AND o.is_last",
+                 o.recipients FROM collections c CROSS JOIN LATERAL \
+                 (SELECT * FROM objects o WHERE o.coll = c.pk AND o.id = ANY($1) AND o.is_last) o",
                 &[&ids],
             )
             .await?;

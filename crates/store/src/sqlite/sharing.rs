@@ -278,6 +278,8 @@ impl SharingStore for SqliteStore {
             .await
     }
 
+    // One probe of the (coll, idh) index per collection (the IN list makes SQLite loop over
+    // the collections), rather than an index on the id alone that every insert would pay for.
     async fn held_elsewhere(
         &self,
         object_ids: &[String],
@@ -286,9 +288,10 @@ impl SharingStore for SqliteStore {
         self.read(move |conn| {
             let mut st = conn.prepare_cached(
                 "SELECT c.id, o.id, o.originator, o.received_through, o.tlp, o.handling, \
-                 o.recipients FROM objects o INDEXED BY objects_idh \
+                 o.recipients FROM objects o INDEXED BY objects_id \
                  JOIN collections c ON c.pk = o.coll \
-                 WHERE o.idh = ?1 AND o.id = ?2 AND o.is_last = 1",
+                 WHERE o.coll IN (SELECT pk FROM collections) AND o.idh = ?1 AND o.id = ?2 \
+                 AND o.is_last = 1",
             )?;
             let mut out = Vec::new();
             for id in &ids {
