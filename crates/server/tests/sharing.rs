@@ -33,16 +33,26 @@ const WRONG_PURPOSE: &str = "tf-screening";
 enum Marking {
     Unmarked,
     Tlp(Tlp),
+    /// TLP:GREEN with a handling code: H0, H1 (no judicial use), H2 (no onward
+    /// dissemination), H3 (a free-text restriction, here unknown to the node).
+    Handling(u8),
 }
 
-const MARKINGS: [Marking; 6] = [
+const MARKINGS: [Marking; 10] = [
     Marking::Unmarked,
     Marking::Tlp(Tlp::Clear),
     Marking::Tlp(Tlp::Green),
     Marking::Tlp(Tlp::Amber),
     Marking::Tlp(Tlp::AmberStrict),
     Marking::Tlp(Tlp::Red),
+    Marking::Handling(0),
+    Marking::Handling(1),
+    Marking::Handling(2),
+    Marking::Handling(3),
 ];
+
+/// The purpose H1 material may not serve, except for its originator.
+const JUDICIAL: &str = "judicial-proceedings";
 
 /// One object put in a collection: its id, who originated it, its marking, and a secret
 /// phrase in its description that must never appear in a denied response.
@@ -95,10 +105,22 @@ fn object(n: usize, marking: Marking, secret: &str) -> Value {
         "pattern_type": "stix",
         "valid_from": "2026-01-01T00:00:00Z"
     });
-    if let Marking::Tlp(t) = marking {
-        o["object_marking_refs"] = json!([t.marking().id]);
-        if t == Tlp::Red {
-            o["x_entente_recipients"] = json!([format!("organisation:{HOME}")]);
+    match marking {
+        Marking::Unmarked => {}
+        Marking::Tlp(t) => {
+            o["object_marking_refs"] = json!([t.marking().id]);
+            if t == Tlp::Red {
+                o["x_entente_recipients"] = json!([format!("organisation:{HOME}")]);
+            }
+        }
+        Marking::Handling(h) => {
+            let code = match h {
+                0..=2 => entente_server::policy::markings::FIXED[h as usize]
+                    .id
+                    .to_owned(),
+                _ => format!("marking-definition--{}", uuid::Uuid::new_v4()),
+            };
+            o["object_marking_refs"] = json!([Tlp::Green.marking().id, code]);
         }
     }
     o
@@ -128,7 +150,7 @@ impl World {
                 title: id.into(),
                 members: vec![HOME.into(), PARTNER.into()],
                 legal_basis: "Memorandum of understanding, 2026".into(),
-                purposes: vec![PURPOSE.into(), "ct-prevention".into()],
+                purposes: vec![PURPOSE.into(), "ct-prevention".into(), JUDICIAL.into()],
                 max_marking: "red".into(),
                 require_tlp: false,
                 valid_from: micros(from),
@@ -248,7 +270,7 @@ impl World {
                 let r = post(self, &who, collection, &batch, Some(PURPOSE)).await;
                 assert_eq!(r.0, 202, "{}", r.2);
                 let status: Value = serde_json::from_str(&r.2).unwrap();
-                assert_eq!(status["success_count"], 6, "{status}");
+                assert_eq!(status["success_count"], MARKINGS.len(), "{status}");
                 self.statuses.push((
                     who.user.clone(),
                     originator,
@@ -349,7 +371,7 @@ fn expected(
     if collection == EXPIRED {
         return Err(403);
     }
-    if collection != PRIVATE && purpose != PURPOSE {
+    if collection != PRIVATE && purpose != PURPOSE && purpose != JUDICIAL {
         return Err(403);
     }
     // Service credentials receive only what a transfer to their own organisation may carry:
@@ -364,6 +386,8 @@ fn expected(
         .filter(|o| match o.marking {
             // TLP:RED: the originator and the named recipients (the home organisation).
             Marking::Tlp(Tlp::Red) => who.org == o.originator || who.org == HOME,
+            // H1: no judicial use, except by its originator.
+            Marking::Handling(1) => purpose != JUDICIAL || who.org == o.originator,
             _ => true,
         })
         .map(|o| o.id.clone())
@@ -411,7 +435,7 @@ async fn the_adversarial_matrix() {
     let mut cells = 0;
     for who in &w.people {
         for collection in [CHANNEL, EXPIRED, PRIVATE] {
-            for purpose in [Some(PURPOSE), Some(WRONG_PURPOSE), None] {
+            for purpose in [Some(PURPOSE), Some(JUDICIAL), Some(WRONG_PURPOSE), None] {
                 let cell = format!(
                     "{} ({:?}) on {collection} for {purpose:?}",
                     who.user, who.role
@@ -794,7 +818,9 @@ async fn every_read_is_audited_with_its_purpose() {
     assert_eq!(read.record.decision, "allow");
     // partner-a reads home's RED object? It is named for home only: withheld, and counted.
     assert!(
-        read.record.detail.contains("served=11 withheld=1"),
+        read.record
+            .detail
+            .contains(&format!("served={} withheld=1", 2 * MARKINGS.len() - 1)),
         "{}",
         read.record.detail
     );
