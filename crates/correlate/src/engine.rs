@@ -207,6 +207,8 @@ struct Prepared {
     pattern: Option<(String, bool, Vec<String>)>,
     /// Whether this is observed-data (checked against patterns).
     observed: bool,
+    /// Its position in the batch (and in the parsed values).
+    at: usize,
 }
 
 impl Engine {
@@ -270,7 +272,7 @@ impl Engine {
     /// Indexes stored versions without looking for hits (rebuilding the index on start).
     pub fn load<'a>(&mut self, collection: &str, objects: impl IntoIterator<Item = &'a Object>) {
         let batch: Vec<&Object> = objects.into_iter().collect();
-        let prepared = prepare(collection, &batch);
+        let (prepared, _) = prepare(collection, &batch);
         for p in prepared {
             self.insert(p);
         }
@@ -284,13 +286,13 @@ impl Engine {
         objects: impl IntoIterator<Item = &'a Object>,
     ) -> Vec<Hit> {
         let batch: Vec<&Object> = objects.into_iter().collect();
-        let prepared = prepare(collection, &batch);
+        let (prepared, parsed) = prepare(collection, &batch);
         let mut hits = Vec::new();
-        // Indicators to evaluate on the batch's observations: found through a value, or
-        // unanchored and naming a type the batch holds.
-        let mut candidates: Vec<u32> = Vec::new();
+        // Indicators to evaluate on the observed-data that reached them through a value:
+        // (indicator, index in `prepared`).
+        let mut candidates: Vec<(u32, usize)> = Vec::new();
         let mut any_observed = false;
-        for p in &prepared {
+        for (i, p) in prepared.iter().enumerate() {
             any_observed |= p.observed;
             for o in &p.observables {
                 self.probe(o, |doc, value| {
@@ -300,7 +302,7 @@ impl Engine {
                         return;
                     }
                     if p.observed && d.pattern.is_some() {
-                        candidates.push(doc);
+                        candidates.push((doc, i));
                     }
                     hits.push(Hit {
                         new: p.doc.clone(),
@@ -313,7 +315,7 @@ impl Engine {
             }
         }
         if any_observed {
-            self.pattern_hits(&batch, &prepared, candidates, &mut hits);
+            self.pattern_hits(&batch, &parsed, &prepared, candidates, &mut hits);
         }
         hits.sort_by(|a, b| {
             (&a.new, &a.old, &a.kind, &a.value).cmp(&(&b.new, &b.old, &b.kind, &b.value))
@@ -467,51 +469,107 @@ impl Engine {
         c
     }
 
+    /// Evaluates candidate indicators on the batch's observed-data. A pattern of one
+    /// observation (`[...]`, possibly qualified) can only match an observation holding one of
+    /// its values, so it is evaluated on each observed-data that reached it, alone: every
+    /// matching observed-data gets its hit, and the work is one evaluation per (indicator,
+    /// observed-data) pair found through the index. Patterns over several observations, and
+    /// the unanchored ones naming a type the batch holds, are evaluated on all the batch's
+    /// observations together.
     fn pattern_hits(
         &mut self,
         batch: &[&Object],
+        parsed: &[Option<Value>],
         prepared: &[Prepared],
-        mut candidates: Vec<u32>,
+        candidates: Vec<(u32, usize)>,
         hits: &mut Vec<Hit>,
     ) {
-        let values: Vec<Value> = batch
-            .iter()
-            .filter(|o| {
-                o.object_type() == "observed-data" || extract::is_indexed_sco(o.object_type())
-            })
-            .filter_map(|o| serde_json::from_str(o.as_json()).ok())
-            .collect();
-        let Ok(observations) = Observations::from_objects(&values) else {
-            return;
-        };
-        if observations.is_empty() {
-            return;
-        }
+        let mut scos: HashMap<&str, &Value> = HashMap::new();
         let mut types: HashSet<&str> = HashSet::new();
-        for obs in observations.iter() {
-            for (_, sco) in obs.objects() {
-                if let Some(t) = sco.get("type").and_then(Value::as_str) {
-                    types.insert(t);
-                }
+        for (o, v) in batch.iter().zip(parsed) {
+            let Some(v) = v else { continue };
+            if extract::is_indexed_sco(o.object_type()) {
+                scos.insert(o.id().as_str(), v);
+                types.insert(o.object_type());
+            } else if let Some(objs) = v.get("objects").and_then(Value::as_object) {
+                types.extend(
+                    objs.values()
+                        .filter_map(|x| x.get("type").and_then(Value::as_str)),
+                );
+            }
+        }
+        let mut per_observed: HashMap<usize, Vec<u32>> = HashMap::new();
+        let mut together: Vec<u32> = Vec::new();
+        for (doc, i) in candidates {
+            let Some(pattern) = self.compiled(doc) else {
+                continue;
+            };
+            if single_observation(&pattern.pattern().expr) {
+                per_observed.entry(i).or_default().push(doc);
+            } else {
+                together.push(doc);
             }
         }
         for (doc, ts) in &self.unanchored {
             if ts.iter().any(|t| types.contains(t.as_str())) {
-                candidates.push(*doc);
+                together.push(*doc);
             }
         }
-        candidates.sort_unstable();
-        candidates.dedup();
+        let mut per_observed: Vec<(usize, Vec<u32>)> = per_observed.into_iter().collect();
+        per_observed.sort_unstable_by_key(|(i, _)| *i);
+        for (i, mut docs) in per_observed {
+            docs.sort_unstable();
+            docs.dedup();
+            let p = &prepared[i];
+            let Some(od) = parsed[p.at].as_ref() else {
+                continue;
+            };
+            let mut objects = vec![od];
+            if let Some(refs) = od.get("object_refs").and_then(Value::as_array) {
+                objects.extend(refs.iter().filter_map(|r| scos.get(r.as_str()?).copied()));
+            }
+            let Ok(observations) = Observations::from_objects(objects) else {
+                continue;
+            };
+            for doc in docs {
+                let Some(pattern) = self.compiled(doc) else {
+                    continue;
+                };
+                // A search that gives up is no match: correlation never blocks ingest.
+                if let Ok(true) = pattern.matches(&observations) {
+                    hits.push(Hit {
+                        new: p.doc.clone(),
+                        old: self.side(doc),
+                        kind: "pattern".into(),
+                        value: String::new(),
+                        rule: Rule::Pattern,
+                    });
+                }
+            }
+        }
+        if together.is_empty() {
+            return;
+        }
+        together.sort_unstable();
+        together.dedup();
+        let values = batch.iter().zip(parsed).filter_map(|(o, v)| {
+            let t = o.object_type();
+            (t == "observed-data" || extract::is_indexed_sco(t))
+                .then_some(v.as_ref())
+                .flatten()
+        });
+        let Ok(observations) = Observations::from_objects(values) else {
+            return;
+        };
         let side_of: HashMap<&str, &Side> = prepared
             .iter()
             .filter(|p| p.observed)
             .map(|p| (p.doc.id.as_str(), &p.doc))
             .collect();
-        for doc in candidates {
+        for doc in together {
             let Some(pattern) = self.compiled(doc) else {
                 continue;
             };
-            // A search that gives up is no match: correlation never blocks ingest.
             let Ok(Some(m)) = pattern.first_match(&observations) else {
                 continue;
             };
@@ -528,6 +586,18 @@ impl Engine {
                 }
             }
         }
+    }
+}
+
+/// Whether a pattern is one observation expression (`[...]`, possibly qualified).
+fn single_observation(e: &entente_pattern::ast::ObservationExpr) -> bool {
+    use entente_pattern::ast::{ObservationExpr, Qualifier};
+    match e {
+        ObservationExpr::Comparison(_) => true,
+        // REPEATS needs several observations.
+        ObservationExpr::Qualified(_, Qualifier::Repeats(_)) => false,
+        ObservationExpr::Qualified(inner, _) => single_observation(inner),
+        _ => false,
     }
 }
 
@@ -561,7 +631,7 @@ pub fn indexed_types() -> Vec<&'static str> {
 /// Reads what each object of a batch contributes. SCOs that an observed-data of the batch
 /// refers to are attributed to the observed-data, not indexed on their own (the observation is
 /// what an analyst wants to reach).
-fn prepare(collection: &str, batch: &[&Object]) -> Vec<Prepared> {
+fn prepare(collection: &str, batch: &[&Object]) -> (Vec<Prepared>, Vec<Option<Value>>) {
     let mut parsed: Vec<Option<Value>> = Vec::with_capacity(batch.len());
     for o in batch {
         let t = o.object_type();
@@ -589,7 +659,7 @@ fn prepare(collection: &str, batch: &[&Object]) -> Vec<Prepared> {
         }
     }
     let mut out = Vec::with_capacity(batch.len());
-    for (o, v) in batch.iter().zip(&parsed) {
+    for (at, (o, v)) in batch.iter().zip(&parsed).enumerate() {
         let t = o.object_type();
         let mut observables = Vec::new();
         let mut pattern = None;
@@ -645,7 +715,10 @@ fn prepare(collection: &str, batch: &[&Object]) -> Vec<Prepared> {
             observables,
             pattern,
             observed: t == "observed-data",
+            at,
         });
     }
-    out
+    drop(scos);
+    drop(referenced);
+    (out, parsed)
 }

@@ -294,3 +294,31 @@ fn load_indexes_without_hits_and_check_counts() {
     assert_eq!(e.check_raw(Kind::Email, "not an address"), 0);
     assert_eq!(e.stats().objects, 2);
 }
+
+#[test]
+fn every_matching_observation_gets_its_pattern_hit() {
+    let mut e = engine();
+    let ind = indicator(
+        1,
+        "[ipv4-addr:value = '100.64.9.9' AND ipv4-addr:value != '100.64.9.8']",
+    );
+    e.ingest("ours", [&ind]);
+    let mut batch = observed(1, "ipv4-addr", "100.64.9.9");
+    let mut second = observed(2, "ipv4-addr", "100.64.9.9");
+    // The same SCO id (deterministic): both observed-data refer to it.
+    second[1] = batch[1].clone();
+    let second_od = obj(&second[0].as_json().replace(
+        &format!("{}", second[0].id())
+            .replace("observed-data--", "ipv4-addr--")
+            .replace("-a000-", "-9000-"),
+        batch[1].id().as_str(),
+    ));
+    batch.push(second_od);
+    let hits = e.ingest("theirs", batch.iter());
+    let pattern: Vec<&str> = hits
+        .iter()
+        .filter(|h| h.rule == Rule::Pattern)
+        .map(|h| h.new.id.as_str())
+        .collect();
+    assert_eq!(pattern.len(), 2, "{hits:?}");
+}

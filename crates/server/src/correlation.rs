@@ -103,11 +103,16 @@ async fn all_collections(store: &SharedStore) -> Result<Vec<Collection>, entente
 }
 
 /// Every stored version of a collection that the engine reads (see
-/// [`entente_correlate::indexed_types`]), page by page, in `date_added` order.
-async fn for_each_page(
+/// [`entente_correlate::indexed_types`]), in `date_added` order, handed to `f` in the ingest
+/// batches they arrived in, as near as the store tells: one `add_objects` call gives its
+/// versions consecutive `date_added` values (the store hands out `last + 1` within a batch),
+/// so a run of consecutive values is read as one batch (at most [`MAX_RUN`] versions). Objects
+/// of one batch never hit each other, and an observed-data takes the SCOs of its batch it
+/// refers to, so a rebuild finds the links the arrivals found. Returns the versions read.
+async fn for_each_batch(
     store: &SharedStore,
     collection: &CollectionId,
-    mut f: impl FnMut(Vec<(Object, i64)>),
+    mut f: impl FnMut(&[(Object, i64)]),
 ) -> Result<u64, entente_store::Error> {
     // Only the types the engine reads anything from: on ATT&CK-like data (attack patterns,
     // relationships, mitigations) this skips nearly every version, and reading them back is
@@ -123,29 +128,34 @@ async fn for_each_page(
         ..ObjectFilter::default()
     };
     let mut n = 0;
+    let mut run: Vec<(Object, i64)> = Vec::new();
     loop {
         let page = store.objects_page(collection, &filter).await?;
         n += page.items.len() as u64;
-        f(page
-            .items
-            .into_iter()
-            .map(|s| (s.object, s.date_added.0))
-            .collect());
+        for s in page.items {
+            let d = s.date_added.0;
+            if run
+                .last()
+                .is_some_and(|(_, last)| d != last + 1 || run.len() >= MAX_RUN)
+            {
+                f(&run);
+                run.clear();
+            }
+            run.push((s.object, d));
+        }
         match (page.more, page.next) {
             (true, Some(next)) => filter.after = Some(next),
-            _ => return Ok(n),
+            _ => break,
         }
     }
+    if !run.is_empty() {
+        f(&run);
+    }
+    Ok(n)
 }
 
-/// The ingest batches of a page, as near as the store tells: one `add_objects` call gives its
-/// versions consecutive `date_added` values (the store hands out `last + 1` within a batch),
-/// so a run of consecutive values is read as one batch. Objects of one batch never hit each
-/// other, and an observed-data takes the SCOs of its batch it refers to, so a rebuild finds
-/// the links the arrivals found.
-fn batches(page: &[(Object, i64)]) -> impl Iterator<Item = &[(Object, i64)]> {
-    page.chunk_by(|a, b| b.1 == a.1 + 1)
-}
+/// The largest batch a rebuild reads as one (the import batch size).
+const MAX_RUN: usize = 10_000;
 
 /// Builds the engine from the stored versions, leaving out `skip` (the versions of one
 /// collection being ingested right now, which the caller then checks as new).
@@ -162,14 +172,12 @@ async fn build(
     let mut versions = 0;
     for c in all_collections(store).await? {
         let skipped = skip.filter(|(id, _)| **id == c.id).map(|(_, s)| s);
-        versions += for_each_page(store, &c.id, |page| {
-            for run in batches(&page) {
-                let objects = run
-                    .iter()
-                    .filter(|(_, d)| !skipped.is_some_and(|s| s.contains(d)))
-                    .map(|(o, _)| o);
-                engine.load(&c.id.0, objects);
-            }
+        versions += for_each_batch(store, &c.id, |run| {
+            let objects = run
+                .iter()
+                .filter(|(_, d)| !skipped.is_some_and(|s| s.contains(d)))
+                .map(|(o, _)| o);
+            engine.load(&c.id.0, objects);
         })
         .await?;
     }
@@ -292,10 +300,8 @@ pub async fn rebuild(store: &SharedStore) -> Result<RebuildReport, entente_store
     if engine.settings().enabled {
         for c in all_collections(store).await? {
             let mut found = Vec::new();
-            versions += for_each_page(store, &c.id, |page| {
-                for run in batches(&page) {
-                    found.extend(engine.ingest(&c.id.0, run.iter().map(|(o, _)| o)));
-                }
+            versions += for_each_batch(store, &c.id, |run| {
+                found.extend(engine.ingest(&c.id.0, run.iter().map(|(o, _)| o)));
             })
             .await?;
             let now = now_micros();
