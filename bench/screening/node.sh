@@ -10,6 +10,8 @@
 #                    stored: diff, store, re-screen every subject, record new/vanished hits
 #   http_single      POST /screening/v1/screen with one query, sequentially (REQUESTS times):
 #                    median and p99 latency, including the audit record (fsync) and the hit record
+#   http_single_no_record  the same with "record": false (audit record only), alternated with
+#                    http_single request by request
 #   http_batch       POST /screening/v1/screen with 1,000 queries (the API maximum)
 #
 # Knobs: QUERIES (default 20000), REQUESTS (default 300), RUNS (default 3; the best and the median
@@ -98,12 +100,17 @@ post '{"query":{"name":"warm up"}}' > /dev/null
 head -n "$REQUESTS" "$WORK/queries.txt" | python3 -c '
 import json, sys
 for l in sys.stdin: print(json.dumps({"query": {"name": l.strip()}}))' > "$WORK/single.jsonl"
-while read -r body; do post "$body"; done < "$WORK/single.jsonl" > "$WORK/lat.txt"
-python3 - "$WORK/lat.txt" "$REQUESTS" <<'PY'
+sed 's/}}$/}, "record": false}/' "$WORK/single.jsonl" > "$WORK/single_norecord.jsonl"
+# alternate the two kinds of request so that both see the same load
+paste -d '\n' "$WORK/single.jsonl" "$WORK/single_norecord.jsonl" | while read -r body; do post "$body"; done > "$WORK/lat_both.txt"
+awk 'NR % 2 == 1' "$WORK/lat_both.txt" > "$WORK/lat.txt"
+awk 'NR % 2 == 0' "$WORK/lat_both.txt" > "$WORK/lat_norecord.txt"
+python3 - "$WORK/lat.txt" "$WORK/lat_norecord.txt" "$REQUESTS" <<'PY'
 import sys, statistics
-v = sorted(float(x) * 1000 for x in open(sys.argv[1]))
-p99 = v[min(len(v) - 1, int(len(v) * 0.99))]
-print(f"| http_single ({sys.argv[2]} sequential requests) | median {statistics.median(v):.2f} ms, p99 {p99:.2f} ms | | {1000/statistics.median(v):,.0f} req/s sequential |")
+for f, label in ((sys.argv[1], "http_single"), (sys.argv[2], "http_single_no_record")):
+    v = sorted(float(x) * 1000 for x in open(f))
+    p99 = v[min(len(v) - 1, int(len(v) * 0.99))]
+    print(f"| {label} ({sys.argv[3]} sequential requests) | median {statistics.median(v):.2f} ms, p99 {p99:.2f} ms | | {1000/statistics.median(v):,.0f} req/s sequential |")
 PY
 head -n 1000 "$WORK/queries.txt" | python3 -c '
 import json, sys

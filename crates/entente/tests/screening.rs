@@ -233,6 +233,24 @@ fn issue_7_list_versions_diff_and_rescreening() {
     assert_eq!(shown["entries"].as_array().unwrap().len(), 1046);
     assert_eq!(shown["version"]["version"], "2015-03-27");
 
+    // A reader that stops early (`| head`) is not an error.
+    let mut child = node
+        .cmd(&["lists", "show", "--list", "un", "--version", "1", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("panicked"),
+        "{}",
+        text(&out.stderr)
+    );
+
     // Screening now uses the newest version.
     let now = node.screen_json("Lucien Nzambamwita");
     assert_eq!(ids(&now), ["6908663"]);

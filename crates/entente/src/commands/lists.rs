@@ -2,6 +2,7 @@
 //! versions and entries, and diff two versions. The work is done by
 //! `entente_server::screening` (shared with the HTTP API); this parses arguments and prints.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -82,7 +83,7 @@ pub(crate) enum ListsCommand {
 }
 
 pub(crate) async fn run(ctx: &super::Context, cmd: ListsCommand) -> anyhow::Result<ExitCode> {
-    match cmd {
+    let done = match cmd {
         ListsCommand::Import {
             format,
             date,
@@ -101,7 +102,8 @@ pub(crate) async fn run(ctx: &super::Context, cmd: ListsCommand) -> anyhow::Resu
             to,
             json,
         } => diff(ctx, &list, from.as_deref(), to.as_deref(), json).await,
-    }
+    };
+    super::screen::quiet_broken_pipe(done)
 }
 
 fn today() -> String {
@@ -194,6 +196,7 @@ async fn import(
     json: bool,
     files: &[PathBuf],
 ) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout();
     let started = Instant::now();
     let version = parse_files(format, date.as_deref(), id.as_deref(), files)?;
     let store = ctx.open_store().await?;
@@ -230,9 +233,9 @@ async fn import(
         .await
         .context("cannot record the import in the audit log")?;
     if json {
-        println!("{}", serde_json::to_string(&report)?);
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
     } else {
-        print_import(&report, elapsed.as_secs_f64());
+        print_import(&report, elapsed.as_secs_f64())?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -241,37 +244,44 @@ fn describe(e: &entente_server::error::ApiError) -> String {
     e.message().description.unwrap_or_else(|| e.to_string())
 }
 
-fn print_import(report: &ImportReport, seconds: f64) {
+fn print_import(report: &ImportReport, seconds: f64) -> std::io::Result<()> {
+    let mut out = std::io::stdout();
     let r = &report.version;
-    println!(
+    writeln!(
+        out,
         "imported {} version {} as number {}: {} entries in {:.2} s",
         r.list, r.version, r.number, r.entries, seconds
-    );
+    )?;
     match &report.previous {
-        Some(p) => println!(
+        Some(p) => writeln!(
+            out,
             "since version {} (number {}): {} added, {} amended, {} delisted",
             p.version, p.number, r.added, r.amended, r.delisted
-        ),
-        None => println!(
+        )?,
+        None => writeln!(
+            out,
             "first version of {}: {} added, 0 amended, 0 delisted",
             r.list, r.added
-        ),
+        )?,
     }
-    println!("re-screened {} stored subjects", report.rescreened);
+    writeln!(out, "re-screened {} stored subjects", report.rescreened)?;
     for c in &report.changes {
         for h in &c.new {
-            println!(
+            writeln!(
+                out,
                 "new hit: subject {} ({}) matches {} {} ({:.2})",
                 c.subject.key, c.subject.name, h.list, h.entry_id, h.score
-            );
+            )?;
         }
         for h in &c.vanished {
-            println!(
+            writeln!(
+                out,
                 "vanished hit: subject {} ({}) no longer matches {} {}",
                 c.subject.key, c.subject.name, h.list, h.entry_id
-            );
+            )?;
         }
     }
+    Ok(())
 }
 
 /// Finds a version of `list` by number, date or `latest`.
@@ -314,6 +324,7 @@ async fn show(
     version: Option<&str>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout();
     let store = ctx.open_store().await?;
     if let Some(which) = version {
         let list = list.context("--version needs --list")?;
@@ -325,39 +336,49 @@ async fn show(
                 .map(|e| serde_json::from_str(&e.body))
                 .collect::<Result<_, _>>()
                 .context("a stored entry is unreadable")?;
-            println!(
+            writeln!(
+                out,
                 "{}",
                 serde_json::json!({ "version": info, "entries": entries })
-            );
+            )?;
         } else {
-            println!(
+            writeln!(
+                out,
                 "{} version {} (number {}), {} entries, imported from {}",
                 info.list, info.version, info.number, info.entries, info.source
-            );
+            )?;
             for e in &entries {
-                println!(
+                writeln!(
+                    out,
                     "{}\t{}\t{}\t{}",
                     e.entry_id,
                     e.reference.as_deref().unwrap_or("-"),
                     e.kind,
                     e.name
-                );
+                )?;
             }
         }
         return Ok(ExitCode::SUCCESS);
     }
     let versions = store.list_versions(list).await?;
     if json {
-        println!("{}", serde_json::json!({ "versions": versions }));
+        writeln!(out, "{}", serde_json::json!({ "versions": versions }))?;
         return Ok(ExitCode::SUCCESS);
     }
     if versions.is_empty() {
-        println!("no list version is stored (import one with `entente lists import`)");
+        writeln!(
+            out,
+            "no list version is stored (import one with `entente lists import`)"
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("list\tnumber\tversion\tentries\tadded\tamended\tdelisted\timported\tsource");
+    writeln!(
+        out,
+        "list\tnumber\tversion\tentries\tadded\tamended\tdelisted\timported\tsource"
+    )?;
     for v in &versions {
-        println!(
+        writeln!(
+            out,
             "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             v.list,
             v.number,
@@ -368,7 +389,7 @@ async fn show(
             v.delisted,
             entente_stix::Timestamp::from_unix_micros(v.imported_at).as_str(),
             v.source
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -393,6 +414,7 @@ async fn diff(
     to: Option<&str>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout();
     let store = ctx.open_store().await?;
     let to = find_version(&store, list, to).await?;
     let from = match from {
@@ -439,7 +461,8 @@ async fn diff(
                 .map(|i| i.3.clone())
                 .collect::<Vec<_>>()
         };
-        println!(
+        writeln!(
+            out,
             "{}",
             serde_json::json!({
                 "list": list,
@@ -449,29 +472,31 @@ async fn diff(
                 "amended": list_of(ListChangeKind::Amended),
                 "delisted": list_of(ListChangeKind::Delisted),
             })
-        );
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     match &from {
-        Some(f) => println!(
+        Some(f) => writeln!(
+            out,
             "{list}: version {} (number {}) -> version {} (number {}): {a} added, {m} amended, {d} delisted",
             f.version, f.number, to.version, to.number
-        ),
-        None => println!(
+        )?,
+        None => writeln!(
+            out,
             "{list}: first version {} (number {}): {a} added",
             to.version, to.number
-        ),
+        )?,
     }
     for (kind, id, name, body) in &items {
         match kind {
-            ListChangeKind::Added => println!("+ {id}\t{name}"),
-            ListChangeKind::Delisted => println!("- {id}\t{name}"),
+            ListChangeKind::Added => writeln!(out, "+ {id}\t{name}")?,
+            ListChangeKind::Delisted => writeln!(out, "- {id}\t{name}")?,
             ListChangeKind::Amended => {
                 let fields: Vec<&str> = body["changes"]
                     .as_array()
                     .map(|c| c.iter().filter_map(|f| f["field"].as_str()).collect())
                     .unwrap_or_default();
-                println!("~ {id}\t{name}\t({})", fields.join(", "));
+                writeln!(out, "~ {id}\t{name}\t({})", fields.join(", "))?;
             }
         }
     }

@@ -115,7 +115,7 @@ pub(crate) enum ScreenAction {
 }
 
 pub(crate) async fn run(ctx: &super::Context, args: ScreenArgs) -> anyhow::Result<ExitCode> {
-    match args.action {
+    let done = match args.action {
         Some(ScreenAction::Adjudicate {
             subject,
             entry,
@@ -126,6 +126,23 @@ pub(crate) async fn run(ctx: &super::Context, args: ScreenArgs) -> anyhow::Resul
         }) => adjudicate(ctx, &subject, &entry, &list, &decision, &reason, &user).await,
         Some(ScreenAction::Subject { key }) => subject(ctx, &key).await,
         None => screen(ctx, args).await,
+    };
+    quiet_broken_pipe(done)
+}
+
+/// A reader that stopped reading (`entente screen ... | head`) is not an error: everything it
+/// asked for was written.
+pub(crate) fn quiet_broken_pipe(done: anyhow::Result<ExitCode>) -> anyhow::Result<ExitCode> {
+    match done {
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            Ok(ExitCode::SUCCESS)
+        }
+        other => other,
     }
 }
 
@@ -166,10 +183,11 @@ async fn screen(ctx: &Context, args: ScreenArgs) -> anyhow::Result<ExitCode> {
             .map_err(api)?;
         let r = reports.pop().context("one report per query")?;
         audit(&store, &list, 1, usize::from(!r.matches.is_empty())).await?;
+        let mut out = std::io::stdout();
         if args.json {
-            println!("{}", serde_json::to_string(&r)?);
+            writeln!(out, "{}", serde_json::to_string(&r)?)?;
         } else {
-            print_readable(&r, &list, threshold);
+            print_readable(&r, &list, threshold)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -280,17 +298,20 @@ async fn audit(
     Ok(())
 }
 
-fn print_readable(r: &ScreenReport, list: &LoadedList, threshold: f32) {
-    println!(
+fn print_readable(r: &ScreenReport, list: &LoadedList, threshold: f32) -> std::io::Result<()> {
+    let mut out = std::io::stdout();
+    writeln!(
+        out,
         "{} match(es) for {:?} on {} version {} (threshold {threshold}); subject {}",
         r.matches.len(),
         r.query,
         list.info.list,
         list.info.version,
         r.subject
-    );
+    )?;
     for m in &r.matches {
-        println!(
+        writeln!(
+            out,
             "  {:.2}  {}  {}  {}{}",
             m.score,
             m.id,
@@ -301,16 +322,18 @@ fn print_readable(r: &ScreenReport, list: &LoadedList, threshold: f32) {
             } else {
                 String::new()
             }
-        );
+        )?;
         if let Some(a) = &m.adjudication {
-            println!(
+            writeln!(
+                out,
                 "        adjudicated {} by {}: {}",
                 a.decision.as_str(),
                 a.user,
                 a.reason
-            );
+            )?;
         }
     }
+    Ok(())
 }
 
 fn csv_field(s: &str) -> String {
@@ -478,6 +501,7 @@ async fn adjudicate(
     reason: &str,
     user: &str,
 ) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout();
     let decision: AdjudicationDecision =
         decision.parse().map_err(|e: String| anyhow::anyhow!(e))?;
     anyhow::ensure!(!reason.trim().is_empty(), "--reason must say why");
@@ -524,7 +548,8 @@ async fn adjudicate(
         .record(r)
         .await
         .context("cannot record the adjudication in the audit log")?;
-    println!(
+    writeln!(
+        out,
         "recorded {} on subject {} / {} {} by {} (adjudication {})",
         a.decision.as_str(),
         a.subject,
@@ -532,11 +557,12 @@ async fn adjudicate(
         a.entry_id,
         a.user,
         a.seq
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
 async fn subject(ctx: &Context, key: &str) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout();
     let store = ctx.open_store().await?;
     let s = match store.subject(key).await {
         Ok(s) => s,
@@ -555,9 +581,10 @@ async fn subject(ctx: &Context, key: &str) -> anyhow::Result<ExitCode> {
             })
         })
         .collect();
-    println!(
+    writeln!(
+        out,
         "{}",
         serde_json::json!({ "subject": s, "hits": hits, "adjudications": adjudications })
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
