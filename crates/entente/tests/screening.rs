@@ -583,3 +583,82 @@ fn adjudications_are_reused() {
     assert!(audit.contains("screening.adjudicate"), "{audit}");
     assert!(audit.contains("alice"), "{audit}");
 }
+
+/// The OFAC SDN set (sdn.csv, alt.csv, add.csv) and a national list in the documented CSV
+/// format, each a list of its own beside the UN list.
+#[test]
+fn ofac_and_national_lists() {
+    let node = Node::new();
+    let ofac = sanctions().join("ofac_sdn_2021-07");
+    let files: Vec<String> = ["sdn.csv", "alt.csv", "add.csv"]
+        .iter()
+        .map(|f| ofac.join(f).to_str().unwrap().to_owned())
+        .collect();
+    let mut args = vec!["lists", "import", "--list", "ofac", "--date", "2021-07-07"];
+    args.extend(files.iter().map(String::as_str));
+    let out = node.ok(&args);
+    assert!(
+        out.contains("imported ofac-sdn version 2021-07-07 as number 1: 8976 entries"),
+        "{out}"
+    );
+    let r: serde_json::Value = serde_json::from_str(&node.ok(&[
+        "screen",
+        "--list",
+        "ofac",
+        "--json",
+        "Ayman al-Zawahiri",
+    ]))
+    .unwrap();
+    assert_eq!(ids(&r), ["2676"]);
+    assert_eq!(r["matches"][0]["list"], "ofac-sdn");
+    // An alt.csv alone is not a set.
+    let out = node.run(&["lists", "import", "--list", "ofac", &files[1]]);
+    assert!(!out.status.success());
+
+    let csv = node.write(
+        "fr.csv",
+        "id,kind,name,legal_reference,aliases,date_of_birth,nationality\n\
+         FR-2024-001,individual,Karim Benali,\"Arrêté du 3 mars 2024, JORF n°54\",Abou Karim|Karim Ben Ali,1985,France\n"
+            .as_bytes(),
+    );
+    let out = node.ok(&[
+        "lists",
+        "import",
+        "--list",
+        "national",
+        "--id",
+        "national-fr",
+        "--date",
+        "2024-03-03",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains("imported national-fr version 2024-03-03 as number 1: 1 entries"),
+        "{out}"
+    );
+    let r: serde_json::Value = serde_json::from_str(&node.ok(&[
+        "screen",
+        "--list",
+        "national-fr",
+        "--json",
+        "Karim Ben-Ali",
+    ]))
+    .unwrap();
+    assert_eq!(ids(&r), ["FR-2024-001"]);
+    let shown: serde_json::Value = serde_json::from_str(&node.ok(&[
+        "lists",
+        "show",
+        "--list",
+        "national-fr",
+        "--version",
+        "latest",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(
+        shown["entries"][0]["legal_reference"],
+        "Arrêté du 3 mars 2024, JORF n°54"
+    );
+    let versions = node.versions();
+    assert_eq!(versions["versions"].as_array().unwrap().len(), 2);
+}

@@ -199,9 +199,18 @@ fn options() -> ScreenOptions {
     }
 }
 
+/// The list id a name means: `ofac` is short for `ofac-sdn`; other names are ids.
+pub fn list_id(name: &str) -> &str {
+    match name {
+        "ofac" => entente_screening::OFAC_LIST_ID,
+        other => other,
+    }
+}
+
 /// The newest stored version of `list` with its index (built once per version and cached).
 /// `NotFound` (404) when the list has no stored version.
 pub async fn load_list(store: &SharedStore, list: &str) -> Result<Arc<LoadedList>, ApiError> {
+    let list = list_id(list);
     let info = match store.list_version(list, None).await {
         Ok(i) => i,
         Err(entente_store::Error::NotFound(_)) => {

@@ -290,6 +290,7 @@ async fn find_version(
     list: &str,
     which: Option<&str>,
 ) -> anyhow::Result<ListVersionInfo> {
+    let list = service::list_id(list);
     let versions = store
         .list_versions(Some(list))
         .await
@@ -360,7 +361,7 @@ async fn show(
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let versions = store.list_versions(list).await?;
+    let versions = store.list_versions(list.map(service::list_id)).await?;
     if json {
         writeln!(out, "{}", serde_json::json!({ "versions": versions }))?;
         return Ok(ExitCode::SUCCESS);
@@ -415,6 +416,7 @@ async fn diff(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout();
+    let list = service::list_id(list);
     let store = ctx.open_store().await?;
     let to = find_version(&store, list, to).await?;
     let from = match from {
