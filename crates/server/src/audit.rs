@@ -466,22 +466,27 @@ impl Recorder {
     }
 }
 
-/// Records decisions with **group commit**: every caller's record joins the next batch, the
-/// batch is appended in one durable transaction, and each caller resumes once its own entry is
-/// on disk. Under load one commit (one `fsync`) serves many requests, so recording every read
-/// costs little; an idle node commits each record at once.
+/// Records decisions with **group commit**: every record joins the next batch, and the batch
+/// is appended in one durable transaction. Under load one commit (one `fsync`) serves many
+/// requests, so recording every read costs little; an idle node commits each record at once.
 ///
-/// A request that was served is recorded before its response is sent: the handler awaits
-/// [`Journal::record`]. If the append fails, the handler answers 500 instead of the content
-/// (no trace, no content).
+/// Two ways in:
+/// - [`Journal::record`] waits until the record is on disk. Refusals, writes, deletions,
+///   release steps and administrative acts use it: they are durable before they are answered
+///   (and a failure to record answers 500 instead).
+/// - [`Journal::submit`] does not wait. Served reads use it, so that a response never waits for
+///   a disk flush: the record is committed with the next batch, within milliseconds. The
+///   window this leaves is a crash of the machine in those milliseconds; a graceful stop
+///   flushes everything submitted ([`Journal::flush`], called when the server stops).
 #[derive(Clone)]
 pub struct Journal {
     tx: tokio::sync::mpsc::UnboundedSender<Pending>,
 }
 
+/// A record to append (or `None`: a flush marker), and whom to tell when it is durable.
 type Pending = (
-    AuditRecord,
-    tokio::sync::oneshot::Sender<Result<(), String>>,
+    Option<AuditRecord>,
+    Option<tokio::sync::oneshot::Sender<Result<(), String>>>,
 );
 
 /// Most records appended in one transaction.
@@ -501,13 +506,21 @@ impl Journal {
                         Err(_) => break,
                     }
                 }
-                let (records, waiters): (Vec<_>, Vec<_>) =
-                    std::mem::take(&mut batch).into_iter().unzip();
-                let outcome = store
-                    .append_audit(records, seal)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string());
+                let mut records = Vec::with_capacity(batch.len());
+                let mut waiters = Vec::new();
+                for (record, waiter) in batch.drain(..) {
+                    records.extend(record);
+                    waiters.extend(waiter);
+                }
+                let outcome = if records.is_empty() {
+                    Ok(())
+                } else {
+                    store
+                        .append_audit(records, seal)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                };
                 if let Err(e) = &outcome {
                     tracing::error!(error = %e, "appending to the audit log failed");
                 }
@@ -519,14 +532,36 @@ impl Journal {
         Journal { tx }
     }
 
+    fn stopped() -> entente_store::Error {
+        entente_store::Error::Invalid("the audit journal has stopped".into())
+    }
+
     /// Appends `record` with the next batch and waits until it is durable.
     pub async fn record(&self, record: AuditRecord) -> Result<(), entente_store::Error> {
         let (done, wait) = tokio::sync::oneshot::channel();
         self.tx
-            .send((record, done))
-            .map_err(|_| entente_store::Error::Invalid("the audit journal has stopped".into()))?;
+            .send((Some(record), Some(done)))
+            .map_err(|_| Self::stopped())?;
         wait.await
-            .map_err(|_| entente_store::Error::Invalid("the audit journal has stopped".into()))?
+            .map_err(|_| Self::stopped())?
+            .map_err(entente_store::Error::Invalid)
+    }
+
+    /// Appends `record` with the next batch, without waiting.
+    pub fn submit(&self, record: AuditRecord) -> Result<(), entente_store::Error> {
+        self.tx
+            .send((Some(record), None))
+            .map_err(|_| Self::stopped())
+    }
+
+    /// Waits until everything submitted before this call is durable.
+    pub async fn flush(&self) -> Result<(), entente_store::Error> {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        self.tx
+            .send((None, Some(done)))
+            .map_err(|_| Self::stopped())?;
+        wait.await
+            .map_err(|_| Self::stopped())?
             .map_err(entente_store::Error::Invalid)
     }
 }

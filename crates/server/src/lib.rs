@@ -132,8 +132,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let paging_key = taxii::paging::paging_key(config.taxii.paging_secret.as_deref());
+    let journal = audit::Journal::start(store.clone());
     let state = AppState {
-        journal: audit::Journal::start(store.clone()),
+        journal: journal.clone(),
         store,
         config: Arc::new(config),
         paging_key,
@@ -145,5 +146,7 @@ pub async fn serve(
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await?;
+    // Reads recorded without waiting reach the disk before the process ends.
+    journal.flush().await.map_err(std::io::Error::other)
 }

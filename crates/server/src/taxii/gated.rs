@@ -169,7 +169,8 @@ pub(crate) fn detail<T>(g: &Gated<T>) -> String {
     s
 }
 
-/// Records a served read (before the response is sent).
+/// Records a served read: submitted to the audit journal before the response is sent,
+/// committed with the next batch.
 pub(crate) async fn record_read(
     state: &AppState,
     principal: &Principal,
@@ -190,7 +191,8 @@ pub(crate) async fn record_read(
         &detail,
     );
     r.purpose = principal.purpose.clone();
-    state.journal.record(r).await?;
+    // Served reads do not wait for the disk (see `audit::Journal`).
+    state.journal.submit(r)?;
     Ok(())
 }
 
