@@ -22,7 +22,6 @@
 //! square of it.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -31,6 +30,7 @@ use entente_stix::Object;
 use serde_json::Value;
 
 use crate::extract;
+use crate::hash::Fx;
 use crate::observable::{Kind, Observable, v4_prefix, v6_prefix};
 use crate::warning::WarningList;
 
@@ -118,35 +118,6 @@ pub struct Hit {
     /// How it was found.
     pub rule: Rule,
 }
-
-/// A multiplicative hasher (FxHash): the keys are our own normalised values, and SipHash
-/// costs more than the rest of a lookup.
-#[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type Fx = BuildHasherDefault<FxHasher>;
 
 /// An indexed object version.
 #[derive(Debug)]
@@ -324,6 +295,50 @@ impl Engine {
         for p in prepared {
             self.insert(p);
         }
+        hits
+    }
+
+    /// Indexes one version of a [`ref_types`] object by its id alone (what [`Engine::ingest`]
+    /// reads of it, without its text), returning its hits when `find` (else just loading).
+    pub fn ingest_ref(
+        &mut self,
+        collection: &str,
+        id: &str,
+        version: &str,
+        find: bool,
+    ) -> Vec<Hit> {
+        let o = Observable {
+            kind: Kind::Ref,
+            value: id.to_owned(),
+        };
+        let side = Side {
+            collection: collection.to_owned(),
+            id: id.to_owned(),
+            version: version.to_owned(),
+        };
+        let mut hits = Vec::new();
+        if find {
+            self.probe(&o, |doc, value| {
+                let d = &self.docs[doc as usize];
+                if *d.id == *id && *self.collections[d.coll as usize] == *collection {
+                    return;
+                }
+                hits.push(Hit {
+                    new: side.clone(),
+                    old: self.side(doc),
+                    kind: value.kind.name(),
+                    value: value.value.clone(),
+                    rule: Rule::Value,
+                });
+            });
+        }
+        self.insert(Prepared {
+            doc: side,
+            observables: vec![o],
+            pattern: None,
+            observed: false,
+            at: 0,
+        });
         hits
     }
 
@@ -618,14 +633,24 @@ fn sightable(t: &str) -> bool {
     SIGHTABLE.contains(&t)
 }
 
-/// Every object type the engine reads something from; versions of other types contribute
-/// nothing, so rebuilding the index from a store need only read these.
+/// The object types whose body the engine reads (indicators, observed-data, sightings, SCOs);
+/// rebuilding the index from a store needs their text.
 pub fn indexed_types() -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = SIGHTABLE.to_vec();
-    v.push("sighting");
+    let mut v = vec!["indicator", "observed-data", "sighting"];
     v.extend_from_slice(extract::SCO_TYPES);
     v.extend(extract::CUSTOM_TYPES.iter().map(|(t, _)| *t));
     v
+}
+
+/// The object types of which the engine only needs the id and version (a sighting of them
+/// hits them): a rebuild reads them from the manifest, without their text, through
+/// [`Engine::ingest_ref`].
+pub fn ref_types() -> Vec<&'static str> {
+    SIGHTABLE
+        .iter()
+        .copied()
+        .filter(|t| *t != "indicator" && *t != "observed-data")
+        .collect()
 }
 
 /// Reads what each object of a batch contributes. SCOs that an observed-data of the batch

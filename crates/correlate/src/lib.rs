@@ -40,9 +40,10 @@
 
 mod engine;
 pub mod extract;
+mod hash;
 mod observable;
 mod warning;
 
-pub use engine::{Engine, Hit, Rule, Settings, Side, Stats, indexed_types};
+pub use engine::{Engine, Hit, Rule, Settings, Side, Stats, indexed_types, ref_types};
 pub use observable::{HashAlg, Kind, Observable};
 pub use warning::WarningList;

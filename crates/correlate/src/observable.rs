@@ -312,7 +312,12 @@ fn normalise_domain(raw: &str) -> Option<String> {
     if d.is_empty() || d.len() > 253 || !d.contains('.') {
         return None;
     }
-    let d = d.to_lowercase();
+    // Nearly every name is ASCII: lower it without the Unicode tables.
+    let d = if d.is_ascii() {
+        d.to_ascii_lowercase()
+    } else {
+        d.to_lowercase()
+    };
     for label in d.split('.') {
         if label.is_empty() || label.len() > 63 {
             return None;

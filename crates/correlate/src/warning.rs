@@ -12,6 +12,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
+use crate::hash::Fx;
 use crate::observable::{HashAlg, Kind, Observable, url_host};
 
 /// Networks that never correlate (RFC 5737, RFC 3849, public resolvers, loopback, RFC 1918,
@@ -139,8 +140,8 @@ pub struct WarningList {
 #[derive(Clone, Debug, Default)]
 struct Entries {
     nets: Vec<IpNet>,
-    domains: HashSet<String>,
-    exact: HashSet<String>,
+    domains: HashSet<String, Fx>,
+    exact: HashSet<String, Fx>,
 }
 
 impl Entries {

@@ -322,3 +322,25 @@ fn every_matching_observation_gets_its_pattern_hit() {
         .collect();
     assert_eq!(pattern.len(), 2, "{hits:?}");
 }
+
+#[test]
+fn objects_known_by_id_alone_meet_their_sightings() {
+    let mut e = engine();
+    let malware = "malware--00000000-0000-4000-8000-0000000000aa";
+    assert!(
+        e.ingest_ref("ours", malware, "2026-01-01T00:00:00.000Z", false)
+            .is_empty()
+    );
+    let s = obj(&format!(
+        r#"{{"type": "sighting", "spec_version": "2.1", "id": "sighting--00000000-0000-4000-8000-000000000002",
+            "created": "2026-02-02T00:00:00Z", "modified": "2026-02-02T00:00:00Z", "sighting_of_ref": "{malware}"}}"#
+    ));
+    let hits = e.ingest("theirs", [&s]);
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].old.id, malware);
+    // The same malware held in another collection is found too.
+    let again = e.ingest_ref("third", malware, "2026-01-01T00:00:00.000Z", true);
+    assert_eq!(again.len(), 2, "{again:?}");
+    assert!(entente_correlate::ref_types().contains(&"malware"));
+    assert!(!entente_correlate::indexed_types().contains(&"malware"));
+}

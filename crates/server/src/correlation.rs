@@ -154,6 +154,38 @@ async fn for_each_batch(
     Ok(n)
 }
 
+/// Every stored version of the [`entente_correlate::ref_types`] objects of a collection, as
+/// (id, version, date_added), from the manifest: the engine needs no more of them, and not
+/// reading their text (long descriptions, in ATT&CK) is most of what a rebuild saves.
+async fn for_each_ref(
+    store: &SharedStore,
+    collection: &CollectionId,
+    mut f: impl FnMut(&str, &str, i64),
+) -> Result<u64, entente_store::Error> {
+    let mut filter = ObjectFilter {
+        types: entente_correlate::ref_types()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        versions: vec![VersionMatch::All],
+        spec_versions: vec!["2.0".into(), "2.1".into()],
+        limit: 5000,
+        ..ObjectFilter::default()
+    };
+    let mut n = 0;
+    loop {
+        let page = store.manifest_page(collection, &filter).await?;
+        n += page.items.len() as u64;
+        for m in &page.items {
+            f(&m.id, &m.version, m.date_added.0);
+        }
+        match (page.more, page.next) {
+            (true, Some(next)) => filter.after = Some(next),
+            _ => return Ok(n),
+        }
+    }
+}
+
 /// The largest batch a rebuild reads as one (the import batch size).
 const MAX_RUN: usize = 10_000;
 
@@ -172,6 +204,12 @@ async fn build(
     let mut versions = 0;
     for c in all_collections(store).await? {
         let skipped = skip.filter(|(id, _)| **id == c.id).map(|(_, s)| s);
+        versions += for_each_ref(store, &c.id, |id, version, d| {
+            if !skipped.is_some_and(|s| s.contains(&d)) {
+                engine.ingest_ref(&c.id.0, id, version, false);
+            }
+        })
+        .await?;
         versions += for_each_batch(store, &c.id, |run| {
             let objects = run
                 .iter()
@@ -298,7 +336,22 @@ pub async fn rebuild(store: &SharedStore) -> Result<RebuildReport, entente_store
     let removed = store.clear_hits().await?;
     let (mut versions, mut hits) = (0, 0);
     if engine.settings().enabled {
-        for c in all_collections(store).await? {
+        let collections = all_collections(store).await?;
+        // Objects known by id alone first, so that the sightings read after them find them.
+        for c in &collections {
+            let mut found = Vec::new();
+            versions += for_each_ref(store, &c.id, |id, version, _| {
+                found.extend(engine.ingest_ref(&c.id.0, id, version, true));
+            })
+            .await?;
+            let now = now_micros();
+            for chunk in found.chunks(5000) {
+                hits += store
+                    .add_hits(chunk.iter().cloned().map(|h| to_stored(h, now)).collect())
+                    .await?;
+            }
+        }
+        for c in &collections {
             let mut found = Vec::new();
             versions += for_each_batch(store, &c.id, |run| {
                 found.extend(engine.ingest(&c.id.0, run.iter().map(|(o, _)| o)));
