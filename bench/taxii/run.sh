@@ -104,6 +104,8 @@ init_entente() {
   local data="$1"
   rm -rf "$data"
   "$ENTENTE" --data "$data" init >"$data.init.txt"
+  # wrk sends no Entente-Purpose header: the admin credential gets a default purpose.
+  "$ENTENTE" --data "$data" user purpose admin investigation >/dev/null
   COLLECTION="$(sed -n 's/^ *collection: *\([^ ]*\).*/\1/p' "$data.init.txt")"
   TOKEN="$("$ENTENTE" --data "$data" user token admin | tail -n 1 | tr -d '[:space:]')"
 }
