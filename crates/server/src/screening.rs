@@ -556,11 +556,12 @@ pub async fn import_version(
             imported_at: audit::now_micros(),
             entries,
             changes: stored_changes(&diff)?,
+            previous: previous.as_ref().map(|p| p.number),
         })
         .await
     {
         Ok(i) => i,
-        // The same dated version again: a request error, nothing stored.
+        // The same dated version again, or another import came first: nothing stored.
         Err(entente_store::Error::Conflict(m)) => return Err(ApiError::BadRequest(m)),
         Err(e) => return Err(e.into()),
     };

@@ -100,6 +100,10 @@ pub struct NewListVersion {
     pub entries: Vec<StoredListEntry>,
     /// The diff to the newest stored version of the list (all entries `Added` for the first).
     pub changes: Vec<ListChange>,
+    /// The number of the version `changes` was computed against (`None` for the first version).
+    /// If another version was stored meanwhile, the store refuses this one (`Conflict`) rather
+    /// than keep a diff to the wrong version.
+    pub previous: Option<u64>,
 }
 
 /// A stored list version (without its entries).
@@ -318,8 +322,8 @@ pub struct Adjudication {
 pub trait ScreeningStore: Send + Sync {
     /// Stores a list version, its entries and its diff in one durable transaction, numbered one
     /// more than the newest version of that list. `Conflict` when the list already has a
-    /// version with this date; `Invalid` when two entries share an id or the list id or date is
-    /// empty.
+    /// version with this date, or when its newest version is not `previous` (another import
+    /// came first); `Invalid` when two entries share an id or the list id or date is empty.
     async fn add_list_version(&self, version: NewListVersion) -> Result<ListVersionInfo>;
 
     /// The stored versions of one list (all lists when `None`), by list then number.
@@ -380,6 +384,19 @@ pub(crate) fn validate_version(v: &NewListVersion) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Checks that the diff of `v` was computed against the newest stored version (`newest`, 0 when
+/// the list has none).
+pub(crate) fn check_previous(v: &NewListVersion, newest: u64) -> Result<()> {
+    if v.previous.unwrap_or(0) == newest {
+        Ok(())
+    } else {
+        Err(crate::Error::Conflict(format!(
+            "list {} gained version {newest} while version {} was being imported; import it again",
+            v.list, v.version
+        )))
+    }
 }
 
 /// Counts of a diff: (added, amended, delisted).

@@ -150,7 +150,14 @@ fn version(
         imported_at: 1_700_000_000_000_000,
         entries,
         changes,
+        previous: None,
     }
+}
+
+/// A version whose diff was computed against version `previous`.
+fn after(previous: u64, mut v: NewListVersion) -> NewListVersion {
+    v.previous = Some(previous);
+    v
 }
 
 fn subject(key: &str, t: i64) -> Subject {
@@ -202,15 +209,18 @@ async fn list_versions_entries_and_diffs(db: &TestDb) {
         (1, 2, 2, 0, 0)
     );
     let v2 = store
-        .add_list_version(version(
-            "un",
-            "2026-02-27",
-            vec![entry("3", "Gamma", "{}"), entry("2", "Beta", "{\"b\":2}")],
-            vec![
-                change(ListChangeKind::Added, "3"),
-                change(ListChangeKind::Amended, "2"),
-                change(ListChangeKind::Delisted, "1"),
-            ],
+        .add_list_version(after(
+            1,
+            version(
+                "un",
+                "2026-02-27",
+                vec![entry("3", "Gamma", "{}"), entry("2", "Beta", "{\"b\":2}")],
+                vec![
+                    change(ListChangeKind::Added, "3"),
+                    change(ListChangeKind::Amended, "2"),
+                    change(ListChangeKind::Delisted, "1"),
+                ],
+            ),
         ))
         .await
         .unwrap();
@@ -310,11 +320,14 @@ async fn bad_versions_change_nothing(db: &TestDb) {
     // Duplicate entry ids.
     assert!(matches!(
         store
-            .add_list_version(version(
-                "un",
-                "2026-03-01",
-                vec![entry("1", "A", "{}"), entry("1", "A2", "{}")],
-                vec![]
+            .add_list_version(after(
+                1,
+                version(
+                    "un",
+                    "2026-03-01",
+                    vec![entry("1", "A", "{}"), entry("1", "A2", "{}")],
+                    vec![]
+                )
             ))
             .await,
         Err(Error::Invalid(_))
@@ -322,17 +335,38 @@ async fn bad_versions_change_nothing(db: &TestDb) {
     // A diff naming an entry twice.
     assert!(matches!(
         store
-            .add_list_version(version(
-                "un",
-                "2026-03-02",
-                vec![entry("5", "E", "{}")],
-                vec![
-                    change(ListChangeKind::Added, "5"),
-                    change(ListChangeKind::Delisted, "5")
-                ]
+            .add_list_version(after(
+                1,
+                version(
+                    "un",
+                    "2026-03-02",
+                    vec![entry("5", "E", "{}")],
+                    vec![
+                        change(ListChangeKind::Added, "5"),
+                        change(ListChangeKind::Delisted, "5")
+                    ]
+                )
             ))
             .await,
         Err(Error::Invalid(_))
+    ));
+    // A diff computed against a version that is no longer the newest.
+    assert!(matches!(
+        store
+            .add_list_version(version(
+                "un",
+                "2026-03-04",
+                vec![entry("9", "I", "{}")],
+                vec![]
+            ))
+            .await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        store
+            .add_list_version(after(2, version("un", "2026-03-04", vec![], vec![])))
+            .await,
+        Err(Error::Conflict(_))
     ));
     // Empty list id or date.
     assert!(matches!(
@@ -383,11 +417,9 @@ async fn hits_appear_and_vanish(db: &TestDb) {
         .await
         .unwrap();
     store
-        .add_list_version(version(
-            "un",
-            "2026-02-27",
-            vec![entry("2", "B", "{}")],
-            vec![],
+        .add_list_version(after(
+            1,
+            version("un", "2026-02-27", vec![entry("2", "B", "{}")], vec![]),
         ))
         .await
         .unwrap();
@@ -602,11 +634,14 @@ async fn adjudications_are_kept(db: &TestDb) {
     assert!(store.adjudications("s2").await.unwrap().is_empty());
     // Adjudications survive the hit vanishing.
     store
-        .add_list_version(version(
-            "un",
-            "2026-03-01",
-            vec![],
-            vec![change(ListChangeKind::Delisted, "1")],
+        .add_list_version(after(
+            1,
+            version(
+                "un",
+                "2026-03-01",
+                vec![],
+                vec![change(ListChangeKind::Delisted, "1")],
+            ),
         ))
         .await
         .unwrap();

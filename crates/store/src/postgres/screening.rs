@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 
 use super::PostgresStore;
-use crate::screening::{change_counts, parse_decision, validate_version};
+use crate::screening::{change_counts, check_previous, parse_decision, validate_version};
 use crate::{
     Adjudication, Error, Hit, HitChanges, HitStatus, ListChange, ListChangeKind, ListVersionInfo,
     NewAdjudication, NewListVersion, Result, ScreeningStore, StoredListEntry, Subject,
@@ -135,6 +135,7 @@ impl ScreeningStore for PostgresStore {
             )
             .await?
             .get(0);
+        check_previous(&v, number as u64 - 1)?;
         let (added, amended, delisted) = change_counts(&v.changes);
         let info = ListVersionInfo {
             list: v.list.clone(),

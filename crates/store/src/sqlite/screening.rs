@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::SqliteStore;
-use crate::screening::{change_counts, parse_decision, validate_version};
+use crate::screening::{change_counts, check_previous, parse_decision, validate_version};
 use crate::{
     Adjudication, Error, Hit, HitChanges, HitStatus, ListChange, ListChangeKind, ListVersionInfo,
     NewAdjudication, NewListVersion, Result, ScreeningStore, StoredListEntry, Subject,
@@ -131,6 +131,7 @@ fn add_version_blocking(conn: &mut Connection, v: NewListVersion) -> Result<List
         [&v.list],
         |r| r.get(0),
     )?;
+    check_previous(&v, number as u64 - 1)?;
     let (added, amended, delisted) = change_counts(&v.changes);
     let info = ListVersionInfo {
         list: v.list.clone(),
