@@ -820,9 +820,8 @@ async fn screen_handler(
         return Err(ApiError::BadRequest("`queries` is empty".into()));
     }
     if items.len() > MAX_BATCH {
-        return Err(ApiError::PayloadTooLarge {
-            max: MAX_BATCH as u64,
-        });
+        // `max` counts bytes in the error message; a count of queries would read wrongly there.
+        return Err(ApiError::PayloadTooLarge { max: 0 });
     }
     let threshold = req.threshold.unwrap_or(DEFAULT_THRESHOLD);
     validate_threshold(threshold)?;
