@@ -350,7 +350,11 @@ impl Gate {
 
     /// The decision for any action of the policy on one object version held in this
     /// collection (a re-share, a search hit).
-    pub fn decide_action(&self, action: &policy::Action<'_>, facts: &ObjectFacts) -> policy::Decision {
+    pub fn decide_action(
+        &self,
+        action: &policy::Action<'_>,
+        facts: &ObjectFacts,
+    ) -> policy::Decision {
         match self.scope.as_scope() {
             Some(scope) => policy::decide(&self.principal, action, facts, scope, self.now),
             None => policy::Decision::Deny {

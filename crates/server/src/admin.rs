@@ -19,7 +19,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
-use entente_store::{ApiToken, ChannelRecord, CollectionId, CollectionScope, Organisation, Role, User};
+use entente_store::{
+    ApiToken, ChannelRecord, CollectionId, CollectionScope, Organisation, Role, User,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -105,7 +107,10 @@ async fn organisations(
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
     let orgs = state.store.organisations().await?;
-    Ok(json_response(StatusCode::OK, &json!({ "organisations": orgs })))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "organisations": orgs }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -142,7 +147,10 @@ async fn add_organisation(
     Ok(json_response(StatusCode::CREATED, &json!(org)))
 }
 
-async fn channels(principal: Principal, State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn channels(
+    principal: Principal,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
     let all = state.store.channels().await?;
     let visible: Vec<ChannelRecord> = if principal.role == Role::Admin {
         all
@@ -151,7 +159,10 @@ async fn channels(principal: Principal, State(state): State<AppState>) -> Result
             .filter(|c| c.members.contains(&principal.organisation))
             .collect()
     };
-    Ok(json_response(StatusCode::OK, &json!({ "channels": visible })))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "channels": visible }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -378,7 +389,10 @@ async fn bind(
         CollectionScope::Private(o) => format!("owner={o}"),
     };
     record(&state, &principal, "collection.bind", &id, &detail).await?;
-    Ok(json_response(StatusCode::OK, &json!({"collection": id, "scope": detail})))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"collection": id, "scope": detail}),
+    ))
 }
 
 struct AuditQuery {

@@ -114,44 +114,65 @@ async fn for_each_batch(
     collection: &CollectionId,
     mut f: impl FnMut(&[(Object, i64)]),
 ) -> Result<u64, entente_store::Error> {
-    // Only the types the engine reads anything from: on ATT&CK-like data (attack patterns,
-    // relationships, mitigations) this skips nearly every version, and reading them back is
-    // what a first ingest in a process pays.
-    let mut filter = ObjectFilter {
-        types: entente_correlate::indexed_types()
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
-        versions: vec![VersionMatch::All],
-        spec_versions: vec!["2.0".into(), "2.1".into()],
-        limit: 2000,
-        ..ObjectFilter::default()
-    };
+    // Only the types the engine reads anything from, one query per type merged by
+    // `date_added`: each query is a range of the (collection, type, date_added) index, where
+    // one query for all the types walks every version of the collection with its text (on
+    // ATT&CK-like data, attack patterns and relationships the engine never reads).
+    let mut streams: Vec<TypeStream> = entente_correlate::indexed_types()
+        .into_iter()
+        .map(|t| TypeStream {
+            filter: ObjectFilter {
+                types: vec![t.to_owned()],
+                versions: vec![VersionMatch::All],
+                spec_versions: vec!["2.0".into(), "2.1".into()],
+                limit: 2000,
+                ..ObjectFilter::default()
+            },
+            buf: std::collections::VecDeque::new(),
+            done: false,
+        })
+        .collect();
     let mut n = 0;
     let mut run: Vec<(Object, i64)> = Vec::new();
     loop {
-        let page = store.objects_page(collection, &filter).await?;
-        n += page.items.len() as u64;
-        for s in page.items {
-            let d = s.date_added.0;
-            if run
-                .last()
-                .is_some_and(|(_, last)| d != last + 1 || run.len() >= MAX_RUN)
-            {
-                f(&run);
-                run.clear();
+        for s in streams.iter_mut().filter(|s| s.buf.is_empty() && !s.done) {
+            let page = store.objects_page(collection, &s.filter).await?;
+            n += page.items.len() as u64;
+            s.buf.extend(page.items);
+            match (page.more, page.next) {
+                (true, Some(next)) => s.filter.after = Some(next),
+                _ => s.done = true,
             }
-            run.push((s.object, d));
         }
-        match (page.more, page.next) {
-            (true, Some(next)) => filter.after = Some(next),
-            _ => break,
+        let Some(next) = streams
+            .iter_mut()
+            .filter(|s| !s.buf.is_empty())
+            .min_by_key(|s| s.buf[0].date_added.0)
+        else {
+            break;
+        };
+        let s = next.buf.pop_front().expect("not empty");
+        let d = s.date_added.0;
+        if run
+            .last()
+            .is_some_and(|(_, last)| d != last + 1 || run.len() >= MAX_RUN)
+        {
+            f(&run);
+            run.clear();
         }
+        run.push((s.object, d));
     }
     if !run.is_empty() {
         f(&run);
     }
     Ok(n)
+}
+
+/// One type's versions, a page at a time.
+struct TypeStream {
+    filter: ObjectFilter,
+    buf: std::collections::VecDeque<entente_store::StoredObject>,
+    done: bool,
 }
 
 /// Every stored version of the [`entente_correlate::ref_types`] objects of a collection, as
@@ -162,28 +183,29 @@ async fn for_each_ref(
     collection: &CollectionId,
     mut f: impl FnMut(&str, &str, i64),
 ) -> Result<u64, entente_store::Error> {
-    let mut filter = ObjectFilter {
-        types: entente_correlate::ref_types()
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
-        versions: vec![VersionMatch::All],
-        spec_versions: vec!["2.0".into(), "2.1".into()],
-        limit: 5000,
-        ..ObjectFilter::default()
-    };
     let mut n = 0;
-    loop {
-        let page = store.manifest_page(collection, &filter).await?;
-        n += page.items.len() as u64;
-        for m in &page.items {
-            f(&m.id, &m.version, m.date_added.0);
-        }
-        match (page.more, page.next) {
-            (true, Some(next)) => filter.after = Some(next),
-            _ => return Ok(n),
+    // One query per type: each is a range of the (collection, type, date_added) index.
+    for t in entente_correlate::ref_types() {
+        let mut filter = ObjectFilter {
+            types: vec![t.to_owned()],
+            versions: vec![VersionMatch::All],
+            spec_versions: vec!["2.0".into(), "2.1".into()],
+            limit: 5000,
+            ..ObjectFilter::default()
+        };
+        loop {
+            let page = store.manifest_page(collection, &filter).await?;
+            n += page.items.len() as u64;
+            for m in &page.items {
+                f(&m.id, &m.version, m.date_added.0);
+            }
+            match (page.more, page.next) {
+                (true, Some(next)) => filter.after = Some(next),
+                _ => break,
+            }
         }
     }
+    Ok(n)
 }
 
 /// The largest batch a rebuild reads as one (the import batch size).

@@ -48,9 +48,7 @@ pub async fn add_objects_with(
     sharing: Vec<entente_store::ObjectSharing>,
 ) -> Result<Vec<AddOutcome>, entente_store::Error> {
     let kept = objects.clone();
-    let outcomes = store
-        .add_objects_with(collection, objects, sharing)
-        .await?;
+    let outcomes = store.add_objects_with(collection, objects, sharing).await?;
     crate::correlation::index_added(store, collection, &kept, &outcomes).await?;
     Ok(outcomes)
 }

@@ -161,7 +161,11 @@ fn from_json(v: &Value) -> Option<ReleaseRequest> {
     let strings = |k: &str| -> Vec<String> {
         v.get(k)
             .and_then(|x| x.as_array())
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let derivative = match s("derivative") {
@@ -246,7 +250,9 @@ fn describes_a_person(o: &entente_stix::Object) -> bool {
     let v = o.to_value();
     (o.object_type() == "identity"
         && v.get("identity_class").and_then(|c| c.as_str()) == Some("individual"))
-        || v.get("x_entente_describes_person").and_then(|b| b.as_bool()) == Some(true)
+        || v.get("x_entente_describes_person")
+            .and_then(|b| b.as_bool())
+            == Some(true)
 }
 
 /// POST /entente/v1/releases/
@@ -262,9 +268,7 @@ async fn file(
         .parse()
         .map_err(|_| ApiError::BadRequest("object_id: not a STIX identifier".into()))?;
     let destination = parse_destination(&f.destination).ok_or_else(|| {
-        ApiError::BadRequest(
-            "destination: channel:<id>, organisation:<id> or export".into(),
-        )
+        ApiError::BadRequest("destination: channel:<id>, organisation:<id> or export".into())
     })?;
     let reached = crate::taxii::reach_collection(
         &state,
@@ -311,10 +315,7 @@ async fn file(
     )
     .map_err(|e| ApiError::Forbidden(e.to_string()))?
     .describing_a_person(f.describes_person || describes_a_person(&stored.object));
-    state
-        .store
-        .put_release_request(record_of(&request))
-        .await?;
+    state.store.put_release_request(record_of(&request)).await?;
     audit_step(
         &state,
         &principal,
@@ -350,7 +351,11 @@ async fn load(
 /// GET /entente/v1/releases/
 async fn list(principal: Principal, State(state): State<AppState>) -> Result<Response, ApiError> {
     let mut out = Vec::new();
-    for rec in state.store.release_requests(&principal.organisation).await? {
+    for rec in state
+        .store
+        .release_requests(&principal.organisation)
+        .await?
+    {
         let v: Value = serde_json::from_str(&rec.body).map_err(ApiError::internal)?;
         out.push(v);
     }
@@ -493,7 +498,9 @@ mod tests {
     fn requests_round_trip_through_their_stored_form() {
         let base = ReleaseRequest {
             id: ReleaseId("r1".into()),
-            object: "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f".parse().unwrap(),
+            object: "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
+                .parse()
+                .unwrap(),
             originator: OrgId("a".into()),
             requester: OrgId("b".into()),
             requested_by: UserId("bob".into()),
@@ -507,7 +514,11 @@ mod tests {
             ReleaseState::AwaitingSecondApproval {
                 first: UserId("ann".into()),
                 conditions: vec!["no media".into()],
-                derivative: Some("indicator--1e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f".parse().unwrap()),
+                derivative: Some(
+                    "indicator--1e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
+                        .parse()
+                        .unwrap(),
+                ),
                 wider_marking: Some(Tlp::Green),
             },
             ReleaseState::Granted {

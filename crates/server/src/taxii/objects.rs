@@ -538,8 +538,10 @@ async fn copies_held_elsewhere(
     principal: &Principal,
     reached: &super::Reached,
     objects: &[entente_stix::Object],
-) -> Result<std::collections::HashMap<String, (crate::policy::ObjectFacts, crate::access::Gate)>, ApiError>
-{
+) -> Result<
+    std::collections::HashMap<String, (crate::policy::ObjectFacts, crate::access::Gate)>,
+    ApiError,
+> {
     let mut out = std::collections::HashMap::new();
     if objects.is_empty() {
         return Ok(out);

@@ -70,12 +70,17 @@ impl CorrelationStore for PostgresStore {
             .await?;
         let tx = conn.client.transaction().await?;
         let mut added = 0;
+        let mut checked = std::collections::HashSet::new();
         for h in &hits {
             for c in [&h.a.collection, &h.b.collection] {
+                if checked.contains(&c.0) {
+                    continue;
+                }
                 if tx.query_opt(&known, &[&c.0]).await?.is_none() {
                     // Dropping the transaction rolls it back: nothing is stored.
                     return Err(Error::NotFound(format!("collection {c}")));
                 }
+                checked.insert(c.0.clone());
             }
             added += tx
                 .execute(

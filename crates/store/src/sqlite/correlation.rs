@@ -63,12 +63,17 @@ impl CorrelationStore for SqliteStore {
                      a_version, b_coll, b_id, b_version) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
                 )?;
+                let mut checked = std::collections::HashSet::new();
                 for h in &hits {
                     for c in [&h.a.collection, &h.b.collection] {
+                        if checked.contains(&c.0) {
+                            continue;
+                        }
                         if known.query_row([&c.0], |_| Ok(())).optional()?.is_none() {
                             // Dropping the transaction rolls it back: nothing is stored.
                             return Err(Error::NotFound(format!("collection {c}")));
                         }
+                        checked.insert(c.0.clone());
                     }
                     added += insert.execute(params![
                         h.found,
