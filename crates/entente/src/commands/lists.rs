@@ -22,7 +22,8 @@ pub(crate) enum ListFormat {
     Un,
     /// OFAC SDN CSV set: `sdn.csv`, optionally `alt.csv` and `add.csv`; list id `ofac-sdn`.
     Ofac,
-    /// A national designation CSV (format in the README); list id from `--id`.
+    /// A national designation CSV (format: `cargo doc -p entente-screening`, module
+    /// `import::national`); list id from `--id`.
     National,
 }
 
