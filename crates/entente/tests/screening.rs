@@ -662,3 +662,105 @@ fn ofac_and_national_lists() {
     let versions = node.versions();
     assert_eq!(versions["versions"].as_array().unwrap().len(), 2);
 }
+
+/// The same flow on PostgreSQL when `ENTENTE_TEST_POSTGRES_URL` is set (a fresh database made
+/// and dropped with `psql`): import, screen, re-import with re-screening, adjudicate.
+#[test]
+// Test harnesses read their settings from the environment (see clippy.toml).
+#[allow(clippy::disallowed_methods)]
+fn postgres_end_to_end() {
+    let Ok(base) = std::env::var("ENTENTE_TEST_POSTGRES_URL") else {
+        eprintln!("ENTENTE_TEST_POSTGRES_URL is not set: PostgreSQL scenario skipped");
+        return;
+    };
+    let name = format!(
+        "entente_cli_screening_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_micros()
+    );
+    let psql = |sql: &str| {
+        let out = Command::new("psql")
+            .arg(&base)
+            .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+            .output()
+            .expect("psql");
+        assert!(out.status.success(), "{sql}: {}", text(&out.stderr));
+    };
+    psql(&format!("CREATE DATABASE {name}"));
+    let (main, query) = base.split_once('?').unwrap_or((&base, ""));
+    let host = &main[..main.rfind('/').unwrap()];
+    let url = if query.is_empty() {
+        format!("{host}/{name}")
+    } else {
+        format!("{host}/{name}?{query}")
+    };
+    let node = Node {
+        dir: tempfile::Builder::new()
+            .prefix("entente-screening-pg-")
+            .tempdir()
+            .unwrap(),
+    };
+    let run = |args: &[&str]| {
+        let out = node
+            .cmd(args)
+            .env("ENTENTE_STORE_URL", &url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    };
+    run(&["init"]);
+    run(&[
+        "lists",
+        "import",
+        "--list",
+        "un",
+        un_2015().to_str().unwrap(),
+    ]);
+    let r: serde_json::Value =
+        serde_json::from_str(&run(&["screen", "--json", "Mohamed Amine Akli"])).unwrap();
+    assert_eq!(ids(&r), ["111500"]);
+    let out = run(&[
+        "lists",
+        "import",
+        "--list",
+        "un",
+        un_2026().to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains("302 added, 646 amended, 345 delisted"),
+        "{out}"
+    );
+    assert!(out.contains("no longer matches un 111500"), "{out}");
+    let r: serde_json::Value =
+        serde_json::from_str(&run(&["screen", "--json", "Eric Badege"])).unwrap();
+    let subject = r["subject"].as_str().unwrap().to_owned();
+    run(&["user", "add", "alice", "--role", "analyst", "--token-only"]);
+    run(&[
+        "screen",
+        "adjudicate",
+        "--subject",
+        &subject,
+        "--entry",
+        "6907993",
+        "--decision",
+        "true-match",
+        "--reason",
+        "passport matches",
+        "--user",
+        "alice",
+    ]);
+    let r: serde_json::Value =
+        serde_json::from_str(&run(&["screen", "--json", "Eric Badege"])).unwrap();
+    assert_eq!(r["matches"][0]["adjudication"]["decision"], "true-match");
+    drop(node);
+    psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}
