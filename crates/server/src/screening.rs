@@ -705,12 +705,16 @@ fn action_name(action: Action) -> &'static str {
     }
 }
 
+/// Records an allowed request. `durable`: wait until the record is on disk (requests that
+/// store something: recorded screenings, adjudications); otherwise it is submitted to the
+/// journal and committed with the next batch, as served reads are (see `audit::Journal`).
 async fn record_allow(
     state: &AppState,
     principal: &Principal,
     action: Action,
     target: &str,
     detail: &str,
+    durable: bool,
 ) -> Result<(), ApiError> {
     let mut r = audit::record(
         &principal.user,
@@ -722,7 +726,11 @@ async fn record_allow(
         detail,
     );
     r.purpose = principal.purpose.clone();
-    state.journal.record(r).await?;
+    if durable {
+        state.journal.record(r).await?;
+    } else {
+        state.journal.submit(r)?;
+    }
     Ok(())
 }
 
@@ -852,6 +860,7 @@ async fn screen_handler(
             "version={} queries={n} with_matches={matched} threshold={threshold} record={}",
             list.info.version, req.record
         ),
+        req.record,
     )
     .await?;
     Ok(Json(ScreenResponse {
@@ -870,7 +879,7 @@ async fn lists_handler(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     gate(&state, &principal, Action::Screen).await?;
     let versions = state.store.list_versions(None).await?;
-    record_allow(&state, &principal, Action::Screen, TARGET, "lists").await?;
+    record_allow(&state, &principal, Action::Screen, TARGET, "lists", false).await?;
     Ok(Json(serde_json::json!({ "versions": versions })))
 }
 
@@ -909,6 +918,7 @@ async fn subject_handler(
         Action::Screen,
         &format!("{TARGET}:subject:{key}"),
         "subject",
+        false,
     )
     .await?;
     Ok(Json(serde_json::json!({
@@ -962,6 +972,7 @@ async fn adjudication_handler(
             a.decision.as_str(),
             a.seq
         ),
+        true,
     )
     .await?;
     Ok((StatusCode::CREATED, Json(a)))

@@ -118,6 +118,25 @@ impl Node {
         (status, resp.json().await.unwrap())
     }
 
+    /// The audit log once `done` holds for it (served reads are committed with the journal's
+    /// next batch, within milliseconds, not before their response); fails after 10 s.
+    async fn audit_when(
+        &self,
+        done: impl Fn(&[entente_store::AuditRecord]) -> bool,
+    ) -> Vec<entente_store::AuditRecord> {
+        for _ in 0..1000 {
+            let log = self.audit().await;
+            if done(&log) {
+                return log;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!(
+            "the audit log never reached the expected state: {:?}",
+            self.audit().await
+        );
+    }
+
     /// Every audit record, oldest first.
     async fn audit(&self) -> Vec<entente_store::AuditRecord> {
         self.store
@@ -207,7 +226,14 @@ async fn single_and_batch_screening_with_purpose_in_the_audit_log() {
     assert_eq!(lists["versions"][0]["entries"], 1003);
 
     // Every decision is in the audit log with its purpose; no screened name is.
-    let audit = node.audit().await;
+    let audit = node
+        .audit_when(|log| {
+            log.iter()
+                .filter(|r| r.action == "screening.screen")
+                .count()
+                >= 4
+        })
+        .await;
     let screens: Vec<_> = audit
         .iter()
         .filter(|r| r.action == "screening.screen")
