@@ -47,34 +47,40 @@ import_all() {
   if [ "$mode" = off ]; then
     "$ENTENTE" --data "$dir" hits settings --disable >/dev/null
   fi
-  local t0 t1
+  local t0 t1 cpu=0 c
   t0=$(now)
   for f in "${FILES[@]}"; do
-    ENTENTE_LOG=warn "$ENTENTE" --data "$dir" import "$f" --collection home >/dev/null
+    # CPU time (user + system) of the import process, which load on the machine does not
+    # inflate the way it inflates wall-clock time.
+    c=$( { TIMEFORMAT='%U %S'; time ENTENTE_LOG=warn "$ENTENTE" --data "$dir" import "$f" --collection home >/dev/null; } 2>&1 | awk '{print $1 + $2}')
+    cpu=$(echo "$cpu + $c" | bc -l)
   done
   t1=$(now)
-  echo "$t1 - $t0" | bc -l
+  echo "$(echo "$t1 - $t0" | bc -l) $cpu"
 }
 
-ON=(); OFF=()
+ON=(); OFF=(); CON=(); COFF=()
 for r in $(seq 1 "$RUNS"); do
   if [ $((r % 2)) -eq 1 ]; then order="on off"; else order="off on"; fi
   for m in $order; do
-    s=$(import_all "$m")
-    log "run $r correlation $m: $s s"
-    if [ "$m" = on ]; then ON+=("$s"); else OFF+=("$s"); fi
+    read -r s c <<< "$(import_all "$m")"
+    log "run $r correlation $m: $s s wall, $c s CPU"
+    if [ "$m" = on ]; then ON+=("$s"); CON+=("$c"); else OFF+=("$s"); COFF+=("$c"); fi
   done
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 mon=$(median "${ON[@]}"); moff=$(median "${OFF[@]}")
+con=$(median "${CON[@]}"); coff=$(median "${COFF[@]}")
 hits=$("$ENTENTE" --data "$WORK/data-on" hits since 2000-01-01T00:00:00Z --json --limit 1000000 2>/dev/null | wc -l)
 objects=$(ENTENTE_LOG=warn "$ENTENTE" --data "$WORK/data-on" hits rebuild)
 
 echo "| import of $LABEL | correlation off | correlation on | ratio |"
 echo "|---|---|---|---|"
-printf '| median of %s runs (s) | %.2f | %.2f | %.3f |\n' "$RUNS" "$moff" "$mon" "$(echo "$mon / $moff" | bc -l)"
-printf '| all runs (s) | %s | %s | |\n' "${OFF[*]}" "${ON[*]}"
+printf '| wall clock, median of %s runs (s) | %.2f | %.2f | %.3f |\n' "$RUNS" "$moff" "$mon" "$(echo "$mon / $moff" | bc -l)"
+printf '| CPU time (user + system), median (s) | %.2f | %.2f | %.3f |\n' "$coff" "$con" "$(echo "$con / $coff" | bc -l)"
+printf '| wall clock, all runs (s) | %s | %s | |\n' "${OFF[*]}" "${ON[*]}"
+printf '| CPU time, all runs (s) | %s | %s | |\n' "${COFF[*]}" "${CON[*]}"
 echo
 echo "hits recorded on import: $hits"
 echo "rebuild on the loaded store: $objects"
