@@ -42,6 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::access::{self, Action, Decision, Resource};
+use crate::audit::Outcome;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::taxii::paging;
@@ -758,6 +759,16 @@ async fn list(
     if let Listing::Collection(c) = &listing {
         // The collection itself must be readable: otherwise it answers as if it did not exist.
         if !gate.readable(&c.0).await? {
+            // Invariant 4: the refusal leaves a trace before it is answered.
+            audit_listing(
+                state,
+                principal,
+                endpoint,
+                &target,
+                Outcome::Deny,
+                "reason=not-readable",
+            )
+            .await?;
             return Err(ApiError::NotFound("no such collection".into()));
         }
     }
@@ -837,7 +848,51 @@ async fn list(
         }
     }
     let next = more.then(|| paging::seal(entente_store::DateAdded(after), &binding));
+    let full = out
+        .iter()
+        .filter(|h| matches!(h, HitView::Full { .. }))
+        .count();
+    let hit_only = out.len() - full;
+    let outcome = if hit_only > 0 {
+        Outcome::HitOnly
+    } else {
+        Outcome::Allow
+    };
+    audit_listing(
+        state,
+        principal,
+        endpoint,
+        &target,
+        outcome,
+        &format!("full={full} hit-only={hit_only}"),
+    )
+    .await?;
     Ok(Json(HitsPage { hits: out, next }))
+}
+
+/// Records a listing of hits (DESIGN.md invariant 4): who, for which purpose, what was asked,
+/// and how many hits were shown in full and as hit-only (never which).
+async fn audit_listing(
+    state: &AppState,
+    principal: &Principal,
+    endpoint: &str,
+    target: &str,
+    outcome: Outcome,
+    detail: &str,
+) -> Result<(), ApiError> {
+    let mut r = crate::audit::record(
+        &principal.user,
+        &principal.organisation,
+        endpoint,
+        if target.is_empty() { "-" } else { target },
+        outcome,
+        "hit-visibility",
+        detail,
+    );
+    r.purpose = principal.purpose.clone();
+    // Like served TAXII reads, a listing does not wait for the disk (see `audit::Journal`).
+    state.journal.submit(r)?;
+    Ok(())
 }
 
 /// GET /correlation/v1/objects/{id}/hits: the hits of one object (any of its versions).

@@ -415,6 +415,31 @@ async fn hits_through_the_gate_never_leak_content() {
     .await;
     assert_eq!(stolen.status, 400);
 
+    // Every listing leaves a trace in the audit log: who, for which purpose, the outcome and
+    // how many hits were shown (never which); the concealed collection as a refusal.
+    let wanted = [
+        ("alice", "correlation-since", "hit-only"),
+        ("carol", "correlation-since", "allow"),
+        ("alice", "correlation-collection", "deny"),
+    ];
+    let mut missing = wanted.to_vec();
+    for _ in 0..100 {
+        let entries = node.store.audit_page(0, 100_000).await.unwrap();
+        missing.retain(|(who, action, decision)| {
+            !entries.iter().any(|e| {
+                e.record.actor == *who
+                    && e.record.action == *action
+                    && e.record.decision == *decision
+                    && e.record.purpose.as_deref() == Some(PURPOSE)
+            })
+        });
+        if missing.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(missing.is_empty(), "not audited: {missing:?}");
+
     // Time filter: nothing after the future.
     let later = get(
         &node,
