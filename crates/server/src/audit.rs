@@ -492,6 +492,9 @@ type Pending = (
 /// Most records appended in one transaction.
 const JOURNAL_BATCH: usize = 4096;
 
+/// How long submitted records (nobody waiting) gather before they are committed.
+const SUBMIT_GATHER: std::time::Duration = std::time::Duration::from_millis(2);
+
 impl Journal {
     /// Starts the writer task (on the current Tokio runtime) appending to `store`.
     pub fn start(store: SharedStore) -> Journal {
@@ -500,11 +503,22 @@ impl Journal {
             let mut batch: Vec<Pending> = Vec::new();
             while let Some(first) = rx.recv().await {
                 batch.push(first);
-                while batch.len() < JOURNAL_BATCH {
-                    match rx.try_recv() {
-                        Ok(p) => batch.push(p),
-                        Err(_) => break,
-                    }
+                let drain =
+                    |batch: &mut Vec<Pending>,
+                     rx: &mut tokio::sync::mpsc::UnboundedReceiver<Pending>| {
+                        while batch.len() < JOURNAL_BATCH {
+                            match rx.try_recv() {
+                                Ok(p) => batch.push(p),
+                                Err(_) => break,
+                            }
+                        }
+                    };
+                drain(&mut batch, &mut rx);
+                // Nobody waits on a batch of submitted reads: let it gather for a moment, so
+                // that one commit serves many (a waiter is served at once).
+                if batch.iter().all(|(_, w)| w.is_none()) {
+                    tokio::time::sleep(SUBMIT_GATHER).await;
+                    drain(&mut batch, &mut rx);
                 }
                 let mut records = Vec::with_capacity(batch.len());
                 let mut waiters = Vec::new();

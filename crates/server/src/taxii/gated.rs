@@ -81,7 +81,9 @@ where
 {
     let want = filter.limit;
     let mut f = filter.clone();
-    f.limit = want.max(MIN_FETCH);
+    // One more than wanted: when every version is allowed (the common case), the one after
+    // the page decides `more` without a second query.
+    f.limit = want.max(MIN_FETCH).saturating_add(1);
     let mut out: Vec<T> = Vec::new();
     let mut withheld = 0;
     let mut rules = BTreeMap::new();
