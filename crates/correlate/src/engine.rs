@@ -653,6 +653,15 @@ pub fn ref_types() -> Vec<&'static str> {
         .collect()
 }
 
+/// The fields of an indicator the engine reads; serde skips the rest without building it.
+#[derive(serde::Deserialize)]
+struct IndicatorFields<'a> {
+    #[serde(borrow, default)]
+    pattern: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pattern_type: Option<std::borrow::Cow<'a, str>>,
+}
+
 /// Reads what each object of a batch contributes. SCOs that an observed-data of the batch
 /// refers to are attributed to the observed-data, not indexed on their own (the observation is
 /// what an analyst wants to reach).
@@ -660,10 +669,10 @@ fn prepare(collection: &str, batch: &[&Object]) -> (Vec<Prepared>, Vec<Option<Va
     let mut parsed: Vec<Option<Value>> = Vec::with_capacity(batch.len());
     for o in batch {
         let t = o.object_type();
-        let wanted = t == "observed-data"
-            || t == "sighting"
-            || t == "indicator"
-            || extract::is_indexed_sco(t);
+        // Indicators are read into the two fields the engine needs (below), not into a tree:
+        // they are most of what is indexed, and building and dropping a full tree per object
+        // was most of the cost of correlating on ingest.
+        let wanted = t == "observed-data" || t == "sighting" || extract::is_indexed_sco(t);
         parsed.push(if wanted {
             serde_json::from_str(o.as_json()).ok()
         } else {
@@ -694,6 +703,19 @@ fn prepare(collection: &str, batch: &[&Object]) -> (Vec<Prepared>, Vec<Option<Va
                 value: o.id().as_str().to_owned(),
             });
         }
+        if t == "indicator"
+            && let Ok(ind) = serde_json::from_str::<IndicatorFields<'_>>(o.as_json())
+            && ind.pattern_type.as_deref().unwrap_or("stix") == "stix"
+            && let Some(text) = ind.pattern
+            && let Ok(p) = entente_pattern::parse(&text)
+        {
+            observables.extend(extract::pattern_values(&p));
+            pattern = Some((
+                text.into_owned(),
+                extract::is_anchored(&p),
+                extract::pattern_types(&p),
+            ));
+        }
         if let Some(v) = v {
             match t {
                 "observed-data" => extract::observed_data_observables(
@@ -702,23 +724,6 @@ fn prepare(collection: &str, batch: &[&Object]) -> (Vec<Prepared>, Vec<Option<Va
                     &mut observables,
                 ),
                 "sighting" => extract::sighting_observables(v, &mut observables),
-                "indicator" => {
-                    let lang = v
-                        .get("pattern_type")
-                        .and_then(Value::as_str)
-                        .unwrap_or("stix");
-                    if lang == "stix"
-                        && let Some(text) = v.get("pattern").and_then(Value::as_str)
-                        && let Ok(p) = entente_pattern::parse(text)
-                    {
-                        observables.extend(extract::pattern_values(&p));
-                        pattern = Some((
-                            text.to_owned(),
-                            extract::is_anchored(&p),
-                            extract::pattern_types(&p),
-                        ));
-                    }
-                }
                 _ if referenced.contains(o.id().as_str()) => continue,
                 _ => extract::sco_observables(v, &mut observables),
             }
