@@ -87,6 +87,9 @@ pub(crate) enum Command {
     /// Release requests: asking an originator to let its intelligence go further.
     #[command(subcommand)]
     Release(crate::commands::sharing::ReleaseCommand),
+    /// Partner nodes: register them and pull from them (resumable; scheduled by `serve`).
+    #[command(subcommand)]
+    Peer(crate::commands::peer::PeerCommand),
 }
 
 #[derive(Debug, Subcommand)]

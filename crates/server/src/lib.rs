@@ -13,6 +13,7 @@ pub mod auth;
 pub mod config;
 pub mod correlation;
 pub mod error;
+pub mod federation;
 mod health;
 pub mod ingest;
 pub mod policy;
@@ -140,13 +141,20 @@ pub async fn serve(
         paging_key,
         sharing: sharing::SnapshotCache::default(),
     };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let scheduler = tokio::spawn(federation::run_scheduler(state.store.clone(), stopped));
     let app = app(state);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    })
     .await?;
+    // A pull in progress resumes from its last stored page on the next start.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), scheduler).await;
     // Reads recorded without waiting reach the disk before the process ends.
     journal.flush().await.map_err(std::io::Error::other)
 }

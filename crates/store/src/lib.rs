@@ -40,6 +40,7 @@
 mod audit;
 mod correlation;
 mod error;
+mod federation;
 mod filter;
 pub mod postgres;
 mod screening;
@@ -50,6 +51,7 @@ mod types;
 pub use audit::{AUDIT_GENESIS, AUDIT_HASH_LEN, AuditEntry, AuditHasher, AuditRecord};
 pub use correlation::{CorrelationHit, CorrelationStore, HitSide};
 pub use error::{Error, Result};
+pub use federation::{FederationStore, Peer, PeerState};
 pub use postgres::PostgresStore;
 pub use screening::*;
 pub use sharing::{
@@ -88,7 +90,9 @@ use std::sync::Arc;
 /// Everything entente persists. Implemented by the SQLite and PostgreSQL backends; handed to
 /// the server as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: SharingStore + ScreeningStore + CorrelationStore + Send + Sync + 'static {
+pub trait Store:
+    SharingStore + ScreeningStore + CorrelationStore + FederationStore + Send + Sync + 'static
+{
     // ---- API roots and collections ----
 
     /// Creates an API root. `Conflict` if the name exists.

@@ -19,6 +19,7 @@
 //! `first`/`last` flags only of objects that already had versions.
 
 mod correlation;
+mod federation;
 mod screening;
 mod sharing;
 
@@ -63,6 +64,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "correlation",
         include_str!("../migrations/postgres/0005_correlation.sql"),
+    ),
+    (
+        6,
+        "federation",
+        include_str!("../migrations/postgres/0006_federation.sql"),
     ),
 ];
 

@@ -20,6 +20,7 @@
 //! can never make a value be handed out twice.
 
 mod correlation;
+mod federation;
 mod screening;
 mod sharing;
 
@@ -64,6 +65,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "correlation",
         include_str!("../migrations/sqlite/0005_correlation.sql"),
+    ),
+    (
+        6,
+        "federation",
+        include_str!("../migrations/sqlite/0006_federation.sql"),
     ),
 ];
 

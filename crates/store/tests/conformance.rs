@@ -1860,3 +1860,66 @@ async fn sharing_purposes_and_releases(db: &TestDb) {
     );
     assert!(s.releases_for(&[indicator_id(2)]).await.unwrap().is_empty());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Federation (issue 6): peers and their pull state.
+// ---------------------------------------------------------------------------------------------
+
+mod federation {
+    scenarios!(peers_and_their_state);
+}
+
+async fn peers_and_their_state(db: &TestDb) {
+    use entente_store::{Peer, PeerState};
+    let s = db.open().await;
+    let local = setup(&s, "c3d7f7a4-0000-4000-8000-000000000001").await;
+    let peer = |name: &str, local: &str| Peer {
+        name: name.into(),
+        url: "https://partner.example/api1/".into(),
+        organisation: "fr-dgsi".into(),
+        channel: "fr-be".into(),
+        remote_collection: "91a7b528-80eb-42ed-a74d-c6fbd5a26116".into(),
+        local_collection: local.into(),
+        token_file: "/etc/entente/fr.token".into(),
+        interval_secs: 60,
+    };
+    assert!(matches!(
+        s.add_peer(peer("fr", "c3d7f7a4-0000-4000-8000-00000000000f"))
+            .await,
+        Err(Error::NotFound(_))
+    ));
+    s.add_peer(peer("fr", &local.0)).await.unwrap();
+    assert!(matches!(
+        s.add_peer(peer("fr", &local.0)).await,
+        Err(Error::Conflict(_))
+    ));
+    s.add_peer(peer("be", &local.0)).await.unwrap();
+    let (p, st) = s.peer("fr").await.unwrap();
+    assert_eq!(p, peer("fr", &local.0));
+    assert_eq!(st, PeerState::default());
+    let state = PeerState {
+        cursor: Some("2026-11-29T10:00:00.123456Z".into()),
+        last_success: Some(1_800_000_000_000_000),
+        last_error: Some("HTTP 500".into()),
+        stored: 12_345,
+    };
+    s.set_peer_state("fr", state.clone()).await.unwrap();
+    assert!(matches!(
+        s.set_peer_state("ghost", state.clone()).await,
+        Err(Error::NotFound(_))
+    ));
+    drop(s);
+    let s = db.open().await;
+    assert_eq!(s.peer("fr").await.unwrap().1, state);
+    let names: Vec<String> = s
+        .peers()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(p, _)| p.name)
+        .collect();
+    assert_eq!(names, ["be", "fr"]);
+    s.remove_peer("be").await.unwrap();
+    assert!(matches!(s.remove_peer("be").await, Err(Error::NotFound(_))));
+    assert!(matches!(s.peer("be").await, Err(Error::NotFound(_))));
+}

@@ -7,6 +7,7 @@ pub(crate) mod hits;
 mod import;
 pub(crate) mod lists;
 mod pattern;
+pub(crate) mod peer;
 mod pull;
 pub(crate) mod screen;
 mod serve;
@@ -176,6 +177,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Org(cmd) => rt.block_on(sharing::org(&ctx, cmd)),
         Command::Channel(cmd) => rt.block_on(sharing::channel(&ctx, cmd)),
         Command::Release(cmd) => rt.block_on(sharing::release(&ctx, cmd)),
+        Command::Peer(cmd) => rt.block_on(peer::run(&ctx, cmd)),
         Command::Config(ConfigCommand::Show) => {
             println!("{:#?}", ctx.config);
             Ok(ExitCode::SUCCESS)

@@ -1,0 +1,193 @@
+//! `entente peer`: partner nodes and pulling from them (federation, issue 6).
+
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::Subcommand;
+use entente_store::Peer;
+
+use super::Context;
+
+/// `entente peer ...`
+#[derive(Debug, Subcommand)]
+pub(crate) enum PeerCommand {
+    /// Register a partner node to pull from.
+    Add {
+        /// Short name of the peer.
+        name: String,
+        /// The peer's TAXII API root URL, e.g. `https://partner.example/api1/`.
+        #[arg(long)]
+        url: String,
+        /// The organisation behind the peer (a member of the channel).
+        #[arg(long, value_name = "ORG")]
+        organisation: String,
+        /// The channel the exchange belongs to.
+        #[arg(long, value_name = "CHANNEL")]
+        channel: String,
+        /// The peer's collection to pull from.
+        #[arg(long, value_name = "ID")]
+        pull: String,
+        /// The local collection (exposing the channel) to pull into: id or alias.
+        #[arg(long, value_name = "ID|ALIAS")]
+        into: String,
+        /// A file holding our bearer token for the peer.
+        #[arg(long, value_name = "FILE")]
+        token_file: String,
+        /// Seconds between scheduled pulls while the node serves.
+        #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+        interval: u64,
+        /// The local API root (default: the configured default API root).
+        #[arg(long)]
+        api_root: Option<String>,
+    },
+    /// List peers with their state.
+    List,
+    /// Show one peer: configuration, cursor, last success, last error.
+    Show {
+        /// The peer.
+        name: String,
+    },
+    /// Remove a peer (what was pulled stays).
+    Remove {
+        /// The peer.
+        name: String,
+    },
+    /// Pull from a peer now, from where the last pull stopped.
+    ///
+    /// Exit status: 0 when the pull completed, 1 when it failed (what was stored stays, and
+    /// the next pull resumes after it).
+    Sync {
+        /// The peer.
+        name: String,
+    },
+}
+
+fn time(micros: Option<i64>) -> String {
+    micros.map_or_else(
+        || "never".to_owned(),
+        |m| {
+            entente_stix::Timestamp::from_unix_micros(m)
+                .as_str()
+                .to_owned()
+        },
+    )
+}
+
+/// `entente peer ...`
+pub(crate) async fn run(ctx: &Context, cmd: PeerCommand) -> anyhow::Result<ExitCode> {
+    let store = ctx.open_store().await?;
+    match cmd {
+        PeerCommand::Add {
+            name,
+            url,
+            organisation,
+            channel,
+            pull,
+            into,
+            token_file,
+            interval,
+            api_root,
+        } => {
+            super::sharing::valid_id("peer", &name)?;
+            if interval == 0 {
+                bail!("--interval must be at least 1 second");
+            }
+            let api_root = ctx.api_root(api_root.as_deref())?;
+            let local = super::find_collection(&store, &api_root, &into).await?;
+            let peer = Peer {
+                name: name.clone(),
+                url,
+                organisation,
+                channel,
+                remote_collection: pull,
+                local_collection: local.id.0.clone(),
+                token_file,
+                interval_secs: interval,
+            };
+            entente_server::federation::check_peer(&store, &peer)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            entente_taxii::Client::new()
+                .context("cannot build the TAXII client")?
+                .api_root(&peer.url)
+                .with_context(|| format!("--url: not an API root URL: {}", peer.url))?;
+            match store.add_peer(peer.clone()).await {
+                Err(entente_store::Error::Conflict(m)) => bail!("{m}"),
+                other => other.context("cannot register the peer")?,
+            }
+            let detail = format!(
+                "url={} organisation={} channel={} pull={} into={} interval={}",
+                peer.url,
+                peer.organisation,
+                peer.channel,
+                peer.remote_collection,
+                peer.local_collection,
+                peer.interval_secs
+            );
+            super::audit::record_cli(&store, "peer.add", &name, &detail).await?;
+            println!("registered peer {name}");
+        }
+        PeerCommand::List => {
+            for (p, s) in store.peers().await? {
+                println!(
+                    "{}\t{}\tchannel={}\tstored={}\tlast success {}{}",
+                    p.name,
+                    p.url,
+                    p.channel,
+                    s.stored,
+                    time(s.last_success),
+                    s.last_error
+                        .map(|e| format!("\tlast error: {e}"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        PeerCommand::Show { name } => {
+            let (p, s) = match store.peer(&name).await {
+                Err(entente_store::Error::NotFound(_)) => bail!("no peer named {name:?}"),
+                other => other?,
+            };
+            println!("peer:          {}", p.name);
+            println!("url:           {}", p.url);
+            println!("organisation:  {}", p.organisation);
+            println!("channel:       {}", p.channel);
+            println!(
+                "pulls:         {} -> {}",
+                p.remote_collection, p.local_collection
+            );
+            println!("interval:      {} s", p.interval_secs);
+            println!(
+                "cursor:        {}",
+                s.cursor.as_deref().unwrap_or("(from the start)")
+            );
+            println!("stored:        {}", s.stored);
+            println!("last success:  {}", time(s.last_success));
+            println!("last error:    {}", s.last_error.as_deref().unwrap_or("-"));
+        }
+        PeerCommand::Remove { name } => {
+            match store.remove_peer(&name).await {
+                Err(entente_store::Error::NotFound(_)) => bail!("no peer named {name:?}"),
+                other => other?,
+            }
+            super::audit::record_cli(&store, "peer.remove", &name, "").await?;
+            println!("removed peer {name}");
+        }
+        PeerCommand::Sync { name } => {
+            let (peer, _) = match store.peer(&name).await {
+                Err(entente_store::Error::NotFound(_)) => bail!("no peer named {name:?}"),
+                other => other?,
+            };
+            match entente_server::federation::pull(&store, &peer).await {
+                Ok(r) => println!(
+                    "pulled from {name}: stored {}, duplicates {}, rejected {} ({} pages)",
+                    r.stored, r.duplicates, r.rejected, r.pages
+                ),
+                Err(e) => {
+                    eprintln!("error: pulling from {name} failed: {e}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
