@@ -493,7 +493,11 @@ type Pending = (
 const JOURNAL_BATCH: usize = 4096;
 
 /// How long submitted records (nobody waiting) gather before they are committed.
-const SUBMIT_GATHER: std::time::Duration = std::time::Duration::from_millis(2);
+///
+/// Every commit makes the readers of an SQLite store drop their page caches, so submitted
+/// records are committed at most this often (a waiting record is committed at once, taking the
+/// gathered ones with it).
+const SUBMIT_GATHER: std::time::Duration = std::time::Duration::from_millis(10);
 
 impl Journal {
     /// Starts the writer task (on the current Tokio runtime) appending to `store`.
