@@ -440,34 +440,61 @@ pub struct SideFacts<'a> {
     pub permission: Option<&'a Permission>,
     /// The sharing rules of the request on that collection.
     pub gate: &'a access::Gate,
+    /// The sharing facts of the version (`None` when it no longer exists).
+    pub sharing: Option<&'a entente_store::ObjectSharing>,
 }
 
 /// **The one decision** on what `principal` learns of a hit between sides `a` and `b`: each
 /// side is asked of the access check ([`access::check_shared`]: the permission, then the
-/// collection-level sharing rules, for reading the collection that holds it). This is the
-/// function to replace by the per-object policy decision (`Action::CorrelationHit` with the
-/// originator facts of each side) when the store keeps them.
+/// collection-level sharing rules, for reading the collection that holds it) and of the gate
+/// for the version itself (its markings). A side that is not readable is disclosed as
+/// `hit-only` unless the policy keeps even its existence from the principal (TLP:RED not
+/// naming it, where the policy's `CorrelationHit` decision gives no `hit-only`).
 pub fn hit_visibility(principal: &Principal, a: &SideFacts<'_>, b: &SideFacts<'_>) -> Visibility {
-    let readable = |s: &SideFacts<'_>| match s.collection {
-        Some(collection) => matches!(
-            access::check_shared(
-                principal,
-                Action::Read,
-                &Resource::Collection {
-                    collection,
-                    permission: s.permission,
+    // Readable: the collection (permission and collection-level rules) and the version itself
+    // (its markings: a TLP:RED version that does not name the principal is not readable).
+    let readable = |s: &SideFacts<'_>| match (s.collection, s.sharing) {
+        (Some(collection), Some(sharing)) => {
+            matches!(
+                access::check_shared(
+                    principal,
+                    Action::Read,
+                    &Resource::Collection {
+                        collection,
+                        permission: s.permission,
+                    },
+                    s.gate,
+                ),
+                Decision::Allow
+            ) && s
+                .gate
+                .decide(access::ObjectAction::Read, &s.gate.facts(sharing, &[]))
+                .is_allow()
+        }
+        _ => false,
+    };
+    // The existence of a version the principal may not read is disclosed (hit-only) unless
+    // the policy keeps even that from it: TLP:RED is for its named recipients alone.
+    let disclosable = |s: &SideFacts<'_>| match s.sharing {
+        Some(sharing) => {
+            let facts = s.gate.facts(sharing, &[]);
+            let channels = s.gate.partner_channels();
+            let d = s.gate.decide_action(
+                &crate::policy::Action::CorrelationHit {
+                    partner_channels: &channels,
                 },
-                s.gate,
-            ),
-            Decision::Allow
-        ),
+                &facts,
+            );
+            matches!(d, crate::policy::Decision::HitOnly { .. })
+                || facts.tlp != Some(crate::policy::Tlp::Red)
+        }
         None => false,
     };
     match (readable(a), readable(b)) {
         (true, true) => Visibility::Both,
-        (true, false) => Visibility::HitOnlyA,
-        (false, true) => Visibility::HitOnlyB,
-        (false, false) => Visibility::Nothing,
+        (true, false) if disclosable(b) => Visibility::HitOnlyA,
+        (false, true) if disclosable(a) => Visibility::HitOnlyB,
+        _ => Visibility::Nothing,
     }
 }
 
@@ -481,6 +508,7 @@ struct Facts<'a> {
     gates: HashMap<String, access::Gate>,
     snapshot: Arc<crate::sharing::Snapshot>,
     contacts: HashMap<HitSide, Vec<String>>,
+    sharings: HashMap<HitSide, Option<entente_store::ObjectSharing>>,
 }
 
 impl<'a> Facts<'a> {
@@ -498,6 +526,7 @@ impl<'a> Facts<'a> {
             gates: HashMap::new(),
             snapshot: state.sharing.get(&state.store).await?,
             contacts: HashMap::new(),
+            sharings: HashMap::new(),
         })
     }
 
@@ -551,19 +580,56 @@ impl<'a> Facts<'a> {
     async fn visibility(&mut self, h: &CorrelationHit) -> Result<Visibility, ApiError> {
         let pa = self.permission(&h.a.collection.0).await?;
         let pb = self.permission(&h.b.collection.0).await?;
+        let sa = self.sharing(&h.a).await?;
+        let sb = self.sharing(&h.b).await?;
         self.gate(&h.a.collection.0);
         self.gate(&h.b.collection.0);
         let a = SideFacts {
             collection: self.collections.get(&h.a.collection.0),
             permission: pa.as_ref(),
             gate: &self.gates[&h.a.collection.0],
+            sharing: sa.as_ref(),
         };
         let b = SideFacts {
             collection: self.collections.get(&h.b.collection.0),
             permission: pb.as_ref(),
             gate: &self.gates[&h.b.collection.0],
+            sharing: sb.as_ref(),
         };
         Ok(hit_visibility(self.principal, &a, &b))
+    }
+
+    /// The sharing facts of the version a side names (`None` when it no longer exists).
+    async fn sharing(
+        &mut self,
+        side: &HitSide,
+    ) -> Result<Option<entente_store::ObjectSharing>, ApiError> {
+        if let Some(s) = self.sharings.get(side) {
+            return Ok(s.clone());
+        }
+        let filter = ObjectFilter {
+            ids: vec![side.id.clone()],
+            versions: vec![VersionMatch::All],
+            spec_versions: vec!["2.0".into(), "2.1".into()],
+            limit: 1000,
+            ..ObjectFilter::default()
+        };
+        let found = match self
+            .state
+            .store
+            .objects_page(&side.collection, &filter)
+            .await
+        {
+            Ok(page) => page
+                .items
+                .into_iter()
+                .find(|s| s.object.version().map(|t| t.as_str()).unwrap_or("") == side.version)
+                .map(|s| s.sharing),
+            Err(entente_store::Error::NotFound(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        self.sharings.insert(side.clone(), found.clone());
+        Ok(found)
     }
 
     /// Whom to contact about a side the principal may not read: the originating organisation

@@ -496,3 +496,48 @@ async fn requests_need_a_purpose_and_good_parameters() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 401);
 }
+
+/// A TLP:RED version that does not name the principal is not readable through a hit, even in a
+/// collection it may read, and its existence is not disclosed either (no hit-only for RED).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn red_versions_are_neither_shown_nor_disclosed() {
+    let node = Node::start().await;
+    let (coll_a, coll_b) = two_agencies(&node).await;
+    let alice = user(&node, "alice", "home").await;
+    let bob = user(&node, "bob", "agency-b").await;
+    let carol = user(&node, "carol", "home").await;
+    node.grant("alice", &coll_a, true, true).await;
+    node.grant("bob", &coll_b, true, true).await;
+    node.grant("carol", &coll_a, true, false).await;
+    node.grant("carol", &coll_b, true, false).await;
+    let red = entente_stix::tlp::Tlp::Red.marking().id;
+    let mut objects = observed(OD_B, 1);
+    for o in &mut objects {
+        o["object_marking_refs"] = json!([red]);
+        o["x_entente_recipients"] = json!(["organisation:agency-b"]);
+    }
+    post(&node, &alice, &coll_a, vec![indicator()]).await;
+    post(&node, &bob, &coll_b, objects).await;
+
+    let since = "/correlation/v1/hits?since=2000-01-01T00:00:00Z";
+    // Bob (the originator) sees his side; nothing tells Carol or Alice that B holds it.
+    for who in [&carol, &alice] {
+        let a = get(&node, who, since, Some(PURPOSE)).await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        assert_nothing_of(&a, &[OD_B, DOM_B, "agency-b"]);
+        assert!(
+            a.json()["hits"]
+                .as_array()
+                .is_none_or(|h| h.iter().all(|h| h["visibility"] != "full")),
+            "{}",
+            a.body
+        );
+    }
+    let b = get(&node, &bob, since, Some(PURPOSE)).await;
+    assert_eq!(b.status, 200);
+    assert!(
+        b.body.contains(OD_B) || b.body.contains(DOM_B),
+        "{}",
+        b.body
+    );
+}
