@@ -73,8 +73,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
-/// Read connections kept open for reuse (more are opened on demand under load).
-const READERS: usize = 4;
+/// Read connections kept open for reuse (more are opened on demand under load). Opening one
+/// costs a schema parse on its first statement, which under a burst of concurrent requests
+/// dominated the cost of a read when only 4 were kept: keep enough for the blocking pool's
+/// usual concurrency.
+const READERS: usize = 16;
 
 /// Recomputes the maintenance flags of every version of one object (after an out-of-order
 /// insert or a delete). Only the flags change; the versions themselves are never edited.
@@ -122,7 +125,11 @@ fn configure(conn: &Connection, read_only: bool) -> Result<()> {
         // does, every few milliseconds under load), SQLite drops each reader's page cache at
         // its next transaction; with the file mapped, re-reading a page is a memory access
         // rather than a copy out of the OS cache. Address space only, not memory.
-        conn.execute_batch("PRAGMA query_only = ON; PRAGMA mmap_size = 17179869184;")?;
+        // With the file mapped, a reader's own page cache matters less: 16 MiB each (the
+        // default of the writer, 64 MiB, times 16 readers would be a lot of memory).
+        conn.execute_batch(
+            "PRAGMA query_only = ON; PRAGMA mmap_size = 17179869184; PRAGMA cache_size = -16384;",
+        )?;
     } else {
         // Checkpoint every 64 MiB of WAL rather than every 4 MiB: random index pages touched
         // by several batches are then written to the database file once, not once per batch.
