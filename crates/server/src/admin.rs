@@ -77,7 +77,7 @@ fn identifier(what: &str, id: &str) -> Result<(), ApiError> {
 /// Only administrators change the node's configuration.
 async fn administer(state: &AppState, principal: &Principal, target: &str) -> Result<(), ApiError> {
     let d = access::check(principal, Action::Administer, &Resource::Node);
-    crate::audit::record_refusal(&state.store, principal, Action::Administer, target, &d).await?;
+    crate::audit::record_refusal(&state.journal, principal, Action::Administer, target, &d).await?;
     d.require()
 }
 
@@ -411,8 +411,14 @@ async fn audit_trail(
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, ApiError> {
     let d = access::check(&principal, Action::ReadAudit, &Resource::Node);
-    crate::audit::record_refusal(&state.store, &principal, Action::ReadAudit, "audit-log", &d)
-        .await?;
+    crate::audit::record_refusal(
+        &state.journal,
+        &principal,
+        Action::ReadAudit,
+        "audit-log",
+        &d,
+    )
+    .await?;
     d.require()?;
     let q: AuditQuery = audit_query(raw.as_deref())?;
     let limit = q.limit.unwrap_or(100).clamp(1, AUDIT_PAGE_MAX);

@@ -588,7 +588,7 @@ impl Journal {
 /// refusal is answered. `target` is what was asked for (a collection id); the rule recorded is
 /// the reason the check gave. Allowed decisions are not recorded here.
 pub async fn record_refusal(
-    store: &SharedStore,
+    journal: &Journal,
     principal: &crate::auth::Principal,
     action: crate::access::Action,
     target: &str,
@@ -611,7 +611,8 @@ pub async fn record_refusal(
         &detail,
     );
     r.purpose = principal.purpose.clone();
-    Recorder::new(store.clone()).record(r).await.map(|_| ())
+    // Through the journal, so that it is ordered after the reads submitted before it.
+    journal.record(r).await
 }
 
 #[cfg(test)]

@@ -212,8 +212,14 @@ pub(crate) async fn reach_collection(
         &gate,
     );
     // Invariant 4: a refusal leaves a trace before it is answered.
-    crate::audit::record_refusal(&state.store, principal, action, &collection.id.0, &decision)
-        .await?;
+    crate::audit::record_refusal(
+        &state.journal,
+        principal,
+        action,
+        &collection.id.0,
+        &decision,
+    )
+    .await?;
     decision.require()?;
     Ok(Reached {
         collection,
