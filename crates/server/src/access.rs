@@ -250,7 +250,7 @@ use std::sync::Arc;
 use entente_store::{ObjectSharing, ReleaseRecord};
 use time::OffsetDateTime;
 
-use crate::policy::{self, Destination, ObjectFacts};
+use crate::policy::{self, ObjectFacts};
 use crate::sharing::{OwnedScope, Snapshot};
 
 /// The sharing rules for one request on one collection: the principal's policy facts (with
@@ -383,11 +383,6 @@ impl Gate {
     pub fn partner_channels(&self) -> Vec<policy::Channel> {
         self.snapshot.channels_of(&self.principal.organisation)
     }
-
-    /// The destination an export is.
-    pub fn export_destination() -> Destination {
-        Destination::Export
-    }
 }
 
 /// [`check`], then the collection-level sharing rules of `gate` ([`Gate::scope`]): the
@@ -429,27 +424,6 @@ pub fn check_shared(
             .by_rule(rule),
         ),
     }
-}
-
-/// Maps a collection-level refusal of the sharing rules to the API error: concealed (404) when
-/// the principal is outside the collection's organisation or channel, 403 with the reason
-/// otherwise.
-pub fn scope_error(d: &policy::Decision) -> Option<ApiError> {
-    let policy::Decision::Deny { reason, .. } = d else {
-        return None;
-    };
-    use policy::Reason as R;
-    Some(match reason {
-        R::NotOwner | R::NotAMember | R::NotVisible => {
-            ApiError::NotFound("no such resource".into())
-        }
-        R::PurposeRequired => ApiError::Forbidden(format!(
-            "{} (send the {} header)",
-            reason.message(),
-            crate::auth::PURPOSE_HEADER
-        )),
-        other => ApiError::Forbidden(other.message().to_owned()),
-    })
 }
 
 #[cfg(test)]

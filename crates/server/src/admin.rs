@@ -17,7 +17,7 @@
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, put};
 use entente_store::{
     ApiToken, ChannelRecord, CollectionId, CollectionScope, Organisation, Role, User,
@@ -30,6 +30,7 @@ use crate::access::{self, Action, Resource};
 use crate::audit::{self, Outcome};
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::releases::{body, json_response};
 use crate::taxii::TaxiiPath;
 
 /// The administration routes.
@@ -44,19 +45,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/entente/v1/users/", get(users).post(add_user))
         .route("/entente/v1/collections/{id}/scope/", put(bind))
         .route("/entente/v1/audit/", get(audit_trail))
-}
-
-fn json_response(status: StatusCode, v: &Value) -> Response {
-    (
-        status,
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        v.to_string(),
-    )
-        .into_response()
-}
-
-fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest(format!("invalid request: {e}")))
 }
 
 fn identifier(what: &str, id: &str) -> Result<(), ApiError> {

@@ -253,13 +253,6 @@ async fn build(
     Ok(engine)
 }
 
-fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
-}
-
 fn to_stored(h: entente_correlate::Hit, found: i64) -> CorrelationHit {
     let side = |s: entente_correlate::Side| HitSide {
         collection: CollectionId(s.collection),
@@ -323,7 +316,7 @@ pub async fn index_added(
     if hits.is_empty() {
         return Ok(());
     }
-    let found = now_micros();
+    let found = crate::audit::now_micros();
     let n = hits.len();
     let stored = hits.into_iter().map(|h| to_stored(h, found)).collect();
     if let Err(e) = store.add_hits(stored).await {
@@ -367,7 +360,7 @@ pub async fn rebuild(store: &SharedStore) -> Result<RebuildReport, entente_store
                 found.extend(engine.ingest_ref(&c.id.0, id, version, true));
             })
             .await?;
-            let now = now_micros();
+            let now = crate::audit::now_micros();
             for chunk in found.chunks(5000) {
                 hits += store
                     .add_hits(chunk.iter().cloned().map(|h| to_stored(h, now)).collect())
@@ -380,7 +373,7 @@ pub async fn rebuild(store: &SharedStore) -> Result<RebuildReport, entente_store
                 found.extend(engine.ingest(&c.id.0, run.iter().map(|(o, _)| o)));
             })
             .await?;
-            let now = now_micros();
+            let now = crate::audit::now_micros();
             for chunk in found.chunks(5000) {
                 hits += store
                     .add_hits(chunk.iter().cloned().map(|h| to_stored(h, now)).collect())

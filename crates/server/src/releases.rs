@@ -51,7 +51,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/entente/v1/releases/{id}/deny/", post(deny))
 }
 
-fn json_response(status: StatusCode, v: &Value) -> Response {
+/// A JSON response (the `/entente/v1/` API).
+pub(crate) fn json_response(status: StatusCode, v: &Value) -> Response {
     (
         status,
         [(axum::http::header::CONTENT_TYPE, "application/json")],
@@ -60,7 +61,8 @@ fn json_response(status: StatusCode, v: &Value) -> Response {
         .into_response()
 }
 
-fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+/// A JSON request body, or a 400 saying what is wrong with it.
+pub(crate) fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest(format!("invalid request: {e}")))
 }
 

@@ -171,3 +171,13 @@ pub trait SharingStore: Send + Sync {
     /// Whether any release exists (lets readers skip the lookup on nodes that have none).
     async fn has_releases(&self) -> Result<bool>;
 }
+
+/// A value as the JSON text a column keeps (both backends).
+pub(crate) fn to_json_text<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(crate::Error::backend)
+}
+
+/// A value back from the JSON text of a column (both backends).
+pub(crate) fn from_json_text<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(crate::Error::backend)
+}

@@ -330,7 +330,7 @@ pub async fn add(
             Some(len)
         }
     };
-    let request_timestamp = entente_stix::Timestamp::from_unix_micros(now_micros());
+    let request_timestamp = entente_stix::Timestamp::from_unix_micros(crate::audit::now_micros());
     let bytes = read_body(body, max, declared, body_timeout(&state)).await?;
     // Parsing and validating a large envelope is CPU work of tens of milliseconds or more:
     // keep it off the async workers so that other requests are served meanwhile.
@@ -657,11 +657,4 @@ pub async fn delete(
         "object versions deleted"
     );
     Ok(StatusCode::OK.into_response())
-}
-
-fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
 }

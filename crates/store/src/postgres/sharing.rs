@@ -8,13 +8,7 @@ use crate::{
     ReleaseRecord, ReleaseRequestRecord, Result, SharingStore,
 };
 
-fn json<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(Error::backend)
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
-    serde_json::from_str(s).map_err(Error::backend)
-}
+use crate::sharing::{from_json_text as from_json, to_json_text as json};
 
 fn organisation(r: &tokio_postgres::Row) -> Organisation {
     Organisation {
