@@ -387,3 +387,67 @@ fn a_wrong_credential_stores_nothing() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn pulled_objects_go_through_the_gate() {
+    let (a, b, shared, token_file) = two_nodes();
+    let first = a.file("first.jsonl", &lines(0..30));
+    a.ok(&["import", &first, "-c", "shared", "--originator", "fr-dgsi"]);
+    let served = a.serve();
+    let url = format!("http://{}/api1/", served.addr);
+    b.ok(&[
+        "peer",
+        "add",
+        "fr",
+        "--url",
+        &url,
+        "--organisation",
+        "fr-dgsi",
+        "--channel",
+        "fr-be",
+        "--pull",
+        &shared,
+        "--into",
+        "from-fr",
+        "--token-file",
+        &token_file,
+    ]);
+    let channel = |extra: &[&str]| {
+        let mut args = vec![
+            "channel",
+            "add",
+            "fr-be",
+            "--replace",
+            "--member",
+            "fr-dgsi",
+            "--member",
+            "be-vsse",
+            "--legal-basis",
+            "Bilateral MoU",
+            "--purpose",
+            "investigation",
+        ];
+        args.extend_from_slice(extra);
+        b.ok(&args);
+    };
+    // On B the channel requires a TLP marking: A's unmarked objects are refused, none stored.
+    channel(&["--require-tlp"]);
+    let out = b.ok(&["peer", "sync", "fr"]);
+    assert!(out.contains("stored 0, duplicates 0, rejected 30"), "{out}");
+    assert_eq!(b.versions("from-fr"), 0);
+    // An expired agreement stops the pull altogether.
+    channel(&[
+        "--valid-from",
+        "2020-01-01T00:00:00Z",
+        "--valid-until",
+        "2021-01-01T00:00:00Z",
+    ]);
+    let out = b.run(&["peer", "sync", "fr"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("expired"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(b.versions("from-fr"), 0);
+}

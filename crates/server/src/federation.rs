@@ -4,7 +4,8 @@
 //! behind it, the channel the exchange belongs to, the remote collection to pull from and the
 //! local collection (bound to that channel) to pull into, and a file holding our bearer token
 //! for it. [`pull`] asks the peer, through the project's TAXII client, for every version added
-//! after the stored cursor, validates each object, stores the valid ones through the one
+//! after the stored cursor, validates each object, decides each through the gate as a write by
+//! the peer's organisation, stores the allowed ones through the one
 //! ingest path with the peer's organisation as originator and the channel as the way they came,
 //! and moves the cursor after each stored page: a pull stopped at any point (a crash, a kill,
 //! a network failure) resumes from the last stored page, and a version received twice is one
@@ -91,10 +92,6 @@ pub async fn check_peer(store: &SharedStore, peer: &Peer) -> Result<(), PullErro
     Ok(())
 }
 
-fn now_micros() -> i64 {
-    audit::now_micros()
-}
-
 /// Pulls from `peer` everything added since its cursor. The state (cursor, counts, last
 /// success or error) is stored after each page and at the end, and the pull is audited.
 pub async fn pull(store: &SharedStore, peer: &Peer) -> Result<PullReport, PullError> {
@@ -102,7 +99,7 @@ pub async fn pull(store: &SharedStore, peer: &Peer) -> Result<PullReport, PullEr
     let outcome = pull_pages(store, peer, &mut state).await;
     match &outcome {
         Ok(_) => {
-            state.last_success = Some(now_micros());
+            state.last_success = Some(audit::now_micros());
             state.last_error = None;
         }
         Err(e) => state.last_error = Some(e.to_string()),
@@ -171,6 +168,29 @@ async fn pull_pages(
         received_through: Some(ChannelId(peer.channel.clone())),
     };
     let local = entente_store::CollectionId(peer.local_collection.clone());
+    // What a peer sends is a write into the channel by the peer's organisation: the gate
+    // decides it like any other (agreement in force, the channel's marking rules), for the
+    // purpose the agreement names first (a pull serves the agreement as a whole).
+    let purpose = store
+        .channel(&peer.channel)
+        .await?
+        .purposes
+        .into_iter()
+        .next();
+    let principal = crate::auth::Principal {
+        user: format!("peer:{}", peer.name),
+        organisation: peer.organisation.clone(),
+        role: entente_store::Role::Service,
+        purpose,
+    };
+    let gate = crate::access::Gate::new(
+        &principal,
+        &local,
+        std::sync::Arc::new(crate::sharing::load(store).await?),
+    );
+    if let crate::policy::Decision::Deny { reason, .. } = gate.scope() {
+        return Err(PullError::Configuration(reason.message().to_owned()));
+    }
     let stored_before = state.stored;
     let mut report = PullReport::default();
     let mut pages = std::pin::pin!(remote.pages(query));
@@ -187,8 +207,25 @@ async fn pull_pages(
                 _ => report.rejected += 1,
             }
         }
-        if !batch.is_empty() {
-            for o in crate::ingest::add_objects(store, &local, batch, &provenance).await? {
+        let facts = crate::sharing::facts_at_ingest(
+            &batch,
+            &provenance.originator,
+            provenance.received_through.as_ref(),
+        );
+        let (mut kept, mut kept_facts) = (Vec::new(), Vec::new());
+        for (o, f) in batch.into_iter().zip(facts) {
+            if gate
+                .decide(crate::access::ObjectAction::Write, &gate.facts(&f, &[]))
+                .is_allow()
+            {
+                kept.push(o);
+                kept_facts.push(f);
+            } else {
+                report.rejected += 1;
+            }
+        }
+        if !kept.is_empty() {
+            for o in crate::ingest::add_objects_with(store, &local, kept, kept_facts).await? {
                 match o {
                     entente_store::AddOutcome::Added { .. } => report.stored += 1,
                     entente_store::AddOutcome::Duplicate { .. } => report.duplicates += 1,
