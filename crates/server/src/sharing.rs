@@ -258,6 +258,7 @@ pub fn facts_at_ingest(
                         Recipient::User(u) => format!("user:{u}"),
                     })
                     .collect(),
+                signature: None,
             }
         })
         .collect()

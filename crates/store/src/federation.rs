@@ -26,6 +26,68 @@ pub struct Peer {
     pub token_file: String,
     /// Seconds between scheduled pulls.
     pub interval_secs: u64,
+    /// Push, signature and transport settings.
+    pub options: PeerOptions,
+}
+
+/// A peer's settings beyond where to pull from (stored as one JSON document, so that new
+/// settings need no new column).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PeerOptions {
+    /// The local collection whose versions are pushed to the peer (as far as the gate allows).
+    pub push_from: Option<String>,
+    /// The peer's collection they are pushed into.
+    pub push_to: Option<String>,
+    /// Accept versions that carry no signature (a peer that is not an entente node). Forged or
+    /// altered signatures are refused all the same.
+    pub allow_unsigned: bool,
+    /// Transport security.
+    pub tls: PeerTls,
+}
+
+/// How the connection to a peer is secured (files holding PEM; the contents are never stored
+/// in the database).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PeerTls {
+    /// The peer's own server certificate: when set, the peer must present exactly this
+    /// certificate (pinning), whoever signed it.
+    pub pinned_certificate: Option<String>,
+    /// A CA certificate to trust for the peer besides the system's roots.
+    pub ca_certificate: Option<String>,
+    /// Our client certificate (mutual TLS).
+    pub client_certificate: Option<String>,
+    /// The private key of our client certificate.
+    pub client_key: Option<String>,
+}
+
+/// An organisation's node identity key, as registered on this node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationKey {
+    /// The Ed25519 public key, base64url without padding.
+    pub public_key: String,
+    /// The organisation the node holding the key speaks for.
+    pub organisation: String,
+    /// When it was registered (microseconds since the epoch).
+    pub added: i64,
+}
+
+/// A deleted version, as partners learn of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deletion {
+    /// Position in the node's deletion log (strictly increasing).
+    pub seq: i64,
+    /// The collection it was deleted from.
+    pub collection: String,
+    /// The object's id.
+    pub object_id: String,
+    /// The version deleted (`modified`, else `created`; `None` for objects without either).
+    pub version: Option<String>,
+    /// When (microseconds since the epoch).
+    pub deleted_at: i64,
+    /// The sharing facts the version had, for the gate to decide who may learn of it.
+    pub sharing: crate::ObjectSharing,
 }
 
 /// Where a peer's pull stands.
@@ -39,6 +101,33 @@ pub struct PeerState {
     pub last_error: Option<String>,
     /// Versions stored from this peer in all.
     pub stored: u64,
+    /// Push and deletion cursors, failures and lag (one JSON document).
+    pub progress: PeerProgress,
+}
+
+/// Where a peer's push and deletion sync stand, and its health.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PeerProgress {
+    /// The local `date_added` (microseconds) of the last version pushed.
+    pub push_cursor: Option<i64>,
+    /// Versions pushed in all.
+    pub pushed: u64,
+    /// The peer's deletion log position applied up to.
+    pub deletions_cursor: Option<i64>,
+    /// Versions deleted here because the peer deleted them.
+    pub deleted: u64,
+    /// Versions refused from this peer in all (invalid, unsigned, forged, denied by the gate).
+    pub refused: u64,
+    /// Consecutive failed attempts (0 after a success): the retry delay doubles with each.
+    pub failures: u32,
+    /// When the last attempt started (microseconds since the epoch).
+    pub last_attempt: Option<i64>,
+    /// When this node last held everything the peer offered (the start of the last complete
+    /// pull): the lag in seconds is measured from it.
+    pub caught_up_at: Option<i64>,
+    /// Versions the peer still had for us when the last pull stopped (0 when it completed).
+    pub behind: u64,
 }
 
 /// Persistence of peers. A supertrait of [`crate::Store`].
@@ -55,4 +144,15 @@ pub trait FederationStore: Send + Sync {
     async fn remove_peer(&self, name: &str) -> Result<()>;
     /// Records a peer's state (after each stored page, and after each attempt).
     async fn set_peer_state(&self, name: &str, state: PeerState) -> Result<()>;
+
+    /// Registers a node identity key for an organisation. `NotFound` if the organisation does
+    /// not exist; `Conflict` if the key is registered (for any organisation).
+    async fn add_organisation_key(&self, organisation: &str, public_key: &str) -> Result<()>;
+    /// Every registered key.
+    async fn organisation_keys(&self) -> Result<Vec<OrganisationKey>>;
+    /// Removes a key. `NotFound` if absent.
+    async fn remove_organisation_key(&self, public_key: &str) -> Result<()>;
+
+    /// The deletions from `collection` after position `after`, oldest first, at most `limit`.
+    async fn deletions(&self, collection: &str, after: i64, limit: u32) -> Result<Vec<Deletion>>;
 }

@@ -51,7 +51,9 @@ mod types;
 pub use audit::{AUDIT_GENESIS, AUDIT_HASH_LEN, AuditEntry, AuditHasher, AuditRecord};
 pub use correlation::{CorrelationHit, CorrelationStore, HitSide};
 pub use error::{Error, Result};
-pub use federation::{FederationStore, Peer, PeerState};
+pub use federation::{
+    Deletion, FederationStore, OrganisationKey, Peer, PeerOptions, PeerProgress, PeerState, PeerTls,
+};
 pub use postgres::PostgresStore;
 pub use screening::*;
 pub use sharing::{

@@ -70,6 +70,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "federation",
         include_str!("../migrations/postgres/0006_federation.sql"),
     ),
+    (
+        7,
+        "provenance",
+        include_str!("../migrations/postgres/0007_provenance.sql"),
+    ),
 ];
 
 /// Key of the advisory lock that serialises migrations across processes.
@@ -235,7 +240,8 @@ fn row_to_collection(r: &tokio_postgres::Row) -> Result<Collection> {
 }
 
 /// The sharing columns read by [`read_sharing`], after the caller's own.
-const SHARING_COLUMNS: &str = "o.originator, o.received_through, o.tlp, o.handling, o.recipients";
+const SHARING_COLUMNS: &str =
+    "o.originator, o.received_through, o.tlp, o.handling, o.recipients, o.signature";
 
 /// Reads the sharing columns starting at column `at`.
 fn read_sharing(r: &tokio_postgres::Row, at: usize) -> Result<ObjectSharing> {
@@ -249,6 +255,7 @@ fn read_sharing(r: &tokio_postgres::Row, at: usize) -> Result<ObjectSharing> {
             Some(t) => serde_json::from_str(t).map_err(Error::backend)?,
             None => Vec::new(),
         },
+        signature: r.get(at + 5),
     })
 }
 
@@ -281,6 +288,7 @@ struct NewRows {
     tlp: Vec<Option<String>>,
     handling: Vec<Option<String>>,
     recipients: Vec<Option<String>>,
+    signature: Vec<Option<String>>,
 }
 
 impl PostgresStore {
@@ -377,6 +385,7 @@ impl PostgresStore {
             rows.handling.push(facts.handling.clone());
             rows.recipients
                 .push(crate::sqlite::recipients_text(&facts.recipients));
+            rows.signature.push(facts.signature.clone());
             existing.insert(key, next);
             outcomes.push(AddOutcome::Added {
                 date_added: DateAdded(next),
@@ -387,12 +396,12 @@ impl PostgresStore {
             tx.execute(
                 "INSERT INTO objects (coll, date_added, id, type, spec_version, vkey, version, \
                  created, modified, is_first, is_last, is_latest_spec, body, originator, \
-                 received_through, tlp, handling, recipients) \
-                 SELECT $1, d, i, t, s, k, v, c, m, f, f, f, b, og, rt, tl, hc, rc \
+                 received_through, tlp, handling, recipients, signature) \
+                 SELECT $1, d, i, t, s, k, v, c, m, f, f, f, b, og, rt, tl, hc, rc, sg \
                  FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], \
                  $7::text[], $8::text[], $9::text[], $10::bool[], $11::text[], $12::text[], \
-                 $13::text[], $14::text[], $15::text[], $16::text[]) \
-                 AS u(d, i, t, s, k, v, c, m, f, b, og, rt, tl, hc, rc)",
+                 $13::text[], $14::text[], $15::text[], $16::text[], $17::text[]) \
+                 AS u(d, i, t, s, k, v, c, m, f, b, og, rt, tl, hc, rc, sg)",
                 &[
                     &pk,
                     &rows.date_added,
@@ -410,6 +419,7 @@ impl PostgresStore {
                     &rows.tlp,
                     &rows.handling,
                     &rows.recipients,
+                    &rows.signature,
                 ],
             )
             .await?;
@@ -696,6 +706,21 @@ impl Store for PostgresStore {
             .get(0);
         let clause = filter::delete_clause(Dialect::Postgres, pk, id, filter);
         let params = to_sql(&clause.params);
+        // The deletion log (federation): what is deleted, with the facts it had.
+        tx.execute(
+            &format!(
+                "INSERT INTO deletions (collection, object_id, version, deleted_at, originator, \
+                 received_through, tlp, handling, recipients) \
+                 SELECT '{}', o.id, coalesce(o.modified, o.created), {}, o.originator, \
+                 o.received_through, o.tlp, o.handling, o.recipients FROM objects AS o \
+                 WHERE {} ORDER BY o.date_added",
+                collection.0.replace('\'', "''"),
+                filter::now_micros(),
+                clause.sql
+            ),
+            &refs(&params),
+        )
+        .await?;
         let n = tx
             .execute(
                 &format!("DELETE FROM objects AS o WHERE {}", clause.sql),

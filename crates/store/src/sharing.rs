@@ -68,6 +68,9 @@ pub struct ObjectSharing {
     pub handling: Option<String>,
     /// The named TLP:RED recipients (`organisation:<id>`, `user:<login>`).
     pub recipients: Vec<String>,
+    /// The originating node's signature the version arrived with (`<public key>.<signature>`,
+    /// base64url), kept so that it travels on when the version is relayed.
+    pub signature: Option<String>,
 }
 
 /// A release the originator granted: an object may go to `destination` beyond its channel.

@@ -71,6 +71,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "federation",
         include_str!("../migrations/sqlite/0006_federation.sql"),
     ),
+    (
+        7,
+        "provenance",
+        include_str!("../migrations/sqlite/0007_provenance.sql"),
+    ),
 ];
 
 /// Read connections kept open for reuse (more are opened on demand under load). Opening one
@@ -232,7 +237,8 @@ pub(crate) fn recipients_text(r: &[String]) -> Option<String> {
 }
 
 /// The columns of [`read_sharing`], after the caller's own.
-const SHARING_COLUMNS: &str = "o.originator, o.received_through, o.tlp, o.handling, o.recipients";
+const SHARING_COLUMNS: &str =
+    "o.originator, o.received_through, o.tlp, o.handling, o.recipients, o.signature";
 
 /// Reads the sharing columns starting at column `at`.
 fn read_sharing(r: &rusqlite::Row<'_>, at: usize) -> Result<ObjectSharing> {
@@ -246,6 +252,7 @@ fn read_sharing(r: &rusqlite::Row<'_>, at: usize) -> Result<ObjectSharing> {
             Some(t) => serde_json::from_str(&t).map_err(Error::backend)?,
             None => Vec::new(),
         },
+        signature: r.get(at + 5)?,
     })
 }
 
@@ -421,9 +428,9 @@ fn add_objects_blocking(
         let mut insert = tx.prepare_cached(
             "INSERT INTO objects (coll, date_added, id, idh, type, spec_version, vkey, version, \
              created, modified, is_first, is_last, is_latest_spec, body, originator, \
-             received_through, tlp, handling, recipients) \
+             received_through, tlp, handling, recipients, signature) \
              VALUES (?1, ?2, ?3, ?12, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?11, ?13, ?14, ?15, \
-             ?16, ?17)",
+             ?16, ?17, ?18)",
         )?;
         let none = ObjectSharing::default();
         let mut recompute = tx.prepare_cached(RECOMPUTE_FLAGS)?;
@@ -467,6 +474,7 @@ fn add_objects_blocking(
                 facts.tlp,
                 facts.handling,
                 recipients_text(&facts.recipients),
+                facts.signature,
             ])?;
             if has_versions {
                 recompute.execute(params![pk, id, idh])?;
@@ -673,6 +681,20 @@ impl Store for SqliteStore {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let pk = collection_pk(&tx, &collection)?;
             let clause = filter::delete_clause(Dialect::Sqlite, pk, &id, &f);
+            // The deletion log (federation): what is deleted, with the facts it had.
+            tx.execute(
+                &format!(
+                    "INSERT INTO deletions (collection, object_id, version, deleted_at, \
+                     originator, received_through, tlp, handling, recipients) \
+                     SELECT '{}', o.id, coalesce(o.modified, o.created), {}, o.originator, \
+                     o.received_through, o.tlp, o.handling, o.recipients FROM objects AS o \
+                     WHERE {} ORDER BY o.date_added",
+                    collection.0.replace('\'', "''"),
+                    filter::now_micros(),
+                    clause.sql
+                ),
+                rusqlite::params_from_iter(to_values(clause.params.clone())),
+            )?;
             let n = tx.execute(
                 &format!("DELETE FROM objects AS o WHERE {}", clause.sql),
                 rusqlite::params_from_iter(to_values(clause.params)),

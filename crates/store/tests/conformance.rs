@@ -1721,6 +1721,7 @@ async fn sharing_scopes_and_object_facts(db: &TestDb) {
         tlp: Some("red".into()),
         handling: Some("H3:no use in court".into()),
         recipients: vec!["organisation:home".into(), "user:alice".into()],
+        signature: Some("a2V5.c2ln".into()),
     };
     let objects = vec![
         indicator(1, "2026-01-01T00:00:00.000Z"),
@@ -1866,7 +1867,10 @@ async fn sharing_purposes_and_releases(db: &TestDb) {
 // ---------------------------------------------------------------------------------------------
 
 mod federation {
-    scenarios!(peers_and_their_state);
+    scenarios!(
+        peers_and_their_state,
+        organisation_keys_and_the_deletion_log
+    );
 }
 
 async fn peers_and_their_state(db: &TestDb) {
@@ -1882,6 +1886,15 @@ async fn peers_and_their_state(db: &TestDb) {
         local_collection: local.into(),
         token_file: "/etc/entente/fr.token".into(),
         interval_secs: 60,
+        options: entente_store::PeerOptions {
+            push_from: Some(local.into()),
+            push_to: Some("collection-b".into()),
+            allow_unsigned: name == "be",
+            tls: entente_store::PeerTls {
+                pinned_certificate: Some("/etc/entente/fr.pem".into()),
+                ..Default::default()
+            },
+        },
     };
     assert!(matches!(
         s.add_peer(peer("fr", "c3d7f7a4-0000-4000-8000-00000000000f"))
@@ -1902,6 +1915,14 @@ async fn peers_and_their_state(db: &TestDb) {
         last_success: Some(1_800_000_000_000_000),
         last_error: Some("HTTP 500".into()),
         stored: 12_345,
+        progress: entente_store::PeerProgress {
+            push_cursor: Some(1_800_000_000_000_001),
+            pushed: 7,
+            deletions_cursor: Some(3),
+            failures: 2,
+            behind: 1000,
+            ..Default::default()
+        },
     };
     s.set_peer_state("fr", state.clone()).await.unwrap();
     assert!(matches!(
@@ -1922,4 +1943,79 @@ async fn peers_and_their_state(db: &TestDb) {
     s.remove_peer("be").await.unwrap();
     assert!(matches!(s.remove_peer("be").await, Err(Error::NotFound(_))));
     assert!(matches!(s.peer("be").await, Err(Error::NotFound(_))));
+}
+
+async fn organisation_keys_and_the_deletion_log(db: &TestDb) {
+    let s = db.open().await;
+    s.add_organisation(org("fr-dgsi", false)).await.unwrap();
+    s.add_organisation(org("be-vsse", false)).await.unwrap();
+    let (k1, k2) = ("AAAA-fr-key-1", "BBBB-be-key-1");
+    assert!(matches!(
+        s.add_organisation_key("ghost", k1).await,
+        Err(Error::NotFound(_))
+    ));
+    s.add_organisation_key("fr-dgsi", k1).await.unwrap();
+    s.add_organisation_key("be-vsse", k2).await.unwrap();
+    assert!(matches!(
+        s.add_organisation_key("be-vsse", k1).await,
+        Err(Error::Conflict(_))
+    ));
+    let keys = s.organisation_keys().await.unwrap();
+    let pairs: Vec<(&str, &str)> = keys
+        .iter()
+        .map(|k| (k.organisation.as_str(), k.public_key.as_str()))
+        .collect();
+    assert_eq!(pairs, [("be-vsse", k2), ("fr-dgsi", k1)]);
+    s.remove_organisation_key(k2).await.unwrap();
+    assert!(matches!(
+        s.remove_organisation_key(k2).await,
+        Err(Error::NotFound(_))
+    ));
+    assert_eq!(s.organisation_keys().await.unwrap().len(), 1);
+
+    // Every deleted version is logged, in order, with the facts it had; nothing else is.
+    let c = setup(&s, "c3d7f7a4-0000-4000-8000-0000000000d1").await;
+    let facts = ObjectSharing {
+        originator: Some("fr-dgsi".into()),
+        received_through: Some("fr-be".into()),
+        tlp: Some("amber".into()),
+        ..Default::default()
+    };
+    let versions = vec![
+        indicator(1, "2026-01-01T00:00:00.000Z"),
+        indicator(1, "2026-02-01T00:00:00.000Z"),
+        indicator(2, "2026-01-01T00:00:00.000Z"),
+    ];
+    s.add_objects_with(&c, versions, vec![facts.clone(); 3])
+        .await
+        .unwrap();
+    assert!(s.deletions(&c.0, 0, 10).await.unwrap().is_empty());
+    assert_eq!(
+        s.delete_object(&c, &indicator_id(1), &all(0))
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(matches!(
+        s.delete_object(&c, &indicator_id(1), &all(0)).await,
+        Err(Error::NotFound(_))
+    ));
+    let log = s.deletions(&c.0, 0, 10).await.unwrap();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(log[0].seq < log[1].seq);
+    assert!(log.iter().all(|d| d.object_id == indicator_id(1)));
+    assert_eq!(
+        log.iter().map(|d| d.version.as_deref()).collect::<Vec<_>>(),
+        [
+            Some("2026-01-01T00:00:00.000Z"),
+            Some("2026-02-01T00:00:00.000Z")
+        ]
+    );
+    assert_eq!(log[0].sharing, facts);
+    assert_eq!(log[0].collection, c.0);
+    assert_eq!(s.deletions(&c.0, log[0].seq, 10).await.unwrap().len(), 1);
+    assert_eq!(s.deletions(&c.0, 0, 1).await.unwrap().len(), 1);
+    assert!(s.deletions("another", 0, 10).await.unwrap().is_empty());
+    // The other object is untouched.
+    assert_eq!(s.count_objects(&c).await.unwrap(), 1);
 }

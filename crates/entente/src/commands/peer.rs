@@ -39,6 +39,33 @@ pub(crate) enum PeerCommand {
         /// The local API root (default: the configured default API root).
         #[arg(long)]
         api_root: Option<String>,
+        /// The local collection whose versions are pushed to the peer, as far as the policy
+        /// gate allows them to reach the channel: id or alias (with `--push-to`).
+        #[arg(long, value_name = "ID|ALIAS", requires = "push_to")]
+        push_from: Option<String>,
+        /// The peer's collection to push into (with `--push-from`).
+        #[arg(long, value_name = "ID", requires = "push_from")]
+        push_to: Option<String>,
+        /// The peer node's Ed25519 identity key (base64url, as `entente identity` prints it on
+        /// the peer): registered for the peer's organisation, and required to accept what the
+        /// peer originates.
+        #[arg(long, value_name = "KEY")]
+        public_key: Option<String>,
+        /// Accept versions that carry no signature (a peer that is not an entente node).
+        #[arg(long)]
+        allow_unsigned: bool,
+        /// The peer's server certificate (PEM): the peer must present exactly this one.
+        #[arg(long, value_name = "FILE")]
+        pin_certificate: Option<String>,
+        /// A CA certificate (PEM) to trust for the peer besides the system's roots.
+        #[arg(long, value_name = "FILE")]
+        ca_certificate: Option<String>,
+        /// Our client certificate for mutual TLS (PEM, with `--client-key`).
+        #[arg(long, value_name = "FILE", requires = "client_key")]
+        client_certificate: Option<String>,
+        /// The private key of our client certificate (PEM).
+        #[arg(long, value_name = "FILE", requires = "client_certificate")]
+        client_key: Option<String>,
     },
     /// List peers with their state.
     List,
@@ -87,6 +114,14 @@ pub(crate) async fn run(ctx: &Context, cmd: PeerCommand) -> anyhow::Result<ExitC
             token_file,
             interval,
             api_root,
+            push_from,
+            push_to,
+            public_key,
+            allow_unsigned,
+            pin_certificate,
+            ca_certificate,
+            client_certificate,
+            client_key,
         } => {
             super::sharing::valid_id("peer", &name)?;
             if interval == 0 {
@@ -94,6 +129,18 @@ pub(crate) async fn run(ctx: &Context, cmd: PeerCommand) -> anyhow::Result<ExitC
             }
             let api_root = ctx.api_root(api_root.as_deref())?;
             let local = super::find_collection(&store, &api_root, &into).await?;
+            let push_from = match push_from {
+                Some(c) => Some(super::find_collection(&store, &api_root, &c).await?.id.0),
+                None => None,
+            };
+            let absolute = |f: Option<String>| -> anyhow::Result<Option<String>> {
+                f.map(|f| {
+                    std::path::absolute(&f)
+                        .map(|p| p.display().to_string())
+                        .with_context(|| format!("{f}: not a usable path"))
+                })
+                .transpose()
+            };
             let peer = Peer {
                 name: name.clone(),
                 url,
@@ -103,6 +150,17 @@ pub(crate) async fn run(ctx: &Context, cmd: PeerCommand) -> anyhow::Result<ExitC
                 local_collection: local.id.0.clone(),
                 token_file,
                 interval_secs: interval,
+                options: entente_store::PeerOptions {
+                    push_from,
+                    push_to,
+                    allow_unsigned,
+                    tls: entente_store::PeerTls {
+                        pinned_certificate: absolute(pin_certificate)?,
+                        ca_certificate: absolute(ca_certificate)?,
+                        client_certificate: absolute(client_certificate)?,
+                        client_key: absolute(client_key)?,
+                    },
+                },
             };
             entente_server::federation::check_peer(&store, &peer)
                 .await

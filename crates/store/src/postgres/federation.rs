@@ -3,13 +3,20 @@
 use async_trait::async_trait;
 
 use super::PostgresStore;
-use crate::{Error, FederationStore, Peer, PeerState, Result};
+use crate::{
+    Deletion, Error, FederationStore, ObjectSharing, OrganisationKey, Peer, PeerState, Result,
+};
 
 const COLUMNS: &str = "name, url, organisation, channel, remote_collection, local_collection, \
-                       token_file, interval_secs, cursor, last_success, last_error, stored";
+                       token_file, interval_secs, cursor, last_success, last_error, stored, \
+                       options, progress";
 
-fn row(r: &tokio_postgres::Row) -> (Peer, PeerState) {
-    (
+fn json<T: serde::de::DeserializeOwned>(r: &tokio_postgres::Row, at: usize) -> Result<T> {
+    serde_json::from_str(r.get::<_, &str>(at)).map_err(Error::backend)
+}
+
+fn row(r: &tokio_postgres::Row) -> Result<(Peer, PeerState)> {
+    Ok((
         Peer {
             name: r.get(0),
             url: r.get(1),
@@ -19,14 +26,16 @@ fn row(r: &tokio_postgres::Row) -> (Peer, PeerState) {
             local_collection: r.get(5),
             token_file: r.get(6),
             interval_secs: r.get::<_, i64>(7) as u64,
+            options: json(r, 12)?,
         },
         PeerState {
             cursor: r.get(8),
             last_success: r.get(9),
             last_error: r.get(10),
             stored: r.get::<_, i64>(11) as u64,
+            progress: json(r, 13)?,
         },
-    )
+    ))
 }
 
 #[async_trait]
@@ -51,8 +60,8 @@ impl FederationStore for PostgresStore {
             .client
             .execute(
                 "INSERT INTO peers (name, url, organisation, channel, remote_collection, \
-                 local_collection, token_file, interval_secs) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (name) DO NOTHING",
+                 local_collection, token_file, interval_secs, options) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (name) DO NOTHING",
                 &[
                     &p.name,
                     &p.url,
@@ -62,6 +71,7 @@ impl FederationStore for PostgresStore {
                     &p.local_collection,
                     &p.token_file,
                     &(p.interval_secs as i64),
+                    &serde_json::to_string(&p.options).map_err(Error::backend)?,
                 ],
             )
             .await?;
@@ -77,7 +87,7 @@ impl FederationStore for PostgresStore {
             .client
             .query(&format!("SELECT {COLUMNS} FROM peers ORDER BY name"), &[])
             .await?;
-        Ok(rows.iter().map(row).collect())
+        rows.iter().map(row).collect()
     }
 
     async fn peer(&self, name: &str) -> Result<(Peer, PeerState)> {
@@ -89,7 +99,7 @@ impl FederationStore for PostgresStore {
             )
             .await?
             .map(|r| row(&r))
-            .ok_or_else(|| Error::NotFound(format!("peer {name}")))
+            .ok_or_else(|| Error::NotFound(format!("peer {name}")))?
     }
 
     async fn remove_peer(&self, name: &str) -> Result<()> {
@@ -110,14 +120,15 @@ impl FederationStore for PostgresStore {
         let n = conn
             .client
             .execute(
-                "UPDATE peers SET cursor = $2, last_success = $3, last_error = $4, stored = $5 \
-                 WHERE name = $1",
+                "UPDATE peers SET cursor = $2, last_success = $3, last_error = $4, stored = $5, \
+                 progress = $6 WHERE name = $1",
                 &[
                     &name,
                     &s.cursor,
                     &s.last_success,
                     &s.last_error,
                     &(s.stored as i64),
+                    &serde_json::to_string(&s.progress).map_err(Error::backend)?,
                 ],
             )
             .await?;
@@ -125,5 +136,104 @@ impl FederationStore for PostgresStore {
             return Err(Error::NotFound(format!("peer {name}")));
         }
         Ok(())
+    }
+
+    async fn add_organisation_key(&self, organisation: &str, public_key: &str) -> Result<()> {
+        let conn = self.pool.get().await?;
+        let known: bool = conn
+            .client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM organisations WHERE id = $1)",
+                &[&organisation],
+            )
+            .await?
+            .get(0);
+        if !known {
+            return Err(Error::NotFound(format!("organisation {organisation}")));
+        }
+        let n = conn
+            .client
+            .execute(
+                "INSERT INTO organisation_keys (public_key, organisation, added) \
+                 VALUES ($1, $2, $3) ON CONFLICT (public_key) DO NOTHING",
+                &[&public_key, &organisation, &crate::filter::now_micros()],
+            )
+            .await?;
+        if n == 0 {
+            return Err(Error::Conflict(format!("key {public_key} is registered")));
+        }
+        Ok(())
+    }
+
+    async fn organisation_keys(&self) -> Result<Vec<OrganisationKey>> {
+        let conn = self.pool.get().await?;
+        let rows = conn
+            .client
+            .query(
+                "SELECT public_key, organisation, added FROM organisation_keys \
+                 ORDER BY organisation, added",
+                &[],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| OrganisationKey {
+                public_key: r.get(0),
+                organisation: r.get(1),
+                added: r.get(2),
+            })
+            .collect())
+    }
+
+    async fn remove_organisation_key(&self, public_key: &str) -> Result<()> {
+        let conn = self.pool.get().await?;
+        if conn
+            .client
+            .execute(
+                "DELETE FROM organisation_keys WHERE public_key = $1",
+                &[&public_key],
+            )
+            .await?
+            == 0
+        {
+            return Err(Error::NotFound(format!("key {public_key}")));
+        }
+        Ok(())
+    }
+
+    async fn deletions(&self, collection: &str, after: i64, limit: u32) -> Result<Vec<Deletion>> {
+        let conn = self.pool.get().await?;
+        let rows = conn
+            .client
+            .query(
+                "SELECT seq, collection, object_id, version, deleted_at, originator, \
+                 received_through, tlp, handling, recipients FROM deletions \
+                 WHERE collection = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                &[&collection, &after, &(limit as i64)],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let recipients: Option<&str> = r.get(9);
+                Ok(Deletion {
+                    seq: r.get(0),
+                    collection: r.get(1),
+                    object_id: r.get(2),
+                    version: r.get(3),
+                    deleted_at: r.get(4),
+                    sharing: ObjectSharing {
+                        originator: r.get(5),
+                        received_through: r.get(6),
+                        tlp: r.get(7),
+                        handling: r.get(8),
+                        recipients: match recipients {
+                            Some(t) => serde_json::from_str(t).map_err(Error::backend)?,
+                            None => Vec::new(),
+                        },
+                        signature: None,
+                    },
+                })
+            })
+            .collect()
     }
 }

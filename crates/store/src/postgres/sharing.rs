@@ -283,7 +283,7 @@ impl SharingStore for PostgresStore {
             .client
             .query(
                 "SELECT c.id, o.id, o.originator, o.received_through, o.tlp, o.handling, \
-                 o.recipients FROM collections c CROSS JOIN LATERAL \
+                 o.recipients, o.signature FROM collections c CROSS JOIN LATERAL \
                  (SELECT * FROM objects o WHERE o.coll = c.pk AND o.id = ANY($1) AND o.is_last) o",
                 &[&ids],
             )
@@ -303,6 +303,7 @@ impl SharingStore for PostgresStore {
                             Some(t) => from_json(t)?,
                             None => Vec::new(),
                         },
+                        signature: r.get(7),
                     },
                 ))
             })

@@ -4,10 +4,20 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
-use crate::{Error, FederationStore, Peer, PeerState, Result};
+use crate::{
+    Deletion, Error, FederationStore, ObjectSharing, OrganisationKey, Peer, PeerState, Result,
+};
 
 const COLUMNS: &str = "name, url, organisation, channel, remote_collection, local_collection, \
-                       token_file, interval_secs, cursor, last_success, last_error, stored";
+                       token_file, interval_secs, cursor, last_success, last_error, stored, \
+                       options, progress";
+
+fn json<T: serde::de::DeserializeOwned>(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<T> {
+    let text: String = r.get(at)?;
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Peer, PeerState)> {
     Ok((
@@ -20,12 +30,14 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Peer, PeerState)> {
             local_collection: r.get(5)?,
             token_file: r.get(6)?,
             interval_secs: r.get::<_, i64>(7)? as u64,
+            options: json(r, 12)?,
         },
         PeerState {
             cursor: r.get(8)?,
             last_success: r.get(9)?,
             last_error: r.get(10)?,
             stored: r.get::<_, i64>(11)? as u64,
+            progress: json(r, 13)?,
         },
     ))
 }
@@ -47,8 +59,8 @@ impl FederationStore for SqliteStore {
             }
             let n = conn.execute(
                 "INSERT INTO peers (name, url, organisation, channel, remote_collection, \
-                 local_collection, token_file, interval_secs) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (name) DO NOTHING",
+                 local_collection, token_file, interval_secs, options) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (name) DO NOTHING",
                 params![
                     p.name,
                     p.url,
@@ -57,7 +69,8 @@ impl FederationStore for SqliteStore {
                     p.remote_collection,
                     p.local_collection,
                     p.token_file,
-                    p.interval_secs as i64
+                    p.interval_secs as i64,
+                    serde_json::to_string(&p.options).map_err(Error::backend)?
                 ],
             )?;
             if n == 0 {
@@ -104,20 +117,114 @@ impl FederationStore for SqliteStore {
         let name = name.to_owned();
         self.write(move |conn| {
             let n = conn.execute(
-                "UPDATE peers SET cursor = ?2, last_success = ?3, last_error = ?4, stored = ?5 \
-                 WHERE name = ?1",
+                "UPDATE peers SET cursor = ?2, last_success = ?3, last_error = ?4, stored = ?5, \
+                 progress = ?6 WHERE name = ?1",
                 params![
                     name,
                     s.cursor,
                     s.last_success,
                     s.last_error,
-                    s.stored as i64
+                    s.stored as i64,
+                    serde_json::to_string(&s.progress).map_err(Error::backend)?
                 ],
             )?;
             if n == 0 {
                 return Err(Error::NotFound(format!("peer {name}")));
             }
             Ok(())
+        })
+        .await
+    }
+
+    async fn add_organisation_key(&self, organisation: &str, public_key: &str) -> Result<()> {
+        let (org, key) = (organisation.to_owned(), public_key.to_owned());
+        self.write(move |conn| {
+            let known: bool = conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM organisations WHERE id = ?1)",
+                [&org],
+                |r| r.get(0),
+            )?;
+            if !known {
+                return Err(Error::NotFound(format!("organisation {org}")));
+            }
+            let n = conn.execute(
+                "INSERT INTO organisation_keys (public_key, organisation, added) \
+                 VALUES (?1, ?2, ?3) ON CONFLICT (public_key) DO NOTHING",
+                params![key, org, crate::filter::now_micros()],
+            )?;
+            if n == 0 {
+                return Err(Error::Conflict(format!("key {key} is registered")));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn organisation_keys(&self) -> Result<Vec<OrganisationKey>> {
+        self.read(|conn| {
+            let mut st = conn.prepare_cached(
+                "SELECT public_key, organisation, added FROM organisation_keys \
+                 ORDER BY organisation, added",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(OrganisationKey {
+                    public_key: r.get(0)?,
+                    organisation: r.get(1)?,
+                    added: r.get(2)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn remove_organisation_key(&self, public_key: &str) -> Result<()> {
+        let key = public_key.to_owned();
+        self.write(move |conn| {
+            if conn.execute(
+                "DELETE FROM organisation_keys WHERE public_key = ?1",
+                [&key],
+            )? == 0
+            {
+                return Err(Error::NotFound(format!("key {key}")));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn deletions(&self, collection: &str, after: i64, limit: u32) -> Result<Vec<Deletion>> {
+        let collection = collection.to_owned();
+        self.read(move |conn| {
+            let mut st = conn.prepare_cached(
+                "SELECT seq, collection, object_id, version, deleted_at, originator, \
+                 received_through, tlp, handling, recipients FROM deletions \
+                 WHERE collection = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            )?;
+            let mut rows = st.query(params![collection, after, limit as i64])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let recipients: Option<String> = r.get(9)?;
+                out.push(Deletion {
+                    seq: r.get(0)?,
+                    collection: r.get(1)?,
+                    object_id: r.get(2)?,
+                    version: r.get(3)?,
+                    deleted_at: r.get(4)?,
+                    sharing: ObjectSharing {
+                        originator: r.get(5)?,
+                        received_through: r.get(6)?,
+                        tlp: r.get(7)?,
+                        handling: r.get(8)?,
+                        recipients: match recipients {
+                            Some(t) => serde_json::from_str(&t).map_err(Error::backend)?,
+                            None => Vec::new(),
+                        },
+                        signature: None,
+                    },
+                });
+            }
+            Ok(out)
         })
         .await
     }

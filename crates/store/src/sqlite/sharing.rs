@@ -282,7 +282,7 @@ impl SharingStore for SqliteStore {
         self.read(move |conn| {
             let mut st = conn.prepare_cached(
                 "SELECT c.id, o.id, o.originator, o.received_through, o.tlp, o.handling, \
-                 o.recipients FROM objects o INDEXED BY objects_id \
+                 o.recipients, o.signature FROM objects o INDEXED BY objects_id \
                  JOIN collections c ON c.pk = o.coll \
                  WHERE o.coll IN (SELECT pk FROM collections) AND o.idh = ?1 AND o.id = ?2 \
                  AND o.is_last = 1",
@@ -304,6 +304,7 @@ impl SharingStore for SqliteStore {
                                 Some(t) => from_json(&t)?,
                                 None => Vec::new(),
                             },
+                            signature: r.get(7)?,
                         },
                     ));
                 }

@@ -23,6 +23,8 @@ use crate::audit::{self, Outcome};
 use crate::ingest::Provenance;
 use crate::policy::{ChannelId, OrgId};
 
+pub mod transport;
+
 /// Objects asked for per page.
 pub const PAGE: u64 = 1000;
 
@@ -139,17 +141,7 @@ async fn pull_pages(
     state: &mut PeerState,
 ) -> Result<PullReport, PullError> {
     check_peer(store, peer).await?;
-    let token = std::fs::read_to_string(&peer.token_file)
-        .map_err(|source| PullError::Token {
-            path: peer.token_file.clone(),
-            source,
-        })?
-        .trim()
-        .to_owned();
-    let client = entente_taxii::Client::builder()
-        .bearer_token(token)
-        .build()
-        .map_err(|e| PullError::Peer(e.to_string()))?;
+    let client = transport::client_for(peer)?;
     let remote = client
         .api_root(&peer.url)
         .map_err(|e| PullError::Configuration(format!("peer URL: {e}")))?
