@@ -87,9 +87,11 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod canonical;
 mod id;
 mod json;
 mod object;
+pub mod provenance;
 pub mod stream;
 mod timestamp;
 pub mod tlp;

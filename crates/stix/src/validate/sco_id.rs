@@ -60,8 +60,8 @@ pub(crate) fn expected_id(ty: &str, m: &Members<'_>) -> Option<String> {
     if obj.is_empty() {
         return None;
     }
-    let mut text = String::new();
-    canonical(&serde_json::Value::Object(obj), &mut text);
+    // RFC 8785, as STIX 2.1 section 2.9 requires.
+    let text = crate::canonical::canonicalize(&serde_json::Value::Object(obj)).ok()?;
     Some(format!(
         "{ty}--{}",
         uuid::Uuid::new_v5(&NAMESPACE, text.as_bytes())
@@ -89,104 +89,9 @@ fn choose_one_hash(v: serde_json::Value) -> Option<serde_json::Value> {
     Some(serde_json::Value::Object(out))
 }
 
-/// Writes `v` in RFC 8785 canonical form: no whitespace, object keys sorted by UTF-16 code
-/// units, minimal string escaping, numbers in their shortest ECMAScript form.
-pub(crate) fn canonical(v: &serde_json::Value, out: &mut String) {
-    use serde_json::Value;
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                out.push_str(&i.to_string());
-            } else if let Some(u) = n.as_u64() {
-                out.push_str(&u.to_string());
-            } else {
-                out.push_str(&es_number(n.as_f64().unwrap_or(0.0)));
-            }
-        }
-        Value::String(s) => canonical_str(s, out),
-        Value::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                canonical(x, out);
-            }
-            out.push(']');
-        }
-        Value::Object(o) => {
-            let mut keys: Vec<&String> = o.keys().collect();
-            keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
-            out.push('{');
-            for (i, k) in keys.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                canonical_str(k, out);
-                out.push(':');
-                canonical(&o[k.as_str()], out);
-            }
-            out.push('}');
-        }
-    }
-}
-
-fn canonical_str(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-/// ECMAScript `Number.prototype.toString` for finite doubles (RFC 8785 section 3.2.2.3).
-fn es_number(f: f64) -> String {
-    if f == 0.0 {
-        return "0".into();
-    }
-    if f.fract() == 0.0 && f.abs() < 1e21 {
-        return format!("{f:.0}");
-    }
-    // Rust prints the shortest round-trip digits; switch to exponent form where ECMAScript does.
-    let abs = f.abs();
-    if (1e-6..1e21).contains(&abs) {
-        format!("{f}")
-    } else {
-        let s = format!("{f:e}");
-        match s.split_once('e') {
-            Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
-            _ => s,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn canonical_form_sorts_keys_and_escapes_minimally() {
-        let v: serde_json::Value =
-            serde_json::from_str(r#"{"b":[1,2.5,"\u00e9\n"],"a":{"z":true,"y":null}}"#).unwrap();
-        let mut s = String::new();
-        canonical(&v, &mut s);
-        assert_eq!(s, "{\"a\":{\"y\":null,\"z\":true},\"b\":[1,2.5,\"é\\n\"]}");
-        assert_eq!(es_number(1e21), "1e+21");
-        assert_eq!(es_number(1e-7), "1e-7");
-        assert_eq!(es_number(0.5), "0.5");
-    }
 
     /// Expected ids computed independently (Python `uuid.uuid5` over the compact,
     /// key-sorted JSON of the contributing properties).

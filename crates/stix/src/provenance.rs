@@ -1,0 +1,367 @@
+//! The originating node's signature on an object version, as it travels between nodes.
+//!
+//! A signature travels inside the object, in the `extensions` dictionary under the id of the
+//! extension-definition [`SIGNATURE_EXTENSION_DEFINITION`] (a `property-extension`), so that
+//! any STIX consumer can carry it without understanding it and the object's meaning does not
+//! change:
+//!
+//! ```json
+//! "extensions": {
+//!   "extension-definition--0b6c1a8e-2f0d-5a57-9d3e-6b7f4c1e8a21": {
+//!     "extension_type": "property-extension",
+//!     "public_key": "<the originating node's Ed25519 public key, base64url, no padding>",
+//!     "signature": "<the Ed25519 signature, base64url, no padding>"
+//!   }
+//! }
+//! ```
+//!
+//! What is signed ([`signing_input`]) is the RFC 8785 canonical form of the object without
+//! that extension entry (and without `extensions` when nothing else is left in it): the same
+//! bytes whatever whitespace, member order or escapes a relay writes the object with.
+//!
+//! A node keeps the signature beside the version, not in it ([`split_signature`]): what it
+//! stores is the object exactly as its originator wrote it, and it attaches the signature
+//! again ([`attach_signature`]) when the version leaves for another node. When the object
+//! text was only extended by [`attach_signature`], [`split_signature`] gives back the
+//! original text byte for byte.
+
+use serde_json::Value;
+
+use crate::canonical::{self, CanonicalError};
+use crate::json::Members;
+use crate::{Object, ParseError};
+
+/// The id of the extension-definition under which an entente node's signature travels.
+pub const SIGNATURE_EXTENSION: &str =
+    "extension-definition--0b6c1a8e-2f0d-5a57-9d3e-6b7f4c1e8a21";
+
+/// The extension-definition object itself, for consumers that want to resolve the id.
+pub const SIGNATURE_EXTENSION_DEFINITION: &str = r#"{"type":"extension-definition","spec_version":"2.1","id":"extension-definition--0b6c1a8e-2f0d-5a57-9d3e-6b7f4c1e8a21","created_by_ref":"identity--5d6a2f3b-8c1e-5f40-a7b9-3e2d1c0b9a87","created":"2026-11-29T00:00:00.000Z","modified":"2026-11-29T00:00:00.000Z","name":"entente node signature","description":"The Ed25519 signature of the node that originated this object version, over the RFC 8785 canonical form of the object without this extension entry (and without `extensions` when nothing else is left in it).","schema":"An object with three properties: `extension_type` (`property-extension`), `public_key` (the originating node's Ed25519 public key, 32 bytes, base64url without padding) and `signature` (the Ed25519 signature, 64 bytes, base64url without padding).","version":"1.0.0","extension_types":["property-extension"]}"#;
+
+/// A signature as it travels: the signer's public key and the signature, both base64url
+/// without padding (decoding and verifying them is the caller's: this crate does no
+/// cryptography).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signature {
+    /// The originating node's Ed25519 public key.
+    pub public_key: String,
+    /// The signature over [`signing_input`].
+    pub signature: String,
+}
+
+impl Signature {
+    /// The compact form kept beside a stored version: `<public key>.<signature>`.
+    pub fn to_compact(&self) -> String {
+        format!("{}.{}", self.public_key, self.signature)
+    }
+
+    /// Reads the compact form.
+    pub fn from_compact(text: &str) -> Option<Signature> {
+        let (k, s) = text.split_once('.')?;
+        (is_base64url(k) && is_base64url(s)).then(|| Signature {
+            public_key: k.to_owned(),
+            signature: s.to_owned(),
+        })
+    }
+
+    fn extension_json(&self) -> String {
+        format!(
+            r#"{{"extension_type":"property-extension","public_key":"{}","signature":"{}"}}"#,
+            self.public_key, self.signature
+        )
+    }
+}
+
+fn is_base64url(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Why a signature extension could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureFormError {
+    /// The extension entry is not an object with `public_key` and `signature` in base64url.
+    #[error("{object}: the signature extension is malformed: {message}")]
+    Malformed {
+        /// The object's id.
+        object: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The object without its signature is no longer a readable STIX object.
+    #[error(transparent)]
+    Object(#[from] ParseError),
+}
+
+/// Splits a received object into the object its originator wrote (the signature extension
+/// removed) and the signature it carried, if any.
+pub fn split_signature(object: Object) -> Result<(Object, Option<Signature>), SignatureFormError> {
+    let text = object.as_json();
+    let Some(members) = Members::parse(text) else {
+        return Ok((object, None));
+    };
+    let Some(ext) = members.get("extensions") else {
+        return Ok((object, None));
+    };
+    let Some(entries) = Members::parse(ext) else {
+        return Ok((object, None));
+    };
+    let Some(body) = entries.get(SIGNATURE_EXTENSION) else {
+        return Ok((object, None));
+    };
+    let malformed = |message: &str| SignatureFormError::Malformed {
+        object: object.id().to_string(),
+        message: message.to_owned(),
+    };
+    let fields = Members::parse(body).ok_or_else(|| malformed("expected an object"))?;
+    let field = |k: &str| -> Result<String, SignatureFormError> {
+        let raw = fields
+            .get(k)
+            .ok_or_else(|| malformed(&format!("`{k}` is missing")))?;
+        let s: String =
+            serde_json::from_str(raw).map_err(|_| malformed(&format!("`{k}` is not a string")))?;
+        if !is_base64url(&s) {
+            return Err(malformed(&format!("`{k}` is not base64url")));
+        }
+        Ok(s)
+    };
+    let signature = Signature {
+        public_key: field("public_key")?,
+        signature: field("signature")?,
+    };
+    let stripped = strip_exact(text, ext, body, entries.iter().count())
+        .map_or_else(|| rebuild_without(&members), Ok)?;
+    Ok((Object::from_string(stripped)?, Some(signature)))
+}
+
+/// Undoes [`attach_signature`] exactly, when the text has the shape it leaves.
+fn strip_exact(text: &str, ext: &str, body: &str, entries: usize) -> Option<String> {
+    let ext_at = ext.as_ptr() as usize - text.as_ptr() as usize;
+    if entries == 1 {
+        // `...,"extensions":{"<id>":<body>}}`: the member attach_signature appended.
+        let tail = format!(",\"extensions\":{{\"{SIGNATURE_EXTENSION}\":{body}}}}}");
+        if text.ends_with(&tail) && ext.len() + ext_at + 1 == text.len() {
+            let mut out = String::with_capacity(text.len() - tail.len() + 1);
+            out.push_str(&text[..text.len() - tail.len()]);
+            out.push('}');
+            return Some(out);
+        }
+        return None;
+    }
+    // `"extensions":{"<id>":<body>,...}`: the entry attach_signature put first.
+    let head = format!("{{\"{SIGNATURE_EXTENSION}\":{body},");
+    if ext.starts_with(&head) {
+        let mut out = String::with_capacity(text.len());
+        out.push_str(&text[..ext_at]);
+        out.push('{');
+        out.push_str(&text[ext_at + head.len()..]);
+        return Some(out);
+    }
+    None
+}
+
+/// Writes the object again without the signature entry (and without `extensions` when it is
+/// left empty), keeping every other member's text as it was.
+fn rebuild_without(members: &Members<'_>) -> Result<String, SignatureFormError> {
+    let mut out = String::from("{");
+    let mut first = true;
+    let mut push = |out: &mut String, k: &str, v: &str| {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        out.push_str(&serde_json::to_string(k).unwrap_or_default());
+        out.push(':');
+        out.push_str(v);
+    };
+    for (k, v) in members.iter() {
+        if k != "extensions" {
+            push(&mut out, k, v);
+            continue;
+        }
+        let entries = Members::parse(v).map(|e| {
+            e.iter()
+                .filter(|(id, _)| *id != SIGNATURE_EXTENSION)
+                .map(|(id, body)| (id.to_owned(), body))
+                .collect::<Vec<_>>()
+        });
+        match entries {
+            Some(e) if e.is_empty() => {}
+            Some(e) => {
+                let mut inner = String::from("{");
+                for (i, (id, body)) in e.iter().enumerate() {
+                    if i > 0 {
+                        inner.push(',');
+                    }
+                    inner.push_str(&serde_json::to_string(id).unwrap_or_default());
+                    inner.push(':');
+                    inner.push_str(body);
+                }
+                inner.push('}');
+                push(&mut out, k, &inner);
+            }
+            None => push(&mut out, k, v),
+        }
+    }
+    out.push('}');
+    Ok(out)
+}
+
+/// The object's text with `signature` attached as the signature extension. An object that
+/// already carries one has it replaced.
+pub fn attach_signature(object: &Object, signature: &Signature) -> String {
+    let text = object.as_json();
+    let entry = signature.extension_json();
+    let members = Members::parse(text);
+    let ext = members.as_ref().and_then(|m| m.get("extensions"));
+    match ext {
+        None => {
+            let body = text.trim_end();
+            let body = body.strip_suffix('}').unwrap_or(body);
+            format!("{body},\"extensions\":{{\"{SIGNATURE_EXTENSION}\":{entry}}}}}")
+        }
+        Some(ext) => {
+            let entries = Members::parse(ext);
+            let ours = entries.as_ref().is_some_and(|e| e.has(SIGNATURE_EXTENSION));
+            let empty = entries.as_ref().is_some_and(|e| e.iter().count() == 0);
+            if ours || empty || entries.is_none() {
+                // Rare: rewrite the extensions member.
+                let rest: Vec<(String, &str)> = entries
+                    .as_ref()
+                    .map(|e| {
+                        e.iter()
+                            .filter(|(id, _)| *id != SIGNATURE_EXTENSION)
+                            .map(|(id, b)| (id.to_owned(), b))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let mut inner = format!("{{\"{SIGNATURE_EXTENSION}\":{entry}");
+                for (id, b) in rest {
+                    inner.push(',');
+                    inner.push_str(&serde_json::to_string(&id).unwrap_or_default());
+                    inner.push(':');
+                    inner.push_str(b);
+                }
+                inner.push('}');
+                let at = ext.as_ptr() as usize - text.as_ptr() as usize;
+                format!("{}{}{}", &text[..at], inner, &text[at + ext.len()..])
+            } else {
+                let at = ext.as_ptr() as usize - text.as_ptr() as usize;
+                format!(
+                    "{}{{\"{SIGNATURE_EXTENSION}\":{entry},{}",
+                    &text[..at],
+                    &text[at + 1..]
+                )
+            }
+        }
+    }
+}
+
+/// The bytes a node signs for `object`: the RFC 8785 canonical form of the object without
+/// the signature extension entry (and without `extensions` when nothing else is left).
+pub fn signing_input(object: &Object) -> Result<String, CanonicalError> {
+    let mut value: Value = serde_json::from_str(object.as_json())
+        .map_err(|e| CanonicalError::Json(e.to_string()))?;
+    if let Some(members) = value.as_object_mut() {
+        let now_empty = match members.get_mut("extensions") {
+            Some(Value::Object(e)) => {
+                e.remove(SIGNATURE_EXTENSION);
+                e.is_empty()
+            }
+            _ => false,
+        };
+        if now_empty {
+            members.remove("extensions");
+        }
+    }
+    canonical::canonicalize(&value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sig() -> Signature {
+        Signature {
+            public_key: "a2V5LWJ5dGVz".into(),
+            signature: "c2lnbmF0dXJl".into(),
+        }
+    }
+
+    fn obj(text: &str) -> Object {
+        Object::from_json(text).unwrap()
+    }
+
+    const PLAIN: &str = r#"{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}"#;
+
+    #[test]
+    fn attach_then_split_gives_back_the_text_byte_for_byte() {
+        let pretty = "{\n  \"type\": \"indicator\",\n  \"spec_version\": \"2.1\",\n  \"id\": \"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\",\n  \"created\": \"2026-01-01T00:00:00.000Z\",\n  \"modified\": \"2026-01-01T00:00:00.000Z\"\n}";
+        let with_ext = r#"{"type":"x-thing","id":"x-thing--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","extensions":{"extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e":{"extension_type":"property-extension","rank":5}},"name":"n"}"#;
+        for text in [PLAIN, pretty, with_ext] {
+            let o = obj(text);
+            let signed = attach_signature(&o, &sig());
+            assert_ne!(signed, text);
+            let (back, s) = split_signature(obj(&signed)).unwrap();
+            assert_eq!(back.as_json(), text);
+            assert_eq!(s, Some(sig()));
+            // The signed bytes do not depend on the signature being attached.
+            assert_eq!(signing_input(&o).unwrap(), signing_input(&obj(&signed)).unwrap());
+        }
+    }
+
+    #[test]
+    fn split_of_a_reformatted_object_keeps_every_other_member() {
+        let signed = attach_signature(&obj(PLAIN), &sig());
+        let v: Value = serde_json::from_str(&signed).unwrap();
+        let reformatted = serde_json::to_string_pretty(&v).unwrap();
+        let (back, s) = split_signature(obj(&reformatted)).unwrap();
+        assert_eq!(s, Some(sig()));
+        let a: Value = serde_json::from_str(back.as_json()).unwrap();
+        let b: Value = serde_json::from_str(PLAIN).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(signing_input(&back).unwrap(), signing_input(&obj(PLAIN)).unwrap());
+    }
+
+    #[test]
+    fn unsigned_objects_split_to_themselves() {
+        let (back, s) = split_signature(obj(PLAIN)).unwrap();
+        assert_eq!(back.as_json(), PLAIN);
+        assert_eq!(s, None);
+    }
+
+    #[test]
+    fn a_malformed_extension_is_an_error() {
+        for bad in [
+            r#""text""#,
+            r#"{"extension_type":"property-extension","public_key":"a b","signature":"cw"}"#,
+            r#"{"extension_type":"property-extension","signature":"cw"}"#,
+            r#"{"extension_type":"property-extension","public_key":5,"signature":"cw"}"#,
+        ] {
+            let text = PLAIN.replace(
+                "}",
+                &format!(",\"extensions\":{{\"{SIGNATURE_EXTENSION}\":{bad}}}}}"),
+            );
+            let text = &text[..text.rfind('}').unwrap() + 1];
+            let r = split_signature(obj(text));
+            assert!(matches!(r, Err(SignatureFormError::Malformed { .. })), "{bad}: {r:?}");
+        }
+    }
+
+    #[test]
+    fn compact_form_round_trips() {
+        let s = sig();
+        assert_eq!(Signature::from_compact(&s.to_compact()), Some(s));
+        assert_eq!(Signature::from_compact("no-dot"), None);
+        assert_eq!(Signature::from_compact("a.b c"), None);
+    }
+
+    #[test]
+    fn the_extension_definition_is_valid_stix() {
+        let o = obj(SIGNATURE_EXTENSION_DEFINITION);
+        assert_eq!(o.id().as_str(), SIGNATURE_EXTENSION);
+        let report = crate::validate(&o);
+        assert!(report.is_valid(), "{report:?}");
+    }
+}
