@@ -77,6 +77,33 @@ pub struct ServerConfig {
     /// The external base URL (`https://cti.agency.example`) used in discovery; when unset, it is
     /// taken from the request's `Host` header.
     pub public_url: Option<String>,
+    /// TLS (`[server.tls]`); plain HTTP when unset.
+    pub tls: Option<TlsConfig>,
+}
+
+/// TLS settings of the HTTP server (`[server.tls]`). Paths are absolute after loading (a
+/// relative one is inside the data folder); the files are read when the server starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsConfig {
+    /// PEM file of the server's certificate, followed by any intermediates.
+    pub certificate: PathBuf,
+    /// PEM file of its private key (PKCS#8, PKCS#1 or SEC1).
+    pub private_key: PathBuf,
+    /// Client certificates (mutual TLS); none asked for when unset.
+    pub client_auth: Option<ClientAuthConfig>,
+}
+
+/// Which client certificates the server accepts (mutual TLS). A certificate is accepted when
+/// it is one of `certificates` exactly, or when it chains to one of the `ca` certificates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientAuthConfig {
+    /// PEM file of CA certificates whose client certificates are accepted.
+    pub ca: Option<PathBuf>,
+    /// PEM files of pinned client certificates, each accepted exactly, whoever signed it.
+    pub certificates: Vec<PathBuf>,
+    /// Whether a client without a certificate is refused at the handshake (`true`) or served
+    /// as before, authenticated by its token or password only (`false`).
+    pub required: bool,
 }
 
 /// TAXII settings. `Debug` hides `paging_secret`.
@@ -211,6 +238,19 @@ struct RawServer {
     listen: Option<String>,
     request_timeout_secs: Option<u64>,
     public_url: Option<String>,
+    tls: Option<RawTls>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RawTls {
+    certificate: Option<String>,
+    private_key: Option<String>,
+    client_ca: Option<String>,
+    #[serde(default)]
+    client_certificates: Vec<String>,
+    client_auth: Option<String>,
     #[serde(flatten)]
     unknown: BTreeMap<String, toml::Value>,
 }
@@ -281,6 +321,13 @@ impl RawConfig {
         };
         section("store", self.store.as_ref().map(|s| &s.unknown));
         section("server", self.server.as_ref().map(|s| &s.unknown));
+        section(
+            "server.tls",
+            self.server
+                .as_ref()
+                .and_then(|s| s.tls.as_ref())
+                .map(|t| &t.unknown),
+        );
         section("taxii", self.taxii.as_ref().map(|s| &s.unknown));
         section("import", self.import.as_ref().map(|s| &s.unknown));
         section("log", self.log.as_ref().map(|s| &s.unknown));
@@ -409,6 +456,9 @@ impl Config {
                 ));
             }
         }
+        let tls = server
+            .tls
+            .and_then(|t| tls_config(data_dir, t, &mut problems));
         let paging_secret = env_get("ENTENTE_TAXII_PAGING_SECRET").or(taxii.paging_secret);
         if paging_secret.as_ref().is_some_and(|s| s.len() < 16) {
             problems.push("taxii.paging_secret: must be at least 16 characters".into());
@@ -516,6 +566,7 @@ impl Config {
                     listen,
                     request_timeout_secs,
                     public_url: public_url.map(|u| u.trim_end_matches('/').to_owned()),
+                    tls,
                 },
                 taxii: TaxiiConfig {
                     title: taxii.title.unwrap_or_else(|| "entente".into()),
@@ -547,6 +598,76 @@ impl Config {
         .expect("defaults are valid")
         .config
     }
+}
+
+/// Validates `[server.tls]`: both files named, client authentication coherent. The files
+/// themselves are read when the server starts (a command that does not serve must not fail
+/// because a certificate file is missing).
+fn tls_config(data_dir: &Path, raw: RawTls, problems: &mut Vec<String>) -> Option<TlsConfig> {
+    let path = |key: &str, value: Option<String>, problems: &mut Vec<String>| match value {
+        Some(v) if v.trim().is_empty() => {
+            problems.push(format!("server.tls.{key}: must name a PEM file"));
+            None
+        }
+        Some(v) => Some(data_dir.join(v)),
+        None => None,
+    };
+    let certificate = path("certificate", raw.certificate, problems);
+    let private_key = path("private_key", raw.private_key, problems);
+    let ca = path("client_ca", raw.client_ca, problems);
+    let certificates: Vec<PathBuf> = raw
+        .client_certificates
+        .into_iter()
+        .filter_map(|c| path("client_certificates", Some(c), problems))
+        .collect();
+    let some_client_trust = ca.is_some() || !certificates.is_empty();
+    let required = match raw.client_auth.as_deref() {
+        None if some_client_trust => Some(true),
+        None | Some("none") => None,
+        Some("required") => Some(true),
+        Some("optional") => Some(false),
+        Some(other) => {
+            problems.push(format!(
+                "server.tls.client_auth: expected \"required\", \"optional\" or \"none\", got {other:?}"
+            ));
+            None
+        }
+    };
+    if raw.client_auth.as_deref().is_some_and(|a| a != "none") && !some_client_trust {
+        problems.push(
+            "server.tls.client_auth: client certificates are asked for, but neither client_ca \
+             nor client_certificates says which to accept"
+                .into(),
+        );
+    }
+    if raw.client_auth.as_deref() == Some("none") && some_client_trust {
+        problems.push(
+            "server.tls.client_auth: \"none\" contradicts client_ca / client_certificates".into(),
+        );
+    }
+    let (certificate, private_key) = match (certificate, private_key) {
+        (Some(c), Some(k)) => (c, k),
+        (c, k) => {
+            if c.is_none() {
+                problems
+                    .push("server.tls.certificate: required when [server.tls] is present".into());
+            }
+            if k.is_none() {
+                problems
+                    .push("server.tls.private_key: required when [server.tls] is present".into());
+            }
+            return None;
+        }
+    };
+    Some(TlsConfig {
+        certificate,
+        private_key,
+        client_auth: required.map(|required| ClientAuthConfig {
+            ca,
+            certificates,
+            required,
+        }),
+    })
 }
 
 fn valid_segment(s: &str) -> bool {
@@ -655,6 +776,75 @@ mod tests {
         assert!(shown.contains("entente:***@db"), "{shown}");
         c.taxii.paging_secret = Some("a-very-long-paging-secret".into());
         assert!(!format!("{c:?}").contains("a-very-long-paging-secret"));
+    }
+
+    fn tls(section: &str) -> Result<Option<TlsConfig>, ConfigError> {
+        let file = format!("[server]\nlisten = \"127.0.0.1:1\"\n[server.tls]\n{section}");
+        Config::from_raw(
+            Path::new("/d"),
+            RawConfig::parse(&file).unwrap(),
+            &HashMap::new(),
+            &Overrides::default(),
+        )
+        .map(|l| {
+            assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+            l.config.server.tls
+        })
+    }
+
+    #[test]
+    fn tls_paths_are_resolved_and_client_auth_defaults_to_required() {
+        assert_eq!(Config::for_data_dir("/d").server.tls, None);
+        let t = tls("certificate = \"tls/node.crt\"\nprivate_key = \"/etc/node.key\"\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.certificate, Path::new("/d/tls/node.crt"));
+        assert_eq!(t.private_key, Path::new("/etc/node.key"));
+        assert_eq!(t.client_auth, None);
+        let t = tls("certificate = \"c\"\nprivate_key = \"k\"\nclient_certificates = [\"a.crt\", \"b.crt\"]\n")
+            .unwrap()
+            .unwrap();
+        let auth = t.client_auth.unwrap();
+        assert!(auth.required);
+        assert_eq!(auth.ca, None);
+        assert_eq!(
+            auth.certificates,
+            [Path::new("/d/a.crt"), Path::new("/d/b.crt")]
+        );
+        let t = tls("certificate = \"c\"\nprivate_key = \"k\"\nclient_ca = \"ca.crt\"\nclient_auth = \"optional\"\n")
+            .unwrap()
+            .unwrap();
+        let auth = t.client_auth.unwrap();
+        assert!(!auth.required);
+        assert_eq!(auth.ca.as_deref(), Some(Path::new("/d/ca.crt")));
+    }
+
+    #[test]
+    fn tls_problems_are_reported_together() {
+        let err = tls("client_auth = \"always\"\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("server.tls.certificate: required"), "{text}");
+        assert!(text.contains("server.tls.private_key: required"), "{text}");
+        assert!(text.contains("server.tls.client_auth"), "{text}");
+        let err = tls("certificate = \"c\"\nprivate_key = \"k\"\nclient_auth = \"required\"\n")
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("neither client_ca nor client_certificates"),
+            "{err}"
+        );
+        let file = "[server.tls]\ncertificate = \"c\"\nprivate_key = \"k\"\ncolour = 1\n";
+        let loaded = Config::from_raw(
+            Path::new("/d"),
+            RawConfig::parse(file).unwrap(),
+            &HashMap::new(),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            loaded.warnings,
+            ["unknown configuration key `server.tls.colour`"]
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod releases;
 pub mod screening;
 pub mod sharing;
 pub mod taxii;
+pub mod tls;
 pub mod validation;
 
 use std::future::Future;
@@ -122,16 +123,26 @@ pub async fn provision(store: &SharedStore, config: &Config) -> Result<(), enten
 /// The media type of STIX 2.1 content served by collections.
 pub const STIX_MEDIA_TYPE: &str = "application/stix+json;version=2.1";
 
-/// Serves the node on an already bound listener until `shutdown` resolves.
+/// Serves the node on an already bound listener until `shutdown` resolves: over TLS when
+/// `[server.tls]` is configured (see [`tls`]), plain HTTP otherwise. At shutdown the node stops
+/// accepting, lets the requests in progress finish, stops the federation scheduler and
+/// flushes the audit journal.
 ///
 /// Tests bind `127.0.0.1:0`, spawn this, and talk to the bound address: no sleeps are needed
 /// because the listener is bound before this is called.
+///
+/// Fails at once, before serving anything, when a TLS file cannot be read or used (the error
+/// names the file).
 pub async fn serve(
     config: Config,
     store: SharedStore,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let tls = match &config.server.tls {
+        Some(t) => Some(tls::server_config(t)?),
+        None => None,
+    };
     let paging_key = taxii::paging::paging_key(config.taxii.paging_secret.as_deref());
     let journal = audit::Journal::start(store.clone());
     let state = AppState {
@@ -144,15 +155,21 @@ pub async fn serve(
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let scheduler = tokio::spawn(federation::run_scheduler(state.store.clone(), stopped));
     let app = app(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let shutdown = async move {
         shutdown.await;
         let _ = stop.send(true);
-    })
-    .await?;
+    };
+    match tls {
+        Some(tls) => tls::serve(listener, app, tls, shutdown).await?,
+        None => {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await?
+        }
+    }
     // A pull in progress resumes from its last stored page on the next start.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), scheduler).await;
     // Reads recorded without waiting reach the disk before the process ends.

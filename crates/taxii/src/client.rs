@@ -32,6 +32,11 @@
 //!   (TAXII 2.0 habits) are paged with `added_after` set to the page's
 //!   `X-TAXII-Date-Added-Last`; a page that claims more but brings nothing ends with an error
 //!   rather than looping.
+//! - **TLS** is rustls (the `rustls-tls` feature of reqwest). Besides the webpki roots, a
+//!   client can trust more CAs ([`ClientBuilder::add_root_certificate`]), accept exactly one
+//!   server certificate ([`ClientBuilder::pinned_server_certificate`]) and present a
+//!   certificate of its own ([`ClientBuilder::client_identity`]). A TLS failure is
+//!   [`Error::Tls`] and is never retried: asking again cannot change a certificate.
 
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
@@ -42,6 +47,8 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
+
+mod tls;
 
 use crate::media::TAXII_JSON;
 use crate::query::ObjectQuery;
@@ -70,6 +77,22 @@ pub enum Error {
     /// The HTTP client could not be built (TLS setup).
     #[error("building the HTTP client")]
     Build(#[source] reqwest::Error),
+    /// The TLS settings given to the builder are unusable (a PEM text that holds no
+    /// certificate, a key that does not fit its certificate).
+    #[error("TLS settings: {0}")]
+    TlsSettings(String),
+    /// The TLS handshake with the server failed: its certificate was refused (not trusted,
+    /// not the pinned one), or it refused ours. Never retried.
+    #[error("TLS with {url} failed: {reason}")]
+    Tls {
+        /// The URL requested.
+        url: String,
+        /// What TLS reported.
+        reason: String,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
     /// The request did not complete (connection refused, reset, timed out), after retries.
     #[error("request to {url} failed")]
     Transport {
@@ -198,6 +221,7 @@ pub struct ClientBuilder {
     max_response_bytes: usize,
     user_agent: String,
     accept_invalid_certs: bool,
+    tls: tls::TlsOptions,
 }
 
 impl Default for ClientBuilder {
@@ -210,6 +234,7 @@ impl Default for ClientBuilder {
             max_response_bytes: 256 * 1024 * 1024,
             user_agent: concat!("entente-taxii/", env!("CARGO_PKG_VERSION")).to_owned(),
             accept_invalid_certs: false,
+            tls: tls::TlsOptions::default(),
         }
     }
 }
@@ -272,15 +297,53 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client.
+    /// Trusts the CA certificates of a PEM text besides the webpki roots (a partner's private
+    /// CA). May be called more than once. Ignored when a server certificate is pinned.
+    pub fn add_root_certificate(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.tls.roots.push(pem.as_ref().to_vec());
+        self
+    }
+
+    /// Accepts exactly this server certificate (PEM; the first certificate of the text),
+    /// whoever signed it and whatever host names it carries; any other certificate is refused.
+    /// The handshake must still be signed with the pinned certificate's key.
+    pub fn pinned_server_certificate(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.tls.pinned = Some(pem.as_ref().to_vec());
+        self
+    }
+
+    /// Presents this certificate (PEM: the certificate, then any intermediates) and proves
+    /// holding its private key (PEM: PKCS#8, PKCS#1 or SEC1) when the server asks for one:
+    /// mutual TLS.
+    pub fn client_identity(
+        mut self,
+        certificate_pem: impl AsRef<[u8]>,
+        key_pem: impl AsRef<[u8]>,
+    ) -> Self {
+        self.tls.identity = Some((certificate_pem.as_ref().to_vec(), key_pem.as_ref().to_vec()));
+        self
+    }
+
+    /// Builds the client. Fails with [`Error::TlsSettings`] when a PEM text given for TLS is
+    /// unusable.
     pub fn build(self) -> Result<Client> {
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
-            .user_agent(self.user_agent)
-            .danger_accept_invalid_certs(self.accept_invalid_certs)
-            .build()
-            .map_err(Error::Build)?;
+            .user_agent(self.user_agent);
+        http = if self.tls.is_empty() {
+            http.danger_accept_invalid_certs(self.accept_invalid_certs)
+        } else {
+            if self.accept_invalid_certs {
+                return Err(Error::TlsSettings(
+                    "accepting any certificate cannot be combined with trusted roots, a pinned \
+                     certificate or a client identity"
+                        .into(),
+                ));
+            }
+            http.use_preconfigured_tls(self.tls.client_config().map_err(Error::TlsSettings)?)
+        };
+        let http = http.build().map_err(Error::Build)?;
         Ok(Client {
             http,
             auth: self.auth,
@@ -394,6 +457,16 @@ impl Client {
         })
     }
 
+    /// GETs a JSON resource at `url` beside the TAXII API (an entente node's own endpoints,
+    /// such as its deletion log), with this client's credentials, retries and limits.
+    pub async fn get_resource<T: DeserializeOwned>(&self, url: &str) -> Result<T> {
+        let url = Url::parse(url).map_err(|e| Error::Protocol {
+            url: url.to_owned(),
+            reason: format!("not a URL: {e}"),
+        })?;
+        Ok(self.get_json(url).await?.body)
+    }
+
     async fn get_json<T: DeserializeOwned>(&self, url: Url) -> Result<Paged<T>> {
         let (headers, body) = self.send(Method::GET, url.clone(), None).await?;
         let parsed = serde_json::from_slice(&body).map_err(|e| Error::Protocol {
@@ -437,9 +510,16 @@ impl Client {
             }
             let outcome = match req.send().await {
                 Ok(resp) => self.read(url.as_str(), resp).await,
-                Err(e) => Err(Error::Transport {
-                    url: url.to_string(),
-                    source: e,
+                Err(e) => Err(match tls::failure(&e) {
+                    Some(reason) => Error::Tls {
+                        url: url.to_string(),
+                        reason,
+                        source: e,
+                    },
+                    None => Error::Transport {
+                        url: url.to_string(),
+                        source: e,
+                    },
                 }),
             };
             let (retryable, retry_after) = match &outcome {

@@ -21,7 +21,12 @@ pub(crate) async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
         .local_addr()
         .context("cannot read the bound address")?;
     tracing::info!(address = %local, data = %ctx.data_dir.display(), "serving");
-    eprintln!("entente listening on http://{local}/taxii2/");
+    let scheme = if ctx.config.server.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    eprintln!("entente listening on {scheme}://{local}/taxii2/");
     entente_server::serve(ctx.config, store, listener, shutdown_signal())
         .await
         .context("server failed")?;
