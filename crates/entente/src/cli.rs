@@ -87,6 +87,9 @@ pub(crate) enum Command {
     /// Release requests: asking an originator to let its intelligence go further.
     #[command(subcommand)]
     Release(crate::commands::sharing::ReleaseCommand),
+    /// Print this node's identity: its Ed25519 public key (what partners register with
+    /// `entente peer add --public-key` or `entente org key add`) and its home organisation.
+    Identity,
     /// Partner nodes: register them and pull from them (resumable; scheduled by `serve`).
     #[command(subcommand)]
     Peer(crate::commands::peer::PeerCommand),

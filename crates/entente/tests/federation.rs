@@ -58,6 +58,16 @@ impl Node {
         p.to_str().unwrap().to_owned()
     }
 
+    /// The node's public identity key, as `entente identity` prints it.
+    fn identity(&self) -> String {
+        self.ok(&["identity"])
+            .lines()
+            .find_map(|l| l.strip_prefix("public key:"))
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+
     fn ids(&self, collection: &str) -> Vec<String> {
         let out = self.ok(&["export", "-c", collection, "--purpose", "investigation"]);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -193,6 +203,8 @@ fn two_nodes() -> (Node, Node, String, String) {
         "from-fr",
     ]);
     b.ok(&["collection", "bind", "from-fr", "--channel", "fr-be"]);
+    // B accepts what A's node signs.
+    b.ok(&["org", "key", "add", "fr-dgsi", &a.identity()]);
     let token_file = b.file("fr.token", &token);
     (a, b, shared, token_file)
 }

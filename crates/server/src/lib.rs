@@ -60,6 +60,8 @@ pub fn app(state: AppState) -> axum::Router {
         .merge(releases::router())
         .merge(admin::router())
         .merge(correlation::router())
+        .merge(federation::deletions::router())
+        .merge(federation::status::router())
         .with_state(state)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -153,7 +155,11 @@ pub async fn serve(
         sharing: sharing::SnapshotCache::default(),
     };
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let scheduler = tokio::spawn(federation::run_scheduler(state.store.clone(), stopped));
+    let scheduler = tokio::spawn(federation::run_scheduler(
+        state.store.clone(),
+        state.config.data_dir.clone(),
+        stopped,
+    ));
     let app = app(state);
     let shutdown = async move {
         shutdown.await;

@@ -32,8 +32,7 @@ use crate::json::Members;
 use crate::{Object, ParseError};
 
 /// The id of the extension-definition under which an entente node's signature travels.
-pub const SIGNATURE_EXTENSION: &str =
-    "extension-definition--0b6c1a8e-2f0d-5a57-9d3e-6b7f4c1e8a21";
+pub const SIGNATURE_EXTENSION: &str = "extension-definition--0b6c1a8e-2f0d-5a57-9d3e-6b7f4c1e8a21";
 
 /// The extension-definition object itself, for consumers that want to resolve the id.
 pub const SIGNATURE_EXTENSION_DEFINITION: &str = r#"{"type":"extension-definition","spec_version":"2.1","id":"extension-definition--0b6c1a8e-2f0d-5a57-9d3e-6b7f4c1e8a21","created_by_ref":"identity--5d6a2f3b-8c1e-5f40-a7b9-3e2d1c0b9a87","created":"2026-11-29T00:00:00.000Z","modified":"2026-11-29T00:00:00.000Z","name":"entente node signature","description":"The Ed25519 signature of the node that originated this object version, over the RFC 8785 canonical form of the object without this extension entry (and without `extensions` when nothing else is left in it).","schema":"An object with three properties: `extension_type` (`property-extension`), `public_key` (the originating node's Ed25519 public key, 32 bytes, base64url without padding) and `signature` (the Ed25519 signature, 64 bytes, base64url without padding).","version":"1.0.0","extension_types":["property-extension"]}"#;
@@ -261,8 +260,8 @@ pub fn attach_signature(object: &Object, signature: &Signature) -> String {
 /// The bytes a node signs for `object`: the RFC 8785 canonical form of the object without
 /// the signature extension entry (and without `extensions` when nothing else is left).
 pub fn signing_input(object: &Object) -> Result<String, CanonicalError> {
-    let mut value: Value = serde_json::from_str(object.as_json())
-        .map_err(|e| CanonicalError::Json(e.to_string()))?;
+    let mut value: Value =
+        serde_json::from_str(object.as_json()).map_err(|e| CanonicalError::Json(e.to_string()))?;
     if let Some(members) = value.as_object_mut() {
         let now_empty = match members.get_mut("extensions") {
             Some(Value::Object(e)) => {
@@ -307,7 +306,10 @@ mod tests {
             assert_eq!(back.as_json(), text);
             assert_eq!(s, Some(sig()));
             // The signed bytes do not depend on the signature being attached.
-            assert_eq!(signing_input(&o).unwrap(), signing_input(&obj(&signed)).unwrap());
+            assert_eq!(
+                signing_input(&o).unwrap(),
+                signing_input(&obj(&signed)).unwrap()
+            );
         }
     }
 
@@ -321,7 +323,10 @@ mod tests {
         let a: Value = serde_json::from_str(back.as_json()).unwrap();
         let b: Value = serde_json::from_str(PLAIN).unwrap();
         assert_eq!(a, b);
-        assert_eq!(signing_input(&back).unwrap(), signing_input(&obj(PLAIN)).unwrap());
+        assert_eq!(
+            signing_input(&back).unwrap(),
+            signing_input(&obj(PLAIN)).unwrap()
+        );
     }
 
     #[test]
@@ -345,7 +350,10 @@ mod tests {
             );
             let text = &text[..text.rfind('}').unwrap() + 1];
             let r = split_signature(obj(text));
-            assert!(matches!(r, Err(SignatureFormError::Malformed { .. })), "{bad}: {r:?}");
+            assert!(
+                matches!(r, Err(SignatureFormError::Malformed { .. })),
+                "{bad}: {r:?}"
+            );
         }
     }
 

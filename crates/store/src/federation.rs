@@ -113,8 +113,8 @@ pub struct PeerProgress {
     pub push_cursor: Option<i64>,
     /// Versions pushed in all.
     pub pushed: u64,
-    /// The peer's deletion log position applied up to.
-    pub deletions_cursor: Option<i64>,
+    /// Where reading the peer's deletion log resumes (the peer's opaque `next`).
+    pub deletions_cursor: Option<String>,
     /// Versions deleted here because the peer deleted them.
     pub deleted: u64,
     /// Versions refused from this peer in all (invalid, unsigned, forged, denied by the gate).

@@ -1918,7 +1918,7 @@ async fn peers_and_their_state(db: &TestDb) {
         progress: entente_store::PeerProgress {
             push_cursor: Some(1_800_000_000_000_001),
             pushed: 7,
-            deletions_cursor: Some(3),
+            deletions_cursor: Some("AQIDBA".into()),
             failures: 2,
             behind: 1000,
             ..Default::default()

@@ -108,6 +108,14 @@ pub(crate) async fn init(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCo
         .await
         .context("cannot register the home organisation")?;
     let (password, home) = bootstrap(&store, &ctx, &args.organisation).await?;
+    // The node's identity key, registered for the home organisation: versions this node
+    // originates are signed with it, and come back recognised when relayed.
+    let identity = entente_server::federation::signing::node_identity(&ctx.data_dir)
+        .context("cannot create the node identity key")?;
+    store
+        .add_organisation_key(&args.organisation, identity.public_key())
+        .await
+        .context("cannot register the node identity key")?;
     println!("Initialised {}", ctx.data_dir.display());
     println!("  config:     {}", file.display());
     println!(
@@ -118,6 +126,7 @@ pub(crate) async fn init(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCo
         "  collection: {} (alias \"home\") in API root {}",
         home.id, home.api_root
     );
+    println!("  identity:   {} (entente identity)", identity.public_key());
     println!("  admin user: admin");
     println!("  password:   {password}");
     println!("The password is shown only once. Start the node with `entente serve`.");

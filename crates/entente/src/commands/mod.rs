@@ -178,6 +178,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Channel(cmd) => rt.block_on(sharing::channel(&ctx, cmd)),
         Command::Release(cmd) => rt.block_on(sharing::release(&ctx, cmd)),
         Command::Peer(cmd) => rt.block_on(peer::run(&ctx, cmd)),
+        Command::Identity => rt.block_on(peer::identity(&ctx)),
         Command::Config(ConfigCommand::Show) => {
             println!("{:#?}", ctx.config);
             Ok(ExitCode::SUCCESS)

@@ -26,6 +26,30 @@ pub(crate) enum OrgCommand {
     },
     /// List organisations.
     List,
+    /// Node identity keys: the Ed25519 public keys whose signatures are accepted, each for
+    /// the organisation whose node holds it.
+    #[command(subcommand)]
+    Key(OrgKeyCommand),
+}
+
+/// `entente org key ...`
+#[derive(Debug, Subcommand)]
+pub(crate) enum OrgKeyCommand {
+    /// Register a node's public key (base64url, as `entente identity` prints it there) for the
+    /// organisation that node speaks for.
+    Add {
+        /// The organisation.
+        organisation: String,
+        /// The public key.
+        public_key: String,
+    },
+    /// List the registered keys.
+    List,
+    /// Remove a key: versions signed with it are refused from then on.
+    Remove {
+        /// The public key.
+        public_key: String,
+    },
 }
 
 /// `entente channel ...`
@@ -111,6 +135,28 @@ pub(crate) async fn org(ctx: &Context, cmd: OrgCommand) -> anyhow::Result<ExitCo
                 if home { " (home)" } else { "" }
             );
         }
+        OrgCommand::Key(OrgKeyCommand::Add {
+            organisation,
+            public_key,
+        }) => {
+            add_organisation_key(&store, &organisation, &public_key).await?;
+            println!("registered the key of organisation {organisation}");
+        }
+        OrgCommand::Key(OrgKeyCommand::List) => {
+            for k in store.organisation_keys().await? {
+                println!("{}\t{}", k.organisation, k.public_key);
+            }
+        }
+        OrgCommand::Key(OrgKeyCommand::Remove { public_key }) => {
+            match store.remove_organisation_key(&public_key).await {
+                Err(entente_store::Error::NotFound(_)) => {
+                    anyhow::bail!("no key {public_key} is registered")
+                }
+                other => other?,
+            }
+            super::audit::record_cli(&store, "organisation.key.remove", &public_key, "").await?;
+            println!("removed the key");
+        }
         OrgCommand::List => {
             for o in store.organisations().await? {
                 println!(
@@ -123,6 +169,43 @@ pub(crate) async fn org(ctx: &Context, cmd: OrgCommand) -> anyhow::Result<ExitCo
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Registers a node identity key for an organisation (checked to be an Ed25519 public key)
+/// and records it in the audit log. Registering a key again for the same organisation is a
+/// no-op; for another organisation, an error.
+pub(crate) async fn add_organisation_key(
+    store: &SharedStore,
+    organisation: &str,
+    public_key: &str,
+) -> anyhow::Result<()> {
+    let public_key = public_key.trim();
+    entente_server::federation::signing::parse_public_key(public_key)
+        .map_err(|e| anyhow::anyhow!("invalid public key: {e}"))?;
+    match store.add_organisation_key(organisation, public_key).await {
+        Ok(()) => {}
+        Err(entente_store::Error::NotFound(_)) => {
+            anyhow::bail!("no organisation {organisation:?} (entente org add)")
+        }
+        Err(entente_store::Error::Conflict(_)) => {
+            let owner = store
+                .organisation_keys()
+                .await?
+                .into_iter()
+                .find(|k| k.public_key == public_key)
+                .map(|k| k.organisation);
+            if owner.as_deref() == Some(organisation) {
+                return Ok(());
+            }
+            anyhow::bail!(
+                "the key is already registered for organisation {}",
+                owner.unwrap_or_default()
+            );
+        }
+        Err(e) => return Err(e.into()),
+    }
+    super::audit::record_cli(store, "organisation.key.add", organisation, public_key).await?;
+    Ok(())
 }
 
 /// Registers an organisation and records it in the audit log.

@@ -1,17 +1,28 @@
-//! Federation, first part (issue 6): pulling from partner nodes, resumable.
+//! Federation (issue 6): exchanging with partner nodes, pull and push, signed and resumable.
 //!
 //! A **peer** ([`entente_store::Peer`]) is a partner node: its TAXII API root, the organisation
 //! behind it, the channel the exchange belongs to, the remote collection to pull from and the
-//! local collection (bound to that channel) to pull into, and a file holding our bearer token
-//! for it. [`pull`] asks the peer, through the project's TAXII client, for every version added
-//! after the stored cursor, validates each object, decides each through the gate as a write by
-//! the peer's organisation, stores the allowed ones through the one
-//! ingest path with the peer's organisation as originator and the channel as the way they came,
-//! and moves the cursor after each stored page: a pull stopped at any point (a crash, a kill,
-//! a network failure) resumes from the last stored page, and a version received twice is one
-//! version. [`run_scheduler`] pulls every peer at its interval while the node serves.
+//! local collection (bound to that channel) to pull into, optionally a local collection to push
+//! from and the remote collection to push into, and a file holding our bearer token for it.
 //!
-//! Not yet here (issue 6): pushing, signatures, mutual TLS, propagation of revocations.
+//! - [`pull`] asks the peer, through the project's TAXII client, for every version added
+//!   after the stored cursor; splits each from its signature and verifies it
+//!   ([`signing`]): a version signed by a registered key is attributed to that key's
+//!   organisation (also when the peer only relays it), anything unsigned (unless the peer is
+//!   allowed to send unsigned versions), forged, altered or signed by an unknown key is
+//!   refused and audited. Each remaining version is decided by the gate as a write by the
+//!   peer's organisation and stored through the one ingest path, with the channel as the way
+//!   it came and its signature kept beside it. The cursor moves after each stored page: a pull
+//!   stopped at any point resumes from the last stored page, and a version received twice is
+//!   one version. Then the peer's deletion log is read ([`deletions`]), and versions the peer
+//!   originated and has since deleted are deleted here too.
+//! - [`push`] sends the versions of the push collection added after the push cursor that the
+//!   gate lets go to the peer's organisation (`FederationTransfer`: the third-party rule, the
+//!   channel's agreement, TLP:RED recipients), signed, and moves the cursor after each page
+//!   the peer acknowledged.
+//! - [`run_scheduler`] syncs every peer at its interval while the node serves; a peer that
+//!   fails is retried after a delay that doubles with each consecutive failure (up to
+//!   [`MAX_BACKOFF_SECS`]).
 
 use std::time::Duration;
 
@@ -20,13 +31,18 @@ use entente_taxii::{ObjectQuery, VersionFilter};
 use futures::TryStreamExt as _;
 
 use crate::audit::{self, Outcome};
-use crate::ingest::Provenance;
 use crate::policy::{ChannelId, OrgId};
 
+pub mod deletions;
+pub mod signing;
+pub mod status;
 pub mod transport;
 
-/// Objects asked for per page.
+/// Objects asked for (and pushed) per page.
 pub const PAGE: u64 = 1000;
+
+/// The longest delay between retries of a failing peer.
+pub const MAX_BACKOFF_SECS: u64 = 300;
 
 /// What one pull did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -35,13 +51,28 @@ pub struct PullReport {
     pub stored: u64,
     /// Versions already held.
     pub duplicates: u64,
-    /// Objects refused (invalid STIX, invalid pattern).
+    /// Versions refused: invalid STIX, unsigned, bad signatures, denied by the gate.
     pub rejected: u64,
+    /// Of `rejected`: refused for their signature (unsigned, unknown key, forged, altered).
+    pub bad_signatures: u64,
     /// Pages received.
     pub pages: u64,
+    /// Versions deleted here because the peer deleted them.
+    pub deleted: u64,
 }
 
-/// Why a pull could not run or stopped.
+/// What one push did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PushReport {
+    /// Versions the peer accepted (stored or already held).
+    pub sent: u64,
+    /// Versions the peer refused.
+    pub refused_by_peer: u64,
+    /// Versions the gate kept from going.
+    pub withheld: u64,
+}
+
+/// Why a sync could not run or stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum PullError {
     /// The peer's configuration does not fit the node's sharing configuration.
@@ -94,38 +125,63 @@ pub async fn check_peer(store: &SharedStore, peer: &Peer) -> Result<(), PullErro
     Ok(())
 }
 
-/// Pulls from `peer` everything added since its cursor. The state (cursor, counts, last
-/// success or error) is stored after each page and at the end, and the pull is audited.
-pub async fn pull(store: &SharedStore, peer: &Peer) -> Result<PullReport, PullError> {
+/// The principal a peer acts as on this node: a service credential of its organisation, for
+/// the first purpose its channel's agreement names (an exchange serves the agreement as a
+/// whole).
+async fn peer_principal(
+    store: &SharedStore,
+    peer: &Peer,
+) -> Result<crate::auth::Principal, PullError> {
+    let purpose = store
+        .channel(&peer.channel)
+        .await?
+        .purposes
+        .into_iter()
+        .next();
+    Ok(crate::auth::Principal {
+        user: format!("peer:{}", peer.name),
+        organisation: peer.organisation.clone(),
+        role: entente_store::Role::Service,
+        purpose,
+    })
+}
+
+/// Runs one attempt of `work` for `peer`: loads its state, lets `work` move it on, records
+/// the outcome (last success or error, consecutive failures) and audits it as `action`.
+async fn attempt<T, F>(
+    store: &SharedStore,
+    peer: &Peer,
+    action: &str,
+    describe: impl Fn(&T, &PeerState) -> String,
+    work: F,
+) -> Result<T, PullError>
+where
+    F: AsyncFnOnce(&mut PeerState) -> Result<T, PullError>,
+{
     let (_, mut state) = store.peer(&peer.name).await?;
-    let outcome = pull_pages(store, peer, &mut state).await;
+    state.progress.last_attempt = Some(audit::now_micros());
+    let outcome = work(&mut state).await;
     match &outcome {
         Ok(_) => {
             state.last_success = Some(audit::now_micros());
             state.last_error = None;
+            state.progress.failures = 0;
         }
-        Err(e) => state.last_error = Some(e.to_string()),
+        Err(e) => {
+            state.last_error = Some(e.to_string());
+            state.progress.failures = state.progress.failures.saturating_add(1);
+        }
     }
     store.set_peer_state(&peer.name, state.clone()).await?;
     let (decision, detail) = match &outcome {
-        Ok(r) => (
-            Outcome::Allow,
-            format!(
-                "stored={} duplicates={} rejected={} pages={} cursor={}",
-                r.stored,
-                r.duplicates,
-                r.rejected,
-                r.pages,
-                state.cursor.as_deref().unwrap_or("-")
-            ),
-        ),
+        Ok(r) => (Outcome::Allow, describe(r, &state)),
         Err(e) => (Outcome::Deny, format!("error={e}")),
     };
     audit::Recorder::new(store.clone())
         .record(audit::record(
             audit::CLI_ACTOR,
             &peer.organisation,
-            "federation.pull",
+            action,
             &peer.name,
             decision,
             "peer-channel",
@@ -133,6 +189,65 @@ pub async fn pull(store: &SharedStore, peer: &Peer) -> Result<PullReport, PullEr
         ))
         .await?;
     outcome
+}
+
+/// Pulls from `peer` everything added since its cursor, then applies the deletions it
+/// logged since the last pull. The state (cursors, counts, last success or error) is stored
+/// after each page and at the end, and the pull is audited.
+pub async fn pull(store: &SharedStore, peer: &Peer) -> Result<PullReport, PullError> {
+    attempt(
+        store,
+        peer,
+        "federation.pull",
+        |r: &PullReport, s| {
+            format!(
+                "stored={} duplicates={} rejected={} bad_signatures={} deleted={} pages={} cursor={}",
+                r.stored,
+                r.duplicates,
+                r.rejected,
+                r.bad_signatures,
+                r.deleted,
+                r.pages,
+                s.cursor.as_deref().unwrap_or("-")
+            )
+        },
+        async |state: &mut PeerState| {
+            let started = audit::now_micros();
+            let mut report = pull_pages(store, peer, state).await?;
+            report.deleted = deletions::apply(store, peer, state).await?;
+            state.progress.caught_up_at = Some(started);
+            state.progress.behind = 0;
+            Ok(report)
+        },
+    )
+    .await
+}
+
+/// One page of received versions, checked off the async workers: parsed, split from their
+/// signatures, validated, verified.
+struct Received {
+    objects: Vec<(entente_stix::Object, signing::Verdict)>,
+    invalid: u64,
+}
+
+fn check_page(raw: Vec<Box<serde_json::value::RawValue>>, ring: &signing::KeyRing) -> Received {
+    let mut invalid = 0;
+    let mut split = Vec::with_capacity(raw.len());
+    for r in raw {
+        let parsed = entente_stix::Object::from_raw(r)
+            .map_err(|_| ())
+            .and_then(|o| entente_stix::provenance::split_signature(o).map_err(|_| ()));
+        match parsed {
+            Ok((o, s)) if crate::validation::validate(&o).is_valid() => split.push((o, s)),
+            _ => invalid += 1,
+        }
+    }
+    let items: Vec<_> = split.iter().map(|(o, s)| (o, s.as_ref())).collect();
+    let verdicts = signing::verify(ring, &items);
+    Received {
+        objects: split.into_iter().map(|(o, _)| o).zip(verdicts).collect(),
+        invalid,
+    }
 }
 
 async fn pull_pages(
@@ -155,26 +270,14 @@ async fn pull_pages(
         })?;
         query = query.added_after(t);
     }
-    let provenance = Provenance {
-        originator: OrgId(peer.organisation.clone()),
-        received_through: Some(ChannelId(peer.channel.clone())),
-    };
+    let peer_org = OrgId(peer.organisation.clone());
+    let channel = ChannelId(peer.channel.clone());
     let local = entente_store::CollectionId(peer.local_collection.clone());
+    let ring = std::sync::Arc::new(signing::KeyRing::load(store).await?);
     // What a peer sends is a write into the channel by the peer's organisation: the gate
-    // decides it like any other (agreement in force, the channel's marking rules), for the
-    // purpose the agreement names first (a pull serves the agreement as a whole).
-    let purpose = store
-        .channel(&peer.channel)
-        .await?
-        .purposes
-        .into_iter()
-        .next();
-    let principal = crate::auth::Principal {
-        user: format!("peer:{}", peer.name),
-        organisation: peer.organisation.clone(),
-        role: entente_store::Role::Service,
-        purpose,
-    };
+    // decides it like any other (agreement in force, the channel's marking rules, TLP:RED
+    // recipients of what it relays).
+    let principal = peer_principal(store, peer).await?;
     let gate = crate::access::Gate::new(
         &principal,
         &local,
@@ -183,6 +286,7 @@ async fn pull_pages(
     if let crate::policy::Decision::Deny { reason, .. } = gate.scope() {
         return Err(PullError::Configuration(reason.message().to_owned()));
     }
+    let recorder = audit::Recorder::new(store.clone());
     let stored_before = state.stored;
     let mut report = PullReport::default();
     let mut pages = std::pin::pin!(remote.pages(query));
@@ -192,20 +296,49 @@ async fn pull_pages(
         .map_err(|e| PullError::Peer(e.to_string()))?
     {
         report.pages += 1;
-        let mut batch = Vec::with_capacity(page.body.objects.len());
-        for raw in page.body.objects {
-            match entente_stix::Object::from_raw(raw) {
-                Ok(o) if crate::validation::validate(&o).is_valid() => batch.push(o),
-                _ => report.rejected += 1,
-            }
-        }
-        let facts = crate::sharing::facts_at_ingest(
-            &batch,
-            &provenance.originator,
-            provenance.received_through.as_ref(),
-        );
+        let ring = ring.clone();
+        let received = tokio::task::spawn_blocking(move || check_page(page.body.objects, &ring))
+            .await
+            .map_err(|e| PullError::Peer(format!("checking a page failed: {e}")))?;
+        report.rejected += received.invalid;
+        let (objects, verdicts): (Vec<_>, Vec<_>) = received.objects.into_iter().unzip();
+        let mut facts = crate::sharing::facts_at_ingest(&objects, &peer_org, Some(&channel));
         let (mut kept, mut kept_facts) = (Vec::new(), Vec::new());
-        for (o, f) in batch.into_iter().zip(facts) {
+        for ((o, verdict), mut f) in objects.into_iter().zip(verdicts).zip(facts.drain(..)) {
+            let refusal = match verdict {
+                signing::Verdict::Signed {
+                    originator,
+                    signature,
+                } => {
+                    f.originator = Some(originator);
+                    f.signature = Some(signature);
+                    None
+                }
+                signing::Verdict::Unsigned if peer.options.allow_unsigned => None,
+                signing::Verdict::Unsigned => Some("signature-missing"),
+                other => other.refusal(),
+            };
+            if let Some(rule) = refusal {
+                report.rejected += 1;
+                report.bad_signatures += 1;
+                state.progress.refused += 1;
+                recorder
+                    .record(audit::record(
+                        &principal.user,
+                        &peer.organisation,
+                        "federation.refused",
+                        o.id().as_str(),
+                        Outcome::Deny,
+                        rule,
+                        &format!(
+                            "peer={} version={}",
+                            peer.name,
+                            o.version().map_or("-", |t| t.as_str())
+                        ),
+                    ))
+                    .await?;
+                continue;
+            }
             if gate
                 .decide(crate::access::ObjectAction::Write, &gate.facts(&f, &[]))
                 .is_allow()
@@ -214,6 +347,7 @@ async fn pull_pages(
                 kept_facts.push(f);
             } else {
                 report.rejected += 1;
+                state.progress.refused += 1;
             }
         }
         if !kept.is_empty() {
@@ -229,14 +363,176 @@ async fn pull_pages(
             state.cursor = Some(last);
         }
         state.stored = stored_before + report.stored;
+        state.progress.behind = if page.body.more.unwrap_or(false) {
+            state.progress.behind.max(PAGE)
+        } else {
+            0
+        };
         store.set_peer_state(&peer.name, state.clone()).await?;
     }
     Ok(report)
 }
 
-/// Pulls every peer at its interval until `shutdown` resolves. Peers added or removed while
-/// the node runs are picked up within a second.
-pub async fn run_scheduler(store: SharedStore, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+/// Pushes to `peer` the versions of its push collection added since the push cursor that the
+/// gate lets go to the peer's organisation, each signed (see [`signing`]). Does nothing for a
+/// peer without a push collection.
+pub async fn push(
+    store: &SharedStore,
+    peer: &Peer,
+    data_dir: &std::path::Path,
+) -> Result<PushReport, PullError> {
+    let (Some(from), Some(to)) = (&peer.options.push_from, &peer.options.push_to) else {
+        return Ok(PushReport::default());
+    };
+    attempt(
+        store,
+        peer,
+        "federation.push",
+        |r: &PushReport, s| {
+            format!(
+                "sent={} refused_by_peer={} withheld={} cursor={}",
+                r.sent,
+                r.refused_by_peer,
+                r.withheld,
+                s.progress.push_cursor.unwrap_or(0)
+            )
+        },
+        async |state: &mut PeerState| push_pages(store, peer, from, to, data_dir, state).await,
+    )
+    .await
+}
+
+async fn push_pages(
+    store: &SharedStore,
+    peer: &Peer,
+    from: &str,
+    to: &str,
+    data_dir: &std::path::Path,
+    state: &mut PeerState,
+) -> Result<PushReport, PullError> {
+    check_peer(store, peer).await?;
+    let identity = signing::node_identity(data_dir)
+        .map_err(|e| PullError::Configuration(format!("the node identity key: {e}")))?;
+    let client = transport::client_for(peer)?;
+    let remote = client
+        .api_root(&peer.url)
+        .map_err(|e| PullError::Configuration(format!("peer URL: {e}")))?
+        .collection(to);
+    let source = entente_store::CollectionId(from.to_owned());
+    let principal = peer_principal(store, peer).await?;
+    let snapshot = std::sync::Arc::new(crate::sharing::load(store).await?);
+    let home = snapshot.home.clone();
+    let gate = crate::access::Gate::new(&principal, &source, snapshot);
+    let destination = crate::policy::Peer::Organisation(OrgId(peer.organisation.clone()));
+    let mut report = PushReport::default();
+    loop {
+        let filter = entente_store::ObjectFilter {
+            versions: vec![entente_store::VersionMatch::All],
+            spec_versions: vec!["2.1".into(), "2.0".into()],
+            limit: PAGE as usize,
+            after: state.progress.push_cursor.map(entente_store::DateAdded),
+            ..Default::default()
+        };
+        let page = store.objects_page(&source, &filter).await?;
+        let Some(last) = page.items.last().map(|o| o.date_added) else {
+            break;
+        };
+        let releases = if gate.needs_releases() {
+            let ids: Vec<String> = page
+                .items
+                .iter()
+                .map(|o| o.object.id().to_string())
+                .collect();
+            store.releases_for(&ids).await?
+        } else {
+            Vec::new()
+        };
+        let mut outgoing: Vec<Box<serde_json::value::RawValue>> = Vec::new();
+        for item in &page.items {
+            let mine: Vec<&entente_store::ReleaseRecord> = releases
+                .iter()
+                .filter(|r| r.object_id == item.object.id().as_str())
+                .collect();
+            let decision = gate.decide_action(
+                &crate::policy::Action::FederationTransfer {
+                    to: destination.clone(),
+                },
+                &gate.facts(&item.sharing, &mine),
+            );
+            if !decision.is_allow() {
+                report.withheld += 1;
+                continue;
+            }
+            let signature = match &item.sharing.signature {
+                Some(s) => entente_stix::provenance::Signature::from_compact(s),
+                None if home.as_ref().map(|h| &h.0) == item.sharing.originator.as_ref() => {
+                    identity.sign(&item.object).ok()
+                }
+                None => None,
+            };
+            let text = match &signature {
+                Some(s) => entente_stix::provenance::attach_signature(&item.object, s),
+                None => item.object.as_json().to_owned(),
+            };
+            outgoing.push(
+                serde_json::value::RawValue::from_string(text)
+                    .map_err(|e| PullError::Peer(format!("cannot write an object: {e}")))?,
+            );
+        }
+        if !outgoing.is_empty() {
+            let envelope = entente_taxii::Envelope {
+                more: None,
+                next: None,
+                objects: outgoing,
+            };
+            let status = remote
+                .add_objects_and_wait(&envelope, &entente_taxii::PollOptions::default())
+                .await
+                .map_err(|e| PullError::Peer(e.to_string()))?;
+            report.sent += status.success_count;
+            report.refused_by_peer += status.failure_count;
+            state.progress.pushed += status.success_count;
+        }
+        // The page is acknowledged: resume after it from now on.
+        state.progress.push_cursor = Some(last.0);
+        store.set_peer_state(&peer.name, state.clone()).await?;
+        if !page.more {
+            break;
+        }
+    }
+    Ok(report)
+}
+
+/// Pulls from and pushes to `peer`: what an immediate `entente peer sync` and the scheduler
+/// do. The pull runs even when the push fails, and the other way round.
+pub async fn sync(
+    store: &SharedStore,
+    peer: &Peer,
+    data_dir: &std::path::Path,
+) -> (Result<PullReport, PullError>, Result<PushReport, PullError>) {
+    let pulled = pull(store, peer).await;
+    let pushed = push(store, peer, data_dir).await;
+    (pulled, pushed)
+}
+
+/// The delay before the next attempt after `failures` consecutive failures: the interval,
+/// doubled per failure, at most [`MAX_BACKOFF_SECS`] (never below the interval).
+pub fn retry_delay(interval_secs: u64, failures: u32) -> Duration {
+    let interval = interval_secs.max(1);
+    if failures == 0 {
+        return Duration::from_secs(interval);
+    }
+    let backoff = interval.saturating_mul(1u64 << failures.min(16));
+    Duration::from_secs(backoff.min(MAX_BACKOFF_SECS.max(interval)))
+}
+
+/// Syncs every peer at its interval until `shutdown` resolves, retrying failing peers with
+/// backoff. Peers added or removed while the node runs are picked up within a second.
+pub async fn run_scheduler(
+    store: SharedStore,
+    data_dir: std::path::PathBuf,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
     let mut due: std::collections::HashMap<String, tokio::time::Instant> = Default::default();
     loop {
         let peers = match store.peers().await {
@@ -249,23 +545,52 @@ pub async fn run_scheduler(store: SharedStore, mut shutdown: tokio::sync::watch:
         let now = tokio::time::Instant::now();
         for (peer, _) in &peers {
             let when = *due.entry(peer.name.clone()).or_insert(now);
-            if when <= now {
-                match pull(&store, peer).await {
-                    Ok(r) => {
-                        tracing::info!(peer = %peer.name, stored = r.stored, duplicates = r.duplicates, rejected = r.rejected, "pulled")
-                    }
-                    Err(e) => tracing::warn!(peer = %peer.name, error = %e, "pull failed"),
-                }
-                due.insert(
-                    peer.name.clone(),
-                    tokio::time::Instant::now() + Duration::from_secs(peer.interval_secs.max(1)),
-                );
+            if when > now {
+                continue;
             }
+            let (pulled, pushed) = sync(&store, peer, &data_dir).await;
+            match &pulled {
+                Ok(r) => {
+                    tracing::info!(peer = %peer.name, stored = r.stored, duplicates = r.duplicates, rejected = r.rejected, deleted = r.deleted, "pulled")
+                }
+                Err(e) => tracing::warn!(peer = %peer.name, error = %e, "pull failed"),
+            }
+            match &pushed {
+                Ok(r) if r.sent + r.withheld + r.refused_by_peer > 0 => {
+                    tracing::info!(peer = %peer.name, sent = r.sent, withheld = r.withheld, refused = r.refused_by_peer, "pushed")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(peer = %peer.name, error = %e, "push failed"),
+            }
+            let failures = match store.peer(&peer.name).await {
+                Ok((_, s)) => s.progress.failures,
+                Err(_) => 0,
+            };
+            due.insert(
+                peer.name.clone(),
+                tokio::time::Instant::now() + retry_delay(peer.interval_secs, failures),
+            );
         }
         due.retain(|name, _| peers.iter().any(|(p, _)| &p.name == name));
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
             _ = shutdown.changed() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delay_doubles_up_to_the_cap() {
+        assert_eq!(retry_delay(60, 0), Duration::from_secs(60));
+        assert_eq!(retry_delay(60, 1), Duration::from_secs(120));
+        assert_eq!(retry_delay(60, 2), Duration::from_secs(240));
+        assert_eq!(retry_delay(60, 3), Duration::from_secs(MAX_BACKOFF_SECS));
+        assert_eq!(retry_delay(1, 40), Duration::from_secs(MAX_BACKOFF_SECS));
+        assert_eq!(retry_delay(0, 0), Duration::from_secs(1));
+        assert_eq!(retry_delay(900, 5), Duration::from_secs(900));
     }
 }

@@ -20,6 +20,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use entente_store::AddOutcome;
 use entente_taxii::{Envelope, ObjectQuery, Status, StatusDetails, StatusKind};
+
+use crate::federation::signing::Verdict::{self, Signed};
 use futures::StreamExt as _;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -148,18 +150,140 @@ async fn serve_objects(
     if object.is_some() && page.items.is_empty() && after.is_none() {
         return Err(ApiError::NotFound("no such object".into()));
     }
-    let envelope: Envelope<&RawValue> = Envelope {
-        more: Some(page.more),
-        next: page.next.map(|c| paging::seal(c, binding)),
-        objects: page.items.iter().map(|o| o.object.as_raw()).collect(),
-    };
-    let mut resp = taxii_json(StatusCode::OK, &envelope)?;
-    date_added_headers(
-        &mut resp,
+    let next = page.next.map(|c| paging::seal(c, binding));
+    let (first, last) = (
         page.items.first().map(|o| o.date_added),
         page.items.last().map(|o| o.date_added),
     );
+    let mut resp = if principal.role == entente_store::Role::Service {
+        // A partner node: each version leaves with its originating node's signature (CPU
+        // work: off the async workers).
+        let home = reached.gate.snapshot().home.as_ref().map(|o| o.0.clone());
+        let data_dir = state.config.data_dir.clone();
+        let items = page.items;
+        let signed = tokio::task::spawn_blocking(move || {
+            signed_for_peer(&data_dir, home.as_deref(), &items)
+        })
+        .await
+        .map_err(ApiError::internal)??;
+        taxii_json(
+            StatusCode::OK,
+            &Envelope {
+                more: Some(page.more),
+                next,
+                objects: signed,
+            },
+        )?
+    } else {
+        taxii_json(
+            StatusCode::OK,
+            &Envelope {
+                more: Some(page.more),
+                next,
+                objects: page
+                    .items
+                    .iter()
+                    .map(|o| o.object.as_raw())
+                    .collect::<Vec<&RawValue>>(),
+            },
+        )?
+    };
+    date_added_headers(&mut resp, first, last);
     Ok(resp)
+}
+
+/// Splits posted objects from their signatures and verifies them (see
+/// [`crate::federation::signing`]). Also says whether unsigned versions are acceptable: not
+/// from a service credential (a partner node) unless a peer of its organisation may send
+/// unsigned versions.
+async fn verify_posted(
+    state: &AppState,
+    principal: &Principal,
+    objects: Vec<entente_stix::Object>,
+) -> Result<(Vec<entente_stix::Object>, Vec<Verdict>, bool), ApiError> {
+    let partner = principal.role == entente_store::Role::Service;
+    let signed = objects.iter().any(|o| {
+        o.as_json()
+            .contains(entente_stix::provenance::SIGNATURE_EXTENSION)
+    });
+    if !partner && !signed {
+        let n = objects.len();
+        return Ok((objects, vec![Verdict::Unsigned; n], true));
+    }
+    let unsigned_ok = !partner
+        || state
+            .store
+            .peers()
+            .await?
+            .iter()
+            .any(|(p, _)| p.organisation == principal.organisation && p.options.allow_unsigned);
+    let ring = crate::federation::signing::KeyRing::load(&state.store).await?;
+    tokio::task::spawn_blocking(move || {
+        let mut split = Vec::with_capacity(objects.len());
+        let mut malformed = Vec::with_capacity(objects.len());
+        for o in objects {
+            let original = o.clone();
+            match entente_stix::provenance::split_signature(o) {
+                Ok((o, s)) => {
+                    split.push((o, s));
+                    malformed.push(false);
+                }
+                Err(_) => {
+                    split.push((original, None));
+                    malformed.push(true);
+                }
+            }
+        }
+        let items: Vec<_> = split.iter().map(|(o, s)| (o, s.as_ref())).collect();
+        let verdicts = crate::federation::signing::verify(&ring, &items)
+            .into_iter()
+            .zip(malformed)
+            .map(|(v, bad)| if bad { Verdict::Forged } else { v })
+            .collect();
+        (
+            split.into_iter().map(|(o, _)| o).collect(),
+            verdicts,
+            unsigned_ok,
+        )
+    })
+    .await
+    .map_err(ApiError::internal)
+}
+
+/// The versions as they leave for a partner node: each with the signature it arrived with
+/// (a relay keeps the originator's), or signed here when the home organisation originated it,
+/// or as stored when neither (a version from a peer allowed to send unsigned ones).
+fn signed_for_peer(
+    data_dir: &std::path::Path,
+    home: Option<&str>,
+    items: &[entente_store::StoredObject],
+) -> Result<Vec<Box<RawValue>>, ApiError> {
+    use entente_stix::provenance::{Signature, attach_signature};
+    let mut identity = None;
+    items
+        .iter()
+        .map(|item| {
+            let signature = match &item.sharing.signature {
+                Some(s) => Signature::from_compact(s),
+                None if home.is_some() && item.sharing.originator.as_deref() == home => {
+                    let id = match &identity {
+                        Some(i) => i,
+                        None => identity.insert(
+                            crate::federation::signing::node_identity(data_dir)
+                                .map_err(ApiError::internal)?,
+                        ),
+                    };
+                    id.sign(&item.object).ok()
+                }
+                None => None,
+            };
+            let text = match signature {
+                Some(s) => attach_signature(&item.object, &s),
+                None => item.object.as_json().to_owned(),
+            };
+            RawValue::from_string(text).map_err(ApiError::internal)
+        })
+        .collect()
 }
 
 /// The body of an add-objects request. Only `objects` is read; `more` and `next` of an
@@ -340,6 +464,11 @@ pub async fn add(
             .await
             .map_err(ApiError::internal)??;
 
+    // Signatures: a version signed by a registered node key is attributed to that key's
+    // organisation; a forged, altered or unknown one is refused; a partner node (service
+    // credential) must sign what it sends unless a peer of its organisation may send unsigned.
+    let (valid, verdicts, unsigned_ok) = verify_posted(&state, &principal, valid).await?;
+
     // The sharing rules decide each valid object (a channel requiring TLP refuses unmarked
     // ones, a marking above the channel's is refused); refused ones become failures.
     let provenance = crate::ingest::Provenance {
@@ -357,7 +486,47 @@ pub async fn add(
     let mut index_of = vec![None; valid.len()];
     let mut refused: Vec<Option<StatusDetails>> = vec![None; valid.len()];
     let mut refusals: std::collections::BTreeMap<&'static str, usize> = Default::default();
-    for (i, (o, f)) in valid.into_iter().zip(facts.iter_mut()).enumerate() {
+    for (i, ((o, f), verdict)) in valid
+        .into_iter()
+        .zip(facts.iter_mut())
+        .zip(verdicts)
+        .enumerate()
+    {
+        let refusal = match verdict {
+            Signed {
+                originator,
+                signature,
+            } => {
+                f.originator = Some(originator);
+                f.signature = Some(signature);
+                None
+            }
+            Verdict::Unsigned if unsigned_ok => None,
+            Verdict::Unsigned => Some((
+                "signature-missing",
+                "a partner node's versions must carry its signature",
+            )),
+            Verdict::UnknownKey(_) => Some((
+                "signature-unknown-key",
+                "signed by a node key that is not registered here",
+            )),
+            Verdict::Forged => Some((
+                "signature-invalid",
+                "the signature does not verify: forged, or the object was altered",
+            )),
+        };
+        if let Some((rule, message)) = refusal {
+            *refusals.entry(rule).or_insert(0) += 1;
+            refused[i] = Some(StatusDetails {
+                id: o.id().to_string(),
+                version: o
+                    .version()
+                    .map(|t| t.as_str().to_owned())
+                    .unwrap_or_else(|| request_timestamp.as_str().to_owned()),
+                message: Some(message.to_owned()),
+            });
+            continue;
+        }
         let mut decision = reached
             .gate
             .decide(ObjectAction::Write, &reached.gate.facts(f, &[]));

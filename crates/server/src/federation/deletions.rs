@@ -1,0 +1,343 @@
+//! Deletions travel between nodes: each node logs the versions it deletes (with the sharing
+//! facts they had) and serves the log of a collection at
+//! `GET /entente/v1/federation/{api-root}/collections/{id}/deletions/` to those who may read
+//! the collection; a pulling node reads it after the objects ([`apply`]) and deletes its own
+//! copies. TAXII 2.1 has no way to tell a client what was deleted, hence this endpoint.
+//!
+//! What the log tells is decided by the gate as a read of each deleted version with the facts
+//! it had: a principal learns of the deletion of a version only if it could have read that
+//! version. The cursor (`next`) is sealed and bound to the principal and the collection, so
+//! it tells nothing of what was skipped; it is sealed with a key derived from the node
+//! identity, so it stays valid across restarts (the pulling node keeps it).
+//!
+//! A pulling node applies a deletion to the version it holds in the peer's local collection
+//! when that version came through the peer's channel and its own home organisation is not the
+//! originator: a partner can withdraw what it (or a node before it) sent, never what this
+//! node originated. Revocations need nothing of this: a revoked object is a new version
+//! (`revoked: true`) and travels like any other.
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use entente_store::{DateAdded, Deletion, ObjectSharing, Page, PeerState, SharedStore};
+use serde::{Deserialize, Serialize};
+
+use super::{PullError, transport};
+use crate::AppState;
+use crate::access::{Action, ObjectAction};
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::taxii::gated::{self, Gatable};
+use crate::taxii::paging::{self, Binding};
+
+/// Deletions served per page at most.
+const MAX_PAGE: usize = 1000;
+
+/// One deletion as the endpoint serves it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionEntry {
+    /// The object's id.
+    pub id: String,
+    /// The version deleted (`modified`, else `created`), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// When it was deleted.
+    pub deleted: String,
+}
+
+/// A page of the deletion log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionLog {
+    /// The deletions, oldest first.
+    pub deletions: Vec<DeletionEntry>,
+    /// Whether more follow.
+    pub more: bool,
+    /// Where to resume (pass as `next`); present whenever the log was read past the
+    /// request's starting point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+impl Gatable for Deletion {
+    fn sharing(&self) -> &ObjectSharing {
+        &self.sharing
+    }
+    fn object_id(&self) -> &str {
+        &self.object_id
+    }
+    fn date_added(&self) -> DateAdded {
+        DateAdded(self.seq)
+    }
+}
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route(
+        "/entente/v1/federation/{api_root}/collections/{collection}/deletions/",
+        get(list),
+    )
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    next: Option<String>,
+    limit: Option<usize>,
+}
+
+fn binding(
+    state: &AppState,
+    api_root: &str,
+    collection: &str,
+    user: &str,
+) -> Result<Binding, ApiError> {
+    let identity =
+        super::signing::node_identity(&state.config.data_dir).map_err(ApiError::internal)?;
+    let key = identity.derive_key(b"entente deletion log cursor");
+    Ok(Binding::new(
+        &key,
+        "deletions",
+        api_root,
+        collection,
+        "",
+        user,
+        &entente_taxii::ObjectQuery::default(),
+    ))
+}
+
+async fn list(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path((api_root, collection)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let q: ListQuery = serde_urlencoded_lite(raw.as_deref())?;
+    let reached =
+        crate::taxii::reach_collection(&state, &principal, &api_root, &collection, Action::Read)
+            .await?;
+    let coll = reached.collection.id.0.clone();
+    let binding = binding(&state, &api_root, &coll, &principal.user)?;
+    let after = q
+        .next
+        .as_deref()
+        .map(|t| paging::open(t, &binding))
+        .transpose()?;
+    let limit = q.limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
+    let filter = entente_store::ObjectFilter {
+        limit,
+        after,
+        ..Default::default()
+    };
+    let store = state.store.clone();
+    let gated = gated::page(&state, &reached.gate, ObjectAction::Read, &filter, |f| {
+        let (store, coll) = (store.clone(), coll.clone());
+        async move {
+            let after = f.after.map_or(0, |d| d.0);
+            let mut items = store.deletions(&coll, after, f.limit as u32 + 1).await?;
+            let more = items.len() > f.limit;
+            items.truncate(f.limit);
+            let next = items.last().map(|d| DateAdded(d.seq));
+            Ok(Page { items, more, next })
+        }
+    })
+    .await?;
+    gated::record_read(
+        &state,
+        &principal,
+        "federation.deletions.read",
+        &coll,
+        gated::detail(&gated),
+    )
+    .await?;
+    let page = gated.page;
+    let log = DeletionLog {
+        deletions: page
+            .items
+            .iter()
+            .map(|d| DeletionEntry {
+                id: d.object_id.clone(),
+                version: d.version.clone(),
+                deleted: entente_stix::Timestamp::from_unix_micros(d.deleted_at)
+                    .as_str()
+                    .to_owned(),
+            })
+            .collect(),
+        more: page.more,
+        next: page
+            .next
+            .or(page.items.last().map(|d| DateAdded(d.seq)))
+            .map(|c| paging::seal(c, &binding)),
+    };
+    let body = serde_json::to_value(&log).map_err(ApiError::internal)?;
+    Ok(crate::releases::json_response(StatusCode::OK, &body))
+}
+
+/// Reads `next` and `limit` from a query string.
+fn serde_urlencoded_lite(raw: Option<&str>) -> Result<ListQuery, ApiError> {
+    let mut q = ListQuery::default();
+    for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        match k {
+            "next" => q.next = Some(v.to_owned()),
+            "limit" => {
+                q.limit = Some(v.parse().map_err(|_| {
+                    ApiError::BadRequest("`limit` must be a positive integer".into())
+                })?)
+            }
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "unknown query parameter `{other}`"
+                )));
+            }
+        }
+    }
+    Ok(q)
+}
+
+/// The URL of a peer's deletion log for its collection `collection`, from its API root URL
+/// (`https://node.example/api1/` gives
+/// `https://node.example/entente/v1/federation/api1/collections/{collection}/deletions/`).
+pub fn log_url(api_root_url: &str, collection: &str) -> Result<String, PullError> {
+    let bad = || PullError::Configuration(format!("peer URL {api_root_url:?} names no API root"));
+    let (scheme, rest) = api_root_url.split_once("://").ok_or_else(bad)?;
+    if !matches!(scheme, "http" | "https") {
+        return Err(bad());
+    }
+    let (host, path) = rest.split_once('/').ok_or_else(bad)?;
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let (prefix, root) = match path.trim_end_matches('/').rsplit_once('/') {
+        Some((p, r)) => (format!("{p}/"), r),
+        None => (String::new(), path.trim_end_matches('/')),
+    };
+    if host.is_empty() || root.is_empty() {
+        return Err(bad());
+    }
+    Ok(format!(
+        "{scheme}://{host}/{prefix}entente/v1/federation/{root}/collections/{collection}/deletions/"
+    ))
+}
+
+/// Reads the peer's deletion log from where the last pull stopped and deletes the versions it
+/// names from the peer's local collection (see the module documentation for which). Returns
+/// how many versions were deleted here.
+pub(crate) async fn apply(
+    store: &SharedStore,
+    peer: &entente_store::Peer,
+    state: &mut PeerState,
+) -> Result<u64, PullError> {
+    let client = transport::client_for(peer)?;
+    let url = log_url(&peer.url, &peer.remote_collection)?;
+    let local = entente_store::CollectionId(peer.local_collection.clone());
+    let home = store.home_organisation().await?.map(|o| o.id);
+    let recorder = crate::audit::Recorder::new(store.clone());
+    let mut deleted = 0;
+    loop {
+        let mut page_url = format!("{url}?limit={MAX_PAGE}");
+        if let Some(c) = &state.progress.deletions_cursor {
+            page_url.push_str("&next=");
+            page_url.push_str(c);
+        }
+        let log: DeletionLog = match client.get_resource(&page_url).await {
+            Ok(l) => l,
+            // A peer that keeps no deletion log (not an entente node) has nothing to tell.
+            Err(e) if e.http_status() == Some(404) && state.progress.deletions_cursor.is_none() => {
+                return Ok(0);
+            }
+            Err(e) => return Err(PullError::Peer(format!("deletion log: {e}"))),
+        };
+        for d in &log.deletions {
+            deleted += apply_one(store, peer, &local, home.as_deref(), d, &recorder).await?;
+        }
+        if let Some(n) = log.next {
+            state.progress.deletions_cursor = Some(n);
+        }
+        store.set_peer_state(&peer.name, state.clone()).await?;
+        if !log.more {
+            break;
+        }
+    }
+    state.progress.deleted += deleted;
+    Ok(deleted)
+}
+
+async fn apply_one(
+    store: &SharedStore,
+    peer: &entente_store::Peer,
+    local: &entente_store::CollectionId,
+    home: Option<&str>,
+    d: &DeletionEntry,
+    recorder: &crate::audit::Recorder,
+) -> Result<u64, PullError> {
+    if d.id.parse::<entente_stix::StixId>().is_err() {
+        return Ok(0);
+    }
+    let version = match &d.version {
+        Some(v) => match v.parse::<entente_stix::Timestamp>() {
+            Ok(t) => Some(t),
+            Err(_) => return Ok(0),
+        },
+        None => None,
+    };
+    let filter = entente_store::ObjectFilter {
+        ids: vec![d.id.clone()],
+        versions: vec![match &version {
+            Some(t) => entente_store::VersionMatch::At(t.clone()),
+            None => entente_store::VersionMatch::All,
+        }],
+        spec_versions: vec!["2.1".into(), "2.0".into()],
+        limit: 10,
+        ..Default::default()
+    };
+    let held = store.manifest_page(local, &filter).await?;
+    let ours = held.items.iter().any(|m| {
+        m.sharing.received_through.as_deref() == Some(peer.channel.as_str())
+            && m.sharing.originator.is_some()
+            && m.sharing.originator.as_deref() != home
+    });
+    if !ours {
+        return Ok(0);
+    }
+    let n = match store.delete_object(local, &d.id, &filter).await {
+        Ok(n) => n,
+        Err(entente_store::Error::NotFound(_)) => 0,
+        Err(e) => return Err(e.into()),
+    };
+    if n > 0 {
+        recorder
+            .record(crate::audit::record(
+                crate::audit::CLI_ACTOR,
+                &peer.organisation,
+                "federation.delete",
+                &d.id,
+                crate::audit::Outcome::Allow,
+                "peer-deletion",
+                &format!(
+                    "peer={} version={} deleted_there={}",
+                    peer.name,
+                    d.version.as_deref().unwrap_or("-"),
+                    d.deleted
+                ),
+            ))
+            .await?;
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_url_from_the_api_root() {
+        assert_eq!(
+            log_url("https://node.example/api1/", "c-1").unwrap(),
+            "https://node.example/entente/v1/federation/api1/collections/c-1/deletions/"
+        );
+        assert_eq!(
+            log_url("http://127.0.0.1:8080/prefix/api1/", "c").unwrap(),
+            "http://127.0.0.1:8080/prefix/entente/v1/federation/api1/collections/c/deletions/"
+        );
+        assert!(log_url("not a url", "c").is_err());
+        assert!(log_url("https://node.example/", "c").is_err());
+    }
+}
