@@ -510,6 +510,15 @@ fn a_peer_is_pulled_over_mutual_tls_with_pinned_certificates() {
         "from-fr",
     ]);
     b.ok(&["collection", "bind", "from-fr", "--channel", "fr-be"]);
+    // B accepts what A's node signs.
+    let identity = a
+        .ok(&["identity"])
+        .lines()
+        .find_map(|l| l.strip_prefix("public key:"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    b.ok(&["org", "key", "add", "fr-dgsi", &identity]);
     let token_file = b.file("fr.token", &token);
 
     let a_server = self_signed_server("fr-node");
@@ -543,7 +552,6 @@ fn a_peer_is_pulled_over_mutual_tls_with_pinned_certificates() {
             "from-fr",
             "--token-file",
             &token_file,
-            "--allow-unsigned",
         ];
         args.extend_from_slice(tls);
         b.ok(&args);

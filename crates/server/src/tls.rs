@@ -289,3 +289,118 @@ async fn handle(
     );
     app.oneshot(req).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ClientAuthConfig;
+
+    struct Files {
+        dir: tempfile::TempDir,
+    }
+
+    impl Files {
+        fn new() -> Files {
+            Files {
+                dir: tempfile::tempdir().unwrap(),
+            }
+        }
+
+        fn write(&self, name: &str, body: &str) -> PathBuf {
+            let p = self.dir.path().join(name);
+            std::fs::write(&p, body).unwrap();
+            p
+        }
+    }
+
+    fn identity() -> (String, String) {
+        let c = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        (c.cert.pem(), c.signing_key.serialize_pem())
+    }
+
+    fn error(config: &TlsConfig) -> String {
+        server_config(config).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_usable_configuration_builds_with_and_without_client_certificates() {
+        let f = Files::new();
+        let (cert, key) = identity();
+        let mut config = TlsConfig {
+            certificate: f.write("node.crt", &cert),
+            private_key: f.write("node.key", &key),
+            client_auth: None,
+        };
+        assert!(server_config(&config).is_ok());
+        let (ca, _) = identity();
+        let (pinned, _) = identity();
+        config.client_auth = Some(ClientAuthConfig {
+            ca: Some(f.write("ca.crt", &ca)),
+            certificates: vec![f.write("pinned.crt", &pinned)],
+            required: true,
+        });
+        assert!(server_config(&config).is_ok());
+    }
+
+    #[test]
+    fn every_unusable_file_is_named() {
+        let f = Files::new();
+        let (cert, key) = identity();
+        let (_, other_key) = identity();
+        let good = TlsConfig {
+            certificate: f.write("node.crt", &cert),
+            private_key: f.write("node.key", &key),
+            client_auth: None,
+        };
+        let missing = TlsConfig {
+            certificate: f.dir.path().join("missing.crt"),
+            ..good.clone()
+        };
+        let e = error(&missing);
+        assert!(
+            e.starts_with("server.tls.certificate ") && e.contains("missing.crt: cannot read"),
+            "{e}"
+        );
+        let not_pem = TlsConfig {
+            certificate: f.write("text.crt", "hello\n"),
+            ..good.clone()
+        };
+        assert!(error(&not_pem).contains("text.crt: holds no PEM certificate"));
+        let no_key = TlsConfig {
+            private_key: f.write("cert-as-key.pem", &cert),
+            ..good.clone()
+        };
+        assert!(error(&no_key).contains("cert-as-key.pem: holds no PEM private key"));
+        let wrong_key = TlsConfig {
+            private_key: f.write("other.key", &other_key),
+            ..good.clone()
+        };
+        assert!(error(&wrong_key).contains("other.key: does not fit the certificate"));
+        let bad_pin = TlsConfig {
+            client_auth: Some(ClientAuthConfig {
+                ca: None,
+                certificates: vec![f.write("pin.crt", "")],
+                required: false,
+            }),
+            ..good.clone()
+        };
+        let e = error(&bad_pin);
+        assert!(
+            e.starts_with("server.tls.client_certificates ") && e.contains("pin.crt"),
+            "{e}"
+        );
+        let bad_ca = TlsConfig {
+            client_auth: Some(ClientAuthConfig {
+                ca: Some(f.write("ca.crt", &key)),
+                certificates: vec![],
+                required: true,
+            }),
+            ..good
+        };
+        let e = error(&bad_ca);
+        assert!(
+            e.starts_with("server.tls.client_ca ") && e.contains("ca.crt"),
+            "{e}"
+        );
+    }
+}
