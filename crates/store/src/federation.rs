@@ -113,6 +113,12 @@ pub struct PeerProgress {
     pub push_cursor: Option<i64>,
     /// Versions pushed in all.
     pub pushed: u64,
+    /// The position in this node's deletion log of the push collection up to which deletions
+    /// were pushed.
+    pub push_deletions_cursor: Option<i64>,
+    /// The granted release requests whose objects were looked at again for pushing (a
+    /// version withheld before its release goes once released).
+    pub releases_pushed: Vec<String>,
     /// Where reading the peer's deletion log resumes (the peer's opaque `next`).
     pub deletions_cursor: Option<String>,
     /// Versions deleted here because the peer deleted them.

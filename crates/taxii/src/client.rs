@@ -467,6 +467,29 @@ impl Client {
         Ok(self.get_json(url).await?.body)
     }
 
+    /// POSTs a JSON body to `url` beside the TAXII API (an entente node's own endpoints) and
+    /// reads the JSON answer, with this client's credentials and limits (not retried: the
+    /// caller decides whether repeating is safe).
+    pub async fn post_resource<B: serde::Serialize, T: DeserializeOwned>(
+        &self,
+        url: &str,
+        body: &B,
+    ) -> Result<T> {
+        let parsed = Url::parse(url).map_err(|e| Error::Protocol {
+            url: url.to_owned(),
+            reason: format!("not a URL: {e}"),
+        })?;
+        let bytes = serde_json::to_vec(body).map_err(|e| Error::Protocol {
+            url: url.to_owned(),
+            reason: format!("cannot write the request body: {e}"),
+        })?;
+        let (_, answer) = self.send(Method::POST, parsed, Some(bytes)).await?;
+        serde_json::from_slice(&answer).map_err(|e| Error::Protocol {
+            url: url.to_owned(),
+            reason: format!("body is not the expected resource: {e}"),
+        })
+    }
+
     async fn get_json<T: DeserializeOwned>(&self, url: Url) -> Result<Paged<T>> {
         let (headers, body) = self.send(Method::GET, url.clone(), None).await?;
         let parsed = serde_json::from_slice(&body).map_err(|e| Error::Protocol {

@@ -297,11 +297,19 @@ pub(crate) async fn run(ctx: &Context, cmd: PeerCommand) -> anyhow::Result<ExitC
             }
             if peer.options.push_from.is_some() {
                 match pushed {
-                    Ok(r) => println!(
-                        "pushed to {name}: sent {}, refused by the peer {}, withheld by the \
-                         sharing rules {}",
-                        r.sent, r.refused_by_peer, r.withheld
-                    ),
+                    Ok(r) => {
+                        println!(
+                            "pushed to {name}: sent {}, refused by the peer {}, withheld by the \
+                             sharing rules {}",
+                            r.sent, r.refused_by_peer, r.withheld
+                        );
+                        if r.deleted > 0 {
+                            println!(
+                                "  the peer deleted {} versions this node deleted",
+                                r.deleted
+                            );
+                        }
+                    }
                     Err(e) => {
                         eprintln!("error: pushing to {name} failed: {e}");
                         failed = true;

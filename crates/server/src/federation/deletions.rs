@@ -47,6 +47,19 @@ pub struct DeletionEntry {
     pub deleted: String,
 }
 
+impl DeletionEntry {
+    /// The entry for a logged deletion.
+    pub fn of(d: &Deletion) -> DeletionEntry {
+        DeletionEntry {
+            id: d.object_id.clone(),
+            version: d.version.clone(),
+            deleted: entente_stix::Timestamp::from_unix_micros(d.deleted_at)
+                .as_str()
+                .to_owned(),
+        }
+    }
+}
+
 /// A page of the deletion log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeletionLog {
@@ -75,8 +88,67 @@ impl Gatable for Deletion {
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route(
         "/entente/v1/federation/{api_root}/collections/{collection}/deletions/",
-        get(list),
+        get(list).post(receive),
     )
+}
+
+/// What a node answers to deletions pushed to it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applied {
+    /// Versions deleted.
+    pub deleted: u64,
+}
+
+/// `POST`: a partner node (service credential, member of the collection's channel) pushes the
+/// deletions of versions it sent; they are applied like pulled ones.
+async fn receive(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path((api_root, collection)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let reached =
+        crate::taxii::reach_collection(&state, &principal, &api_root, &collection, Action::Write)
+            .await?;
+    if principal.role != entente_store::Role::Service {
+        return Err(ApiError::Forbidden(
+            "only a partner node's service credential pushes deletions".into(),
+        ));
+    }
+    if let crate::policy::Decision::Deny { reason, .. } = reached.gate.scope() {
+        return Err(ApiError::Forbidden(reason.message().into()));
+    }
+    let Some(channel) = reached.gate.scope.channel_id().map(|c| c.0.clone()) else {
+        return Err(ApiError::Forbidden(
+            "deletions are exchanged only in a channel's collections".into(),
+        ));
+    };
+    let log: DeletionLog = crate::releases::body(&body)?;
+    if log.deletions.len() > MAX_PAGE {
+        return Err(ApiError::BadRequest(format!(
+            "at most {MAX_PAGE} deletions per request"
+        )));
+    }
+    let home = state.store.home_organisation().await?.map(|o| o.id);
+    let recorder = crate::audit::Recorder::new(state.store.clone());
+    let target = Target {
+        collection: &reached.collection.id,
+        channel: &channel,
+        from: &principal.organisation,
+        home: home.as_deref(),
+        actor: &principal.user,
+    };
+    let mut deleted = 0;
+    for d in &log.deletions {
+        deleted += apply_one(&state.store, &target, d, &recorder)
+            .await
+            .map_err(|e| match e {
+                PullError::Store(s) => ApiError::from(s),
+                other => ApiError::internal(other.to_string()),
+            })?;
+    }
+    let body = serde_json::to_value(Applied { deleted }).map_err(ApiError::internal)?;
+    Ok(crate::releases::json_response(StatusCode::OK, &body))
 }
 
 #[derive(Deserialize, Default)]
@@ -151,17 +223,7 @@ async fn list(
     .await?;
     let page = gated.page;
     let log = DeletionLog {
-        deletions: page
-            .items
-            .iter()
-            .map(|d| DeletionEntry {
-                id: d.object_id.clone(),
-                version: d.version.clone(),
-                deleted: entente_stix::Timestamp::from_unix_micros(d.deleted_at)
-                    .as_str()
-                    .to_owned(),
-            })
-            .collect(),
+        deletions: page.items.iter().map(DeletionEntry::of).collect(),
         more: page.more,
         next: page
             .next
@@ -245,8 +307,15 @@ pub(crate) async fn apply(
             }
             Err(e) => return Err(PullError::Peer(format!("deletion log: {e}"))),
         };
+        let target = Target {
+            collection: &local,
+            channel: &peer.channel,
+            from: &peer.organisation,
+            home: home.as_deref(),
+            actor: crate::audit::CLI_ACTOR,
+        };
         for d in &log.deletions {
-            deleted += apply_one(store, peer, &local, home.as_deref(), d, &recorder).await?;
+            deleted += apply_one(store, &target, d, &recorder).await?;
         }
         if let Some(n) = log.next {
             state.progress.deletions_cursor = Some(n);
@@ -260,11 +329,20 @@ pub(crate) async fn apply(
     Ok(deleted)
 }
 
-async fn apply_one(
+/// Where a deletion from a partner is applied: the local collection, the channel its versions
+/// must have come through, the partner's organisation (for the audit log), this node's home
+/// organisation (never deleted by a partner).
+pub(crate) struct Target<'a> {
+    pub(crate) collection: &'a entente_store::CollectionId,
+    pub(crate) channel: &'a str,
+    pub(crate) from: &'a str,
+    pub(crate) home: Option<&'a str>,
+    pub(crate) actor: &'a str,
+}
+
+pub(crate) async fn apply_one(
     store: &SharedStore,
-    peer: &entente_store::Peer,
-    local: &entente_store::CollectionId,
-    home: Option<&str>,
+    target: &Target<'_>,
     d: &DeletionEntry,
     recorder: &crate::audit::Recorder,
 ) -> Result<u64, PullError> {
@@ -288,16 +366,17 @@ async fn apply_one(
         limit: 10,
         ..Default::default()
     };
-    let held = store.manifest_page(local, &filter).await?;
-    let ours = held.items.iter().any(|m| {
-        m.sharing.received_through.as_deref() == Some(peer.channel.as_str())
-            && m.sharing.originator.is_some()
-            && m.sharing.originator.as_deref() != home
-    });
-    if !ours {
+    let held = store.manifest_page(target.collection, &filter).await?;
+    let theirs = !held.items.is_empty()
+        && held.items.iter().all(|m| {
+            m.sharing.received_through.as_deref() == Some(target.channel)
+                && m.sharing.originator.is_some()
+                && m.sharing.originator.as_deref() != target.home
+        });
+    if !theirs {
         return Ok(0);
     }
-    let n = match store.delete_object(local, &d.id, &filter).await {
+    let n = match store.delete_object(target.collection, &d.id, &filter).await {
         Ok(n) => n,
         Err(entente_store::Error::NotFound(_)) => 0,
         Err(e) => return Err(e.into()),
@@ -305,15 +384,15 @@ async fn apply_one(
     if n > 0 {
         recorder
             .record(crate::audit::record(
-                crate::audit::CLI_ACTOR,
-                &peer.organisation,
+                target.actor,
+                target.from,
                 "federation.delete",
                 &d.id,
                 crate::audit::Outcome::Allow,
                 "peer-deletion",
                 &format!(
-                    "peer={} version={} deleted_there={}",
-                    peer.name,
+                    "collection={} version={} deleted_there={}",
+                    target.collection,
                     d.version.as_deref().unwrap_or("-"),
                     d.deleted
                 ),

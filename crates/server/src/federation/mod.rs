@@ -70,6 +70,8 @@ pub struct PushReport {
     pub refused_by_peer: u64,
     /// Versions the gate kept from going.
     pub withheld: u64,
+    /// Versions the peer deleted because this node deleted them.
+    pub deleted: u64,
 }
 
 /// Why a sync could not run or stopped.
@@ -390,16 +392,103 @@ pub async fn push(
         "federation.push",
         |r: &PushReport, s| {
             format!(
-                "sent={} refused_by_peer={} withheld={} cursor={}",
+                "sent={} refused_by_peer={} withheld={} deleted={} cursor={}",
                 r.sent,
                 r.refused_by_peer,
                 r.withheld,
+                r.deleted,
                 s.progress.push_cursor.unwrap_or(0)
             )
         },
         async |state: &mut PeerState| push_pages(store, peer, from, to, data_dir, state).await,
     )
     .await
+}
+
+/// What a push needs for each batch: the gate (deciding as the home organisation's node
+/// transferring to the peer's channel), the node key, the remote collection.
+struct Pusher<'a> {
+    gate: crate::access::Gate,
+    destination: crate::policy::Peer,
+    home: Option<OrgId>,
+    identity: std::sync::Arc<signing::NodeIdentity>,
+    client: entente_taxii::Client,
+    remote: entente_taxii::CollectionClient,
+    store: &'a SharedStore,
+}
+
+impl Pusher<'_> {
+    /// Whether the version a deletion concerns could have gone to the peer.
+    fn may_tell(&self, d: &entente_store::Deletion) -> bool {
+        self.gate
+            .decide_action(
+                &crate::policy::Action::FederationTransfer {
+                    to: self.destination.clone(),
+                },
+                &self.gate.facts(&d.sharing, &[]),
+            )
+            .is_allow()
+    }
+
+    /// Decides, signs and sends `items`; returns (sent, refused by the peer, withheld).
+    async fn send(
+        &self,
+        items: &[entente_store::StoredObject],
+    ) -> Result<(u64, u64, u64), PullError> {
+        let releases = if self.gate.needs_releases() && !items.is_empty() {
+            let ids: Vec<String> = items.iter().map(|o| o.object.id().to_string()).collect();
+            self.store.releases_for(&ids).await?
+        } else {
+            Vec::new()
+        };
+        let mut withheld = 0;
+        let mut outgoing: Vec<Box<serde_json::value::RawValue>> = Vec::new();
+        for item in items {
+            let mine: Vec<&entente_store::ReleaseRecord> = releases
+                .iter()
+                .filter(|r| r.object_id == item.object.id().as_str())
+                .collect();
+            let decision = self.gate.decide_action(
+                &crate::policy::Action::FederationTransfer {
+                    to: self.destination.clone(),
+                },
+                &self.gate.facts(&item.sharing, &mine),
+            );
+            if !decision.is_allow() {
+                withheld += 1;
+                continue;
+            }
+            let signature = match &item.sharing.signature {
+                Some(s) => entente_stix::provenance::Signature::from_compact(s),
+                None if self.home.as_ref().map(|h| &h.0) == item.sharing.originator.as_ref() => {
+                    self.identity.sign(&item.object).ok()
+                }
+                None => None,
+            };
+            let text = match &signature {
+                Some(s) => entente_stix::provenance::attach_signature(&item.object, s),
+                None => item.object.as_json().to_owned(),
+            };
+            outgoing.push(
+                serde_json::value::RawValue::from_string(text)
+                    .map_err(|e| PullError::Peer(format!("cannot write an object: {e}")))?,
+            );
+        }
+        if outgoing.is_empty() {
+            return Ok((0, 0, withheld));
+        }
+        let envelope = entente_taxii::Envelope {
+            more: None,
+            next: None,
+            objects: outgoing,
+        };
+        let status = self
+            .remote
+            .add_objects_and_wait(&envelope, &entente_taxii::PollOptions::default())
+            .await
+            .map_err(|e| PullError::Peer(e.to_string()))?;
+        Ok((status.success_count, status.failure_count, withheld))
+    }
 }
 
 async fn push_pages(
@@ -418,13 +507,49 @@ async fn push_pages(
         .api_root(&peer.url)
         .map_err(|e| PullError::Configuration(format!("peer URL: {e}")))?
         .collection(to);
+    let deletions_url = deletions::log_url(&peer.url, to)?;
     let source = entente_store::CollectionId(from.to_owned());
-    let principal = peer_principal(store, peer).await?;
     let snapshot = std::sync::Arc::new(crate::sharing::load(store).await?);
     let home = snapshot.home.clone();
-    let gate = crate::access::Gate::new(&principal, &source, snapshot);
-    let destination = crate::policy::Peer::Organisation(OrgId(peer.organisation.clone()));
+    let Some(home_org) = home.clone() else {
+        return Err(PullError::Configuration(
+            "the node has no home organisation (entente init)".into(),
+        ));
+    };
+    // The node transfers on behalf of its home organisation, as a liaison officer would, for
+    // a purpose both the source collection's agreement and the peer's allow.
+    let peer_purposes = store.channel(&peer.channel).await?.purposes;
+    let source_purposes = match store.collection_scope(&source).await? {
+        Some(CollectionScope::Channel(c)) => store.channel(&c).await?.purposes,
+        _ => Vec::new(),
+    };
+    let purpose = source_purposes
+        .iter()
+        .find(|p| peer_purposes.contains(p))
+        .or(source_purposes.first())
+        .cloned();
+    let principal = crate::auth::Principal {
+        user: format!("peer:{}", peer.name),
+        organisation: home_org.0.clone(),
+        role: entente_store::Role::LiaisonOfficer,
+        purpose,
+    };
+    let pusher = Pusher {
+        gate: crate::access::Gate::new(&principal, &source, snapshot),
+        destination: crate::policy::Peer::Channel(ChannelId(peer.channel.clone())),
+        home,
+        identity,
+        client,
+        remote,
+        store,
+    };
     let mut report = PushReport::default();
+    let tally = |report: &mut PushReport, state: &mut PeerState, (sent, refused, withheld)| {
+        report.sent += sent;
+        report.refused_by_peer += refused;
+        report.withheld += withheld;
+        state.progress.pushed += sent;
+    };
     loop {
         let filter = entente_store::ObjectFilter {
             versions: vec![entente_store::VersionMatch::All],
@@ -437,66 +562,68 @@ async fn push_pages(
         let Some(last) = page.items.last().map(|o| o.date_added) else {
             break;
         };
-        let releases = if gate.needs_releases() {
-            let ids: Vec<String> = page
-                .items
-                .iter()
-                .map(|o| o.object.id().to_string())
-                .collect();
-            store.releases_for(&ids).await?
-        } else {
-            Vec::new()
-        };
-        let mut outgoing: Vec<Box<serde_json::value::RawValue>> = Vec::new();
-        for item in &page.items {
-            let mine: Vec<&entente_store::ReleaseRecord> = releases
-                .iter()
-                .filter(|r| r.object_id == item.object.id().as_str())
-                .collect();
-            let decision = gate.decide_action(
-                &crate::policy::Action::FederationTransfer {
-                    to: destination.clone(),
-                },
-                &gate.facts(&item.sharing, &mine),
-            );
-            if !decision.is_allow() {
-                report.withheld += 1;
-                continue;
-            }
-            let signature = match &item.sharing.signature {
-                Some(s) => entente_stix::provenance::Signature::from_compact(s),
-                None if home.as_ref().map(|h| &h.0) == item.sharing.originator.as_ref() => {
-                    identity.sign(&item.object).ok()
-                }
-                None => None,
-            };
-            let text = match &signature {
-                Some(s) => entente_stix::provenance::attach_signature(&item.object, s),
-                None => item.object.as_json().to_owned(),
-            };
-            outgoing.push(
-                serde_json::value::RawValue::from_string(text)
-                    .map_err(|e| PullError::Peer(format!("cannot write an object: {e}")))?,
-            );
-        }
-        if !outgoing.is_empty() {
-            let envelope = entente_taxii::Envelope {
-                more: None,
-                next: None,
-                objects: outgoing,
-            };
-            let status = remote
-                .add_objects_and_wait(&envelope, &entente_taxii::PollOptions::default())
-                .await
-                .map_err(|e| PullError::Peer(e.to_string()))?;
-            report.sent += status.success_count;
-            report.refused_by_peer += status.failure_count;
-            state.progress.pushed += status.success_count;
-        }
+        tally(&mut report, state, pusher.send(&page.items).await?);
         // The page is acknowledged: resume after it from now on.
         state.progress.push_cursor = Some(last.0);
         store.set_peer_state(&peer.name, state.clone()).await?;
         if !page.more {
+            break;
+        }
+    }
+    // Versions withheld earlier may go once their originator released them: each release
+    // granted to this node's organisation is looked at once.
+    for request in store.release_requests(&home_org.0).await? {
+        if request.state != "granted"
+            || request.requester != home_org.0
+            || state.progress.releases_pushed.contains(&request.id)
+        {
+            continue;
+        }
+        let filter = entente_store::ObjectFilter {
+            ids: vec![request.object_id.clone()],
+            versions: vec![entente_store::VersionMatch::All],
+            spec_versions: vec!["2.1".into(), "2.0".into()],
+            limit: PAGE as usize,
+            ..Default::default()
+        };
+        let page = store.objects_page(&source, &filter).await?;
+        let (sent, refused, _) = pusher.send(&page.items).await?;
+        tally(&mut report, state, (sent, refused, 0));
+        state.progress.releases_pushed.push(request.id);
+        store.set_peer_state(&peer.name, state.clone()).await?;
+    }
+    // Deletions of the push collection's versions, as far as those versions could have gone.
+    loop {
+        let after = state.progress.push_deletions_cursor.unwrap_or(0);
+        let batch = store.deletions(from, after, PAGE as u32).await?;
+        let Some(last) = batch.last().map(|d| d.seq) else {
+            break;
+        };
+        let told: Vec<deletions::DeletionEntry> = batch
+            .iter()
+            .filter(|d| pusher.may_tell(d))
+            .map(deletions::DeletionEntry::of)
+            .collect();
+        if !told.is_empty() {
+            let log = deletions::DeletionLog {
+                deletions: told,
+                more: false,
+                next: None,
+            };
+            match pusher
+                .client
+                .post_resource::<_, deletions::Applied>(&deletions_url, &log)
+                .await
+            {
+                Ok(applied) => report.deleted += applied.deleted,
+                // A peer that keeps no deletion log (not an entente node) is not told.
+                Err(e) if e.http_status() == Some(404) => {}
+                Err(e) => return Err(PullError::Peer(format!("pushing deletions: {e}"))),
+            }
+        }
+        state.progress.push_deletions_cursor = Some(last);
+        store.set_peer_state(&peer.name, state.clone()).await?;
+        if batch.len() < PAGE as usize {
             break;
         }
     }
