@@ -1,7 +1,7 @@
 //! Deletions travel between nodes: each node logs the versions it deletes (with the sharing
 //! facts they had) and serves the log of a collection at
 //! `GET /entente/v1/federation/{api-root}/collections/{id}/deletions/` to those who may read
-//! the collection; a pulling node reads it after the objects ([`apply`]) and deletes its own
+//! the collection; a pulling node reads it after the objects (`apply`) and deletes its own
 //! copies. TAXII 2.1 has no way to tell a client what was deleted, hence this endpoint.
 //!
 //! What the log tells is decided by the gate as a read of each deleted version with the facts
