@@ -804,6 +804,25 @@ async fn three_nodes_third_party_rule_signatures_and_deletions() {
             .contains("federation.delete")
     );
 
+    // What a peer learns: only the collections of its own channel (A's home collection and
+    // anything else stay unlisted), nothing of other channels.
+    let (status, listed) = http(
+        reqwest::Method::GET,
+        &format!("{a_url}collections/"),
+        &b_on_a,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{listed}");
+    let titles: Vec<&str> = listed["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, [shared.as_str()], "{listed}");
+    assert!(!listed.to_string().contains("be-nl"), "{listed}");
+
     // 5. Status: B's peers are fine and caught up.
     let shown = b.ok(&["peer", "show", "fr"]);
     assert!(shown.contains("failures:      0 in a row"), "{shown}");
