@@ -232,6 +232,22 @@ struct Received {
     invalid: u64,
 }
 
+/// A fetched and checked page, with what the cursor needs.
+struct CheckedPage {
+    received: Received,
+    last: Option<String>,
+    more: bool,
+}
+
+/// Stops the fetching task when the pull ends early (an error, a dropped future).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 fn check_page(raw: Vec<Box<serde_json::value::RawValue>>, ring: &signing::KeyRing) -> Received {
     let mut invalid = 0;
     let mut split = Vec::with_capacity(raw.len());
@@ -291,17 +307,40 @@ async fn pull_pages(
     let recorder = audit::Recorder::new(store.clone());
     let stored_before = state.stored;
     let mut report = PullReport::default();
-    let mut pages = std::pin::pin!(remote.pages(query));
-    while let Some(page) = pages
-        .try_next()
-        .await
-        .map_err(|e| PullError::Peer(e.to_string()))?
-    {
+    // A pipeline: while one page is decided and stored here, the next ones are fetched from
+    // the peer and checked (parsed, validated, signatures verified) on other threads. Pages
+    // are stored, and the cursor moved, strictly in order.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<CheckedPage, PullError>>(2);
+    let fetcher = tokio::spawn(async move {
+        let mut pages = std::pin::pin!(remote.pages(query));
+        loop {
+            let next = match pages.try_next().await {
+                Ok(Some(page)) => {
+                    let ring = ring.clone();
+                    let (last, more) = (page.date_added_last, page.body.more.unwrap_or(false));
+                    tokio::task::spawn_blocking(move || check_page(page.body.objects, &ring))
+                        .await
+                        .map_err(|e| PullError::Peer(format!("checking a page failed: {e}")))
+                        .map(|received| CheckedPage {
+                            received,
+                            last,
+                            more,
+                        })
+                }
+                Ok(None) => return,
+                Err(e) => Err(PullError::Peer(e.to_string())),
+            };
+            let failed = next.is_err();
+            if tx.send(next).await.is_err() || failed {
+                return;
+            }
+        }
+    });
+    let _abort_on_drop = AbortOnDrop(fetcher);
+    while let Some(page) = rx.recv().await {
+        let page = page?;
         report.pages += 1;
-        let ring = ring.clone();
-        let received = tokio::task::spawn_blocking(move || check_page(page.body.objects, &ring))
-            .await
-            .map_err(|e| PullError::Peer(format!("checking a page failed: {e}")))?;
+        let received = page.received;
         report.rejected += received.invalid;
         let (objects, verdicts): (Vec<_>, Vec<_>) = received.objects.into_iter().unzip();
         let mut facts = crate::sharing::facts_at_ingest(&objects, &peer_org, Some(&channel));
@@ -361,11 +400,11 @@ async fn pull_pages(
             }
         }
         // The page is stored: resume after it from now on.
-        if let Some(last) = page.date_added_last {
+        if let Some(last) = page.last {
             state.cursor = Some(last);
         }
         state.stored = stored_before + report.stored;
-        state.progress.behind = if page.body.more.unwrap_or(false) {
+        state.progress.behind = if page.more {
             state.progress.behind.max(PAGE)
         } else {
             0
