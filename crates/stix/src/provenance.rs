@@ -10,10 +10,16 @@
 //!   "extension-definition--0b6c1a8e-2f0d-5a57-9d3e-6b7f4c1e8a21": {
 //!     "extension_type": "property-extension",
 //!     "public_key": "<the originating node's Ed25519 public key, base64url, no padding>",
-//!     "signature": "<the Ed25519 signature, base64url, no padding>"
+//!     "signature": "<the Ed25519 signature, base64url, no padding>",
+//!     "batch": { "size": 1000, "index": 17, "path": ["<SHA-256, base64url>", "..."] }
 //!   }
 //! }
 //! ```
+//!
+//! Without `batch`, `signature` is over the object's [`signing_input`]. With `batch`, the node
+//! signed many versions at once: `signature` is over the root of an RFC 9162 Merkle tree whose
+//! leaves are the versions' signing inputs, and `path` is this version's inclusion proof (leaf
+//! `index` of a tree of `size` leaves); a receiver checks the proof and one signature per tree.
 //!
 //! What is signed ([`signing_input`]) is the RFC 8785 canonical form of the object without
 //! that extension entry (and without `extensions` when nothing else is left in it): the same
@@ -37,37 +43,64 @@ pub const SIGNATURE_EXTENSION: &str = "extension-definition--0b6c1a8e-2f0d-5a57-
 /// The extension-definition object itself, for consumers that want to resolve the id.
 pub const SIGNATURE_EXTENSION_DEFINITION: &str = r#"{"type":"extension-definition","spec_version":"2.1","id":"extension-definition--0b6c1a8e-2f0d-5a57-9d3e-6b7f4c1e8a21","created_by_ref":"identity--5d6a2f3b-8c1e-5f40-a7b9-3e2d1c0b9a87","created":"2026-11-29T00:00:00.000Z","modified":"2026-11-29T00:00:00.000Z","name":"entente node signature","description":"The Ed25519 signature of the node that originated this object version, over the RFC 8785 canonical form of the object without this extension entry (and without `extensions` when nothing else is left in it).","schema":"An object with three properties: `extension_type` (`property-extension`), `public_key` (the originating node's Ed25519 public key, 32 bytes, base64url without padding) and `signature` (the Ed25519 signature, 64 bytes, base64url without padding).","version":"1.0.0","extension_types":["property-extension"]}"#;
 
-/// A signature as it travels: the signer's public key and the signature, both base64url
-/// without padding (decoding and verifying them is the caller's: this crate does no
-/// cryptography).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A signature as it travels: the signer's public key, the signature and, for a version
+/// signed in a batch, its inclusion proof; binary values in base64url without padding
+/// (decoding and verifying them is the caller's: this crate does no cryptography).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Signature {
     /// The originating node's Ed25519 public key.
     pub public_key: String,
-    /// The signature over [`signing_input`].
+    /// The signature over [`signing_input`], or over the batch's tree root.
     pub signature: String,
+    /// The inclusion proof, for a version signed in a batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<BatchProof>,
 }
 
+/// Where a version sits in a batch signed at once (an RFC 9162 inclusion proof).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BatchProof {
+    /// Leaves in the tree.
+    pub size: u64,
+    /// This version's leaf.
+    pub index: u64,
+    /// The sibling hashes from the leaf up (SHA-256, base64url).
+    pub path: Vec<String>,
+}
+
+/// The longest inclusion path accepted (a tree of 2^64 leaves).
+const MAX_PATH: usize = 64;
+
 impl Signature {
-    /// The compact form kept beside a stored version: `<public key>.<signature>`.
+    /// The compact form kept beside a stored version (JSON).
     pub fn to_compact(&self) -> String {
-        format!("{}.{}", self.public_key, self.signature)
+        serde_json::to_string(self).unwrap_or_default()
     }
 
     /// Reads the compact form.
     pub fn from_compact(text: &str) -> Option<Signature> {
-        let (k, s) = text.split_once('.')?;
-        (is_base64url(k) && is_base64url(s)).then(|| Signature {
-            public_key: k.to_owned(),
-            signature: s.to_owned(),
-        })
+        let s: Signature = serde_json::from_str(text).ok()?;
+        s.is_well_formed().then_some(s)
+    }
+
+    fn is_well_formed(&self) -> bool {
+        is_base64url(&self.public_key)
+            && is_base64url(&self.signature)
+            && self.batch.as_ref().is_none_or(|b| {
+                b.index < b.size
+                    && b.path.len() <= MAX_PATH
+                    && b.path.iter().all(|h| is_base64url(h))
+            })
     }
 
     fn extension_json(&self) -> String {
-        format!(
-            r#"{{"extension_type":"property-extension","public_key":"{}","signature":"{}"}}"#,
-            self.public_key, self.signature
-        )
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        let mut out = serde_json::Map::new();
+        out.insert("extension_type".into(), "property-extension".into());
+        if let Some(m) = v.as_object_mut() {
+            out.append(m);
+        }
+        serde_json::Value::Object(out).to_string()
     }
 }
 
@@ -125,10 +158,23 @@ pub fn split_signature(object: Object) -> Result<(Object, Option<Signature>), Si
         }
         Ok(s)
     };
+    let batch = match fields.get("batch") {
+        None => None,
+        Some(raw) => Some(
+            serde_json::from_str::<BatchProof>(raw)
+                .map_err(|e| malformed(&format!("`batch`: {e}")))?,
+        ),
+    };
     let signature = Signature {
         public_key: field("public_key")?,
         signature: field("signature")?,
+        batch,
     };
+    if !signature.is_well_formed() {
+        return Err(malformed(
+            "`batch` must have index < size and a path of base64url hashes",
+        ));
+    }
     let stripped = strip_exact(text, ext, body, entries.iter().count())
         .map_or_else(|| rebuild_without(&members), Ok)?;
     Ok((Object::from_string(stripped)?, Some(signature)))
@@ -285,6 +331,18 @@ mod tests {
         Signature {
             public_key: "a2V5LWJ5dGVz".into(),
             signature: "c2lnbmF0dXJl".into(),
+            batch: None,
+        }
+    }
+
+    fn batched() -> Signature {
+        Signature {
+            batch: Some(BatchProof {
+                size: 5,
+                index: 3,
+                path: vec!["aGFzaC0x".into(), "aGFzaC0y".into()],
+            }),
+            ..sig()
         }
     }
 
@@ -298,13 +356,16 @@ mod tests {
     fn attach_then_split_gives_back_the_text_byte_for_byte() {
         let pretty = "{\n  \"type\": \"indicator\",\n  \"spec_version\": \"2.1\",\n  \"id\": \"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\",\n  \"created\": \"2026-01-01T00:00:00.000Z\",\n  \"modified\": \"2026-01-01T00:00:00.000Z\"\n}";
         let with_ext = r#"{"type":"x-thing","id":"x-thing--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","extensions":{"extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e":{"extension_type":"property-extension","rank":5}},"name":"n"}"#;
-        for text in [PLAIN, pretty, with_ext] {
+        for (text, sig) in [PLAIN, pretty, with_ext]
+            .into_iter()
+            .flat_map(|t| [(t, sig()), (t, batched())])
+        {
             let o = obj(text);
-            let signed = attach_signature(&o, &sig());
+            let signed = attach_signature(&o, &sig);
             assert_ne!(signed, text);
             let (back, s) = split_signature(obj(&signed)).unwrap();
             assert_eq!(back.as_json(), text);
-            assert_eq!(s, Some(sig()));
+            assert_eq!(s, Some(sig.clone()));
             // The signed bytes do not depend on the signature being attached.
             assert_eq!(
                 signing_input(&o).unwrap(),
@@ -343,6 +404,9 @@ mod tests {
             r#"{"extension_type":"property-extension","public_key":"a b","signature":"cw"}"#,
             r#"{"extension_type":"property-extension","signature":"cw"}"#,
             r#"{"extension_type":"property-extension","public_key":5,"signature":"cw"}"#,
+            r#"{"extension_type":"property-extension","public_key":"aw","signature":"cw","batch":{"size":2,"index":2,"path":[]}}"#,
+            r#"{"extension_type":"property-extension","public_key":"aw","signature":"cw","batch":{"size":2,"index":0,"path":["a b"]}}"#,
+            r#"{"extension_type":"property-extension","public_key":"aw","signature":"cw","batch":{"size":-1,"index":0,"path":[]}}"#,
         ] {
             let text = PLAIN.replace(
                 "}",
@@ -359,10 +423,14 @@ mod tests {
 
     #[test]
     fn compact_form_round_trips() {
-        let s = sig();
-        assert_eq!(Signature::from_compact(&s.to_compact()), Some(s));
-        assert_eq!(Signature::from_compact("no-dot"), None);
-        assert_eq!(Signature::from_compact("a.b c"), None);
+        for s in [sig(), batched()] {
+            assert_eq!(Signature::from_compact(&s.to_compact()), Some(s));
+        }
+        assert_eq!(Signature::from_compact("no-json"), None);
+        assert_eq!(
+            Signature::from_compact(r#"{"public_key":"a b","signature":"cw"}"#),
+            None
+        );
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub(crate) struct AddArgs {
     /// The peer node's Ed25519 identity key (base64url, as `entente identity` prints it on
     /// the peer): registered for the peer's organisation, and required to accept what the
     /// peer originates.
-    #[arg(long, value_name = "KEY")]
+    #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
     pub(crate) public_key: Option<String>,
     /// Accept versions that carry no signature (a peer that is not an entente node).
     #[arg(long)]

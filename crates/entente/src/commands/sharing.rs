@@ -41,6 +41,7 @@ pub(crate) enum OrgKeyCommand {
         /// The organisation.
         organisation: String,
         /// The public key.
+        #[arg(allow_hyphen_values = true)]
         public_key: String,
     },
     /// List the registered keys.
@@ -48,6 +49,7 @@ pub(crate) enum OrgKeyCommand {
     /// Remove a key: versions signed with it are refused from then on.
     Remove {
         /// The public key.
+        #[arg(allow_hyphen_values = true)]
         public_key: String,
     },
 }

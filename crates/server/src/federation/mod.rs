@@ -481,7 +481,7 @@ impl Pusher<'_> {
             Vec::new()
         };
         let mut withheld = 0;
-        let mut outgoing: Vec<Box<serde_json::value::RawValue>> = Vec::new();
+        let mut going = Vec::with_capacity(items.len());
         for item in items {
             let mine: Vec<&entente_store::ReleaseRecord> = releases
                 .iter()
@@ -493,26 +493,18 @@ impl Pusher<'_> {
                 },
                 &self.gate.facts(&item.sharing, &mine),
             );
-            if !decision.is_allow() {
+            if decision.is_allow() {
+                going.push(item);
+            } else {
                 withheld += 1;
-                continue;
             }
-            let signature = match &item.sharing.signature {
-                Some(s) => entente_stix::provenance::Signature::from_compact(s),
-                None if self.home.as_ref().map(|h| &h.0) == item.sharing.originator.as_ref() => {
-                    self.identity.sign(&item.object).ok()
-                }
-                None => None,
-            };
-            let text = match &signature {
-                Some(s) => entente_stix::provenance::attach_signature(&item.object, s),
-                None => item.object.as_json().to_owned(),
-            };
-            outgoing.push(
-                serde_json::value::RawValue::from_string(text)
-                    .map_err(|e| PullError::Peer(format!("cannot write an object: {e}")))?,
-            );
         }
+        let home = self.home.as_ref().map(|h| h.0.as_str());
+        let outgoing = signing::for_partner(&self.identity, home, &going)
+            .into_iter()
+            .map(serde_json::value::RawValue::from_string)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| PullError::Peer(format!("cannot write an object: {e}")))?;
         if outgoing.is_empty() {
             return Ok((0, 0, withheld));
         }

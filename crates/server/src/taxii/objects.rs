@@ -258,31 +258,12 @@ fn signed_for_peer(
     home: Option<&str>,
     items: &[entente_store::StoredObject],
 ) -> Result<Vec<Box<RawValue>>, ApiError> {
-    use entente_stix::provenance::{Signature, attach_signature};
-    let mut identity = None;
-    items
-        .iter()
-        .map(|item| {
-            let signature = match &item.sharing.signature {
-                Some(s) => Signature::from_compact(s),
-                None if home.is_some() && item.sharing.originator.as_deref() == home => {
-                    let id = match &identity {
-                        Some(i) => i,
-                        None => identity.insert(
-                            crate::federation::signing::node_identity(data_dir)
-                                .map_err(ApiError::internal)?,
-                        ),
-                    };
-                    id.sign(&item.object).ok()
-                }
-                None => None,
-            };
-            let text = match signature {
-                Some(s) => attach_signature(&item.object, &s),
-                None => item.object.as_json().to_owned(),
-            };
-            RawValue::from_string(text).map_err(ApiError::internal)
-        })
+    let identity =
+        crate::federation::signing::node_identity(data_dir).map_err(ApiError::internal)?;
+    let refs: Vec<&entente_store::StoredObject> = items.iter().collect();
+    crate::federation::signing::for_partner(&identity, home, &refs)
+        .into_iter()
+        .map(|t| RawValue::from_string(t).map_err(ApiError::internal))
         .collect()
 }
 
