@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use entente_server::federation::signing::NodeIdentity;
-use entente_stix::provenance::{self, Signature};
+use entente_stix::provenance;
 
 const TAXII: &str = "application/taxii+json;version=2.1";
 
@@ -835,17 +835,14 @@ fn wrongly_signed_versions_are_refused_and_audited() {
         |i: usize| signed(&partner, &object(i)).replace(&format!("\"signed {i}\""), "\"altered\"");
     let tampered_signature = |i: usize| {
         let o = entente_stix::Object::from_json(&object(i)).unwrap();
-        let good = partner.sign(&o).unwrap();
-        let mut sig = good.signature.clone();
-        let first = if sig.starts_with('A') { "B" } else { "A" };
-        sig.replace_range(..1, first);
-        provenance::attach_signature(
-            &o,
-            &Signature {
-                public_key: good.public_key,
-                signature: sig,
-            },
-        )
+        let mut bad = partner.sign(&o).unwrap();
+        let first = if bad.signature.starts_with('A') {
+            "B"
+        } else {
+            "A"
+        };
+        bad.signature.replace_range(..1, first);
+        provenance::attach_signature(&o, &bad)
     };
     let cases: Vec<(&str, Vec<String>)> = vec![
         (
@@ -941,12 +938,11 @@ fn a_failing_peer_is_retried_with_backoff() {
     let in_window = |peer: &FakePeer| {
         let requests = peer.object_requests();
         let first = requests[0].0;
-        let times: Vec<Instant> = requests
+        requests
             .iter()
             .map(|(t, _)| *t)
             .filter(|t| *t <= first + WINDOW)
-            .collect();
-        times
+            .collect::<Vec<Instant>>()
     };
     let failing_times = in_window(&failing);
     let healthy_times = in_window(&healthy);
