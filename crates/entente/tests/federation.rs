@@ -804,6 +804,29 @@ async fn three_nodes_third_party_rule_signatures_and_deletions() {
             .contains("federation.delete")
     );
 
+    // 5. A revokes its first version (a new version, `revoked: true`): it reaches B on the
+    // next pull, and C on B's next push, like any version.
+    let revoked = marked(1, TLP_CLEAR).replace(
+        "\"modified\":\"2026-01-01T00:00:00.000Z\"",
+        "\"modified\":\"2026-03-01T00:00:00.000Z\",\"revoked\":true",
+    );
+    assert!(revoked.contains("\"revoked\":true"));
+    let batch = a.file("revoked.jsonl", &(revoked + "\n"));
+    a.ok(&["import", &batch, "-c", "shared", "--originator", "fr-dgsi"]);
+    let out = b.ok(&["peer", "sync", "fr"]);
+    assert!(out.contains("stored 1, duplicates 0, rejected 0"), "{out}");
+    let out = b.ok(&["peer", "sync", "nl"]);
+    assert!(out.contains("pushed to nl: sent 1,"), "{out}");
+    let (status, versions) = http(
+        reqwest::Method::GET,
+        &format!("{c_url}collections/{from_be}/objects/{}/", marked_id(1)),
+        &b_on_c,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{versions}");
+    assert_eq!(versions["objects"][0]["revoked"], true, "{versions}");
+
     // What a peer learns: only the collections of its own channel (A's home collection and
     // anything else stay unlisted), nothing of other channels.
     let (status, listed) = http(
@@ -823,7 +846,7 @@ async fn three_nodes_third_party_rule_signatures_and_deletions() {
     assert_eq!(titles, [shared.as_str()], "{listed}");
     assert!(!listed.to_string().contains("be-nl"), "{listed}");
 
-    // 5. Status: B's peers are fine and caught up.
+    // 6. Status: B's peers are fine and caught up.
     let shown = b.ok(&["peer", "show", "fr"]);
     assert!(shown.contains("failures:      0 in a row"), "{shown}");
     assert!(shown.contains("deleted:       1"), "{shown}");
