@@ -912,7 +912,7 @@ fn wrongly_signed_versions_are_refused_and_audited() {
 /// less often than a healthy peer on the same interval.
 #[test]
 fn a_failing_peer_is_retried_with_backoff() {
-    const WINDOW: Duration = Duration::from_secs(16);
+    const WINDOW: Duration = Duration::from_secs(20);
     let identity = NodeIdentity::generate();
     // A non-retryable failure (not JSON): one request per attempt.
     let failing = FakePeer::start(|_| Reply::taxii("garbage".into()));
