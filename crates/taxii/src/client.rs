@@ -551,7 +551,11 @@ impl Client {
                 Err(Error::Transport { source, .. }) => (
                     source.is_connect()
                         || (idempotent
-                            && (source.is_timeout() || source.is_request() || source.is_body())),
+                            && (source.is_timeout()
+                                || source.is_request()
+                                || source.is_body()
+                                // A connection dropped mid-body surfaces as a decode error.
+                                || source.is_decode())),
                     None,
                 ),
                 Err(Error::Http {

@@ -305,7 +305,12 @@ pub(crate) async fn apply(
             Err(e) if e.http_status() == Some(404) && state.progress.deletions_cursor.is_none() => {
                 return Ok(0);
             }
-            Err(e) => return Err(PullError::Peer(format!("deletion log: {e}"))),
+            Err(e) => {
+                return Err(PullError::Peer(format!(
+                    "deletion log: {}",
+                    PullError::peer(&e)
+                )));
+            }
         };
         let target = Target {
             collection: &local,

@@ -96,6 +96,24 @@ pub enum PullError {
     Store(#[from] entente_store::Error),
 }
 
+impl PullError {
+    /// A failure of the peer, with the whole chain of causes (a refused connection, a reset,
+    /// a cut body), so that the status says why.
+    pub fn peer(e: &(dyn std::error::Error + 'static)) -> PullError {
+        let mut text = e.to_string();
+        let mut source = e.source();
+        while let Some(cause) = source {
+            let c = cause.to_string();
+            if !text.contains(&c) {
+                text.push_str(": ");
+                text.push_str(&c);
+            }
+            source = cause.source();
+        }
+        PullError::Peer(text)
+    }
+}
+
 /// Checks that a peer fits the node's sharing configuration: its organisation is a member of
 /// its channel, and the local collection exposes that channel.
 pub async fn check_peer(store: &SharedStore, peer: &Peer) -> Result<(), PullError> {
@@ -328,7 +346,7 @@ async fn pull_pages(
                         })
                 }
                 Ok(None) => return,
-                Err(e) => Err(PullError::Peer(e.to_string())),
+                Err(e) => Err(PullError::peer(&e)),
             };
             let failed = next.is_err();
             if tx.send(next).await.is_err() || failed {
@@ -517,7 +535,7 @@ impl Pusher<'_> {
             .remote
             .add_objects_and_wait(&envelope, &entente_taxii::PollOptions::default())
             .await
-            .map_err(|e| PullError::Peer(e.to_string()))?;
+            .map_err(|e| PullError::peer(&e))?;
         Ok((status.success_count, status.failure_count, withheld))
     }
 }
@@ -649,7 +667,12 @@ async fn push_pages(
                 Ok(applied) => report.deleted += applied.deleted,
                 // A peer that keeps no deletion log (not an entente node) is not told.
                 Err(e) if e.http_status() == Some(404) => {}
-                Err(e) => return Err(PullError::Peer(format!("pushing deletions: {e}"))),
+                Err(e) => {
+                    return Err(PullError::Peer(format!(
+                        "pushing deletions: {}",
+                        PullError::peer(&e)
+                    )));
+                }
             }
         }
         state.progress.push_deletions_cursor = Some(last);

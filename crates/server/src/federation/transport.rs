@@ -49,7 +49,7 @@ pub fn client_for(peer: &Peer) -> Result<entente_taxii::Client, PullError> {
         entente_taxii::client::Error::TlsSettings(reason) => {
             PullError::Configuration(format!("peer {}: {reason}", peer.name))
         }
-        e => PullError::Peer(e.to_string()),
+        e => PullError::peer(&e),
     })
 }
 
