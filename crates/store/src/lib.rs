@@ -58,7 +58,7 @@ pub use postgres::PostgresStore;
 pub use screening::*;
 pub use sharing::{
     ChannelRecord, CollectionScope, ObjectSharing, Organisation, ReleaseRecord,
-    ReleaseRequestRecord, SharingStore,
+    ReleaseRequestRecord, SearchHit, SharingStore, TextSearch,
 };
 pub use sqlite::SqliteStore;
 pub use types::*;

@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::{AddOutcome, CollectionId, Result};
+use crate::{AddOutcome, CollectionId, DateAdded, Result, StoredObject};
 
 /// An organisation known to the node: the home organisation, another local one, or a partner.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,6 +108,56 @@ pub struct ReleaseRequestRecord {
     pub body: String,
 }
 
+/// A text search over the newest versions of the objects of some collections (see
+/// [`SharingStore::search_objects`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TextSearch {
+    /// The collections searched (in any order; unknown ones are skipped).
+    pub collections: Vec<CollectionId>,
+    /// The text the object's JSON must contain, ignoring case.
+    pub text: String,
+    /// Only objects of these types (all types when empty).
+    pub types: Vec<String>,
+    /// Resume after this hit (the `collection` and `date_added` of the last hit of the
+    /// previous page).
+    pub after: Option<(CollectionId, DateAdded)>,
+    /// At most this many hits.
+    pub limit: usize,
+}
+
+/// One object version found by [`SharingStore::search_objects`].
+#[derive(Clone, Debug)]
+pub struct SearchHit {
+    /// The collection holding it.
+    pub collection: CollectionId,
+    /// The version, with its sharing facts.
+    pub stored: StoredObject,
+}
+
+/// Escapes `\`, `%` and `_` so that `text` matches literally in a `LIKE ... ESCAPE '\'`.
+pub(crate) fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The `LIKE` pattern of a search: the text as it appears inside a JSON string (a quote or a
+/// backslash in the text is escaped in the stored JSON), with the wildcards escaped, between
+/// `%`.
+pub(crate) fn search_pattern(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    let inner = quoted
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(text);
+    format!("%{}%", like_escape(inner))
+}
+
 /// Persistence for the sharing rules. A supertrait of [`crate::Store`].
 #[async_trait]
 pub trait SharingStore: Send + Sync {
@@ -154,6 +204,15 @@ pub trait SharingStore: Send + Sync {
         &self,
         object_ids: &[String],
     ) -> Result<Vec<(CollectionId, String, ObjectSharing)>>;
+
+    /// The newest version (`is_last`) of every object of `search.collections` whose JSON text
+    /// contains `search.text`, ignoring case (ASCII letters on SQLite; PostgreSQL folds case
+    /// by the database's locale), optionally of `search.types` only: at most `search.limit`
+    /// hits, by collection id, then `date_added`, after `search.after`. The text is matched
+    /// literally (`%`, `_` and `\` are not wildcards) against the JSON as stored, so a quote
+    /// or a backslash in it matches one inside a JSON string value. The store decides nothing:
+    /// every hit carries its sharing facts, for the caller's gate.
+    async fn search_objects(&self, search: &TextSearch) -> Result<Vec<SearchHit>>;
 
     /// Sets (or clears) the purpose assumed for a user's requests that declare none.
     /// `NotFound` if the user does not exist.

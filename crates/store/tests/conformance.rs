@@ -1580,6 +1580,7 @@ mod sharing {
         sharing_organisations_and_channels,
         sharing_scopes_and_object_facts,
         sharing_purposes_and_releases,
+        sharing_text_search,
     );
 }
 
@@ -1860,6 +1861,142 @@ async fn sharing_purposes_and_releases(db: &TestDb) {
         [release("channel:ha", "x"), release("export", "second")]
     );
     assert!(s.releases_for(&[indicator_id(2)]).await.unwrap().is_empty());
+}
+
+/// A malware version carrying `description`, for the text search.
+fn described(n: u128, modified: &str, description: &str) -> Object {
+    let v = serde_json::json!({
+        "type": "malware",
+        "spec_version": "2.1",
+        "id": format!("malware--{}", uuid_n(n)),
+        "created": "2020-01-01T00:00:00Z",
+        "modified": modified,
+        "name": format!("m{n}"),
+        "description": description,
+        "is_family": false,
+    });
+    Object::from_json(&v.to_string()).expect("fixture parses")
+}
+
+async fn sharing_text_search(db: &TestDb) {
+    use entente_store::TextSearch;
+    let s = db.open().await;
+    let c1 = setup(&s, "b2d7f7a4-0000-4000-8000-000000000001").await;
+    let c2 = setup(&s, "b2d7f7a4-0000-4000-8000-000000000002").await;
+    let c3 = setup(&s, "b2d7f7a4-0000-4000-8000-000000000003").await;
+    let facts = ObjectSharing {
+        originator: Some("a".into()),
+        received_through: Some("ha".into()),
+        tlp: Some("amber".into()),
+        ..ObjectSharing::default()
+    };
+    let t1 = "2026-01-01T00:00:00.000Z";
+    let t2 = "2026-02-01T00:00:00.000Z";
+    // c1: object 1 in two versions (only the newer mentions the needle in capitals), object 2
+    // without it, and the wildcard traps.
+    s.add_objects_with(
+        &c1,
+        vec![
+            described(1, t1, "an old haystack"),
+            described(2, t1, "nothing to see"),
+            described(3, t1, "100% sure"),
+            described(4, t1, "1000 sure"),
+            described(5, t1, "a_b"),
+            described(6, t1, "axb"),
+            described(7, t1, r#"she said "hi" \ bye"#),
+            described(1, t2, "a NeEdLe in the haystack"),
+        ],
+        vec![facts.clone(); 8],
+    )
+    .await
+    .unwrap();
+    s.add_objects(
+        &c2,
+        vec![described(8, t1, "needle again"), indicator(9, t1)],
+    )
+    .await
+    .unwrap();
+    s.add_objects(&c3, vec![described(10, t1, "a needle nobody searches")])
+        .await
+        .unwrap();
+    let ghost = CollectionId("b2d7f7a4-0000-4000-8000-00000000000f".into());
+    let search = |text: &str, limit: usize| TextSearch {
+        collections: vec![c2.clone(), ghost.clone(), c1.clone()],
+        text: text.into(),
+        limit,
+        ..TextSearch::default()
+    };
+    let found = |hits: &[entente_store::SearchHit]| -> Vec<(String, String)> {
+        hits.iter()
+            .map(|h| {
+                (
+                    h.collection.0.clone(),
+                    h.stored.object.id().as_str().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let m = |n: u128| format!("malware--{}", uuid_n(n));
+
+    // Case-insensitive, newest version only, collections in id order, unknown ones skipped,
+    // the sharing facts with each hit.
+    let hits = s.search_objects(&search("needle", 10)).await.unwrap();
+    assert_eq!(
+        found(&hits),
+        [(c1.0.clone(), m(1)), (c2.0.clone(), m(8))],
+        "{hits:?}"
+    );
+    assert_eq!(
+        hits[0].stored.object.modified().map(|t| t.as_str()),
+        Some(t2)
+    );
+    assert_eq!(hits[0].stored.sharing, facts);
+    assert_eq!(hits[1].stored.sharing, ObjectSharing::default());
+    // An older version's text does not make the object a hit.
+    assert!(
+        s.search_objects(&search("old haystack", 10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Wildcards and escapes match literally.
+    let hits = s.search_objects(&search("100%", 10)).await.unwrap();
+    assert_eq!(found(&hits), [(c1.0.clone(), m(3))]);
+    let hits = s.search_objects(&search("a_b", 10)).await.unwrap();
+    assert_eq!(found(&hits), [(c1.0.clone(), m(5))]);
+    let hits = s
+        .search_objects(&search(r#"said "hi" \ b"#, 10))
+        .await
+        .unwrap();
+    assert_eq!(found(&hits), [(c1.0.clone(), m(7))]);
+    // A type filter.
+    let mut by_type = search("m", 10);
+    by_type.types = vec!["indicator".into()];
+    let hits = s.search_objects(&by_type).await.unwrap();
+    assert_eq!(
+        found(&hits),
+        [(c2.0.clone(), indicator_id(9))],
+        "only the indicator"
+    );
+    // Bounded, and resumed after the last hit: the same hits, in the same order.
+    let everything = s.search_objects(&search("malware--", 100)).await.unwrap();
+    assert_eq!(everything.len(), 8, "{:?}", found(&everything));
+    let mut paged = Vec::new();
+    let mut q = search("malware--", 3);
+    loop {
+        let page = s.search_objects(&q).await.unwrap();
+        assert!(page.len() <= 3);
+        let Some(last) = page.last() else { break };
+        q.after = Some((last.collection.clone(), last.stored.date_added));
+        paged.extend(page);
+    }
+    assert_eq!(found(&paged), found(&everything));
+    assert!(
+        s.search_objects(&search("needle", 0))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 use async_trait::async_trait;
 
-use super::PostgresStore;
+use super::{PostgresStore, SHARING_COLUMNS, read_sharing};
+use crate::sharing::search_pattern;
 use crate::{
-    AddOutcome, ChannelRecord, CollectionId, CollectionScope, Error, ObjectSharing, Organisation,
-    ReleaseRecord, ReleaseRequestRecord, Result, SharingStore,
+    AddOutcome, ChannelRecord, CollectionId, CollectionScope, DateAdded, Error, ObjectSharing,
+    Organisation, ReleaseRecord, ReleaseRequestRecord, Result, SearchHit, SharingStore,
+    StoredObject, TextSearch,
 };
 
 use crate::sharing::{from_json_text as from_json, to_json_text as json};
@@ -308,6 +310,54 @@ impl SharingStore for PostgresStore {
                 ))
             })
             .collect()
+    }
+
+    // One query per collection, in collection id order, on the partial `is_last` index in
+    // `date_added` order: the scan stops as soon as the page is full.
+    async fn search_objects(&self, search: &TextSearch) -> Result<Vec<SearchHit>> {
+        let mut collections = search.collections.clone();
+        collections.sort();
+        collections.dedup();
+        let pattern = search_pattern(&search.text);
+        let mut conn = self.pool.get().await?;
+        let st = conn
+            .prepare_cached(&format!(
+                "SELECT o.date_added, o.body, {SHARING_COLUMNS} FROM objects o \
+                 JOIN collections c ON c.pk = o.coll \
+                 WHERE c.id = $1 AND o.is_last AND o.date_added > $2 \
+                 AND o.body ILIKE $3 ESCAPE '\\' \
+                 AND (cardinality($4::text[]) = 0 OR o.type = ANY($4)) \
+                 ORDER BY o.date_added LIMIT $5"
+            ))
+            .await?;
+        let mut out = Vec::new();
+        for c in collections {
+            if out.len() >= search.limit {
+                break;
+            }
+            let after = match &search.after {
+                Some((ac, _)) if c < *ac => continue,
+                Some((ac, d)) if c == *ac => d.0,
+                _ => i64::MIN,
+            };
+            let room = (search.limit - out.len()) as i64;
+            let rows = conn
+                .client
+                .query(&st, &[&c.0, &after, &pattern, &search.types, &room])
+                .await?;
+            for r in &rows {
+                out.push(SearchHit {
+                    collection: c.clone(),
+                    stored: StoredObject {
+                        date_added: DateAdded(r.get(0)),
+                        object: entente_stix::Object::from_json(r.get(1))
+                            .map_err(Error::backend)?,
+                        sharing: read_sharing(r, 2)?,
+                    },
+                });
+            }
+        }
+        Ok(out)
     }
 
     async fn set_default_purpose(&self, user: &str, purpose: Option<String>) -> Result<()> {

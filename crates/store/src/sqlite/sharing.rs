@@ -3,10 +3,12 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
-use super::SqliteStore;
+use super::{SHARING_COLUMNS, SqliteStore, parse_object, read_sharing};
+use crate::sharing::search_pattern;
 use crate::{
-    AddOutcome, ChannelRecord, CollectionId, CollectionScope, Error, ObjectSharing, Organisation,
-    ReleaseRecord, ReleaseRequestRecord, Result, SharingStore,
+    AddOutcome, ChannelRecord, CollectionId, CollectionScope, DateAdded, Error, ObjectSharing,
+    Organisation, ReleaseRecord, ReleaseRequestRecord, Result, SearchHit, SharingStore,
+    StoredObject, TextSearch,
 };
 
 use crate::sharing::{from_json_text as from_json, to_json_text as json};
@@ -307,6 +309,57 @@ impl SharingStore for SqliteStore {
                             signature: r.get(7)?,
                         },
                     ));
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    // One query per collection, in collection id order, on the partial `is_last` index in
+    // `date_added` order: the scan stops as soon as the page is full. LIKE folds ASCII case.
+    async fn search_objects(&self, search: &TextSearch) -> Result<Vec<SearchHit>> {
+        let search = search.clone();
+        self.read(move |conn| {
+            let mut collections = search.collections.clone();
+            collections.sort();
+            collections.dedup();
+            let pattern = search_pattern(&search.text);
+            let types = json(&search.types)?;
+            let mut st = conn.prepare_cached(&format!(
+                "SELECT o.date_added, o.body, {SHARING_COLUMNS} FROM objects o \
+                 WHERE o.coll = ?1 AND o.is_last = 1 AND o.date_added > ?2 \
+                 AND o.body LIKE ?3 ESCAPE '\\' \
+                 AND (?4 = '[]' OR o.type IN (SELECT value FROM json_each(?4))) \
+                 ORDER BY o.date_added LIMIT ?5"
+            ))?;
+            let mut out = Vec::new();
+            for c in collections {
+                if out.len() >= search.limit {
+                    break;
+                }
+                let after = match &search.after {
+                    Some((ac, _)) if c < *ac => continue,
+                    Some((ac, d)) if c == *ac => d.0,
+                    _ => i64::MIN,
+                };
+                let pk: Option<i64> = conn
+                    .prepare_cached("SELECT pk FROM collections WHERE id = ?1")?
+                    .query_row([&c.0], |r| r.get(0))
+                    .optional()?;
+                let Some(pk) = pk else { continue };
+                let room = (search.limit - out.len()) as i64;
+                let mut rows = st.query(params![pk, after, pattern, types, room])?;
+                while let Some(r) = rows.next()? {
+                    let body = r.get_ref(1)?.as_str().map_err(Error::backend)?;
+                    out.push(SearchHit {
+                        collection: c.clone(),
+                        stored: StoredObject {
+                            object: parse_object(body)?,
+                            date_added: DateAdded(r.get(0)?),
+                            sharing: read_sharing(r, 2)?,
+                        },
+                    });
                 }
             }
             Ok(out)
