@@ -19,6 +19,7 @@ pub mod ingest;
 pub mod policy;
 pub mod releases;
 pub mod screening;
+pub mod search;
 pub mod sharing;
 pub mod taxii;
 pub mod tls;
@@ -60,6 +61,7 @@ pub fn app(state: AppState) -> axum::Router {
         .merge(releases::router())
         .merge(admin::router())
         .merge(correlation::router())
+        .merge(search::router())
         .merge(federation::deletions::router())
         .merge(federation::status::router())
         .with_state(state)

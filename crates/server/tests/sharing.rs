@@ -1,5 +1,6 @@
 //! The sharing rules against a live node (issue 4): an adversarial matrix of every TAXII
-//! endpoint that serves content (objects, object, versions, manifest, collections, status) x
+//! endpoint that serves content (objects, object, versions, manifest, collections, status),
+//! and of the search (`/entente/v1/search/`), x
 //! every role x organisations inside and outside the channel x every marking x agreement in
 //! force or expired x allowed, wrong or missing purpose. Each cell asserts the exact outcome,
 //! and every denied response (body, headers, paging token) is searched for the content and
@@ -428,6 +429,95 @@ fn assert_no_leak(w: &World, allowed: &BTreeSet<String>, r: &Resp, cell: &str) {
     }
 }
 
+/// What a search shows of one object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Seen {
+    /// Its id, collection, type, name and version.
+    Allowed,
+    /// Only that a match exists, and whom to contact.
+    HitOnly(&'static str),
+    /// Nothing.
+    Nothing,
+}
+
+/// What a search for `purpose` shows `who` of `o`, by the rules: a search hit is what a read
+/// allows; else, hit-only when the object is held in a channel the principal's organisation is
+/// in, is not TLP:RED, and the organisation shares a live channel with the originator for the
+/// purpose ("ab": home and partner-a, in force, allowing investigation, ct-prevention and
+/// judicial proceedings); else nothing. Service credentials only move data between nodes:
+/// they find nothing.
+fn searched(w: &World, who: &Who, purpose: &str, o: &Put) -> Seen {
+    if who.role == Role::Service {
+        return Seen::Nothing;
+    }
+    if expected(w, who, o.collection, Some(purpose)).is_ok_and(|s| s.contains(&o.id)) {
+        return Seen::Allowed;
+    }
+    let in_channel = o.collection != PRIVATE && (who.org == HOME || who.org == PARTNER);
+    let live = [PURPOSE, "ct-prevention", JUDICIAL].contains(&purpose)
+        && [HOME, PARTNER].contains(&o.originator);
+    if in_channel && live && o.marking != Marking::Tlp(Tlp::Red) {
+        Seen::HitOnly(o.originator)
+    } else {
+        Seen::Nothing
+    }
+}
+
+fn search_url(w: &World, text: &str, limit: usize) -> String {
+    format!("{}/entente/v1/search/?q={text}&limit={limit}", w.node.url)
+}
+
+/// The ids of the allowed entries and the contacts of the hit-only entries of a search
+/// response, after checking the form of every entry: an allowed entry names a collection of
+/// the node, an id, a type, a name and a version, and nothing else; a hit-only entry carries
+/// `hit_only` and one contact, and nothing else; hit-only entries come last.
+fn search_results(w: &World, r: &Resp, cell: &str) -> (Vec<String>, Vec<String>) {
+    let v: Value = serde_json::from_str(&r.2).unwrap_or_else(|_| panic!("{cell}: {}", r.2));
+    let keys = |e: &Value| -> BTreeSet<String> {
+        e.as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        keys(&v),
+        ["more", "results"].map(String::from).into(),
+        "{cell}: {v}"
+    );
+    let (mut ids, mut contacts) = (Vec::new(), Vec::new());
+    for e in v["results"].as_array().unwrap() {
+        if e.get("hit_only").is_some() {
+            assert_eq!(
+                keys(e),
+                ["contact", "hit_only"].map(String::from).into(),
+                "{cell}: {e}"
+            );
+            assert_eq!(e["hit_only"], json!(true), "{cell}: {e}");
+            let c = e["contact"].as_array().expect("a list of contacts");
+            assert_eq!(c.len(), 1, "{cell}: {e}");
+            contacts.push(c[0].as_str().unwrap().to_owned());
+        } else {
+            assert!(
+                contacts.is_empty(),
+                "{cell}: hit-only entries come last: {v}"
+            );
+            assert_eq!(
+                keys(e),
+                ["collection", "id", "modified", "name", "type"]
+                    .map(String::from)
+                    .into(),
+                "{cell}: {e}"
+            );
+            assert!(
+                w.ids.values().any(|c| e["collection"] == json!(c)),
+                "{cell}: {e}"
+            );
+            assert_eq!(e["type"], json!("indicator"), "{cell}: {e}");
+            ids.push(e["id"].as_str().unwrap().to_owned());
+        }
+    }
+    (ids, contacts)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_adversarial_matrix() {
     let w = World::new().await;
@@ -583,7 +673,261 @@ async fn the_adversarial_matrix() {
             }
         }
     }
+    // Search: every principal x purpose, for a text every object contains (in another case):
+    // exactly the allowed objects, one hit-only entry per organisation to contact, nothing of
+    // the others. Then each object's own secret: found, or one hit-only entry, or exactly the
+    // answer to a text that nothing contains.
+    for who in &w.people {
+        for purpose in [Some(PURPOSE), Some(JUDICIAL), Some(WRONG_PURPOSE), None] {
+            let cell = format!("{} ({:?}) searching for {purpose:?}", who.user, who.role);
+            let r = get(&w, who, &search_url(&w, "secret-", 100), purpose).await;
+            cells += 1;
+            let Some(purpose) = purpose else {
+                assert_eq!(r.0, 403, "{cell}: {}", r.2);
+                assert!(r.2.contains("purpose"), "{cell}: {}", r.2);
+                assert_no_leak(&w, &nothing, &r, &cell);
+                continue;
+            };
+            assert_eq!(r.0, 200, "{cell}: {}", r.2);
+            let seen: Vec<(&Put, Seen)> = w
+                .objects
+                .iter()
+                .map(|o| (o, searched(&w, who, purpose, o)))
+                .collect();
+            let allowed: BTreeSet<String> = seen
+                .iter()
+                .filter(|(_, s)| *s == Seen::Allowed)
+                .map(|(o, _)| o.id.clone())
+                .collect();
+            let contacts: BTreeSet<String> = seen
+                .iter()
+                .filter_map(|(_, s)| match s {
+                    Seen::HitOnly(c) => Some(c.to_string()),
+                    _ => None,
+                })
+                .collect();
+            let (ids, got) = search_results(&w, &r, &cell);
+            assert_eq!(ids.len(), allowed.len(), "{cell}: each object once");
+            assert_eq!(
+                ids.into_iter().collect::<BTreeSet<_>>(),
+                allowed,
+                "{cell}: the objects found"
+            );
+            assert_eq!(got, contacts.into_iter().collect::<Vec<_>>(), "{cell}");
+            let v: Value = serde_json::from_str(&r.2).unwrap();
+            assert_eq!(v["more"], json!(false), "{cell}");
+            assert_no_leak(&w, &allowed, &r, &cell);
+
+            if purpose == WRONG_PURPOSE {
+                continue;
+            }
+            let none = get(&w, who, &search_url(&w, "SECRET-none", 10), Some(purpose)).await;
+            assert_eq!(none.0, 200);
+            for (o, s) in &seen {
+                let cell = format!("{cell}: {} ({:?} in {})", o.id, o.marking, o.collection);
+                let r = get(&w, who, &search_url(&w, &o.secret, 10), Some(purpose)).await;
+                cells += 1;
+                assert_eq!(r.0, 200, "{cell}: {}", r.2);
+                let (ids, contacts) = search_results(&w, &r, &cell);
+                match s {
+                    Seen::Allowed => {
+                        assert_eq!((ids, contacts), (vec![o.id.clone()], vec![]), "{cell}");
+                        // The id is shown, the content is not.
+                        assert!(!r.2.contains(&o.secret), "{cell}: {}", r.2);
+                    }
+                    Seen::HitOnly(c) => {
+                        assert_eq!((ids, contacts), (vec![], vec![c.to_string()]), "{cell}");
+                        assert_no_leak(&w, &nothing, &r, &cell);
+                    }
+                    Seen::Nothing => {
+                        assert_eq!(r.2, none.2, "{cell}: as if nothing matched");
+                        assert_no_leak(&w, &nothing, &r, &cell);
+                    }
+                }
+            }
+        }
+    }
     assert!(cells >= 2700, "{cells} cells");
+}
+
+/// The search: hit-only disclosure (one entry per organisation, last, only the contact), the
+/// limit counting visible entries only, bad input, the missing purpose, and the audit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_shows_hits_only_as_far_as_the_gate_allows() {
+    let w = World::new().await;
+    let who = w.who(HOME, Role::Analyst);
+    let before = w
+        .node
+        .store
+        .audit_head()
+        .await
+        .unwrap()
+        .map_or(0, |h| h.seq);
+
+    // For judicial proceedings, home may not read partner-a's H1 object, nor anything of the
+    // expired channel: all of it is disclosed as one hit-only entry naming partner-a.
+    let r = get(&w, who, &search_url(&w, "secret-", 100), Some(JUDICIAL)).await;
+    assert_eq!(r.0, 200, "{}", r.2);
+    let v: Value = serde_json::from_str(&r.2).unwrap();
+    let results = v["results"].as_array().unwrap();
+    let hit_only: Vec<&Value> = results
+        .iter()
+        .filter(|e| e["hit_only"] == json!(true))
+        .collect();
+    assert_eq!(
+        hit_only,
+        [&json!({"hit_only": true, "contact": [PARTNER]})],
+        "{v}"
+    );
+    assert_eq!(
+        results.last(),
+        Some(hit_only[0]),
+        "hit-only entries come last"
+    );
+    let shown = results.len();
+    let allowed: BTreeSet<String> = w
+        .objects
+        .iter()
+        .filter(|o| searched(&w, who, JUDICIAL, o) == Seen::Allowed)
+        .map(|o| o.id.clone())
+        .collect();
+    assert_eq!(shown, allowed.len() + 1);
+    assert_no_leak(&w, &allowed, &r, "home for judicial proceedings");
+    // An allowed entry: where and what, never the content.
+    let first = &results[0];
+    let put = w
+        .objects
+        .iter()
+        .find(|o| json!(o.id) == first["id"])
+        .unwrap();
+    assert_eq!(first["collection"], json!(w.ids[put.collection]));
+    assert_eq!(first["modified"], json!("2026-01-01T00:00:00.000Z"));
+    assert!(first["name"].as_str().unwrap().starts_with("indicator "));
+
+    // The limit counts visible entries only: `more` says whether another visible one exists.
+    for (limit, more) in [
+        (1, true),
+        (shown - 1, true),
+        (shown, false),
+        (shown + 1, false),
+    ] {
+        let r = get(&w, who, &search_url(&w, "SECRET-", limit), Some(JUDICIAL)).await;
+        assert_eq!(r.0, 200, "{}", r.2);
+        let v: Value = serde_json::from_str(&r.2).unwrap();
+        assert_eq!(
+            v["results"].as_array().unwrap().len(),
+            limit.min(shown),
+            "{limit}"
+        );
+        assert_eq!(v["more"], json!(more), "limit {limit}");
+    }
+    // A type filter.
+    let r = get(
+        &w,
+        who,
+        &format!("{}&type=malware", search_url(&w, "secret-", 100)),
+        Some(PURPOSE),
+    )
+    .await;
+    assert_eq!(r.0, 200, "{}", r.2);
+    let v: Value = serde_json::from_str(&r.2).unwrap();
+    assert_eq!(v, json!({"results": [], "more": false}));
+
+    // Outside every channel, partner-b finds nothing, exactly as if nothing matched, though
+    // it holds read permissions on every collection.
+    let outsider = w.who(OTHER, Role::Analyst);
+    let none = get(
+        &w,
+        outsider,
+        &search_url(&w, "no such text", 10),
+        Some(PURPOSE),
+    )
+    .await;
+    for o in &w.objects {
+        let r = get(&w, outsider, &search_url(&w, &o.secret, 10), Some(PURPOSE)).await;
+        assert_eq!((r.0, &r.2), (200, &none.2));
+    }
+
+    // Bad input: a 400 in the node's error form.
+    let long = "x".repeat(201);
+    for query in [
+        "",
+        "q=",
+        "q=ab",
+        &format!("q={long}"),
+        "q=secret&limit=0",
+        "q=secret&limit=101",
+        "q=secret&limit=ten",
+        "q=secret&limit=-1",
+        "q=secret&type=Indicator",
+        "q=secret&colour=red",
+        "q=a%00bc",
+    ] {
+        let url = format!("{}/entente/v1/search/?{query}", w.node.url);
+        let r = get(&w, who, &url, Some(PURPOSE)).await;
+        assert_eq!(r.0, 400, "{query}: {}", r.2);
+        let e: Value = serde_json::from_str(&r.2).expect("a TAXII error message");
+        assert_eq!(e["error_code"], json!("bad-request"), "{query}: {e}");
+    }
+    // 200 characters are accepted.
+    let r = get(
+        &w,
+        who,
+        &search_url(&w, &"x".repeat(200), 10),
+        Some(PURPOSE),
+    )
+    .await;
+    assert_eq!(r.0, 200, "{}", r.2);
+    // No purpose: the gate's refusal, a 403 in the node's error form.
+    let r = get(&w, who, &search_url(&w, "secret-", 10), None).await;
+    assert_eq!(r.0, 403, "{}", r.2);
+    let e: Value = serde_json::from_str(&r.2).expect("a TAXII error message");
+    assert!(
+        e["description"]
+            .as_str()
+            .unwrap()
+            .contains("entente-purpose"),
+        "{e}"
+    );
+    // No credentials: 401.
+    let r = reqwest::get(search_url(&w, "secret-", 10)).await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+
+    // Every search is recorded: the query, the purpose, what was shown and withheld.
+    let entries = w.node.store.audit_page(before, 1000).await.unwrap();
+    let searches: Vec<_> = entries
+        .iter()
+        .filter(|e| e.record.action == "search")
+        .collect();
+    let first = searches
+        .iter()
+        .find(|e| e.record.actor == who.user)
+        .expect("the search is recorded");
+    assert_eq!(first.record.target, "secret-");
+    assert_eq!(first.record.purpose.as_deref(), Some(JUDICIAL));
+    assert_eq!(first.record.decision, "hit-only");
+    assert!(
+        first.record.detail.contains(&format!("shown={shown} ")),
+        "{}",
+        first.record.detail
+    );
+    assert!(
+        first.record.detail.contains("withheld="),
+        "{}",
+        first.record.detail
+    );
+    let refused = searches
+        .iter()
+        .find(|e| e.record.decision == "deny")
+        .expect("the refusal is recorded");
+    assert_eq!(refused.record.rule, "purpose-declared");
+    assert_eq!(refused.record.purpose, None);
+    assert!(
+        entente_server::audit::verify_store(&w.node.store, None)
+            .await
+            .unwrap()
+            .is_ok()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
