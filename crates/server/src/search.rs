@@ -179,7 +179,7 @@ fn allowed_entry(h: &SearchHit) -> Value {
     v
 }
 
-/// GET /entente/v1/search/?q=TEXT[&type=T][&limit=N]
+/// `GET /entente/v1/search/?q=TEXT[&type=T][&limit=N]`
 pub async fn search(
     principal: Principal,
     State(state): State<AppState>,
