@@ -934,7 +934,19 @@ async fn search_shows_hits_only_as_far_as_the_gate_allows() {
 async fn writes_follow_the_rules() {
     let w = World::new().await;
     let fresh = |m| object(999, m, "fresh");
-    // Reviewers never write; service credentials write only into a channel.
+    // Reviewers never write; service credentials (partner nodes) write only into a channel,
+    // and only versions signed by a node key registered for an organisation.
+    let node_key = entente_server::federation::signing::NodeIdentity::generate();
+    w.node
+        .store
+        .add_organisation_key(PARTNER, node_key.public_key())
+        .await
+        .unwrap();
+    let signed = |o: Value| -> Value {
+        let object = entente_stix::Object::from_json(&o.to_string()).unwrap();
+        let sig = node_key.sign(&object).unwrap();
+        serde_json::from_str(&entente_stix::provenance::attach_signature(&object, &sig)).unwrap()
+    };
     for org in [HOME, PARTNER] {
         let r = post(
             &w,
@@ -954,13 +966,24 @@ async fn writes_follow_the_rules() {
         )
         .await;
         let s: Value = serde_json::from_str(&r.2).unwrap();
+        assert_eq!(s["failure_count"], 1, "unsigned, from a service: {s}");
+        assert!(s.to_string().contains("must carry its signature"), "{s}");
+        let r = post(
+            &w,
+            w.who(org, Role::Service),
+            CHANNEL,
+            &[signed(fresh(Marking::Tlp(Tlp::Green)))],
+            Some(PURPOSE),
+        )
+        .await;
+        let s: Value = serde_json::from_str(&r.2).unwrap();
         assert_eq!(s["success_count"], 1, "service into a channel: {s}");
     }
     let r = post(
         &w,
         w.who(HOME, Role::Service),
         PRIVATE,
-        &[fresh(Marking::Tlp(Tlp::Green))],
+        &[signed(fresh(Marking::Tlp(Tlp::Green)))],
         Some(PURPOSE),
     )
     .await;
