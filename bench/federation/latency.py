@@ -3,8 +3,9 @@
 TAXII API (POST .../collections/{shared}/objects/) and polls node B's collection for it
 (GET .../collections/{from-fr}/objects/?match[id]=ID) every --poll seconds until B serves
 it. The latency of a trial runs from just before the POST to the first answer of B that
-holds the object. Trials are spaced by a random pause (uniform in [0, --spread] seconds) so
-that creations fall at every phase of B's pull schedule.
+holds the object; it is also given from A's answer to the POST, which leaves out A's own
+ingest. Trials are spaced by a random pause (uniform in [0, --spread] seconds) so that
+creations fall at every phase of B's pull schedule.
 
 Prints one line per trial on stderr and `RESULT {json}` (median, p95, max, every latency)
 on stdout. Every wait is bounded (--timeout per trial). Standard library only.
@@ -87,13 +88,16 @@ def main():
     ap.add_argument("--spread", type=float, default=1.0, help="largest pause between trials")
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds per trial at most")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--warmup", type=int, default=0,
+                    help="trials run first and reported apart (not in the statistics)")
     a = ap.parse_args()
 
     rng = random.Random(a.seed)
     node_a = Api(a.a_collection, a.a_token, a.purpose)
     node_b = Api(a.b_collection, a.b_token, a.purpose)
-    latencies, post_ms, polls, missed = [], [], [], 0
-    for n in range(a.trials):
+    latencies, after_post, post_ms, polls, missed = [], [], [], [], 0
+    warmup = []
+    for n in range(a.warmup + a.trials):
         time.sleep(rng.uniform(0, a.spread))
         obj = indicator(n)
         body = json.dumps({"objects": [obj]})
@@ -119,17 +123,23 @@ def main():
                 print(f"GET on B failed: HTTP {status}: {answer[:300]!r}", file=sys.stderr)
                 sys.exit(1)
             time.sleep(a.poll)
+        if n < a.warmup:
+            warmup.append({"latency_s": None if seen is None else round(seen - t0, 4),
+                           "post_ms": round((t_post - t0) * 1000, 1)})
+            print(f"warm-up {n}: {warmup[-1]}", file=sys.stderr)
+            continue
         if seen is None:
             missed += 1
             print(f"trial {n}: not visible on B within {a.timeout} s", file=sys.stderr)
             continue
         latencies.append(seen - t0)
+        after_post.append(seen - t_post)
         post_ms.append((t_post - t0) * 1000)
         polls.append(count)
         print(f"trial {n}: {seen - t0:.3f} s (POST {1000 * (t_post - t0):.1f} ms, {count} polls)",
               file=sys.stderr)
     if not latencies:
-        print("RESULT " + json.dumps({"trials": a.trials, "missed": missed}))
+        print("RESULT " + json.dumps({"trials": a.trials, "missed": missed, "warmup": warmup}))
         return
     print("RESULT " + json.dumps({
         "trials": a.trials,
@@ -140,8 +150,13 @@ def main():
         "max_s": max(latencies),
         "min_s": min(latencies),
         "post_median_ms": statistics.median(post_ms),
+        "post_max_ms": max(post_ms),
+        "after_post_median_s": statistics.median(after_post),
+        "after_post_p95_s": pct(after_post, 0.95),
+        "after_post_max_s": max(after_post),
         "polls_median": statistics.median(polls),
         "latencies_s": [round(x, 4) for x in latencies],
+        "warmup": warmup,
     }))
 
 

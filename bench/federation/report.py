@@ -32,6 +32,12 @@ def rng(values, fmt):
     return fmt.format(lo) if fmt.format(lo) == fmt.format(hi) else f"{fmt.format(lo)}-{fmt.format(hi)}"
 
 
+def tag(r):
+    """When and with which build a measurement was taken."""
+    parts = [p for p in (r.get("at"), r.get("build") and f"`{r['build']}`") if p]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--raw", required=True)
@@ -60,8 +66,8 @@ def main():
     w = out.append
     w("# Federation benchmark results")
     w("")
-    w(f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC at commit "
-      f"`{a.commit}` on {os.cpu_count()} cores ({cpu_model()}), shared with other work, by "
+    w(f"Report written {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC (each measurement gives its time); build "
+      f"`{a.commit}` (the binary's source) on {os.cpu_count()} cores ({cpu_model()}), shared with other work, by "
       f"`bench/federation/run.sh {a.binary}`. Two entente nodes (release build, embedded SQLite "
       "stores) on loopback: A (fr-dgsi) exposes channel fr-be in collection `shared`, B "
       "(be-vsse) pulls it into `from-fr` with a service credential of A, verifying A's "
@@ -77,12 +83,13 @@ def main():
       "from start to exit; objects/s = versions / seconds. A's CPU is read from /proc for the "
       "serving process, B's from `/usr/bin/time -v`.")
     w("")
-    w("| run | seconds | objects/s | versions on B | A CPU s | B CPU s | cores busy (A+B CPU / wall) | load before | target |")
+    w("| run (UTC) | seconds | objects/s | versions on B | A CPU s | B CPU s | cores busy (A+B CPU / wall) | load before | target |")
     w("|---|---:|---:|---|---:|---:|---:|---|---|")
     for r in syncs:
         cores = (r["a_cpu_s"] + r["b_cpu_s"]) / r["seconds"]
         exact = f"{r['b_versions']:,} (exact)" if r["exact"] else f"**{r['b_versions']:,} of {r['expected']:,}**"
         label = r["label"] + (" (under perf record, both nodes)" if r.get("profiled") else "")
+        label += tag(r)
         met = "met" if r["objects_per_s"] >= SYNC_TARGET else "**not met**"
         w(f"| {label} | {r['seconds']:.1f} | {r['objects_per_s']:,.0f} | {exact} | "
           f"{r['a_cpu_s']:.1f} | {r['b_cpu_s']:.1f} | {cores:.2f} | {r['load_before']} | {met} |")
@@ -95,12 +102,13 @@ def main():
     w("| measurement | seconds | objects/s | server CPU s | client CPU s | load before |")
     w("|---|---:|---:|---:|---:|---|")
     for r in imports:
-        w(f"| `entente import` into A ({r['stored']:,} stored; not part of the sync figure) | "
+        w(f"| `entente import` into A ({r['stored']:,} stored; not part of the sync figure){tag(r)} | "
           f"{r['seconds']:.1f} | {r['objects_per_s']:,.0f} | {r['cpu_s']:.1f} (the import) | | {r['load_before']} |")
     for r in pages:
         who = ("B's service credential (every version signed by A)" if r["credential"] == "service"
                else "A's analyst (no signatures)")
-        w(f"| every page of A over TAXII (limit=1000), {who}, run {r['run']}: "
+        at = tag(r)
+        w(f"| every page of A over TAXII (limit=1000), {who}, run {r['run']}{at}: "
           f"{r['objects']:,} objects, {r['bytes'] / 1048576:,.0f} MiB | {r['seconds']:.1f} | "
           f"{r['objects_per_s']:,.0f} | {r['server_cpu_s']:.1f} | {r['client_cpu_s']:.1f} | {r['load_before']} |")
     w("")
@@ -112,16 +120,25 @@ def main():
       "the schedule's phase. Latency runs from just before the POST to B's first answer holding "
       "the object. B holds the synchronised versions at that point.")
     w("")
-    w("| series | visible / trials | median s | p95 s | max s | min s | POST on A, median ms | load before | target |")
-    w("|---|---|---:|---:|---:|---:|---:|---|---|")
+    w("| series (UTC) | visible / trials | median s | p95 s | max s | min s | POST on A, median / max ms | from A's answer: median / p95 / max s | load before | target |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|---|---|")
     for r in lats:
         if "median_s" not in r:
-            w(f"| {r['run']} | 0 / {r['trials']} | | | | | | {r['load_before']} | **not met** |")
+            w(f"| {r['run']} | 0 / {r['trials']} | | | | | | | {r['load_before']} | **not met** |")
             continue
         met = "met" if r["p95_s"] < LATENCY_TARGET and r["max_s"] < LATENCY_TARGET and not r["missed"] else (
             "median and p95 met" if r["p95_s"] < LATENCY_TARGET and not r["missed"] else "**not met**")
-        w(f"| {r['run']} | {r['visible']} / {r['trials']} | {r['median_s']:.3f} | {r['p95_s']:.3f} | "
-          f"{r['max_s']:.3f} | {r['min_s']:.3f} | {r['post_median_ms']:.1f} | {r['load_before']} | {met} |")
+        at = tag(r)
+        w(f"| {r['run']}{at} | {r['visible']} / {r['trials']} | {r['median_s']:.3f} | {r['p95_s']:.3f} | "
+          f"{r['max_s']:.3f} | {r['min_s']:.3f} | {r['post_median_ms']:.1f} / {r.get('post_max_ms', float('nan')):,.1f} | "
+          f"{r.get('after_post_median_s', float('nan')):.3f} / {r.get('after_post_p95_s', float('nan')):.3f} / "
+          f"{r.get('after_post_max_s', float('nan')):.3f} | {r['load_before']} | {met} |")
+    for r in lats:
+        for x in r.get("warmup", []):
+            w("")
+            w(f"Warm-up create before series {r['run']}{tag(r)} (the first create after both nodes "
+              f"started; not in the statistics): visible on B after {x['latency_s']} s, of "
+              f"which the POST on A took {x['post_ms']:,.1f} ms.")
     if lats and all("latencies_s" in r for r in lats):
         allv = [x for r in lats for x in r["latencies_s"]]
         s = sorted(allv)
@@ -131,7 +148,11 @@ def main():
     w("")
     w("## Summary")
     w("")
-    unprofiled = [r for r in syncs if not r.get("profiled")]
+    current = lambda r: r.get("build", a.commit) == a.commit
+    unprofiled = [r for r in syncs if not r.get("profiled") and current(r)]
+    lats = [r for r in lats if current(r)]
+    w(f"Figures of the build `{a.commit}`; rows of other builds are for comparison.")
+    w("")
     if unprofiled:
         w(f"- Initial synchronisation: {rng([r['objects_per_s'] for r in unprofiled], '{:,.0f}')} "
           f"objects/s over {len(unprofiled)} runs ({rng([r['seconds'] for r in unprofiled], '{:.1f}')} s "
@@ -151,14 +172,25 @@ def main():
             w("")
             w(f"## CPU profile of {what}")
             w("")
-            w("`perf record -F 499` during the profiled sync, `perf report --no-children --sort "
-              "dso,sym` (entries of 0.7% and more):")
+            groups = os.path.join(a.work, f"perf-{n}-groups.md")
+            if os.path.exists(groups) and os.path.getsize(groups):
+                w("`perf record -F 499` during the profiled sync, samples grouped by `profile.py` "
+                  "(by symbol name; approximate):")
+                w("")
+                for line in open(groups):
+                    w(line.rstrip("\n"))
+                w("")
+            w("The hottest symbols (`perf report --no-children --sort dso,sym`):")
             w("")
             w("```")
+            shown = 0
             for line in open(path):
-                if line.startswith("#") and not line.startswith("# Overhead") and not line.startswith("# Samples"):
+                if line.startswith("#"):
                     continue
-                w(line.rstrip("\n")[:160])
+                w(line.rstrip("\n")[:150])
+                shown += 1
+                if shown == 20:
+                    break
             w("```")
     w("")
     w("Raw figures: `$WORK/results.jsonl` (default `/tmp/entente-bench-federation`).")

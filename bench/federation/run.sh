@@ -26,7 +26,11 @@ INTERVAL="${INTERVAL:-1}"               # B's pull interval, seconds
 PERF="${PERF:-auto}"                    # auto: profile one more sync when perf is installed; 0: never
 WORK="${WORK:-/tmp/entente-bench-federation}"
 REUSE_A="${REUSE_A:-0}"                 # 1: keep node A of a previous run (skip its import)
+APPEND="${APPEND:-0}"                   # 1: add to the raw figures of previous runs in WORK
+WARMUP="${WARMUP:-1}"                   # creates before the latency series, reported apart
 RESULTS="${RESULTS:-$HERE/RESULTS.md}"
+# The commit the binary was built from, for the report (default: the checkout's HEAD).
+BUILD_COMMIT="${BUILD_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target-bench}"
 ENTENTE="${1:-${ENTENTE:-}}"
 if [ -z "$ENTENTE" ]; then
@@ -55,11 +59,11 @@ cpu_of() { awk -v hz="$CLK_TCK" '{ printf "%.2f\n", ($14 + $15) / hz }' "/proc/$
 
 mkdir -p "$WORK"
 RAW="$WORK/results.jsonl"
-: >"$RAW"
-# record JSON: append one measurement (with the load average at that time) to $RAW.
+if [ "$APPEND" != 1 ]; then : >"$RAW"; fi
+# record JSON: append one measurement (with the load average and the time) to $RAW.
 record() {
-  python3 -c 'import json, sys; r = json.loads(sys.argv[1]); r["load"] = sys.argv[2]; print(json.dumps(r))' \
-    "$1" "$(load)" >>"$RAW"
+  python3 -c 'import json, sys; r = json.loads(sys.argv[1]); r["load"] = sys.argv[2]; r["at"] = sys.argv[3]; r["build"] = sys.argv[4]; print(json.dumps(r))' \
+    "$1" "$(load)" "$(date -u +%H:%M)" "$BUILD_COMMIT" >>"$RAW"
   tail -n 1 "$RAW" >&2
 }
 
@@ -276,8 +280,8 @@ if [ "$PERF" = 1 ]; then
   for n in a b; do
     perf report -i "$WORK/perf-$n.data" --stdio --no-children --sort dso,sym --percent-limit 0.7 \
       2>/dev/null | grep -v '^$' | head -70 >"$WORK/perf-$n.txt" || true
-    perf report -i "$WORK/perf-$n.data" --stdio --no-children --sort comm,dso --percent-limit 0.5 \
-      2>/dev/null | grep -v '^$' | head -40 >"$WORK/perf-$n-dso.txt" || true
+    python3 "$HERE/profile.py" "$WORK/perf-$n.data" "$([ "$n" = a ] && echo "A, serving" || echo "B, peer sync")" \
+      >"$WORK/perf-$n-groups.md" || true
   done
 fi
 
@@ -292,7 +296,7 @@ for i in $(seq 1 "$LATENCY_RUNS"); do
   line="$(timeout $((TRIALS * 40 + 60)) python3 "$HERE/latency.py" \
     --a-collection "${A_URL}collections/$SHARED/" --a-token "$A_ANALYST_TOKEN" \
     --b-collection "${B_URL}collections/$FROM_FR/" --b-token "$B_ANALYST_TOKEN" \
-    --trials "$TRIALS" --seed "$i" 2>"$WORK/latency-$i.log" | sed -n 's/^RESULT //p')"
+    --trials "$TRIALS" --warmup "$([ "$i" = 1 ] && echo "$WARMUP" || echo 0)" --seed "$i" 2>"$WORK/latency-$i.log" | sed -n 's/^RESULT //p')"
   if [ -z "$line" ]; then tail -n 5 "$WORK/latency-$i.log" >&2; exit 1; fi
   record "$(python3 -c 'import json, sys
 r = json.loads(sys.argv[1]); r.update(kind="latency", run=int(sys.argv[2]), interval_s=int(sys.argv[3]),
@@ -302,6 +306,6 @@ cleanup
 
 # --- report -----------------------------------------------------------------------------------
 python3 "$HERE/report.py" --raw "$RAW" --out "$RESULTS" --work "$WORK" --count "$COUNT" \
-  --file "$FILE" --commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  --file "$FILE" --commit "$BUILD_COMMIT" \
   --binary "$ENTENTE"
 log "results: $RESULTS"

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Call-graph profile of B's `entente peer sync` (perf with DWARF unwinding), to attribute B's
+# CPU time to the stages of a pull: fetching, checking (parsing, validation, signatures),
+# the gate, storing, correlation. Run after bench/federation/run.sh, which leaves node A
+# and its settings in WORK. Samples 25 s in the middle of a synchronisation into a fresh
+# node B (WORK/b2), then stops it; prints the inclusive share of the main stages.
+#
+#   bench/federation/callgraph.sh PATH_TO_ENTENTE_BINARY
+set -euo pipefail
+E="$(realpath "${1:?path to the entente binary}")"
+W="${WORK:-/tmp/entente-bench-federation}"
+SECONDS_SAMPLED="${SECONDS_SAMPLED:-25}"
+# shellcheck disable=SC1091
+. "$W/a.env"
+export ENTENTE_LOG=warn
+unset ENTENTE_DATA ENTENTE_STORE_URL
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+"$E" --data "$W/a" serve --listen "127.0.0.1:$PORT" >"$W/a-callgraph.serve.log" 2>&1 &
+PIDS+=("$!")
+for _ in $(seq 1 600); do curl -s -o /dev/null "http://127.0.0.1:$PORT/health" && break; sleep 0.1; done
+B="$W/b2"
+rm -rf "$B"
+"$E" --data "$B" init --organisation be-vsse >/dev/null
+"$E" --data "$B" org add fr-dgsi >/dev/null
+"$E" --data "$B" channel add fr-be --member fr-dgsi --member be-vsse \
+  --legal-basis "Bilateral memorandum of understanding" --purpose investigation >/dev/null
+"$E" --data "$B" collection add --title "From FR" --alias from-fr >/dev/null
+"$E" --data "$B" collection bind from-fr --channel fr-be >/dev/null
+"$E" --data "$B" org key add fr-dgsi "$A_KEY" >/dev/null
+printf '%s' "$B_SERVICE_TOKEN" >"$W/fr.token"
+"$E" --data "$B" peer add fr --url "http://127.0.0.1:$PORT/api1/" --organisation fr-dgsi \
+  --channel fr-be --pull "$SHARED" --into from-fr --token-file "$W/fr.token" --interval 1 >/dev/null
+"$E" --data "$B" peer sync fr >"$W/b2-sync.out" 2>&1 &
+BPID="$!"
+PIDS+=("$BPID")
+sleep 15
+perf record --call-graph dwarf,16384 -F 149 -p "$BPID" -o "$W/perf-b-dwarf.data" \
+  -- sleep "$SECONDS_SAMPLED" >"$W/perf-b-dwarf.log" 2>&1
+cleanup
+PIDS=()
+perf report -i "$W/perf-b-dwarf.data" --stdio --children --sort sym -g none --percent-limit 0.3 2>/dev/null \
+  | grep -E '\] (entente_store::sqlite::add_objects_blocking|entente_server::federation::check_page|entente_server::federation::signing::verify|entente_stix::provenance::split_signature|entente_stix::provenance::signing_input|entente_server::validation::validate|entente_server::correlation::index_added|entente_correlate::engine::Engine::ingest|entente_server::sharing::facts_at_ingest|unixSync|serde_json::de::from_trait|rusqlite::Connection::execute_batch)' \
+  | awk '{ printf "%8s  %s\n", $1, $4 }' | sort -u -k2,2 | sort -rn
+echo "(add_hits of the correlation store: the callers of rusqlite::Connection::execute_batch above)"
