@@ -78,6 +78,7 @@ fn indicator(n: u32, tlp: Option<&str>) -> String {
 
 const CLEAR: &str = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487";
 const GREEN: &str = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+const RED: &str = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
 
 fn exported_ids(bundle: &str) -> Vec<String> {
     let v: serde_json::Value = serde_json::from_str(bundle).unwrap();
@@ -231,6 +232,29 @@ fn channels_bindings_provenance_and_gated_exports() {
         "refused imports stored nothing"
     );
     node.ok(&["import", &file, "-c", "shared", "--originator", "partner-a"]);
+    // The channel carries at most AMBER: an import decides each object like any write, and a
+    // TLP:RED one is refused with the rule that decided (exit 2), the rest taken as usual.
+    let red = node.file(
+        "red.jsonl",
+        &format!(
+            "{}\n{}\n",
+            indicator(3, Some(RED)),
+            indicator(2, Some(GREEN))
+        ),
+    );
+    let out = node.run(&["import", &red, "-c", "shared", "--originator", "partner-a"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("indicator--00000003")
+            && text(&out.stderr).contains("channel-max-marking"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("stored 0, duplicates 1, rejected 1"),
+        "{}",
+        text(&out.stdout)
+    );
 
     // The export goes through the gate: the partner's GREEN object stays (third-party rule),
     // its CLEAR one leaves; no purpose, or one the agreement does not allow, exports nothing.

@@ -110,6 +110,29 @@ pub(crate) async fn import_into(
     batch: usize,
     progress: &indicatif::ProgressBar,
 ) -> anyhow::Result<Summary> {
+    // Into a channel's collection, each object is decided by the gate as a write by its
+    // originator (the channel's marking rules: a TLP marking required, none above the
+    // channel's highest); a private collection is the operator's own.
+    let gate = match &provenance.received_through {
+        Some(channel) => {
+            let purpose = store.channel(&channel.0).await?.purposes.into_iter().next();
+            let principal = entente_server::auth::Principal {
+                user: entente_server::audit::CLI_ACTOR.to_owned(),
+                organisation: provenance.originator.0.clone(),
+                role: entente_store::Role::Admin,
+                purpose,
+            };
+            let snapshot = std::sync::Arc::new(
+                entente_server::sharing::load(store)
+                    .await
+                    .context("cannot read the sharing configuration")?,
+            );
+            Some(entente_server::access::Gate::new(
+                &principal, collection, snapshot,
+            ))
+        }
+        None => None,
+    };
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Msg>(4);
     let consumed = input.consumed.clone();
     let reader = input.reader;
@@ -119,8 +142,45 @@ pub(crate) async fn import_into(
     while let Some(msg) = rx.recv().await {
         match msg {
             Msg::Batch(objects) => {
+                let facts = entente_server::sharing::facts_at_ingest(
+                    &objects,
+                    &provenance.originator,
+                    provenance.received_through.as_ref(),
+                );
+                let (mut kept, mut kept_facts) = (Vec::new(), Vec::new());
+                for (o, f) in objects.into_iter().zip(facts) {
+                    let decision = gate.as_ref().map(|g| {
+                        g.decide(
+                            entente_server::access::ObjectAction::Write,
+                            &g.facts(&f, &[]),
+                        )
+                    });
+                    match decision {
+                        Some(d) if !d.is_allow() => {
+                            summary.rejected += 1;
+                            if summary.rejections.len() < MAX_LISTED {
+                                summary.rejections.push(Rejection {
+                                    position: o.id().to_string(),
+                                    id: Some(o.id().to_string()),
+                                    reason: format!(
+                                        "refused by the sharing rules ({}): {}",
+                                        d.rule(),
+                                        d.reason().map_or("not allowed", |r| r.message())
+                                    ),
+                                });
+                            }
+                        }
+                        _ => {
+                            kept.push(o);
+                            kept_facts.push(f);
+                        }
+                    }
+                }
+                if kept.is_empty() {
+                    continue;
+                }
                 let outcomes =
-                    entente_server::ingest::add_objects(store, collection, objects, provenance)
+                    entente_server::ingest::add_objects_with(store, collection, kept, kept_facts)
                         .await
                         .context("the store refused a batch; objects before it are stored")?;
                 for o in outcomes {
