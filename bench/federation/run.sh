@@ -26,6 +26,7 @@ INTERVAL="${INTERVAL:-1}"               # B's pull interval, seconds
 PERF="${PERF:-auto}"                    # auto: profile one more sync when perf is installed; 0: never
 WORK="${WORK:-/tmp/entente-bench-federation}"
 REUSE_A="${REUSE_A:-0}"                 # 1: keep node A of a previous run (skip its import)
+B_CORRELATION="${B_CORRELATION:-on}"    # off: B does not correlate (to measure what correlation costs)
 APPEND="${APPEND:-0}"                   # 1: add to the raw figures of previous runs in WORK
 WARMUP="${WARMUP:-1}"                   # creates before the latency series, reported apart
 RESULTS="${RESULTS:-$HERE/RESULTS.md}"
@@ -216,6 +217,9 @@ new_b() {
   FROM_FR="$("$ENTENTE" --data "$B" collection add --title "From FR" --alias from-fr | tr -d '[:space:]')"
   "$ENTENTE" --data "$B" collection bind from-fr --channel fr-be >/dev/null
   "$ENTENTE" --data "$B" org key add fr-dgsi "$A_KEY" >/dev/null
+  if [ "${B_CORRELATION:-on}" = off ]; then
+    "$ENTENTE" --data "$B" hits settings --disable >/dev/null
+  fi
   printf '%s' "$B_SERVICE_TOKEN" >"$WORK/fr.token"
   "$ENTENTE" --data "$B" peer add fr --url "$A_URL" --organisation fr-dgsi --channel fr-be \
     --pull "$SHARED" --into from-fr --token-file "$WORK/fr.token" --interval "$INTERVAL" >/dev/null
