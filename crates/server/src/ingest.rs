@@ -52,3 +52,77 @@ pub async fn add_objects_with(
     crate::correlation::index_added(store, collection, &kept, &outcomes).await?;
     Ok(outcomes)
 }
+
+/// The ingest path for a stream of batches into one collection (a federation pull, an
+/// import): each batch is stored durably as [`add_objects_with`] does, and its correlation is
+/// handed to a worker that indexes the batches in order while the next ones are stored. The
+/// caller awaits [`Deferred::finish`] at the end, so that when a stream is reported done its
+/// hits are recorded too.
+pub struct Deferred {
+    store: SharedStore,
+    collection: CollectionId,
+    queue: Option<tokio::sync::mpsc::Sender<(Vec<Object>, Vec<AddOutcome>)>>,
+    worker: Option<tokio::task::JoinHandle<Result<(), entente_store::Error>>>,
+}
+
+impl Deferred {
+    /// Starts the correlation worker for `collection`.
+    pub fn new(store: &SharedStore, collection: &CollectionId) -> Deferred {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Object>, Vec<AddOutcome>)>(2);
+        let (s, c) = (store.clone(), collection.clone());
+        let worker = tokio::spawn(async move {
+            while let Some((objects, outcomes)) = rx.recv().await {
+                crate::correlation::index_added(&s, &c, &objects, &outcomes).await?;
+            }
+            Ok(())
+        });
+        Deferred {
+            store: store.clone(),
+            collection: collection.clone(),
+            queue: Some(tx),
+            worker: Some(worker),
+        }
+    }
+
+    /// Stores a batch with its sharing facts (durable when this returns) and queues its
+    /// correlation. The outcomes are those of the store, in input order.
+    pub async fn add(
+        &mut self,
+        objects: Vec<Object>,
+        sharing: Vec<entente_store::ObjectSharing>,
+    ) -> Result<Vec<AddOutcome>, entente_store::Error> {
+        let kept = objects.clone();
+        let outcomes = self
+            .store
+            .add_objects_with(&self.collection, objects, sharing)
+            .await?;
+        let queued = match &self.queue {
+            Some(q) => q.send((kept, outcomes.clone())).await.is_ok(),
+            None => false,
+        };
+        if !queued {
+            // The worker stopped on an error: finish reports it.
+            self.queue = None;
+        }
+        Ok(outcomes)
+    }
+
+    /// Waits until every queued batch is indexed.
+    pub async fn finish(mut self) -> Result<(), entente_store::Error> {
+        self.queue = None;
+        match self.worker.take() {
+            Some(w) => w
+                .await
+                .map_err(|e| entente_store::Error::Backend(Box::new(e)))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Deferred {
+    fn drop(&mut self) {
+        // Dropped without `finish` (an error elsewhere): the queued batches are still indexed
+        // by the worker, which ends when the queue closes.
+        self.queue = None;
+    }
+}

@@ -139,6 +139,8 @@ pub(crate) async fn import_into(
     let batch = batch.clamp(1, 100_000);
     let producer = tokio::task::spawn_blocking(move || produce(reader, max_object_size, batch, tx));
     let mut summary = Summary::default();
+    // Stored batches are correlated by a worker while the next ones are stored.
+    let mut ingest = entente_server::ingest::Deferred::new(store, collection);
     while let Some(msg) = rx.recv().await {
         match msg {
             Msg::Batch(objects) => {
@@ -179,10 +181,10 @@ pub(crate) async fn import_into(
                 if kept.is_empty() {
                     continue;
                 }
-                let outcomes =
-                    entente_server::ingest::add_objects_with(store, collection, kept, kept_facts)
-                        .await
-                        .context("the store refused a batch; objects before it are stored")?;
+                let outcomes = ingest
+                    .add(kept, kept_facts)
+                    .await
+                    .context("the store refused a batch; objects before it are stored")?;
                 for o in outcomes {
                     match o {
                         AddOutcome::Added { .. } => summary.stored += 1,
@@ -205,6 +207,10 @@ pub(crate) async fn import_into(
         ));
     }
     producer.await.context("the reader thread failed")?;
+    ingest
+        .finish()
+        .await
+        .context("correlating the imported objects failed; run `entente hits rebuild`")?;
     Ok(summary)
 }
 

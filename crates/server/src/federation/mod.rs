@@ -355,6 +355,8 @@ async fn pull_pages(
         }
     });
     let _abort_on_drop = AbortOnDrop(fetcher);
+    // Stored pages are correlated by a worker while the next pages are stored.
+    let mut ingest = crate::ingest::Deferred::new(store, &local);
     while let Some(page) = rx.recv().await {
         let page = page?;
         report.pages += 1;
@@ -410,7 +412,7 @@ async fn pull_pages(
             }
         }
         if !kept.is_empty() {
-            for o in crate::ingest::add_objects_with(store, &local, kept, kept_facts).await? {
+            for o in ingest.add(kept, kept_facts).await? {
                 match o {
                     entente_store::AddOutcome::Added { .. } => report.stored += 1,
                     entente_store::AddOutcome::Duplicate { .. } => report.duplicates += 1,
@@ -429,6 +431,7 @@ async fn pull_pages(
         };
         store.set_peer_state(&peer.name, state.clone()).await?;
     }
+    ingest.finish().await?;
     Ok(report)
 }
 
