@@ -268,22 +268,19 @@ impl Drop for AbortOnDrop {
 
 fn check_page(raw: Vec<Box<serde_json::value::RawValue>>, ring: &signing::KeyRing) -> Received {
     let mut invalid = 0;
-    let mut split = Vec::with_capacity(raw.len());
+    let mut parsed = Vec::with_capacity(raw.len());
     for r in raw {
-        let parsed = entente_stix::Object::from_raw(r)
-            .map_err(|_| ())
-            .and_then(|o| entente_stix::provenance::split_signature(o).map_err(|_| ()));
-        match parsed {
-            Ok((o, s)) if crate::validation::validate(&o).is_valid() => split.push((o, s)),
-            _ => invalid += 1,
+        match entente_stix::Object::from_raw(r) {
+            Ok(o) => parsed.push(o),
+            Err(_) => invalid += 1,
         }
     }
-    let items: Vec<_> = split.iter().map(|(o, s)| (o, s.as_ref())).collect();
-    let verdicts = signing::verify(ring, &items);
-    Received {
-        objects: split.into_iter().map(|(o, _)| o).zip(verdicts).collect(),
-        invalid,
-    }
+    let mut objects = signing::split_and_verify(ring, parsed);
+    // Validation applies to the object as its originator wrote it.
+    let before = objects.len();
+    objects.retain(|(o, _)| crate::validation::validate(o).is_valid());
+    invalid += (before - objects.len()) as u64;
+    Received { objects, invalid }
 }
 
 async fn pull_pages(
@@ -366,19 +363,10 @@ async fn pull_pages(
         let mut facts = crate::sharing::facts_at_ingest(&objects, &peer_org, Some(&channel));
         let (mut kept, mut kept_facts) = (Vec::new(), Vec::new());
         for ((o, verdict), mut f) in objects.into_iter().zip(verdicts).zip(facts.drain(..)) {
-            let refusal = match verdict {
-                signing::Verdict::Signed {
-                    originator,
-                    signature,
-                } => {
-                    f.originator = Some(originator);
-                    f.signature = Some(signature);
-                    None
-                }
-                signing::Verdict::Unsigned if peer.options.allow_unsigned => None,
-                signing::Verdict::Unsigned => Some("signature-missing"),
-                other => other.refusal(),
-            };
+            let refusal = verdict
+                .apply(&mut f, peer.options.allow_unsigned)
+                .err()
+                .map(|(rule, _)| rule);
             if let Some(rule) = refusal {
                 report.rejected += 1;
                 report.bad_signatures += 1;

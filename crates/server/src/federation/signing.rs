@@ -284,14 +284,67 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// The refusal reason for the audit log and the report, when refused.
-    pub fn refusal(&self) -> Option<&'static str> {
+    /// Applies the verdict to a version's sharing facts: a signed version is attributed to
+    /// the key's organisation and keeps its signature; an unsigned one passes only when
+    /// `unsigned_ok`. A refusal gives the rule (for the audit log) and a message.
+    pub fn apply(
+        self,
+        facts: &mut entente_store::ObjectSharing,
+        unsigned_ok: bool,
+    ) -> Result<(), (&'static str, &'static str)> {
         match self {
-            Verdict::Signed { .. } | Verdict::Unsigned => None,
-            Verdict::UnknownKey(_) => Some("signature-unknown-key"),
-            Verdict::Forged => Some("signature-invalid"),
+            Verdict::Signed {
+                originator,
+                signature,
+            } => {
+                facts.originator = Some(originator);
+                facts.signature = Some(signature);
+                Ok(())
+            }
+            Verdict::Unsigned if unsigned_ok => Ok(()),
+            Verdict::Unsigned => Err((
+                "signature-missing",
+                "a partner node's versions must carry its signature",
+            )),
+            Verdict::UnknownKey(_) => Err((
+                "signature-unknown-key",
+                "signed by a node key that is not registered here",
+            )),
+            Verdict::Forged => Err((
+                "signature-invalid",
+                "the signature does not verify: forged, or the object was altered",
+            )),
         }
     }
+}
+
+/// Splits received objects from their signatures and verifies them: the objects as their
+/// originators wrote them, each with its verdict (a malformed signature extension counts as
+/// forged).
+pub fn split_and_verify(ring: &KeyRing, objects: Vec<Object>) -> Vec<(Object, Verdict)> {
+    let mut split = Vec::with_capacity(objects.len());
+    let mut malformed = Vec::with_capacity(objects.len());
+    for o in objects {
+        let original = o.clone();
+        match provenance::split_signature(o) {
+            Ok((o, s)) => {
+                split.push((o, s));
+                malformed.push(false);
+            }
+            Err(_) => {
+                split.push((original, None));
+                malformed.push(true);
+            }
+        }
+    }
+    let items: Vec<_> = split.iter().map(|(o, s)| (o, s.as_ref())).collect();
+    let verdicts = verify(ring, &items);
+    split
+        .into_iter()
+        .zip(verdicts)
+        .zip(malformed)
+        .map(|(((o, _), v), bad)| (o, if bad { Verdict::Forged } else { v }))
+        .collect()
 }
 
 /// Verifies received versions (each already split from its signature). A version signed

@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use entente_store::AddOutcome;
 use entente_taxii::{Envelope, ObjectQuery, Status, StatusDetails, StatusKind};
 
-use crate::federation::signing::Verdict::{self, Signed};
+use crate::federation::signing::Verdict;
 use futures::StreamExt as _;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -192,6 +192,22 @@ async fn serve_objects(
     Ok(resp)
 }
 
+/// A failure of one posted object in the status.
+fn failure(
+    o: &entente_stix::Object,
+    request_timestamp: &entente_stix::Timestamp,
+    message: &str,
+) -> StatusDetails {
+    StatusDetails {
+        id: o.id().to_string(),
+        version: o
+            .version()
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_else(|| request_timestamp.as_str().to_owned()),
+        message: Some(message.to_owned()),
+    }
+}
+
 /// Splits posted objects from their signatures and verifies them (see
 /// [`crate::federation::signing`]). Also says whether unsigned versions are acceptable: not
 /// from a service credential (a partner node) unless a peer of its organisation may send
@@ -219,32 +235,10 @@ async fn verify_posted(
             .any(|(p, _)| p.organisation == principal.organisation && p.options.allow_unsigned);
     let ring = crate::federation::signing::KeyRing::load(&state.store).await?;
     tokio::task::spawn_blocking(move || {
-        let mut split = Vec::with_capacity(objects.len());
-        let mut malformed = Vec::with_capacity(objects.len());
-        for o in objects {
-            let original = o.clone();
-            match entente_stix::provenance::split_signature(o) {
-                Ok((o, s)) => {
-                    split.push((o, s));
-                    malformed.push(false);
-                }
-                Err(_) => {
-                    split.push((original, None));
-                    malformed.push(true);
-                }
-            }
-        }
-        let items: Vec<_> = split.iter().map(|(o, s)| (o, s.as_ref())).collect();
-        let verdicts = crate::federation::signing::verify(&ring, &items)
+        let (objects, verdicts) = crate::federation::signing::split_and_verify(&ring, objects)
             .into_iter()
-            .zip(malformed)
-            .map(|(v, bad)| if bad { Verdict::Forged } else { v })
-            .collect();
-        (
-            split.into_iter().map(|(o, _)| o).collect(),
-            verdicts,
-            unsigned_ok,
-        )
+            .unzip();
+        (objects, verdicts, unsigned_ok)
     })
     .await
     .map_err(ApiError::internal)
@@ -473,39 +467,9 @@ pub async fn add(
         .zip(verdicts)
         .enumerate()
     {
-        let refusal = match verdict {
-            Signed {
-                originator,
-                signature,
-            } => {
-                f.originator = Some(originator);
-                f.signature = Some(signature);
-                None
-            }
-            Verdict::Unsigned if unsigned_ok => None,
-            Verdict::Unsigned => Some((
-                "signature-missing",
-                "a partner node's versions must carry its signature",
-            )),
-            Verdict::UnknownKey(_) => Some((
-                "signature-unknown-key",
-                "signed by a node key that is not registered here",
-            )),
-            Verdict::Forged => Some((
-                "signature-invalid",
-                "the signature does not verify: forged, or the object was altered",
-            )),
-        };
-        if let Some((rule, message)) = refusal {
+        if let Err((rule, message)) = verdict.apply(f, unsigned_ok) {
             *refusals.entry(rule).or_insert(0) += 1;
-            refused[i] = Some(StatusDetails {
-                id: o.id().to_string(),
-                version: o
-                    .version()
-                    .map(|t| t.as_str().to_owned())
-                    .unwrap_or_else(|| request_timestamp.as_str().to_owned()),
-                message: Some(message.to_owned()),
-            });
+            refused[i] = Some(failure(&o, &request_timestamp, message));
             continue;
         }
         let mut decision = reached
@@ -542,14 +506,7 @@ pub async fn add(
                 let message = other
                     .reason()
                     .map_or("refused by the sharing rules", |r| r.message());
-                refused[i] = Some(StatusDetails {
-                    id: o.id().to_string(),
-                    version: o
-                        .version()
-                        .map(|t| t.as_str().to_owned())
-                        .unwrap_or_else(|| request_timestamp.as_str().to_owned()),
-                    message: Some(message.to_owned()),
-                });
+                refused[i] = Some(failure(&o, &request_timestamp, message));
             }
         }
     }
