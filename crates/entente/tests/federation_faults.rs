@@ -11,183 +11,17 @@
 
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{Node, free_addr, text, two_nodes};
 use entente_server::federation::signing::NodeIdentity;
 use entente_stix::provenance;
 
 const TAXII: &str = "application/taxii+json;version=2.1";
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-// ---------------------------------------------------------------------------------------
-// A node: the built binary on a temporary data folder.
-
-struct Node {
-    dir: tempfile::TempDir,
-}
-
-impl Node {
-    fn new(organisation: &str) -> Node {
-        let n = Node {
-            dir: tempfile::Builder::new()
-                .prefix("entente-faults-")
-                .tempdir()
-                .unwrap(),
-        };
-        n.ok(&["init", "--organisation", organisation]);
-        n
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_entente"));
-        c.arg("--data")
-            .arg(self.dir.path().join("data"))
-            .args(args)
-            .env_remove("ENTENTE_DATA")
-            .env_remove("ENTENTE_STORE_URL")
-            .env("ENTENTE_LOG", "warn");
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        text(&out.stdout)
-    }
-
-    fn file(&self, name: &str, body: &str) -> String {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, body).unwrap();
-        p.to_str().unwrap().to_owned()
-    }
-
-    /// The node's public identity key, as `entente identity` prints it.
-    fn identity(&self) -> String {
-        self.ok(&["identity"])
-            .lines()
-            .find_map(|l| l.strip_prefix("public key:"))
-            .unwrap()
-            .trim()
-            .to_owned()
-    }
-
-    /// Versions stored in a collection, as `collection list` counts them.
-    fn versions(&self, alias: &str) -> u64 {
-        let list = self.ok(&["collection", "list"]);
-        let line = list
-            .lines()
-            .find(|l| l.split('\t').nth(2) == Some(alias))
-            .unwrap_or_else(|| panic!("no collection {alias}: {list}"));
-        line.rsplit('\t')
-            .next()
-            .unwrap()
-            .trim_end_matches(" versions")
-            .parse()
-            .unwrap()
-    }
-
-    /// One field of `peer show` (`stored`, `last error`, `failures`, ...).
-    fn show(&self, peer: &str, field: &str) -> String {
-        let shown = self.ok(&["peer", "show", peer]);
-        shown
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("{field}:")))
-            .unwrap_or_else(|| panic!("no {field} in {shown}"))
-            .trim()
-            .to_owned()
-    }
-
-    fn stored(&self, peer: &str) -> u64 {
-        self.show(peer, "stored").parse().unwrap()
-    }
-
-    fn failures(&self, peer: &str) -> u32 {
-        let f = self.show(peer, "failures");
-        f.trim_end_matches(" in a row").parse().unwrap()
-    }
-
-    fn audit(&self) -> String {
-        self.ok(&["audit", "show", "--limit", "100000"])
-    }
-
-    /// Serves on `addr`; `None` when the process did not come up there (port still taken).
-    fn serve_on(&self, addr: &str) -> Option<Served> {
-        let child = self
-            .cmd(&["serve", "--listen", addr])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut served = Served {
-            child,
-            addr: addr.to_owned(),
-        };
-        for _ in 0..400 {
-            if let Ok(Some(_)) = served.child.try_wait() {
-                return None;
-            }
-            if TcpStream::connect(&served.addr).is_ok() {
-                return Some(served);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
-    }
-
-    fn serve(&self) -> Served {
-        for _ in 0..20 {
-            if let Some(s) = self.serve_on(&free_addr()) {
-                return s;
-            }
-        }
-        panic!("entente serve did not start");
-    }
-}
-
-fn free_addr() -> String {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    format!("127.0.0.1:{port}")
-}
-
-/// A serving node; dropping it kills the process (SIGKILL on Unix: nothing is flushed or
-/// shut down cleanly).
-struct Served {
-    child: Child,
-    addr: String,
-}
-
-impl Served {
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Waits up to `limit` for `f` to hold, checking every 200 ms.
 fn wait_for(limit: Duration, what: &str, mut f: impl FnMut() -> bool) {
@@ -225,75 +59,15 @@ fn envelope(objects: &[String], more: bool) -> String {
 }
 
 // ---------------------------------------------------------------------------------------
-// Two real nodes and the receiving side alone.
-
-/// A (fr-dgsi) and B (be-vsse) share channel fr-be; A exposes it in collection `shared` and
-/// gives B a service credential; B exposes it in `from-fr` and registers A's node key.
-fn two_nodes() -> (Node, Node, String, String) {
-    let a = Node::new("fr-dgsi");
-    let b = receiver(&[]);
-    a.ok(&["org", "add", "be-vsse"]);
-    channel(&a);
-    let shared = a
-        .ok(&["collection", "add", "--title", "FR-BE", "--alias", "shared"])
-        .trim()
-        .to_owned();
-    a.ok(&["collection", "bind", "shared", "--channel", "fr-be"]);
-    let token = a
-        .ok(&[
-            "user",
-            "add",
-            "be-node",
-            "--organisation",
-            "be-vsse",
-            "--role",
-            "service",
-            "--token-only",
-            "--purpose",
-            "investigation",
-        ])
-        .lines()
-        .find_map(|l| l.strip_prefix("token: "))
-        .unwrap()
-        .trim()
-        .to_owned();
-    a.ok(&["user", "grant", "be-node", "-c", "shared", "--read"]);
-    b.ok(&["org", "key", "add", "fr-dgsi", &a.identity()]);
-    let token_file = b.file("fr.token", &token);
-    (a, b, shared, token_file)
-}
-
-fn channel(n: &Node) {
-    n.ok(&[
-        "channel",
-        "add",
-        "fr-be",
-        "--member",
-        "fr-dgsi",
-        "--member",
-        "be-vsse",
-        "--legal-basis",
-        "Bilateral MoU",
-        "--purpose",
-        "investigation",
-    ]);
-}
+// The receiving side alone.
 
 /// The receiving node B (be-vsse): channel fr-be exposed in `from-fr`, and `keys`
 /// registered as fr-dgsi's.
 fn receiver(keys: &[&str]) -> Node {
     let b = Node::new("be-vsse");
     b.ok(&["org", "add", "fr-dgsi"]);
-    channel(&b);
-    b.ok(&[
-        "collection",
-        "add",
-        "--title",
-        "From FR",
-        "--alias",
-        "from-fr",
-    ]);
-    b.ok(&["collection", "bind", "from-fr", "--channel", "fr-be"]);
+    b.channel("fr-be", ["fr-dgsi", "be-vsse"]);
+    b.collection("from-fr", "fr-be");
     for k in keys {
         b.ok(&["org", "key", "add", "fr-dgsi", k]);
     }
