@@ -212,11 +212,12 @@ async fn for_each_ref(
 /// The largest batch a rebuild reads as one (the import batch size).
 const MAX_RUN: usize = 10_000;
 
-/// Builds the engine from the stored versions, leaving out `skip` (the versions of one
-/// collection being ingested right now, which the caller then checks as new).
+/// Builds the engine from the stored versions, leaving out those `skip` names (by collection
+/// and `date_added`: the versions being ingested right now, which their ingest then checks
+/// as new).
 async fn build(
     store: &SharedStore,
-    skip: Option<(&CollectionId, &HashSet<i64>)>,
+    skip: impl Fn(&CollectionId, i64) -> bool,
 ) -> Result<Engine, entente_store::Error> {
     let settings = settings(store).await?;
     let mut engine = Engine::new(settings).map_err(entente_store::Error::Invalid)?;
@@ -226,18 +227,14 @@ async fn build(
     let started = Instant::now();
     let mut versions = 0;
     for c in all_collections(store).await? {
-        let skipped = skip.filter(|(id, _)| **id == c.id).map(|(_, s)| s);
         versions += for_each_ref(store, &c.id, |id, version, d| {
-            if !skipped.is_some_and(|s| s.contains(&d)) {
+            if !skip(&c.id, d) {
                 engine.ingest_ref(&c.id.0, id, version, false);
             }
         })
         .await?;
         versions += for_each_batch(store, &c.id, |run| {
-            let objects = run
-                .iter()
-                .filter(|(_, d)| !skipped.is_some_and(|s| s.contains(d)))
-                .map(|(o, _)| o);
+            let objects = run.iter().filter(|(_, d)| !skip(&c.id, *d)).map(|(o, _)| o);
             engine.load(&c.id.0, objects);
         })
         .await?;
@@ -270,6 +267,25 @@ fn to_stored(h: entente_correlate::Hit, found: i64) -> CorrelationHit {
     }
 }
 
+/// Builds the index in the background when a node starts, so that the first ingest does not
+/// wait for it inside its request. The index is taken before this returns: an ingest that
+/// arrives meanwhile waits for the build, which leaves out the versions stored after it began
+/// (their own ingest checks them as new).
+pub async fn warm(store: &SharedStore) -> tokio::task::JoinHandle<()> {
+    let mut guard = cell(store).lock_owned().await;
+    let store = store.clone();
+    let began = crate::audit::now_micros();
+    tokio::spawn(async move {
+        if guard.is_none() {
+            match build(&store, |_, d| d > began).await {
+                Ok(engine) => *guard = Some(engine),
+                // The next ingest tries again.
+                Err(e) => tracing::warn!(error = %e, "building the correlation index failed"),
+            }
+        }
+    })
+}
+
 /// Indexes the observables of the versions just added to `collection` (`objects[i]` has
 /// outcome `outcomes[i]`; duplicates are skipped) and records the hits they make.
 pub async fn index_added(
@@ -294,7 +310,7 @@ pub async fn index_added(
         let mut guard = cell.lock().await;
         if guard.is_none() {
             let dates: HashSet<i64> = added.iter().map(|(_, d)| *d).collect();
-            *guard = Some(build(store, Some((collection, &dates))).await?);
+            *guard = Some(build(store, |c, d| c == collection && dates.contains(&d)).await?);
         }
         let engine = guard.as_mut().expect("built above");
         if !engine.settings().enabled {
@@ -397,7 +413,7 @@ pub async fn capped(store: &SharedStore) -> Result<Vec<(String, u64)>, entente_s
     let cell = cell(store);
     let mut guard = cell.lock().await;
     if guard.is_none() {
-        *guard = Some(build(store, None).await?);
+        *guard = Some(build(store, |_, _| false).await?);
     }
     Ok(guard
         .as_ref()

@@ -156,6 +156,8 @@ pub async fn serve(
         paging_key,
         sharing: sharing::SnapshotCache::default(),
     };
+    // The correlation index is built while the node already answers (the task is detached).
+    drop(correlation::warm(&state.store).await);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let scheduler = tokio::spawn(federation::run_scheduler(
         state.store.clone(),
