@@ -36,7 +36,7 @@ use entente_correlate::{Engine, Settings};
 use entente_stix::{Object, Timestamp};
 use entente_store::{
     AddOutcome, Collection, CollectionId, CorrelationHit, HitSide, ObjectFilter, Permission,
-    SharedStore, Store, VersionMatch,
+    SharedStore, Store,
 };
 use serde::{Deserialize, Serialize};
 
@@ -124,10 +124,7 @@ async fn for_each_batch(
         .map(|t| TypeStream {
             filter: ObjectFilter {
                 types: vec![t.to_owned()],
-                versions: vec![VersionMatch::All],
-                spec_versions: vec!["2.0".into(), "2.1".into()],
-                limit: 2000,
-                ..ObjectFilter::default()
+                ..ObjectFilter::every_version(2000)
             },
             buf: std::collections::VecDeque::new(),
             done: false,
@@ -189,10 +186,7 @@ async fn for_each_ref(
     for t in entente_correlate::ref_types() {
         let mut filter = ObjectFilter {
             types: vec![t.to_owned()],
-            versions: vec![VersionMatch::All],
-            spec_versions: vec!["2.0".into(), "2.1".into()],
-            limit: 5000,
-            ..ObjectFilter::default()
+            ..ObjectFilter::every_version(5000)
         };
         loop {
             let page = store.manifest_page(collection, &filter).await?;
@@ -618,10 +612,7 @@ impl<'a> Facts<'a> {
         }
         let filter = ObjectFilter {
             ids: vec![side.id.clone()],
-            versions: vec![VersionMatch::All],
-            spec_versions: vec!["2.0".into(), "2.1".into()],
-            limit: 1000,
-            ..ObjectFilter::default()
+            ..ObjectFilter::every_version(1000)
         };
         let found = match self
             .state
@@ -648,27 +639,7 @@ impl<'a> Facts<'a> {
         if let Some(c) = self.contacts.get(side) {
             return Ok(c.clone());
         }
-        let filter = ObjectFilter {
-            ids: vec![side.id.clone()],
-            versions: vec![VersionMatch::All],
-            spec_versions: vec!["2.0".into(), "2.1".into()],
-            limit: 1000,
-            ..ObjectFilter::default()
-        };
-        let originator = match self
-            .state
-            .store
-            .objects_page(&side.collection, &filter)
-            .await
-        {
-            Ok(page) => page
-                .items
-                .into_iter()
-                .find(|s| s.object.version().map(|t| t.as_str()).unwrap_or("") == side.version)
-                .and_then(|s| s.sharing.originator),
-            Err(entente_store::Error::NotFound(_)) => None,
-            Err(e) => return Err(e.into()),
-        };
+        let originator = self.sharing(side).await?.and_then(|s| s.originator);
         if let Some(org) = originator {
             self.contacts.insert(side.clone(), vec![org.clone()]);
             return Ok(vec![org]);

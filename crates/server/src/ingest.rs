@@ -57,12 +57,13 @@ pub async fn add_objects_with(
 /// import): each batch is stored durably as [`add_objects_with`] does, and its correlation is
 /// handed to a worker that indexes the batches in order while the next ones are stored. The
 /// caller awaits [`Deferred::finish`] at the end, so that when a stream is reported done its
-/// hits are recorded too.
+/// hits are recorded too; dropped without it (an error elsewhere), the worker still indexes
+/// what was queued, then ends.
 pub struct Deferred {
     store: SharedStore,
     collection: CollectionId,
     queue: Option<tokio::sync::mpsc::Sender<(Vec<Object>, Vec<AddOutcome>)>>,
-    worker: Option<tokio::task::JoinHandle<Result<(), entente_store::Error>>>,
+    worker: tokio::task::JoinHandle<Result<(), entente_store::Error>>,
 }
 
 impl Deferred {
@@ -80,7 +81,7 @@ impl Deferred {
             store: store.clone(),
             collection: collection.clone(),
             queue: Some(tx),
-            worker: Some(worker),
+            worker,
         }
     }
 
@@ -108,21 +109,11 @@ impl Deferred {
     }
 
     /// Waits until every queued batch is indexed.
-    pub async fn finish(mut self) -> Result<(), entente_store::Error> {
-        self.queue = None;
-        match self.worker.take() {
-            Some(w) => w
-                .await
-                .map_err(|e| entente_store::Error::Backend(Box::new(e)))?,
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for Deferred {
-    fn drop(&mut self) {
-        // Dropped without `finish` (an error elsewhere): the queued batches are still indexed
-        // by the worker, which ends when the queue closes.
-        self.queue = None;
+    pub async fn finish(self) -> Result<(), entente_store::Error> {
+        // Closing the queue ends the worker once it has indexed what was queued.
+        drop(self.queue);
+        self.worker
+            .await
+            .map_err(|e| entente_store::Error::Backend(Box::new(e)))?
     }
 }

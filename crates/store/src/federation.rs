@@ -132,7 +132,8 @@ pub struct PeerProgress {
     /// When this node last held everything the peer offered (the start of the last complete
     /// pull): the lag in seconds is measured from it.
     pub caught_up_at: Option<i64>,
-    /// Versions the peer still had for us when the last pull stopped (0 when it completed).
+    /// A lower bound of the versions the peer still had for us when the last pull stopped:
+    /// a page when it stopped with more to come, 0 when it completed.
     pub behind: u64,
 }
 

@@ -114,6 +114,19 @@ pub struct ObjectFilter {
     pub after: Option<DateAdded>,
 }
 
+impl ObjectFilter {
+    /// Every version of every object, of both spec versions, `limit` at a time: what copying
+    /// or scanning a collection needs (the other fields left to the caller).
+    pub fn every_version(limit: usize) -> ObjectFilter {
+        ObjectFilter {
+            versions: vec![VersionMatch::All],
+            spec_versions: vec!["2.0".into(), "2.1".into()],
+            limit,
+            ..ObjectFilter::default()
+        }
+    }
+}
+
 /// One page of results.
 #[derive(Clone, Debug)]
 pub struct Page<T> {

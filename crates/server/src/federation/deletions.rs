@@ -17,7 +17,8 @@
 //! (`revoked: true`) and travels like any other.
 
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -152,6 +153,7 @@ async fn receive(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct ListQuery {
     next: Option<String>,
     limit: Option<usize>,
@@ -181,9 +183,9 @@ async fn list(
     principal: Principal,
     State(state): State<AppState>,
     Path((api_root, collection)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
+    query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let q: ListQuery = serde_urlencoded_lite(raw.as_deref())?;
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let reached =
         crate::taxii::reach_collection(&state, &principal, &api_root, &collection, Action::Read)
             .await?;
@@ -234,28 +236,6 @@ async fn list(
     Ok(crate::releases::json_response(StatusCode::OK, &body))
 }
 
-/// Reads `next` and `limit` from a query string.
-fn serde_urlencoded_lite(raw: Option<&str>) -> Result<ListQuery, ApiError> {
-    let mut q = ListQuery::default();
-    for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        match k {
-            "next" => q.next = Some(v.to_owned()),
-            "limit" => {
-                q.limit = Some(v.parse().map_err(|_| {
-                    ApiError::BadRequest("`limit` must be a positive integer".into())
-                })?)
-            }
-            other => {
-                return Err(ApiError::BadRequest(format!(
-                    "unknown query parameter `{other}`"
-                )));
-            }
-        }
-    }
-    Ok(q)
-}
-
 /// The URL of a peer's deletion log for its collection `collection`, from its API root URL
 /// (`https://node.example/api1/` gives
 /// `https://node.example/entente/v1/federation/api1/collections/{collection}/deletions/`).
@@ -292,6 +272,13 @@ pub(crate) async fn apply(
     let local = entente_store::CollectionId(peer.local_collection.clone());
     let home = store.home_organisation().await?.map(|o| o.id);
     let recorder = crate::audit::Recorder::new(store.clone());
+    let target = Target {
+        collection: &local,
+        channel: &peer.channel,
+        from: &peer.organisation,
+        home: home.as_deref(),
+        actor: crate::audit::CLI_ACTOR,
+    };
     let mut deleted = 0;
     loop {
         let mut page_url = format!("{url}?limit={MAX_PAGE}");
@@ -311,13 +298,6 @@ pub(crate) async fn apply(
                     PullError::peer(&e)
                 )));
             }
-        };
-        let target = Target {
-            collection: &local,
-            channel: &peer.channel,
-            from: &peer.organisation,
-            home: home.as_deref(),
-            actor: crate::audit::CLI_ACTOR,
         };
         for d in &log.deletions {
             deleted += apply_one(store, &target, d, &recorder).await?;
@@ -367,9 +347,7 @@ pub(crate) async fn apply_one(
             Some(t) => entente_store::VersionMatch::At(t.clone()),
             None => entente_store::VersionMatch::All,
         }],
-        spec_versions: vec!["2.1".into(), "2.0".into()],
-        limit: 10,
-        ..Default::default()
+        ..entente_store::ObjectFilter::every_version(10)
     };
     let held = store.manifest_page(target.collection, &filter).await?;
     let theirs = !held.items.is_empty()

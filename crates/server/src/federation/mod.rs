@@ -360,9 +360,9 @@ async fn pull_pages(
         let received = page.received;
         report.rejected += received.invalid;
         let (objects, verdicts): (Vec<_>, Vec<_>) = received.objects.into_iter().unzip();
-        let mut facts = crate::sharing::facts_at_ingest(&objects, &peer_org, Some(&channel));
+        let facts = crate::sharing::facts_at_ingest(&objects, &peer_org, Some(&channel));
         let (mut kept, mut kept_facts) = (Vec::new(), Vec::new());
-        for ((o, verdict), mut f) in objects.into_iter().zip(verdicts).zip(facts.drain(..)) {
+        for ((o, verdict), mut f) in objects.into_iter().zip(verdicts).zip(facts) {
             let refusal = verdict
                 .apply(&mut f, peer.options.allow_unsigned)
                 .err()
@@ -412,11 +412,8 @@ async fn pull_pages(
             state.cursor = Some(last);
         }
         state.stored = stored_before + report.stored;
-        state.progress.behind = if page.more {
-            state.progress.behind.max(PAGE)
-        } else {
-            0
-        };
+        // At least a page more, or nothing.
+        state.progress.behind = if page.more { PAGE } else { 0 };
         store.set_peer_state(&peer.name, state.clone()).await?;
     }
     ingest.finish().await?;
@@ -424,7 +421,7 @@ async fn pull_pages(
 }
 
 /// Pushes to `peer` the versions of its push collection added since the push cursor that the
-/// gate lets go to the peer's organisation, each signed (see [`signing`]). Does nothing for a
+/// gate lets go to the peer's channel, each signed (see [`signing`]). Does nothing for a
 /// peer without a push collection.
 pub async fn push(
     store: &SharedStore,
@@ -466,16 +463,30 @@ struct Pusher<'a> {
 }
 
 impl Pusher<'_> {
-    /// Whether the version a deletion concerns could have gone to the peer.
-    fn may_tell(&self, d: &entente_store::Deletion) -> bool {
-        self.gate
-            .decide_action(
-                &crate::policy::Action::FederationTransfer {
-                    to: self.destination.clone(),
-                },
-                &self.gate.facts(&d.sharing, &[]),
-            )
-            .is_allow()
+    /// Whether each `(object id, sharing facts)` may go to the peer (`FederationTransfer`,
+    /// with the releases of those objects).
+    async fn may_go<'s>(
+        &self,
+        items: impl Iterator<Item = (&'s str, &'s entente_store::ObjectSharing)> + Clone,
+    ) -> Result<Vec<bool>, PullError> {
+        let releases = if self.gate.needs_releases() {
+            let ids: Vec<String> = items.clone().map(|(id, _)| id.to_owned()).collect();
+            self.store.releases_for(&ids).await?
+        } else {
+            Vec::new()
+        };
+        let to = crate::policy::Action::FederationTransfer {
+            to: self.destination.clone(),
+        };
+        Ok(items
+            .map(|(id, sharing)| {
+                let mine: Vec<&entente_store::ReleaseRecord> =
+                    releases.iter().filter(|r| r.object_id == id).collect();
+                self.gate
+                    .decide_action(&to, &self.gate.facts(sharing, &mine))
+                    .is_allow()
+            })
+            .collect())
     }
 
     /// Decides, signs and sends `items`; returns (sent, refused by the peer, withheld).
@@ -483,31 +494,15 @@ impl Pusher<'_> {
         &self,
         items: &[entente_store::StoredObject],
     ) -> Result<(u64, u64, u64), PullError> {
-        let releases = if self.gate.needs_releases() && !items.is_empty() {
-            let ids: Vec<String> = items.iter().map(|o| o.object.id().to_string()).collect();
-            self.store.releases_for(&ids).await?
-        } else {
-            Vec::new()
-        };
-        let mut withheld = 0;
-        let mut going = Vec::with_capacity(items.len());
-        for item in items {
-            let mine: Vec<&entente_store::ReleaseRecord> = releases
-                .iter()
-                .filter(|r| r.object_id == item.object.id().as_str())
-                .collect();
-            let decision = self.gate.decide_action(
-                &crate::policy::Action::FederationTransfer {
-                    to: self.destination.clone(),
-                },
-                &self.gate.facts(&item.sharing, &mine),
-            );
-            if decision.is_allow() {
-                going.push(item);
-            } else {
-                withheld += 1;
-            }
-        }
+        let allowed = self
+            .may_go(items.iter().map(|o| (o.object.id().as_str(), &o.sharing)))
+            .await?;
+        let going: Vec<&entente_store::StoredObject> = items
+            .iter()
+            .zip(&allowed)
+            .filter_map(|(o, ok)| ok.then_some(o))
+            .collect();
+        let withheld = (items.len() - going.len()) as u64;
         let home = self.home.as_ref().map(|h| h.0.as_str());
         let outgoing = signing::for_partner(&self.identity, home, &going)
             .into_iter()
@@ -592,11 +587,8 @@ async fn push_pages(
     };
     loop {
         let filter = entente_store::ObjectFilter {
-            versions: vec![entente_store::VersionMatch::All],
-            spec_versions: vec!["2.1".into(), "2.0".into()],
-            limit: PAGE as usize,
             after: state.progress.push_cursor.map(entente_store::DateAdded),
-            ..Default::default()
+            ..entente_store::ObjectFilter::every_version(PAGE as usize)
         };
         let page = store.objects_page(&source, &filter).await?;
         let Some(last) = page.items.last().map(|o| o.date_added) else {
@@ -621,10 +613,7 @@ async fn push_pages(
         }
         let filter = entente_store::ObjectFilter {
             ids: vec![request.object_id.clone()],
-            versions: vec![entente_store::VersionMatch::All],
-            spec_versions: vec!["2.1".into(), "2.0".into()],
-            limit: PAGE as usize,
-            ..Default::default()
+            ..entente_store::ObjectFilter::every_version(PAGE as usize)
         };
         let page = store.objects_page(&source, &filter).await?;
         let (sent, refused, _) = pusher.send(&page.items).await?;
@@ -639,10 +628,15 @@ async fn push_pages(
         let Some(last) = batch.last().map(|d| d.seq) else {
             break;
         };
+        // Only deletions of versions that could have gone to the peer are told.
+        let allowed = pusher
+            .may_go(batch.iter().map(|d| (d.object_id.as_str(), &d.sharing)))
+            .await?;
         let told: Vec<deletions::DeletionEntry> = batch
             .iter()
-            .filter(|d| pusher.may_tell(d))
-            .map(deletions::DeletionEntry::of)
+            .zip(allowed)
+            .filter(|(_, ok)| *ok)
+            .map(|(d, _)| deletions::DeletionEntry::of(d))
             .collect();
         if !told.is_empty() {
             let log = deletions::DeletionLog {

@@ -238,13 +238,13 @@ pub struct KeyRing {
 impl KeyRing {
     /// The keys registered in the store (keys that no longer parse are left out).
     pub async fn load(store: &SharedStore) -> Result<KeyRing, entente_store::Error> {
-        let mut keys = HashMap::new();
-        for k in store.organisation_keys().await? {
-            if let Ok(v) = parse_public_key(&k.public_key) {
-                keys.insert(k.public_key, (k.organisation, v));
-            }
-        }
-        Ok(KeyRing { keys })
+        Ok(Self::with_keys(
+            store
+                .organisation_keys()
+                .await?
+                .into_iter()
+                .map(|k| (k.public_key, k.organisation)),
+        ))
     }
 
     /// A ring of the given `(public key, organisation)` pairs (keys that do not parse are left
@@ -256,11 +256,6 @@ impl KeyRing {
                 .filter_map(|(k, org)| parse_public_key(&k).ok().map(|v| (k, (org, v))))
                 .collect(),
         }
-    }
-
-    /// The organisation a key speaks for.
-    pub fn organisation_of(&self, public_key: &str) -> Option<&str> {
-        self.keys.get(public_key).map(|(o, _)| o.as_str())
     }
 }
 
@@ -518,17 +513,10 @@ mod tests {
     const OBJECT: &str = r#"{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"x","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","confidence":80}"#;
 
     fn ring(ids: &[(&NodeIdentity, &str)]) -> KeyRing {
-        KeyRing {
-            keys: ids
-                .iter()
-                .map(|(i, org)| {
-                    (
-                        i.public_key().to_owned(),
-                        ((*org).to_owned(), parse_public_key(i.public_key()).unwrap()),
-                    )
-                })
-                .collect(),
-        }
+        KeyRing::with_keys(
+            ids.iter()
+                .map(|(i, org)| (i.public_key().to_owned(), (*org).to_owned())),
+        )
     }
 
     /// The signature test corpus: valid, tampered payload, tampered signature, unknown key,
