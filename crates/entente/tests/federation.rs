@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{Node, text, two_nodes};
+use common::{Node, peer_add, text, two_nodes};
 
 fn indicator(i: usize) -> String {
     format!(
@@ -29,71 +29,46 @@ fn a_peer_is_pulled_resumably_and_on_schedule() {
     let url = format!("http://{}/api1/", served.addr);
 
     // A peer that does not fit the sharing configuration is refused.
-    let out = b.run(&[
-        "peer",
-        "add",
-        "fr",
-        "--url",
-        &url,
-        "--organisation",
-        "nobody",
-        "--channel",
-        "fr-be",
-        "--pull",
-        &shared,
-        "--into",
-        "from-fr",
-        "--token-file",
-        &token_file,
-    ]);
+    let out = b.run(&peer_add(
+        [
+            "fr",
+            &url,
+            "nobody",
+            "fr-be",
+            &shared,
+            "from-fr",
+            &token_file,
+        ],
+        &[],
+    ));
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("not a member"),
         "{}",
         text(&out.stderr)
     );
-    let out = b.run(&[
-        "peer",
-        "add",
-        "fr",
-        "--url",
-        &url,
-        "--organisation",
-        "fr-dgsi",
-        "--channel",
-        "fr-be",
-        "--pull",
-        &shared,
-        "--into",
-        "home",
-        "--token-file",
-        &token_file,
-    ]);
+    let out = b.run(&peer_add(
+        ["fr", &url, "fr-dgsi", "fr-be", &shared, "home", &token_file],
+        &[],
+    ));
     assert!(
         text(&out.stderr).contains("does not expose channel"),
         "{}",
         text(&out.stderr)
     );
 
-    b.ok(&[
-        "peer",
-        "add",
-        "fr",
-        "--url",
-        &url,
-        "--organisation",
-        "fr-dgsi",
-        "--channel",
-        "fr-be",
-        "--pull",
-        &shared,
-        "--into",
-        "from-fr",
-        "--token-file",
-        &token_file,
-        "--interval",
-        "1",
-    ]);
+    b.ok(&peer_add(
+        [
+            "fr",
+            &url,
+            "fr-dgsi",
+            "fr-be",
+            &shared,
+            "from-fr",
+            &token_file,
+        ],
+        &["--interval", "1"],
+    ));
     let out = b.ok(&["peer", "sync", "fr"]);
     assert!(
         out.contains("stored 2500, duplicates 0, rejected 0 (3 pages)"),
@@ -164,44 +139,26 @@ fn a_wrong_credential_stores_nothing() {
     let served = a.serve();
     let url = format!("http://{}/api1/", served.addr);
     let wrong = b.file("wrong.token", "not-a-token");
-    b.ok(&[
-        "peer",
-        "add",
-        "fr",
-        "--url",
-        &url,
-        "--organisation",
-        "fr-dgsi",
-        "--channel",
-        "fr-be",
-        "--pull",
-        &shared,
-        "--into",
-        "from-fr",
-        "--token-file",
-        &wrong,
-    ]);
+    b.ok(&peer_add(
+        ["fr", &url, "fr-dgsi", "fr-be", &shared, "from-fr", &wrong],
+        &[],
+    ));
     let out = b.run(&["peer", "sync", "fr"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("401"), "{}", text(&out.stderr));
     assert_eq!(b.versions("from-fr"), 0);
-    let missing = b.run(&[
-        "peer",
-        "add",
-        "gone",
-        "--url",
-        &url,
-        "--organisation",
-        "fr-dgsi",
-        "--channel",
-        "fr-be",
-        "--pull",
-        &shared,
-        "--into",
-        "from-fr",
-        "--token-file",
-        "/nonexistent/token",
-    ]);
+    let missing = b.run(&peer_add(
+        [
+            "gone",
+            &url,
+            "fr-dgsi",
+            "fr-be",
+            &shared,
+            "from-fr",
+            "/nonexistent/token",
+        ],
+        &[],
+    ));
     assert!(missing.status.success());
     let out = b.run(&["peer", "sync", "gone"]);
     assert!(
@@ -218,23 +175,18 @@ fn pulled_objects_go_through_the_gate() {
     a.ok(&["import", &first, "-c", "shared", "--originator", "fr-dgsi"]);
     let served = a.serve();
     let url = format!("http://{}/api1/", served.addr);
-    b.ok(&[
-        "peer",
-        "add",
-        "fr",
-        "--url",
-        &url,
-        "--organisation",
-        "fr-dgsi",
-        "--channel",
-        "fr-be",
-        "--pull",
-        &shared,
-        "--into",
-        "from-fr",
-        "--token-file",
-        &token_file,
-    ]);
+    b.ok(&peer_add(
+        [
+            "fr",
+            &url,
+            "fr-dgsi",
+            "fr-be",
+            &shared,
+            "from-fr",
+            &token_file,
+        ],
+        &[],
+    ));
     let channel = |extra: &[&str]| {
         let mut args = vec![
             "channel",
@@ -371,44 +323,18 @@ async fn three_nodes_third_party_rule_signatures_and_deletions() {
     let c_served = c.serve();
     let a_url = format!("http://{}/api1/", a_served.addr);
     let c_url = format!("http://{}/api1/", c_served.addr);
-    b.ok(&[
-        "peer",
-        "add",
-        "fr",
-        "--url",
-        &a_url,
-        "--organisation",
-        "fr-dgsi",
-        "--channel",
-        "fr-be",
-        "--pull",
-        &shared,
-        "--into",
-        "from-fr",
-        "--token-file",
-        &a_token,
-    ]);
-    b.ok(&[
-        "peer",
-        "add",
-        "nl",
-        "--url",
-        &c_url,
-        "--organisation",
-        "nl-aivd",
-        "--channel",
-        "be-nl",
-        "--pull",
-        &outbox,
-        "--into",
-        "from-nl",
-        "--token-file",
-        &c_token,
-        "--push-from",
-        "from-fr",
-        "--push-to",
-        &from_be,
-    ]);
+    b.ok(&peer_add(
+        [
+            "fr", &a_url, "fr-dgsi", "fr-be", &shared, "from-fr", &a_token,
+        ],
+        &[],
+    ));
+    b.ok(&peer_add(
+        [
+            "nl", &c_url, "nl-aivd", "be-nl", &outbox, "from-nl", &c_token,
+        ],
+        &["--push-from", "from-fr", "--push-to", &from_be],
+    ));
 
     // 1. A's first CLEAR version goes A -> B -> C, but C does not know A's key: refused there.
     let batch = a.file("1.jsonl", &(marked(1, TLP_CLEAR) + "\n"));

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{Node, free_addr, text, two_nodes};
+use common::{Node, free_addr, peer_add, text, two_nodes};
 use entente_server::federation::signing::NodeIdentity;
 use entente_stix::provenance;
 
@@ -76,25 +76,10 @@ fn receiver(keys: &[&str]) -> Node {
 
 /// Registers peer `fr` on `b`: pulls `remote` at `url` into `from-fr`.
 fn add_peer(b: &Node, url: &str, remote: &str, token_file: &str, interval: u64) {
-    b.ok(&[
-        "peer",
-        "add",
-        "fr",
-        "--url",
-        url,
-        "--organisation",
-        "fr-dgsi",
-        "--channel",
-        "fr-be",
-        "--pull",
-        remote,
-        "--into",
-        "from-fr",
-        "--token-file",
-        token_file,
-        "--interval",
-        &interval.to_string(),
-    ]);
+    b.ok(&peer_add(
+        ["fr", url, "fr-dgsi", "fr-be", remote, "from-fr", token_file],
+        &["--interval", &interval.to_string()],
+    ));
 }
 
 /// B with a partner key made here and peer `fr` pointing at `url` (a fake peer).

@@ -3,6 +3,9 @@
 //! TLS with client certificates accepted by CA or by pin, and a federation pull between two
 //! nodes over mutual TLS.
 
+// Only `peer_add` of the shared harness: this file serves nodes with certificates.
+mod common;
+
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
@@ -536,25 +539,18 @@ fn a_peer_is_pulled_over_mutual_tls_with_pinned_certificates() {
     let client_cert = b.file("client.crt", &b_client.cert);
     let client_key = b.file("client.key", &b_client.key);
     let add = |name: &str, tls: &[&str]| {
-        let mut args = vec![
-            "peer",
-            "add",
-            name,
-            "--url",
-            &url,
-            "--organisation",
-            "fr-dgsi",
-            "--channel",
-            "fr-be",
-            "--pull",
-            &shared,
-            "--into",
-            "from-fr",
-            "--token-file",
-            &token_file,
-        ];
-        args.extend_from_slice(tls);
-        b.ok(&args);
+        b.ok(&common::peer_add(
+            [
+                name,
+                &url,
+                "fr-dgsi",
+                "fr-be",
+                &shared,
+                "from-fr",
+                &token_file,
+            ],
+            tls,
+        ));
     };
     let failure = |name: &str| {
         let out = b.run(&["peer", "sync", name]);

@@ -217,6 +217,33 @@ impl Node {
     }
 }
 
+/// The arguments of `entente peer add NAME --url URL --organisation ORG --channel CHANNEL
+/// --pull REMOTE --into LOCAL --token-file FILE`, then `extra`.
+pub(crate) fn peer_add<'a>(
+    [name, url, organisation, channel, pull, into, token_file]: [&'a str; 7],
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "peer",
+        "add",
+        name,
+        "--url",
+        url,
+        "--organisation",
+        organisation,
+        "--channel",
+        channel,
+        "--pull",
+        pull,
+        "--into",
+        into,
+        "--token-file",
+        token_file,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 /// A (fr-dgsi) and B (be-vsse) share channel fr-be; A exposes it in collection `shared` and
 /// gives B a service credential; B exposes it in `from-fr` and accepts what A's node signs.
 /// Returns A, B, the id of `shared` and the file on B holding B's token for A.
