@@ -88,8 +88,16 @@ fn a_peer_is_pulled_resumably_and_on_schedule() {
     a.ok(&["import", &more, "-c", "shared", "--originator", "fr-dgsi"]);
     let out = b.ok(&["peer", "sync", "fr"]);
     assert!(out.contains("stored 10, duplicates 0"), "{out}");
+    let pulls = || {
+        b.ok(&["audit", "show", "--limit", "1000"])
+            .matches("federation.pull")
+            .count()
+    };
+    let before = pulls();
     let out = b.ok(&["peer", "sync", "fr"]);
     assert!(out.contains("stored 0, duplicates 0"), "{out}");
+    // A pull that moved nothing decided nothing: it leaves no audit record.
+    assert_eq!(pulls(), before);
 
     // B keeps the provenance: its export (a release would be needed) withholds A's objects.
     let out = b.run(&["export", "-c", "from-fr", "--purpose", "investigation"]);

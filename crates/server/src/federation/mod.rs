@@ -166,13 +166,53 @@ async fn peer_principal(
     })
 }
 
+/// What an attempt did, for its audit record; `None` when it moved nothing (an idle peer
+/// polled every second leaves no trace: no decision was made).
+trait Described {
+    fn describe(&self, state: &PeerState) -> Option<String>;
+}
+
+impl Described for PullReport {
+    fn describe(&self, s: &PeerState) -> Option<String> {
+        let moved = self.stored + self.duplicates + self.rejected + self.deleted;
+        (moved > 0).then(|| {
+            format!(
+                "stored={} duplicates={} rejected={} bad_signatures={} deleted={} pages={} cursor={}",
+                self.stored,
+                self.duplicates,
+                self.rejected,
+                self.bad_signatures,
+                self.deleted,
+                self.pages,
+                s.cursor.as_deref().unwrap_or("-")
+            )
+        })
+    }
+}
+
+impl Described for PushReport {
+    fn describe(&self, s: &PeerState) -> Option<String> {
+        let moved = self.sent + self.refused_by_peer + self.withheld + self.deleted;
+        (moved > 0).then(|| {
+            format!(
+                "sent={} refused_by_peer={} withheld={} deleted={} cursor={}",
+                self.sent,
+                self.refused_by_peer,
+                self.withheld,
+                self.deleted,
+                s.progress.push_cursor.unwrap_or(0)
+            )
+        })
+    }
+}
+
 /// Runs one attempt of `work` for `peer`: loads its state, lets `work` move it on, records
-/// the outcome (last success or error, consecutive failures) and audits it as `action`.
-async fn attempt<T, F>(
+/// the outcome (last success or error, consecutive failures) and audits it as `action`
+/// (failures always, successes that moved anything).
+async fn attempt<T: Described, F>(
     store: &SharedStore,
     peer: &Peer,
     action: &str,
-    describe: impl Fn(&T, &PeerState) -> String,
     work: F,
 ) -> Result<T, PullError>
 where
@@ -194,7 +234,10 @@ where
     }
     store.set_peer_state(&peer.name, state.clone()).await?;
     let (decision, detail) = match &outcome {
-        Ok(r) => (Outcome::Allow, describe(r, &state)),
+        Ok(r) => match r.describe(&state) {
+            Some(d) => (Outcome::Allow, d),
+            None => return outcome,
+        },
         Err(e) => (Outcome::Deny, format!("error={e}")),
     };
     audit::Recorder::new(store.clone())
@@ -219,18 +262,6 @@ pub async fn pull(store: &SharedStore, peer: &Peer) -> Result<PullReport, PullEr
         store,
         peer,
         "federation.pull",
-        |r: &PullReport, s| {
-            format!(
-                "stored={} duplicates={} rejected={} bad_signatures={} deleted={} pages={} cursor={}",
-                r.stored,
-                r.duplicates,
-                r.rejected,
-                r.bad_signatures,
-                r.deleted,
-                r.pages,
-                s.cursor.as_deref().unwrap_or("-")
-            )
-        },
         async |state: &mut PeerState| {
             let started = audit::now_micros();
             let mut report = pull_pages(store, peer, state).await?;
@@ -435,16 +466,6 @@ pub async fn push(
         store,
         peer,
         "federation.push",
-        |r: &PushReport, s| {
-            format!(
-                "sent={} refused_by_peer={} withheld={} deleted={} cursor={}",
-                r.sent,
-                r.refused_by_peer,
-                r.withheld,
-                r.deleted,
-                s.progress.push_cursor.unwrap_or(0)
-            )
-        },
         async |state: &mut PeerState| push_pages(store, peer, from, to, data_dir, state).await,
     )
     .await
