@@ -44,7 +44,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use entente_store::{CollectionId, ReleaseRecord, SearchHit, TextSearch};
+use entente_store::{CollectionId, SearchHit, TextSearch};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -249,21 +249,19 @@ pub async fn search(
     'scan: while !request.collections.is_empty() && scanned < MAX_SCANNED {
         let hits = state.store.search_objects(&request).await?;
         scanned += hits.len();
-        let releases = if snapshot.any_release && !hits.is_empty() {
-            let ids: Vec<String> = hits
-                .iter()
-                .map(|h| h.stored.object.id().as_str().to_owned())
-                .collect();
-            state.store.releases_for(&ids).await?
-        } else {
-            Vec::new()
-        };
+        let releases = crate::sharing::Releases::load(
+            &state.store,
+            snapshot.any_release,
+            hits.iter()
+                .map(|h| h.stored.object.id().as_str().to_owned()),
+        )
+        .await?;
         for h in &hits {
             let Some(gate) = gates.get(&h.collection) else {
                 continue;
             };
             let id = h.stored.object.id().as_str();
-            let mine: Vec<&ReleaseRecord> = releases.iter().filter(|r| r.object_id == id).collect();
+            let mine = releases.of(id);
             let decision = gate.decide_action(&action, &gate.facts(&h.stored.sharing, &mine));
             match decision {
                 Decision::Allow { .. } => {

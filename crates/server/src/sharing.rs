@@ -105,6 +105,36 @@ impl Snapshot {
 /// A snapshot and when it was read.
 type Cached = Option<(Instant, Arc<Snapshot>)>;
 
+/// The releases of a batch of objects (the gate reads each object's with its facts), looked
+/// up only when the node has any.
+#[derive(Debug, Default)]
+pub struct Releases(Vec<entente_store::ReleaseRecord>);
+
+impl Releases {
+    /// The releases of `ids`; none without a lookup when `any` is false (the snapshot says
+    /// whether the node holds any release) or there are no ids.
+    pub async fn load(
+        store: &SharedStore,
+        any: bool,
+        ids: impl IntoIterator<Item = String>,
+    ) -> Result<Releases, entente_store::Error> {
+        let ids: Vec<String> = if any {
+            ids.into_iter().collect()
+        } else {
+            Vec::new()
+        };
+        if ids.is_empty() {
+            return Ok(Releases::default());
+        }
+        Ok(Releases(store.releases_for(&ids).await?))
+    }
+
+    /// The releases of one object.
+    pub fn of(&self, object_id: &str) -> Vec<&entente_store::ReleaseRecord> {
+        self.0.iter().filter(|r| r.object_id == object_id).collect()
+    }
+}
+
 /// The cached snapshot, shared by every handler.
 #[derive(Clone, Default)]
 pub struct SnapshotCache {

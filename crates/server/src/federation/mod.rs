@@ -490,21 +490,19 @@ impl Pusher<'_> {
         &self,
         items: impl Iterator<Item = (&'s str, &'s entente_store::ObjectSharing)> + Clone,
     ) -> Result<Vec<bool>, PullError> {
-        let releases = if self.gate.needs_releases() {
-            let ids: Vec<String> = items.clone().map(|(id, _)| id.to_owned()).collect();
-            self.store.releases_for(&ids).await?
-        } else {
-            Vec::new()
-        };
+        let releases = crate::sharing::Releases::load(
+            self.store,
+            self.gate.needs_releases(),
+            items.clone().map(|(id, _)| id.to_owned()),
+        )
+        .await?;
         let to = crate::policy::Action::FederationTransfer {
             to: self.destination.clone(),
         };
         Ok(items
             .map(|(id, sharing)| {
-                let mine: Vec<&entente_store::ReleaseRecord> =
-                    releases.iter().filter(|r| r.object_id == id).collect();
                 self.gate
-                    .decide_action(&to, &self.gate.facts(sharing, &mine))
+                    .decide_action(&to, &self.gate.facts(sharing, &releases.of(id)))
                     .is_allow()
             })
             .collect())

@@ -94,21 +94,14 @@ where
     let mut last: Option<(ObjectSharing, Decision)> = None;
     for _ in 0..MAX_SCANNED_PAGES {
         let page = fetch(f.clone()).await?;
-        let releases = if gate.needs_releases() && !page.items.is_empty() {
-            let ids: Vec<String> = page
-                .items
-                .iter()
-                .map(|i| i.object_id().to_owned())
-                .collect();
-            state.store.releases_for(&ids).await?
-        } else {
-            Vec::new()
-        };
+        let releases = crate::sharing::Releases::load(
+            &state.store,
+            gate.needs_releases(),
+            page.items.iter().map(|i| i.object_id().to_owned()),
+        )
+        .await?;
         for item in page.items {
-            let mine: Vec<&entente_store::ReleaseRecord> = releases
-                .iter()
-                .filter(|r| r.object_id == item.object_id())
-                .collect();
+            let mine = releases.of(item.object_id());
             let decision = if cfg!(feature = "bench-gate-bypass") {
                 Decision::Allow { rule: "bypass" }
             } else if !mine.is_empty() {

@@ -664,16 +664,15 @@ async fn copies_held_elsewhere(
         return Ok(out);
     }
     let snapshot = reached.gate.snapshot().clone();
-    let releases = if snapshot.any_release {
-        let ids: Vec<String> = foreign.iter().map(|(_, id, _)| id.clone()).collect();
-        state.store.releases_for(&ids).await?
-    } else {
-        Vec::new()
-    };
+    let releases = crate::sharing::Releases::load(
+        &state.store,
+        snapshot.any_release,
+        foreign.iter().map(|(_, id, _)| id.clone()),
+    )
+    .await?;
     for (collection, id, sharing) in foreign {
         let gate = crate::access::Gate::new(principal, &collection, snapshot.clone());
-        let mine: Vec<&entente_store::ReleaseRecord> =
-            releases.iter().filter(|r| r.object_id == id).collect();
+        let mine = releases.of(&id);
         let facts = gate.facts(&sharing, &mine);
         if gate.scope().is_allow() && gate.decide(ObjectAction::Read, &facts).is_allow() {
             out.entry(id).or_insert((facts, gate));
