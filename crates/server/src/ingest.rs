@@ -69,7 +69,7 @@ pub struct Deferred {
 impl Deferred {
     /// Starts the correlation worker for `collection`.
     pub fn new(store: &SharedStore, collection: &CollectionId) -> Deferred {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Object>, Vec<AddOutcome>)>(2);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Object>, Vec<AddOutcome>)>(1);
         let (s, c) = (store.clone(), collection.clone());
         let worker = tokio::spawn(async move {
             while let Some((objects, outcomes)) = rx.recv().await {

@@ -219,10 +219,47 @@ fn version_and_spec(c: &mut Clause, f: &ObjectFilter) {
 /// a second row read, never a wrong answer. The hash is part of the on-disk format: never
 /// change it without a migration.
 pub(crate) fn id_hash(id: &str) -> i64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in id.as_bytes() {
+    fnv1a(FNV_OFFSET, id.as_bytes()) as i64
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
         h ^= u64::from(*b);
         h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// A stable 64-bit hash of a correlation hit's identity (its rule, kind, value and both sides,
+/// collections by their compact key), stored beside the hit by the SQLite backend so that the
+/// index that finds an equal hit before an insert holds integers, not nine text columns. Equal
+/// hashes are always confirmed by comparing the columns. Part of the on-disk format, like
+/// [`id_hash`].
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn hit_key(
+    rule: &str,
+    kind: &str,
+    value: &str,
+    a_coll: i64,
+    a_id: &str,
+    a_version: &str,
+    b_coll: i64,
+    b_id: &str,
+    b_version: &str,
+) -> i64 {
+    let mut h = FNV_OFFSET;
+    for field in [rule.as_bytes(), kind.as_bytes(), value.as_bytes()] {
+        h = fnv1a(h, field);
+        h = fnv1a(h, &[0x1f]);
+    }
+    for (coll, id, version) in [(a_coll, a_id, a_version), (b_coll, b_id, b_version)] {
+        h = fnv1a(h, &coll.to_le_bytes());
+        for field in [id.as_bytes(), version.as_bytes()] {
+            h = fnv1a(h, field);
+            h = fnv1a(h, &[0x1f]);
+        }
     }
     h as i64
 }

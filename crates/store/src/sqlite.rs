@@ -76,6 +76,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "provenance",
         include_str!("../migrations/sqlite/0007_provenance.sql"),
     ),
+    (
+        8,
+        "compact_hits",
+        include_str!("../migrations/sqlite/0008_compact_hits.sql"),
+    ),
 ];
 
 /// Read connections kept open for reuse (more are opened on demand under load). Opening one
@@ -144,7 +149,39 @@ fn configure(conn: &Connection, read_only: bool) -> Result<()> {
     Ok(())
 }
 
+/// The SQL functions migrations use to fill derived columns (`entente_id_hash`,
+/// `entente_hit_key`): the same Rust code that computes them on every insert.
+fn register_functions(conn: &Connection) -> Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("entente_id_hash", 1, flags, |ctx| {
+        Ok(filter::id_hash(ctx.get_raw(0).as_str().map_err(|e| {
+            rusqlite::Error::UserFunctionError(Box::new(e))
+        })?))
+    })?;
+    conn.create_scalar_function("entente_hit_key", 9, flags, |ctx| {
+        let text = |i: usize| {
+            ctx.get_raw(i)
+                .as_str()
+                .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))
+        };
+        Ok(filter::hit_key(
+            text(0)?,
+            text(1)?,
+            text(2)?,
+            ctx.get::<i64>(3)?,
+            text(4)?,
+            text(5)?,
+            ctx.get::<i64>(6)?,
+            text(7)?,
+            text(8)?,
+        ))
+    })?;
+    Ok(())
+}
+
 fn migrate(conn: &mut Connection) -> Result<()> {
+    register_functions(conn)?;
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",

@@ -313,3 +313,92 @@ scenarios!(
     bad_hits_are_refused_and_change_nothing,
     settings_are_kept,
 );
+
+/// A database written by schema 7 (hits indexed as text) keeps its hits, their sequence numbers
+/// and their deduplication when schema 8 (the compact layout) is applied on open.
+#[tokio::test]
+async fn sqlite_hits_survive_the_compact_layout_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("entente.db");
+    let (ours, theirs) = (
+        "0b0e3a52-3c8a-4a5e-9f35-1d2a3b4c5d6e",
+        "7c1f4d2e-8b9a-4c3d-a2e1-f0e9d8c7b6a5",
+    );
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (
+                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+        )
+        .unwrap();
+        let schema7 = [
+            include_str!("../migrations/sqlite/0001_initial.sql"),
+            include_str!("../migrations/sqlite/0002_audit.sql"),
+            include_str!("../migrations/sqlite/0003_sharing.sql"),
+            include_str!("../migrations/sqlite/0004_screening.sql"),
+            include_str!("../migrations/sqlite/0005_correlation.sql"),
+            include_str!("../migrations/sqlite/0006_federation.sql"),
+            include_str!("../migrations/sqlite/0007_provenance.sql"),
+        ];
+        for (i, sql) in schema7.iter().enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?1, 'old', 0)",
+                [i as i64 + 1],
+            )
+            .unwrap();
+        }
+        conn.execute_batch(&format!(
+            "INSERT INTO api_roots VALUES ('api1', 't', NULL, 1048576);
+             INSERT INTO collections (pk, id, api_root, title, media_types)
+                 VALUES (4, '{ours}', 'api1', 'ours', '[]'), (9, '{theirs}', 'api1', 'theirs', '[]');
+             INSERT INTO correlation_hits (seq, found, rule, kind, value, a_coll, a_id, a_version,
+                 b_coll, b_id, b_version) VALUES
+               (5, 1000, 'value', 'domain', 'evil-c2.net', '{ours}', '{IND}', '2026-01-01T00:00:00Z',
+                '{theirs}', '{DOM}', ''),
+               (8, 2000, 'pattern', 'pattern', '', '{ours}', '{IND}', '2026-01-01T00:00:00Z',
+                '{theirs}', '{OD}', '2026-02-01T00:00:00Z');"
+        ))
+        .unwrap();
+    }
+    let store = entente_store::open(&format!("sqlite:{}", path.display()))
+        .await
+        .unwrap();
+    let (ours, theirs) = (CollectionId(ours.into()), CollectionId(theirs.into()));
+    let i = side(&ours, IND, "2026-01-01T00:00:00Z");
+    let d = side(&theirs, DOM, "");
+    let o = side(&theirs, OD, "2026-02-01T00:00:00Z");
+    let mut expected = vec![
+        CorrelationHit {
+            seq: 5,
+            ..hit(1000, i.clone(), d.clone(), "evil-c2.net")
+        },
+        CorrelationHit {
+            seq: 8,
+            rule: "pattern".into(),
+            kind: "pattern".into(),
+            ..hit(2000, i.clone(), o.clone(), "")
+        },
+    ];
+    assert_eq!(store.hits_since(0, 0, 10).await.unwrap(), expected);
+    assert_eq!(store.hits_for_object(IND, 0, 10).await.unwrap(), expected);
+    assert_eq!(
+        store.hits_for_object(DOM, 0, 10).await.unwrap(),
+        expected[..1]
+    );
+    assert_eq!(
+        store.hits_for_collection(&theirs, 5, 10).await.unwrap(),
+        expected[1..]
+    );
+    // The migrated hits are found again by their key: storing one of them again adds nothing,
+    // a new one continues the sequence.
+    let again = hit(3000, d.clone(), i.clone(), "evil-c2.net");
+    assert_eq!(store.add_hits(vec![again]).await.unwrap(), 0);
+    let new = hit(4000, o.clone(), i.clone(), "evil-c2.net");
+    assert_eq!(store.add_hits(vec![new]).await.unwrap(), 1);
+    expected.push(CorrelationHit {
+        seq: 9,
+        ..hit(4000, i, o, "evil-c2.net")
+    });
+    assert_eq!(store.hits_since(0, 0, 10).await.unwrap(), expected);
+}

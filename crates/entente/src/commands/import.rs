@@ -133,7 +133,7 @@ pub(crate) async fn import_into(
         }
         None => None,
     };
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Msg>(4);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Msg>(1);
     let consumed = input.consumed.clone();
     let reader = input.reader;
     let batch = batch.clamp(1, 100_000);

@@ -4,10 +4,17 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::SqliteStore;
+use crate::filter;
 use crate::{CollectionId, CorrelationHit, CorrelationStore, Error, HitSide, Result};
 
-const COLUMNS: &str =
-    "seq, found, rule, kind, value, a_coll, a_id, a_version, b_coll, b_id, b_version";
+/// The columns of a hit, sides' collections by id (`h` is the hits table, `ca`/`cb` the
+/// collections of its sides).
+const COLUMNS: &str = "h.seq, h.found, h.rule, h.kind, h.value, ca.id, h.a_id, h.a_version, \
+     cb.id, h.b_id, h.b_version";
+
+/// Joins the collections of both sides to a set of hits `h`.
+const SIDES: &str =
+    "JOIN collections ca ON ca.pk = h.a_coll JOIN collections cb ON cb.pk = h.b_coll";
 
 fn hit(r: &Row<'_>) -> rusqlite::Result<CorrelationHit> {
     Ok(CorrelationHit {
@@ -43,6 +50,92 @@ fn limit(limit: usize) -> i64 {
     limit.min(100_000) as i64
 }
 
+/// Stores `hits` (checked and canonical) in one transaction; returns how many were new.
+fn add_hits_blocking(conn: &mut Connection, hits: &[CorrelationHit]) -> Result<u64> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut added = 0;
+    {
+        let mut known = tx.prepare_cached("SELECT pk FROM collections WHERE id = ?1")?;
+        // An equal hit is found by its key hash, then confirmed column by column.
+        let mut stored = tx.prepare_cached(
+            "SELECT 1 FROM correlation_hits WHERE hkey = ?1 AND rule = ?2 AND kind = ?3 \
+             AND value = ?4 AND a_coll = ?5 AND a_id = ?6 AND a_version = ?7 AND b_coll = ?8 \
+             AND b_id = ?9 AND b_version = ?10",
+        )?;
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO correlation_hits (found, rule, kind, value, a_coll, a_id, a_idh, \
+             a_version, b_coll, b_id, b_idh, b_version, hkey) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?;
+        let mut pks = std::collections::HashMap::<String, i64>::new();
+        for h in hits {
+            let mut pk = |c: &CollectionId| -> Result<i64> {
+                if let Some(pk) = pks.get(c.0.as_str()) {
+                    return Ok(*pk);
+                }
+                // Returning the error drops the transaction, which rolls it back.
+                let pk: i64 = known
+                    .query_row([&c.0], |r| r.get(0))
+                    .optional()?
+                    .ok_or_else(|| Error::NotFound(format!("collection {c}")))?;
+                pks.insert(c.0.clone(), pk);
+                Ok(pk)
+            };
+            let (a_coll, b_coll) = (pk(&h.a.collection)?, pk(&h.b.collection)?);
+            let key = filter::hit_key(
+                &h.rule,
+                &h.kind,
+                &h.value,
+                a_coll,
+                &h.a.id,
+                &h.a.version,
+                b_coll,
+                &h.b.id,
+                &h.b.version,
+            );
+            let exists = stored
+                .query_row(
+                    params![
+                        key,
+                        h.rule,
+                        h.kind,
+                        h.value,
+                        a_coll,
+                        h.a.id,
+                        h.a.version,
+                        b_coll,
+                        h.b.id,
+                        h.b.version
+                    ],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some();
+            if exists {
+                continue;
+            }
+            insert.execute(params![
+                h.found,
+                h.rule,
+                h.kind,
+                h.value,
+                a_coll,
+                h.a.id,
+                filter::id_hash(&h.a.id),
+                h.a.version,
+                b_coll,
+                h.b.id,
+                filter::id_hash(&h.b.id),
+                h.b.version,
+                key,
+            ])?;
+            added += 1;
+        }
+    }
+    tx.commit()?;
+    Ok(added)
+}
+
 #[async_trait]
 impl CorrelationStore for SqliteStore {
     async fn add_hits(&self, hits: Vec<CorrelationHit>) -> Result<u64> {
@@ -53,60 +146,22 @@ impl CorrelationStore for SqliteStore {
         if hits.is_empty() {
             return Ok(0);
         }
-        self.write(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut added = 0;
-            {
-                let mut known = tx.prepare_cached("SELECT 1 FROM collections WHERE id = ?1")?;
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO correlation_hits (found, rule, kind, value, a_coll, a_id, \
-                     a_version, b_coll, b_id, b_version) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
-                )?;
-                let mut checked = std::collections::HashSet::new();
-                for h in &hits {
-                    for c in [&h.a.collection, &h.b.collection] {
-                        if checked.contains(&c.0) {
-                            continue;
-                        }
-                        if known.query_row([&c.0], |_| Ok(())).optional()?.is_none() {
-                            // Dropping the transaction rolls it back: nothing is stored.
-                            return Err(Error::NotFound(format!("collection {c}")));
-                        }
-                        checked.insert(c.0.clone());
-                    }
-                    added += insert.execute(params![
-                        h.found,
-                        h.rule,
-                        h.kind,
-                        h.value,
-                        h.a.collection.0,
-                        h.a.id,
-                        h.a.version,
-                        h.b.collection.0,
-                        h.b.id,
-                        h.b.version,
-                    ])? as u64;
-                }
-            }
-            tx.commit()?;
-            Ok(added)
-        })
-        .await
+        self.write(move |conn| add_hits_blocking(conn, &hits)).await
     }
 
     async fn hits_for_object(&self, id: &str, after: i64, n: usize) -> Result<Vec<CorrelationHit>> {
-        let id = id.to_owned();
+        let (id, idh) = (id.to_owned(), filter::id_hash(id));
         self.read(move |conn| {
             // Two index range scans merged, rather than an OR the planner may scan the table for.
             let sql = format!(
                 "SELECT {COLUMNS} FROM (\
-                   SELECT * FROM correlation_hits WHERE a_id = ?1 AND seq > ?2 \
+                   SELECT * FROM correlation_hits WHERE a_idh = ?4 AND a_id = ?1 AND seq > ?2 \
                    UNION \
-                   SELECT * FROM correlation_hits WHERE b_id = ?1 AND seq > ?2) \
-                 ORDER BY seq LIMIT ?3"
+                   SELECT * FROM correlation_hits WHERE b_idh = ?4 AND b_id = ?1 AND seq > ?2 \
+                   ORDER BY seq LIMIT ?3) h {SIDES} \
+                 ORDER BY h.seq"
             );
-            query(conn, &sql, &[&id, &after, &limit(n)])
+            query(conn, &sql, &[&id, &after, &limit(n), &idh])
         })
         .await
     }
@@ -121,10 +176,13 @@ impl CorrelationStore for SqliteStore {
         self.read(move |conn| {
             let sql = format!(
                 "SELECT {COLUMNS} FROM (\
-                   SELECT * FROM correlation_hits WHERE a_coll = ?1 AND seq > ?2 \
+                   SELECT * FROM correlation_hits WHERE a_coll = \
+                     (SELECT pk FROM collections WHERE id = ?1) AND seq > ?2 \
                    UNION \
-                   SELECT * FROM correlation_hits WHERE b_coll = ?1 AND seq > ?2) \
-                 ORDER BY seq LIMIT ?3"
+                   SELECT * FROM correlation_hits WHERE b_coll = \
+                     (SELECT pk FROM collections WHERE id = ?1) AND seq > ?2 \
+                   ORDER BY seq LIMIT ?3) h {SIDES} \
+                 ORDER BY h.seq"
             );
             query(conn, &sql, &[&c, &after, &limit(n)])
         })
@@ -134,8 +192,10 @@ impl CorrelationStore for SqliteStore {
     async fn hits_since(&self, since: i64, after: i64, n: usize) -> Result<Vec<CorrelationHit>> {
         self.read(move |conn| {
             let sql = format!(
-                "SELECT {COLUMNS} FROM correlation_hits WHERE found >= ?1 AND seq > ?2 \
-                 ORDER BY seq LIMIT ?3"
+                "SELECT {COLUMNS} FROM (\
+                   SELECT * FROM correlation_hits WHERE found >= ?1 AND seq > ?2 \
+                   ORDER BY seq LIMIT ?3) h {SIDES} \
+                 ORDER BY h.seq"
             );
             query(conn, &sql, &[&since, &after, &limit(n)])
         })
