@@ -3,8 +3,9 @@
 //! is detected by `entente audit verify`").
 //!
 //! Each test builds a real node with the built binary (init, users, a collection, a grant, an
-//! import), then alters its SQLite database behind the program's back, the way someone with
-//! the data folder could: drop the append-only triggers, then edit rows with SQL.
+//! import), then alters its audit log's SQLite database (`entente.audit.db`, beside the main
+//! `entente.db`) behind the program's back, the way someone with the data folder could: drop
+//! the append-only triggers, then edit rows with SQL.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -33,8 +34,14 @@ impl Node {
         self.dir.path().join("data")
     }
 
+    /// The main database.
     fn db(&self) -> PathBuf {
         self.data().join("entente.db")
+    }
+
+    /// The audit log's own database, beside the main one.
+    fn audit_db(&self) -> PathBuf {
+        self.data().join("entente.audit.db")
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -67,9 +74,9 @@ impl Node {
         node
     }
 
-    /// Opens the database with the append-only guards dropped.
+    /// Opens the audit log's database with the append-only guards dropped.
     fn tamper(&self) -> Connection {
-        let conn = Connection::open(self.db()).unwrap();
+        let conn = Connection::open(self.audit_db()).unwrap();
         conn.execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
             .unwrap();
         conn
@@ -140,7 +147,7 @@ fn reference() -> Node {
 
 /// The `hash` column of one entry, in hex.
 fn stored_hash(node: &Node, seq: i64) -> String {
-    let conn = Connection::open(node.db()).unwrap();
+    let conn = Connection::open(node.audit_db()).unwrap();
     let hash: Vec<u8> = conn
         .query_row("SELECT hash FROM audit_log WHERE seq = ?1", [seq], |r| {
             r.get(0)
@@ -373,7 +380,7 @@ fn a_malformed_anchor_is_an_error() {
 #[test]
 fn the_program_cannot_change_the_log() {
     let node = reference();
-    let conn = Connection::open(node.db()).unwrap();
+    let conn = Connection::open(node.audit_db()).unwrap();
     for sql in [
         "UPDATE audit_log SET actor = 'x' WHERE seq = 1",
         "DELETE FROM audit_log WHERE seq = 1",
@@ -383,6 +390,134 @@ fn the_program_cannot_change_the_log() {
     }
     drop(conn);
     assert_eq!(node.verify(None).0, 0);
+}
+
+/// The log is not in the main database: a reader of objects never sees its commits.
+#[test]
+fn the_log_lives_in_its_own_file() {
+    let node = reference();
+    let main = Connection::open(node.db()).unwrap();
+    let tables: i64 = main
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'audit_log'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0, "no audit table left in the main file");
+    let rows: i64 = Connection::open(node.audit_db())
+        .unwrap()
+        .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, ENTRIES as i64);
+}
+
+/// Every row of the audit file, exactly as stored.
+fn audit_rows(node: &Node) -> Vec<Vec<Value>> {
+    let conn = Connection::open(node.audit_db()).unwrap();
+    let mut st = conn
+        .prepare("SELECT * FROM audit_log ORDER BY seq")
+        .unwrap();
+    st.query_map([], |r| (0..12).map(|i| r.get::<_, Value>(i)).collect())
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// Puts `node` back as a database of schema 8 left it: the log in the main file (its table as
+/// schema 2 created it, holding `rows`), migration 9 not applied, and in the audit file only
+/// `already` of the rows (what a crash between the move's two commits leaves) or no audit file
+/// at all (`None`).
+fn as_before_the_move(node: &Node, rows: &[Vec<Value>], already: Option<usize>) {
+    let main = Connection::open(node.db()).unwrap();
+    main.execute_batch(include_str!("../../store/migrations/sqlite/0002_audit.sql"))
+        .unwrap();
+    for row in rows {
+        main.execute(
+            "INSERT INTO audit_log VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            rusqlite::params_from_iter(row),
+        )
+        .unwrap();
+    }
+    main.execute("DELETE FROM schema_migrations WHERE version = 9", [])
+        .unwrap();
+    drop(main);
+    match already {
+        None => {
+            for suffix in ["", "-wal", "-shm"] {
+                let f = PathBuf::from(format!("{}{suffix}", node.audit_db().display()));
+                let _ = std::fs::remove_file(f);
+            }
+        }
+        Some(n) => {
+            let audit = node.tamper();
+            audit
+                .execute("DELETE FROM audit_log WHERE seq > ?1", [n as i64])
+                .unwrap();
+        }
+    }
+}
+
+/// A database whose log is still in the main file (schema 8) has it moved, row for row, into
+/// its own file when it is opened; the chain goes on from the moved head.
+#[test]
+fn a_log_in_the_main_file_is_moved_intact() {
+    let reference = reference();
+    let rows = audit_rows(&reference);
+    let (code, out) = reference.verify(None);
+    assert_eq!(code, 0, "{out}");
+    let head = format!("{ENTRIES}:{}", stored_hash(&reference, ENTRIES as i64));
+    // No audit file yet, or one that holds part of the rows (a crash in the middle).
+    for already in [None, Some(0), Some(3)] {
+        let node = reference.copy();
+        as_before_the_move(&node, &rows, already);
+        let (code, out) = node.verify(Some(&head));
+        assert_eq!(code, 0, "{already:?}: {out}");
+        assert!(
+            out.contains(&format!("intact: {ENTRIES} entries")),
+            "{already:?}: {out}"
+        );
+        assert_eq!(audit_rows(&node), rows, "{already:?}: moved row for row");
+        // The next entry links to the moved head.
+        node.ok(&["user", "token", "alice"]);
+        let (code, out) = node.verify(Some(&head));
+        assert_eq!(code, 0, "{already:?}: {out}");
+        assert!(
+            out.contains(&format!("intact: {} entries", ENTRIES + 1)),
+            "{already:?}: {out}"
+        );
+        let main = Connection::open(node.db()).unwrap();
+        let left: i64 = main
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'audit_log'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(left, 0, "{already:?}: the main file's table is dropped");
+    }
+    // A row altered before the move is still found after it.
+    let node = reference.copy();
+    let mut altered = rows.clone();
+    altered[2][2] = Value::Text("mallory".into());
+    as_before_the_move(&node, &altered, None);
+    assert_detected(&node, 3, "altered before the move");
+}
+
+/// Once moved, a removed audit file stops the node rather than starting an empty log.
+#[test]
+fn a_removed_audit_file_is_refused() {
+    let node = reference();
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", node.audit_db().display()));
+    }
+    let (code, out) = node.verify(None);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("entente.audit.db") && out.contains("missing"),
+        "{out}"
+    );
+    assert!(!node.audit_db().exists(), "no empty log was created");
 }
 
 /// A running `entente serve`, killed on drop.

@@ -382,7 +382,7 @@ fn the_audit_export_is_complete_and_verified() {
     assert_eq!(tail[0]["action"], "audit.export");
 
     // A tampered log is not exported as if it were sound.
-    let db = node.dir.path().join("data").join("entente.db");
+    let db = node.dir.path().join("data").join("entente.audit.db");
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch("DROP TRIGGER IF EXISTS audit_log_no_update")
         .unwrap();

@@ -81,7 +81,44 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "compact_hits",
         include_str!("../migrations/sqlite/0008_compact_hits.sql"),
     ),
+    (
+        AUDIT_MOVED,
+        "audit_own_file",
+        include_str!("../migrations/sqlite/0009_audit_own_file.sql"),
+    ),
 ];
+
+/// The migration that moves the audit log into its own file ([`audit_path`]): its rows are
+/// copied there first ([`move_audit_rows`]), then the table is dropped from the main file.
+const AUDIT_MOVED: i64 = 9;
+
+/// Migrations of the audit log's own file. Its table and guards are those of schema 2, which
+/// created them in the main file before migration 9 moved them.
+const AUDIT_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "audit",
+    include_str!("../migrations/sqlite/0002_audit.sql"),
+)];
+
+/// The audit log's database file beside the main one at `path`: `entente.db` gives
+/// `entente.audit.db` (`entente` gives `entente.audit`).
+///
+/// Why a file of its own: every commit to a SQLite database makes each reader connection of
+/// that database drop its page cache at its next transaction. The journal commits served reads
+/// every few milliseconds under load; in the main file, that made every TAXII read re-fetch the
+/// pages it had cached. In a file of its own, with its own writer connection and lock, audit
+/// appends neither touch the readers of objects nor wait for object writes.
+fn audit_path(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}.audit.{}", ext.to_string_lossy()),
+        None => format!("{stem}.audit"),
+    };
+    path.with_file_name(name)
+}
 
 /// Read connections kept open for reuse (more are opened on demand under load). Opening one
 /// costs a schema parse on its first statement, which under a burst of concurrent requests
@@ -107,6 +144,9 @@ pub struct SqliteStore {
 struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
+    /// The connection to the audit log's own file ([`audit_path`]): appends and reads of the
+    /// log, serialised by this lock (and across processes by the file's write lock).
+    audit: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     /// Versions added since the planner statistics were last refreshed.
     added_since_optimize: AtomicU64,
@@ -180,8 +220,73 @@ fn register_functions(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-fn migrate(conn: &mut Connection) -> Result<()> {
+fn migrate(conn: &mut Connection, audit: &mut Connection) -> Result<()> {
     register_functions(conn)?;
+    run_migrations(conn, MIGRATIONS, |version, tx| {
+        if version == AUDIT_MOVED {
+            move_audit_rows(tx, audit)?;
+        }
+        Ok(())
+    })
+}
+
+/// Copies the audit rows of the main file (migration [`AUDIT_MOVED`]) into the audit file,
+/// exactly as stored (types and bytes, so that verification still judges them), in one
+/// durable transaction of the audit file, before the main file's transaction drops them.
+/// Rows already copied (a crash between the two commits) are not copied again.
+fn move_audit_rows(main: &rusqlite::Transaction<'_>, audit: &mut Connection) -> Result<()> {
+    let tx = audit.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let copied: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM audit_log", [], |r| {
+        r.get(0)
+    })?;
+    let mut read = main.prepare(&format!(
+        "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > ?1 ORDER BY seq"
+    ))?;
+    let mut rows = read.query([copied])?;
+    let mut moved = 0u64;
+    {
+        let mut insert = tx.prepare(&format!(
+            "INSERT INTO audit_log ({AUDIT_COLUMNS}) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        ))?;
+        while let Some(row) = rows.next()? {
+            let values = (0..12)
+                .map(|i| row.get::<_, Value>(i))
+                .collect::<rusqlite::Result<Vec<Value>>>()?;
+            insert.execute(rusqlite::params_from_iter(values))?;
+            moved += 1;
+        }
+    }
+    tx.commit()?;
+    tracing::info!(moved, "audit log moved to its own file");
+    Ok(())
+}
+
+/// Whether migration `version` is recorded in `conn` (false for a new, empty database).
+fn applied(conn: &Connection, version: i64) -> Result<bool> {
+    let tracked: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' \
+         AND name = 'schema_migrations')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !tracked {
+        return Ok(false);
+    }
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+        [version],
+        |r| r.get(0),
+    )?)
+}
+
+/// Applies the migrations of `list` not yet recorded in `conn`, each in its own `IMMEDIATE`
+/// transaction; `before` runs inside that transaction before a migration's SQL.
+fn run_migrations(
+    conn: &mut Connection,
+    list: &[(i64, &str, &str)],
+    mut before: impl FnMut(i64, &rusqlite::Transaction<'_>) -> Result<()>,
+) -> Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
@@ -190,14 +295,14 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| {
             r.get(0)
         })?;
-    let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
+    let known = list.last().map(|m| m.0).unwrap_or(0);
     if newest.unwrap_or(0) > known {
         return Err(Error::Invalid(format!(
             "database schema version {} is newer than this program knows ({known})",
             newest.unwrap_or(0)
         )));
     }
-    for (version, name, sql) in MIGRATIONS {
+    for (version, name, sql) in list {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let done: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
@@ -206,6 +311,7 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         )?;
         if !done {
             tracing::info!(version, name, "applying SQLite migration");
+            before(*version, &tx)?;
             tx.execute_batch(sql)?;
             tx.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
@@ -352,12 +458,26 @@ impl SqliteStore {
         }
         let mut writer = Connection::open(&path)?;
         configure(&writer, false)?;
-        migrate(&mut writer)?;
+        let audit_file = audit_path(&path);
+        if !audit_file.exists() && applied(&writer, AUDIT_MOVED)? {
+            // Opening would start an empty log: a removed file must not pass for a new one.
+            return Err(Error::Invalid(format!(
+                "the audit log {} is missing (the database {} keeps its audit log there since \
+                 schema {AUDIT_MOVED}); restore it from the backup taken with the database",
+                audit_file.display(),
+                path.display()
+            )));
+        }
+        let mut audit = Connection::open(&audit_file)?;
+        configure(&audit, false)?;
+        run_migrations(&mut audit, AUDIT_MIGRATIONS, |_, _| Ok(()))?;
+        migrate(&mut writer, &mut audit)?;
         optimize(&writer)?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path,
                 writer: Mutex::new(writer),
+                audit: Mutex::new(audit),
                 readers: Mutex::new(Vec::new()),
                 added_since_optimize: AtomicU64::new(0),
             }),
@@ -395,6 +515,12 @@ impl SqliteStore {
         &self.inner.path
     }
 
+    /// The audit log's own database file for a store whose main file is `path` (`entente.db`
+    /// gives `entente.audit.db`, in the same folder). A backup takes both files.
+    pub fn audit_file(path: &Path) -> PathBuf {
+        audit_path(path)
+    }
+
     /// Runs `f` on a read-only connection on the blocking pool.
     async fn read<T, F>(&self, f: F) -> Result<T>
     where
@@ -418,6 +544,24 @@ impl SqliteStore {
                 pool.push(conn);
             }
             out
+        })
+        .await
+        .map_err(Error::backend)?
+    }
+
+    /// Runs `f` on the audit log's connection on the blocking pool.
+    async fn audit<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner
+                .audit
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut conn)
         })
         .await
         .map_err(Error::backend)?
@@ -934,7 +1078,7 @@ impl Store for SqliteStore {
         if records.is_empty() {
             return Ok(Vec::new());
         }
-        self.write(move |conn| {
+        self.audit(move |conn| {
             // IMMEDIATE: the head read below and the inserts form one write transaction, so
             // no other writer (in this process or another) can append in between.
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -975,7 +1119,7 @@ impl Store for SqliteStore {
     }
 
     async fn audit_head(&self) -> Result<Option<AuditEntry>> {
-        self.read(|conn| {
+        self.audit(|conn| {
             Ok(conn
                 .prepare_cached(&format!(
                     "SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
@@ -991,7 +1135,7 @@ impl Store for SqliteStore {
             after.min(i64::MAX as u64) as i64,
             limit.min(i64::MAX as usize) as i64,
         );
-        self.read(move |conn| {
+        self.audit(move |conn| {
             let mut st = conn.prepare_cached(&format!(
                 "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"
             ))?;

@@ -1553,12 +1553,24 @@ async fn audit_rows_are_append_only(db: &TestDb) {
         .append_audit((1..=3).map(audit_record).collect(), test_seal)
         .await
         .unwrap();
+    // On SQLite the log is a file of its own beside the main one.
+    let audit_db = TestDb {
+        url: match db.url.strip_prefix("sqlite:") {
+            Some(path) => format!(
+                "sqlite:{}",
+                entente_store::SqliteStore::audit_file(path.as_ref()).display()
+            ),
+            None => db.url.clone(),
+        },
+        _dir: None,
+        pg: None,
+    };
     for sql in [
         "UPDATE audit_log SET actor = 'mallory' WHERE seq = 2",
         "DELETE FROM audit_log WHERE seq = 3",
         "DELETE FROM audit_log",
     ] {
-        let err = raw_sql(db, sql).await.expect_err(sql);
+        let err = raw_sql(&audit_db, sql).await.expect_err(sql);
         assert!(err.contains("append-only"), "{sql}: {err}");
     }
     if db.pg.is_some() {
