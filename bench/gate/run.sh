@@ -12,7 +12,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 COUNT="${COUNT:-10000}"          # objects in the channel collection
 LIMIT="${LIMIT:-100}"            # page size requested
 DURATION="${DURATION:-10}"       # seconds per measurement
-ROUNDS="${ROUNDS:-3}"            # alternations gated / bypassed
+ROUNDS="${ROUNDS:-6}"            # alternations gated / bypassed
 CONNECTIONS="${CONNECTIONS:-8}"
 WORK="${WORK:-/tmp/entente-bench-gate}"
 if [ "${VISIBLE:-0}" = 1 ]; then
@@ -94,8 +94,11 @@ done
 CLK="$(getconf CLK_TCK)"
 cpu() { awk -v hz="$CLK" '{ printf "%.3f\n", ($14 + $15) / hz }' "/proc/$1/stat"; }
 RAW="$WORK/raw.txt"; : >"$RAW"
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq 1 "$ROUNDS"); do
-  for kind in gated bypass; do
+  # Alternate which build goes first, so that a drift of the machine's load favours neither.
+  if (( round % 2 )); then order="gated bypass"; else order="bypass gated"; fi
+  for kind in $order; do
     c0="$(cpu "${PID[$kind]}")"
     out="$(wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer ${TOK[$kind]}" \
       -H 'Accept: application/taxii+json;version=2.1' "${URL[$kind]}")"
@@ -107,9 +110,12 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-python3 - "$RAW" "$RESULTS" "$OBJECTS" "$LIMIT" "$DURATION" "$CONNECTIONS" "$VISIBLE" <<'PY'
+LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+python3 - "$RAW" "$RESULTS" "$OBJECTS" "$LIMIT" "$DURATION" "$CONNECTIONS" "$VISIBLE" \
+  "$LOAD_BEFORE" "$LOAD_AFTER" <<'PY'
 import statistics, sys, datetime
-raw, out, count, limit, dur, conns, visible = sys.argv[1:]
+raw, out, count, limit, dur, conns, visible, load_before, load_after = sys.argv[1:]
 rows = [l.split() for l in open(raw) if l.strip()]
 by = {"gated": [], "bypass": []}
 for r, kind, rps, reqs, c0, c1, p50 in rows:
@@ -118,6 +124,11 @@ def med(kind, i): return statistics.median(x[i] for x in by[kind])
 g_rps, b_rps = med("gated", 0), med("bypass", 0)
 g_cpu = statistics.median(x[2] / x[1] * 1e6 for x in by["gated"])
 b_cpu = statistics.median(x[2] / x[1] * 1e6 for x in by["bypass"])
+# Each round's two measurements are adjacent in time: their ratios are steadier than the
+# ratio of medians when the machine's load drifts.
+pairs = list(zip(by["gated"], by["bypass"]))
+tput = sorted(g[0] / b[0] for g, b in pairs)
+cpu = sorted((g[2] / g[1]) / (b[2] / b[1]) for g, b in pairs)
 lines = [
     "# Cost of the sharing rules and the audit log on reads",
     "",
@@ -126,7 +137,7 @@ lines = [
     "analyst of a member organisation" + (", every object visible to the reader" if visible == "1"
         else ", about 9% of them TLP:RED not naming the reader (withheld by the gate)") + ";",
     f"wrk, {conns} connections, {dur} s per measurement, gated and bypassed alternately",
-    "(medians of the rounds).",
+    "(medians of the rounds; each round in the other order than the one before).",
     "",
     "| build | requests/s | server CPU per request (µs) |",
     "|---|---:|---:|",
@@ -135,6 +146,13 @@ lines = [
     "",
     f"Throughput cost of the gate and the audit log: {(1 - g_rps / b_rps) * 100:.1f}% "
     f"(gated / bypassed = {g_rps / b_rps:.3f}); CPU per request: {(g_cpu / b_cpu - 1) * 100:+.1f}%.",
+    "",
+    f"Per round (gated / bypassed, adjacent measurements): throughput median "
+    f"{statistics.median(tput):.3f} (range {tput[0]:.3f}-{tput[-1]:.3f}), a cost of "
+    f"{(1 - statistics.median(tput)) * 100:.1f}%; CPU per request median "
+    f"{statistics.median(cpu):.3f} (range {cpu[0]:.3f}-{cpu[-1]:.3f}).",
+    "",
+    f"Load average (1, 5, 15 min) before: {load_before}; after: {load_after}.",
     "",
     "Rounds (round, build, requests/s, requests, server CPU s before/after, median latency):",
     "",

@@ -494,9 +494,10 @@ const JOURNAL_BATCH: usize = 4096;
 
 /// How long submitted records (nobody waiting) gather before they are committed.
 ///
-/// Every commit makes the readers of an SQLite store drop their page caches, so submitted
+/// Every commit is a disk flush (`fsync`), whose cost is mostly in the kernel, so submitted
 /// records are committed at most this often (a waiting record is committed at once, taking the
-/// gathered ones with it).
+/// gathered ones with it). On SQLite the log has a file of its own, so these commits do not
+/// touch the readers of objects.
 const SUBMIT_GATHER: std::time::Duration = std::time::Duration::from_millis(10);
 
 impl Journal {

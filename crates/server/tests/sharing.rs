@@ -129,7 +129,11 @@ fn object(n: usize, marking: Marking, secret: &str) -> Value {
 
 impl World {
     async fn new() -> World {
-        let node = Node::start().await;
+        World::on(Node::start().await).await
+    }
+
+    /// The world on a node started by the caller (with its own settings).
+    async fn on(node: Node) -> World {
         let s = &node.store;
         for (id, home) in [(PARTNER, false), (OTHER, false)] {
             s.add_organisation(Organisation {
@@ -1157,6 +1161,96 @@ async fn deletion_is_for_the_originator_and_never_reveals() {
             .0,
         404
     );
+}
+
+/// Pages of a collection larger than one store page, with versions withheld here and there:
+/// every visible version is served exactly once, in `date_added` order, each page but the
+/// last full, whatever the page size, and nothing withheld appears.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_pages_with_withheld_versions() {
+    // Pages as large as a store page and larger.
+    let node = Node::start_with(|c| c.taxii.max_page_size = 1000).await;
+    let mut w = World::on(node).await;
+    let home = w.who(HOME, Role::Analyst).clone();
+    // 260 more objects of home, one in 7 TLP:RED for home alone; partner-a may not see those.
+    let mut batch = Vec::new();
+    for n in 0..260 {
+        let marking = if n % 7 == 3 {
+            Marking::Tlp(Tlp::Red)
+        } else {
+            Marking::Tlp(Tlp::Green)
+        };
+        let secret = format!("BULK-{n}-{}", uuid::Uuid::new_v4().simple());
+        let o = object(1000 + n, marking, &secret);
+        w.objects.push(Put {
+            id: o["id"].as_str().unwrap().to_owned(),
+            collection: CHANNEL,
+            originator: HOME,
+            marking,
+            secret,
+        });
+        batch.push(o);
+    }
+    let r = post(&w, &home, CHANNEL, &batch, Some(PURPOSE)).await;
+    assert_eq!(r.0, 202, "{}", r.2);
+    let who = w.who(PARTNER, Role::Analyst).clone();
+    let visible = expected(&w, &who, CHANNEL, Some(PURPOSE)).unwrap();
+    assert!(visible.len() < w.objects.iter().filter(|o| o.collection == CHANNEL).count());
+    for limit in [100, 99, 37, 250] {
+        let mut served = Vec::new();
+        let mut url = w.url(CHANNEL, &format!("objects/?limit={limit}"));
+        let mut last_added = String::new();
+        loop {
+            let r = get(&w, &who, &url, Some(PURPOSE)).await;
+            assert_eq!(r.0, 200, "{}", r.2);
+            assert_no_leak(&w, &visible, &r, &format!("limit {limit}"));
+            let v: Value = serde_json::from_str(&r.2).unwrap();
+            let page: Vec<String> = v["objects"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["id"].as_str().unwrap().to_owned())
+                .collect();
+            // The date headers follow each other from page to page.
+            let first = header(&r.1, "x-taxii-date-added-first");
+            assert!(
+                first > last_added,
+                "limit {limit}: {first} after {last_added}"
+            );
+            last_added = header(&r.1, "x-taxii-date-added-last");
+            served.extend(page.iter().cloned());
+            match v["next"].as_str() {
+                Some(next) if v["more"] == json!(true) => {
+                    assert_eq!(
+                        page.len(),
+                        limit,
+                        "limit {limit}: a page before the last is full"
+                    );
+                    url = w.url(CHANNEL, &format!("objects/?limit={limit}&next={next}"));
+                }
+                _ => {
+                    assert_ne!(v["more"], json!(true), "limit {limit}: more without next");
+                    break;
+                }
+            }
+        }
+        let unique: BTreeSet<String> = served.iter().cloned().collect();
+        assert_eq!(unique.len(), served.len(), "limit {limit}: served twice");
+        assert_eq!(unique, visible, "limit {limit}: the versions served");
+    }
+}
+
+/// The value of one response header (from [`Resp`]'s header text).
+fn header(headers: &str, name: &str) -> String {
+    headers
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_owned())
+        })
+        .unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -83,7 +83,9 @@ where
     let mut f = filter.clone();
     // One more than wanted: when every version is allowed (the common case), the one after
     // the page decides `more` without a second query.
-    f.limit = want.max(MIN_FETCH).saturating_add(1);
+    let full = want.max(MIN_FETCH).saturating_add(1);
+    f.limit = full;
+    let (mut scanned, mut allowed) = (0usize, 0usize);
     let mut out: Vec<T> = Vec::new();
     let mut withheld = 0;
     let mut rules = BTreeMap::new();
@@ -100,6 +102,7 @@ where
             page.items.iter().map(|i| i.object_id().to_owned()),
         )
         .await?;
+        scanned += page.items.len();
         for item in page.items {
             let mine = releases.of(item.object_id());
             let decision = if cfg!(feature = "bench-gate-bypass") {
@@ -108,7 +111,7 @@ where
                 gate.decide(action, &gate.facts(item.sharing(), &mine))
             } else {
                 match &last {
-                    Some((facts, d)) if facts == item.sharing() => d.clone(),
+                    Some((facts, d)) if same_facts(facts, item.sharing()) => d.clone(),
                     _ => {
                         let d = gate.decide(action, &gate.facts(item.sharing(), &[]));
                         last = Some((item.sharing().clone(), d.clone()));
@@ -129,6 +132,7 @@ where
                         rules,
                     });
                 }
+                allowed += 1;
                 last_served = Some(item.date_added());
                 out.push(item);
             } else {
@@ -148,6 +152,7 @@ where
             });
         }
         f.after = page.next;
+        f.limit = next_fetch(want.saturating_sub(out.len()), scanned, allowed, full);
     }
     // Scanned enough for one response: resume after what was scanned (the withheld versions
     // between the last served one and there are skipped, never shown).
@@ -165,6 +170,42 @@ where
         withheld,
         rules,
     })
+}
+
+/// Whether two versions carry the same facts for a decision: everything the policy reads
+/// ([`crate::sharing::object_facts`]), not the signature, which differs from version to
+/// version of signed data and decides nothing.
+fn same_facts(a: &ObjectSharing, b: &ObjectSharing) -> bool {
+    // Spelled out field by field: a field added to `ObjectSharing` must be judged here.
+    let ObjectSharing {
+        originator,
+        received_through,
+        tlp,
+        handling,
+        recipients,
+        signature: _,
+    } = a;
+    *tlp == b.tlp
+        && *originator == b.originator
+        && *received_through == b.received_through
+        && *handling == b.handling
+        && *recipients == b.recipients
+}
+
+/// How many versions to fetch next when `missing` more visible ones are wanted, `allowed` of
+/// the `scanned` so far having been visible: as many as that ratio predicts (plus the one
+/// that decides `more`), a quarter more and a few over, at most `full`. A page that lacks a
+/// few visible versions (some withheld) then costs a short second query, not a second full
+/// page read and parsed; where little is visible, fetches stay full-sized.
+fn next_fetch(missing: usize, scanned: usize, allowed: usize, full: usize) -> usize {
+    if allowed == 0 {
+        return full;
+    }
+    let need = missing
+        .saturating_add(1)
+        .saturating_mul(scanned)
+        .div_ceil(allowed);
+    need.saturating_add(need / 4 + 8).min(full)
 }
 
 /// The audit detail of a gated read.
@@ -228,4 +269,53 @@ pub(crate) async fn record_denial(
     r.purpose = principal.purpose.clone();
     state.journal.record(r).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ObjectSharing, next_fetch, same_facts};
+
+    #[test]
+    fn a_decision_is_reused_only_for_the_same_facts() {
+        let a = ObjectSharing {
+            originator: Some("partner-a".into()),
+            received_through: Some("ab".into()),
+            tlp: Some("amber".into()),
+            handling: Some("H1".into()),
+            recipients: vec!["organisation:home".into()],
+            signature: Some("key.sig-1".into()),
+        };
+        let mut b = a.clone();
+        b.signature = Some("key.sig-2".into());
+        assert!(same_facts(&a, &b), "the signature decides nothing");
+        type Change = fn(&mut ObjectSharing);
+        let changes: [Change; 6] = [
+            |s| s.originator = Some("partner-b".into()),
+            |s| s.originator = None,
+            |s| s.received_through = None,
+            |s| s.tlp = Some("red".into()),
+            |s| s.handling = Some("H2".into()),
+            |s| s.recipients.push("user:alice".into()),
+        ];
+        for change in changes {
+            let mut c = a.clone();
+            change(&mut c);
+            assert!(!same_facts(&a, &c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn later_fetches_follow_the_share_of_visible_versions() {
+        // Nothing visible yet: a full page.
+        assert_eq!(next_fetch(100, 101, 0, 101), 101);
+        // 92 of 101 visible, 8 missing: about 10 rows for 9, with a margin.
+        let n = next_fetch(8, 101, 92, 101);
+        assert!((10..=25).contains(&n), "{n}");
+        // Little visible: full pages again.
+        assert_eq!(next_fetch(99, 101, 1, 101), 101);
+        // The page is full and only `more` is left to decide.
+        assert!(next_fetch(0, 101, 100, 101) >= 2);
+        // Never more than a full page, whatever the numbers.
+        assert_eq!(next_fetch(usize::MAX, usize::MAX, 1, 101), 101);
+    }
 }
