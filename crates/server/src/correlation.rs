@@ -288,6 +288,20 @@ pub async fn index_added(
     objects: &[Object],
     outcomes: &[AddOutcome],
 ) -> Result<(), entente_store::Error> {
+    let hits = find_hits(store, collection, objects, outcomes).await?;
+    record_hits(store, hits).await;
+    Ok(())
+}
+
+/// Indexes the versions just added to `collection`, as [`index_added`], and returns the hits
+/// they make without recording them (a stream records those of several batches at once, with
+/// [`record_hits`]).
+pub async fn find_hits(
+    store: &SharedStore,
+    collection: &CollectionId,
+    objects: &[Object],
+    outcomes: &[AddOutcome],
+) -> Result<Vec<CorrelationHit>, entente_store::Error> {
     let added: Vec<(&Object, i64)> = objects
         .iter()
         .zip(outcomes)
@@ -297,7 +311,7 @@ pub async fn index_added(
         })
         .collect();
     if added.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let cell = cell(store);
     let hits = {
@@ -308,7 +322,7 @@ pub async fn index_added(
         }
         let engine = guard.as_mut().expect("built above");
         if !engine.settings().enabled {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let before = engine.capped_count();
         let hits = engine.ingest(&collection.0, added.iter().map(|(o, _)| *o));
@@ -323,16 +337,20 @@ pub async fn index_added(
         }
         hits
     };
-    if hits.is_empty() {
-        return Ok(());
-    }
     let found = crate::audit::now_micros();
+    Ok(hits.into_iter().map(|h| to_stored(h, found)).collect())
+}
+
+/// Records hits found by [`find_hits`] in one transaction. A failure is logged, never returned:
+/// the objects are stored, and `entente hits rebuild` finds their hits again.
+pub async fn record_hits(store: &SharedStore, hits: Vec<CorrelationHit>) {
+    if hits.is_empty() {
+        return;
+    }
     let n = hits.len();
-    let stored = hits.into_iter().map(|h| to_stored(h, found)).collect();
-    if let Err(e) = store.add_hits(stored).await {
+    if let Err(e) = store.add_hits(hits).await {
         tracing::error!(error = %e, hits = n, "recording correlation hits failed; run `entente hits rebuild`");
     }
-    Ok(())
 }
 
 /// What [`rebuild`] did.

@@ -56,9 +56,11 @@ fn add_hits_blocking(conn: &mut Connection, hits: &[CorrelationHit]) -> Result<u
     let mut added = 0;
     {
         let mut known = tx.prepare_cached("SELECT pk FROM collections WHERE id = ?1")?;
-        // An equal hit is found by its key hash, then confirmed column by column.
+        // An equal hit is found by its key hash, then confirmed column by column. The index is
+        // named: before the planner has statistics, it may otherwise walk every hit of the
+        // collection (`a_coll`) for each probe.
         let mut stored = tx.prepare_cached(
-            "SELECT 1 FROM correlation_hits WHERE hkey = ?1 AND rule = ?2 AND kind = ?3 \
+            "SELECT 1 FROM correlation_hits INDEXED BY correlation_hits_key WHERE hkey = ?1 AND rule = ?2 AND kind = ?3 \
              AND value = ?4 AND a_coll = ?5 AND a_id = ?6 AND a_version = ?7 AND b_coll = ?8 \
              AND b_id = ?9 AND b_version = ?10",
         )?;
