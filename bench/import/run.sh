@@ -12,6 +12,7 @@ COUNT="${COUNT:-1000000}"
 SEED="${SEED:-1}"
 WORK="${WORK:-/tmp/entente-bench-import}"
 BATCH="${BATCH:-}"                      # objects per durable write (default: entente's own)
+CORRELATION="${CORRELATION:-on}"        # off: the store does not correlate (to measure its cost)
 RESULTS="${RESULTS:-$HERE/RESULTS.md}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 ENTENTE="${ENTENTE:-$CARGO_TARGET_DIR/release/entente}"
@@ -43,6 +44,9 @@ BYTES="$(stat -c %s "$FILE")"
 DATA="$WORK/data"
 rm -rf "$DATA"
 "$ENTENTE" --data "$DATA" init >/dev/null
+if [ "$CORRELATION" = off ]; then
+  "$ENTENTE" --data "$DATA" hits settings --disable >/dev/null
+fi
 
 # run_import NAME: one timed import of $FILE into $DATA; writes $WORK/NAME.{json,time}.
 run_import() {
@@ -64,12 +68,12 @@ run_import() {
 run_import first
 run_import again
 
-python3 - "$WORK" "$COUNT" "$BYTES" "$RESULTS" \
+python3 - "$WORK" "$COUNT" "$BYTES" "$RESULTS" "$CORRELATION" \
   "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
   "$(du -sb "$DATA" | cut -f1)" <<'EOF'
 import datetime, json, os, re, sys
 
-work, count, size, out, commit, store_bytes = sys.argv[1:7]
+work, count, size, out, correlation, commit, store_bytes = sys.argv[1:8]
 count, size, store_bytes = int(count), int(size), int(store_bytes)
 
 try:
@@ -115,7 +119,7 @@ lines = [
     f"on {os.cpu_count()} cores ({cpu()}), by `bench/import/run.sh`: `entente import` (release "
     f"build) of {count:,} generated objects ({size / 1048576:,.0f} MiB of JSON lines, "
     "`bench/gen/objects.py`) into the embedded SQLite store; time and peak RSS from "
-    "`/usr/bin/time -v`.",
+    f"`/usr/bin/time -v`. Correlation: {correlation}.",
     "",
     "| run | stored | duplicates | rejected | seconds | objects/s | MB/s | peak RSS MB | CPU (user + sys s) | written to disk MB | targets |",
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
