@@ -257,6 +257,7 @@ use crate::sharing::{OwnedScope, Snapshot};
 /// the declared purpose), the collection's scope and the request's `now`, read once. Every
 /// object a read returns, and every object a write stores, is decided here by
 /// [`crate::policy::decide`] (through [`Gate::decide`]).
+#[derive(Clone)]
 pub struct Gate {
     /// The principal as the policy sees it.
     pub principal: policy::Principal,

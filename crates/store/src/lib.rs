@@ -89,6 +89,37 @@ pub async fn open(url: &str) -> Result<SharedStore> {
 use async_trait::async_trait;
 use std::sync::Arc;
 
+/// Decides one stored version on its sharing facts (see [`Store::objects_page_decided`]):
+/// `None` serves it, `Some(rule)` withholds it, naming the rule that did.
+pub type Decide = Arc<dyn Fn(&ObjectSharing) -> Option<&'static str> + Send + Sync>;
+
+/// A row of a page read with [`Store::objects_page_decided`].
+// Most rows are served: boxing them would cost an allocation each to save the space of the
+// few withheld ones.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug)]
+pub enum Decided {
+    /// Served: the version, parsed.
+    Served(StoredObject),
+    /// Withheld: only where it was, and the rule.
+    Withheld {
+        /// Its `date_added` (a cursor may stop there).
+        date_added: DateAdded,
+        /// The rule that withheld it.
+        rule: &'static str,
+    },
+}
+
+impl Decided {
+    /// The row's `date_added`.
+    pub fn date_added(&self) -> DateAdded {
+        match self {
+            Decided::Served(o) => o.date_added,
+            Decided::Withheld { date_added, .. } => *date_added,
+        }
+    }
+}
+
 /// Everything entente persists. Implemented by the SQLite and PostgreSQL backends; handed to
 /// the server as `Arc<dyn Store>`.
 #[async_trait]
@@ -128,6 +159,34 @@ pub trait Store:
         collection: &CollectionId,
         filter: &ObjectFilter,
     ) -> Result<Page<StoredObject>>;
+
+    /// [`Store::objects_page`] with each version decided by `decide` on its sharing facts as
+    /// its row is read: a withheld version's body is never parsed, and the decisions are made
+    /// where the facts were just read. The page counts withheld rows as `objects_page` counts
+    /// rows (`limit`, `more`, `next`).
+    async fn objects_page_decided(
+        &self,
+        collection: &CollectionId,
+        filter: &ObjectFilter,
+        decide: Decide,
+    ) -> Result<Page<Decided>> {
+        let page = self.objects_page(collection, filter).await?;
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(|o| match decide(&o.sharing) {
+                    None => Decided::Served(o),
+                    Some(rule) => Decided::Withheld {
+                        date_added: o.date_added,
+                        rule,
+                    },
+                })
+                .collect(),
+            more: page.more,
+            next: page.next,
+        })
+    }
 
     /// One page of manifest records (no object text) matching `filter`, same order and
     /// semantics as [`Store::objects_page`].

@@ -820,6 +820,39 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn objects_page_decided(
+        &self,
+        collection: &CollectionId,
+        filter: &ObjectFilter,
+        decide: crate::Decide,
+    ) -> Result<Page<crate::Decided>> {
+        let (collection, f) = (collection.clone(), filter.clone());
+        self.read(move |conn| {
+            let columns = format!("o.date_added, o.body, {SHARING_COLUMNS}");
+            let (sql, params) = page_query(conn, &collection, &f, &columns)?;
+            let mut st = conn.prepare_cached(&sql)?;
+            let mut rows = st.query(rusqlite::params_from_iter(params))?;
+            let mut items = Vec::new();
+            while let Some(r) = rows.next()? {
+                let date_added = DateAdded(r.get(0)?);
+                let sharing = read_sharing(r, 2)?;
+                items.push(match decide(&sharing) {
+                    Some(rule) => crate::Decided::Withheld { date_added, rule },
+                    None => {
+                        let body = r.get_ref(1)?.as_str().map_err(Error::backend)?;
+                        crate::Decided::Served(StoredObject {
+                            object: parse_object(body)?,
+                            date_added,
+                            sharing,
+                        })
+                    }
+                });
+            }
+            Ok(filter::into_page(items, &f, crate::Decided::date_added))
+        })
+        .await
+    }
+
     async fn manifest_page(
         &self,
         collection: &CollectionId,

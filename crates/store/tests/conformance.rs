@@ -1593,7 +1593,59 @@ mod sharing {
         sharing_scopes_and_object_facts,
         sharing_purposes_and_releases,
         sharing_text_search,
+        sharing_pages_decided_in_the_store,
     );
+}
+
+/// `objects_page_decided` reads the rows `objects_page` reads, in the same pages: the served
+/// ones as they are, the withheld ones by their `date_added` and the rule that withheld them.
+async fn sharing_pages_decided_in_the_store(db: &TestDb) {
+    let s = db.open().await;
+    let c = setup(&s, &uuid_n(71)).await;
+    let objects: Vec<_> = (0..30)
+        .map(|n| indicator(n, "2026-01-01T00:00:00.000Z"))
+        .collect();
+    let facts = (0..30)
+        .map(|n| ObjectSharing {
+            originator: Some(if n % 2 == 0 { "a" } else { "b" }.into()),
+            tlp: Some(if n % 3 == 0 { "red" } else { "green" }.into()),
+            ..Default::default()
+        })
+        .collect();
+    s.add_objects_with(&c, objects, facts).await.unwrap();
+    let decide: entente_store::Decide =
+        Arc::new(|f: &ObjectSharing| (f.tlp.as_deref() == Some("red")).then_some("tlp-red"));
+    let mut filter = page_filter(7);
+    let mut pages = 0;
+    loop {
+        let plain = s.objects_page(&c, &filter).await.unwrap();
+        let decided = s
+            .objects_page_decided(&c, &filter, decide.clone())
+            .await
+            .unwrap();
+        assert_eq!((decided.more, decided.next), (plain.more, plain.next));
+        assert_eq!(decided.items.len(), plain.items.len());
+        for (d, p) in decided.items.iter().zip(&plain.items) {
+            assert_eq!(d.date_added(), p.date_added);
+            match d {
+                entente_store::Decided::Served(o) => {
+                    assert_ne!(p.sharing.tlp.as_deref(), Some("red"));
+                    assert_eq!(o.object.as_json(), p.object.as_json());
+                    assert_eq!(o.sharing, p.sharing);
+                }
+                entente_store::Decided::Withheld { rule, .. } => {
+                    assert_eq!(p.sharing.tlp.as_deref(), Some("red"));
+                    assert_eq!(*rule, "tlp-red");
+                }
+            }
+        }
+        pages += 1;
+        if !plain.more {
+            break;
+        }
+        filter.after = plain.next;
+    }
+    assert_eq!(pages, 5);
 }
 
 use entente_store::{

@@ -11,8 +11,12 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 
-use entente_store::{DateAdded, ManifestRecord, ObjectFilter, ObjectSharing, Page, StoredObject};
+use entente_store::{
+    CollectionId, DateAdded, Decide, Decided, ManifestRecord, ObjectFilter, ObjectSharing, Page,
+    StoredObject,
+};
 
 use crate::AppState;
 use crate::access::{Gate, ObjectAction};
@@ -65,6 +69,43 @@ pub(crate) struct Gated<T> {
     pub(crate) rules: BTreeMap<&'static str, usize>,
 }
 
+/// A row of a scan: a version to serve, or one withheld by a rule (where it was).
+enum Row<T> {
+    Served(T),
+    Withheld(&'static str),
+}
+
+/// The gate's decisions of one request, by the facts they were made for: the versions of a
+/// collection carry few distinct sharing facts (a few originators and channels, a few
+/// markings), so most versions reuse a decision already made rather than building their facts
+/// and deciding again.
+type LastDecision = Mutex<Vec<(ObjectSharing, Decision)>>;
+
+/// Distinct facts remembered per request; others are decided each time.
+const REMEMBERED: usize = 16;
+
+/// The decision for `sharing` without releases, reusing one of `known` made for the same
+/// facts.
+fn decide_reusing(
+    gate: &Gate,
+    action: ObjectAction,
+    sharing: &ObjectSharing,
+    known: &LastDecision,
+) -> Decision {
+    if cfg!(feature = "bench-gate-bypass") {
+        return Decision::Allow { rule: "bypass" };
+    }
+    let mut known = known.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, d)) = known.iter().find(|(facts, _)| same_facts(facts, sharing)) {
+        return d.clone();
+    }
+    let d = gate.decide(action, &gate.facts(sharing, &[]));
+    if known.len() < REMEMBERED {
+        known.push((sharing.clone(), d.clone()));
+    }
+    d
+}
+
 /// Fetches store pages with `fetch` from `filter` on and keeps the versions the gate allows
 /// for `action`, up to `filter.limit` (0: only whether any exists).
 pub(crate) async fn page<T, F, Fut>(
@@ -79,6 +120,102 @@ where
     F: Fn(ObjectFilter) -> Fut,
     Fut: Future<Output = Result<Page<T>, entente_store::Error>>,
 {
+    let last = LastDecision::default();
+    scan(filter, |f| {
+        let (fetch, last) = (&fetch, &last);
+        async move {
+            let page = fetch(f).await?;
+            let releases = crate::sharing::Releases::load(
+                &state.store,
+                gate.needs_releases(),
+                page.items.iter().map(|i| i.object_id().to_owned()),
+            )
+            .await?;
+            let items = page
+                .items
+                .into_iter()
+                .map(|item| {
+                    let mine = releases.of(item.object_id());
+                    let decision = if cfg!(feature = "bench-gate-bypass") {
+                        Decision::Allow { rule: "bypass" }
+                    } else if !mine.is_empty() {
+                        gate.decide(action, &gate.facts(item.sharing(), &mine))
+                    } else {
+                        decide_reusing(gate, action, item.sharing(), last)
+                    };
+                    if decision.is_allow() {
+                        Row::Served(item)
+                    } else {
+                        Row::Withheld(decision.rule())
+                    }
+                })
+                .collect();
+            Ok(Page {
+                items,
+                more: page.more,
+                next: page.next,
+            })
+        }
+    })
+    .await
+}
+
+/// The versions of a collection the gate lets the principal read: like [`page`] over
+/// `objects_page`, but each version is decided by the store as it reads its row
+/// ([`entente_store::Store::objects_page_decided`]), so a withheld version's body is never
+/// parsed and the decisions are made where the facts were just read. With releases on the
+/// node (each decision then needs the version's releases), through [`page`].
+pub(crate) async fn objects(
+    state: &AppState,
+    gate: &Gate,
+    collection: &CollectionId,
+    filter: &ObjectFilter,
+) -> Result<Gated<StoredObject>, ApiError> {
+    let action = ObjectAction::Read;
+    if gate.needs_releases() {
+        return page(state, gate, action, filter, |f| async move {
+            state.store.objects_page(collection, &f).await
+        })
+        .await;
+    }
+    let (shared, last) = (gate.clone(), LastDecision::default());
+    let decide: Decide = Arc::new(move |sharing: &ObjectSharing| {
+        let d = decide_reusing(&shared, action, sharing, &last);
+        (!d.is_allow()).then(|| d.rule())
+    });
+    scan(filter, |f| {
+        let decide = decide.clone();
+        async move {
+            let page = state
+                .store
+                .objects_page_decided(collection, &f, decide)
+                .await?;
+            let items = page
+                .items
+                .into_iter()
+                .map(|row| match row {
+                    Decided::Served(o) => Row::Served(o),
+                    Decided::Withheld { rule, .. } => Row::Withheld(rule),
+                })
+                .collect();
+            Ok(Page {
+                items,
+                more: page.more,
+                next: page.next,
+            })
+        }
+    })
+    .await
+}
+
+/// The scan behind [`page`] and [`objects`]: rows fetched with `fetch` from `filter` on, the
+/// served ones kept up to `filter.limit` (0: only whether any exists).
+async fn scan<T, F, Fut>(filter: &ObjectFilter, fetch: F) -> Result<Gated<T>, ApiError>
+where
+    T: Gatable,
+    F: Fn(ObjectFilter) -> Fut,
+    Fut: Future<Output = Result<Page<Row<T>>, ApiError>>,
+{
     let want = filter.limit;
     let mut f = filter.clone();
     // One more than wanted: when every version is allowed (the common case), the one after
@@ -91,53 +228,34 @@ where
     let mut rules = BTreeMap::new();
     let mut last_served: Option<DateAdded> = None;
     let start = filter.after;
-    // Consecutive versions nearly always carry the same sharing facts (one originator, one
-    // channel, a few markings): the decision for the previous facts is reused when equal.
-    let mut last: Option<(ObjectSharing, Decision)> = None;
     for _ in 0..MAX_SCANNED_PAGES {
         let page = fetch(f.clone()).await?;
-        let releases = crate::sharing::Releases::load(
-            &state.store,
-            gate.needs_releases(),
-            page.items.iter().map(|i| i.object_id().to_owned()),
-        )
-        .await?;
         scanned += page.items.len();
-        for item in page.items {
-            let mine = releases.of(item.object_id());
-            let decision = if cfg!(feature = "bench-gate-bypass") {
-                Decision::Allow { rule: "bypass" }
-            } else if !mine.is_empty() {
-                gate.decide(action, &gate.facts(item.sharing(), &mine))
-            } else {
-                match &last {
-                    Some((facts, d)) if same_facts(facts, item.sharing()) => d.clone(),
-                    _ => {
-                        let d = gate.decide(action, &gate.facts(item.sharing(), &[]));
-                        last = Some((item.sharing().clone(), d.clone()));
-                        d
+        for row in page.items {
+            match row {
+                Row::Served(item) => {
+                    if out.len() == want {
+                        // One more visible item exists: the page is full and `more` is true.
+                        return Ok(Gated {
+                            page: Page {
+                                more: true,
+                                next: Some(
+                                    last_served.unwrap_or(start.unwrap_or(DateAdded(i64::MIN))),
+                                ),
+                                items: out,
+                            },
+                            withheld,
+                            rules,
+                        });
                     }
+                    allowed += 1;
+                    last_served = Some(item.date_added());
+                    out.push(item);
                 }
-            };
-            if decision.is_allow() {
-                if out.len() == want {
-                    // One more visible item exists: the page is full and `more` is true.
-                    return Ok(Gated {
-                        page: Page {
-                            more: true,
-                            next: Some(last_served.unwrap_or(start.unwrap_or(DateAdded(i64::MIN)))),
-                            items: out,
-                        },
-                        withheld,
-                        rules,
-                    });
+                Row::Withheld(rule) => {
+                    withheld += 1;
+                    *rules.entry(rule).or_insert(0) += 1;
                 }
-                allowed += 1;
-                last_served = Some(item.date_added());
-                out.push(item);
-            } else {
-                withheld += 1;
-                *rules.entry(decision.rule()).or_insert(0) += 1;
             }
         }
         if !page.more {

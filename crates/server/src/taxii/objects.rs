@@ -126,14 +126,7 @@ async fn serve_objects(
         .transpose()?;
     let limit = paging::page_size(state, q);
     let filter = paging::store_filter(endpoint, q, object, limit, after);
-    let gated = gated::page(
-        state,
-        &reached.gate,
-        ObjectAction::Read,
-        &filter,
-        |f| async move { state.store.objects_page(&collection.id, &f).await },
-    )
-    .await?;
+    let gated = gated::objects(state, &reached.gate, &collection.id, &filter).await?;
     let target = match object {
         Some(o) => format!("{}/{o}", collection.id),
         None => collection.id.0.clone(),
