@@ -293,10 +293,9 @@ pub async fn index_added(
     Ok(())
 }
 
-/// Indexes the versions just added to `collection`, as [`index_added`], and returns the hits
-/// they make without recording them (a stream records those of several batches at once, with
-/// [`record_hits`]).
-pub async fn find_hits(
+/// Indexes the versions just added to `collection` and returns the hits they make (the first
+/// half of [`index_added`]).
+async fn find_hits(
     store: &SharedStore,
     collection: &CollectionId,
     objects: &[Object],
@@ -343,7 +342,7 @@ pub async fn find_hits(
 
 /// Records hits found by [`find_hits`] in one transaction. A failure is logged, never returned:
 /// the objects are stored, and `entente hits rebuild` finds their hits again.
-pub async fn record_hits(store: &SharedStore, hits: Vec<CorrelationHit>) {
+async fn record_hits(store: &SharedStore, hits: Vec<CorrelationHit>) {
     if hits.is_empty() {
         return;
     }

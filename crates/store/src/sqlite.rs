@@ -555,16 +555,7 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = inner
-                .audit
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            f(&mut conn)
-        })
-        .await
-        .map_err(Error::backend)?
+        self.locked(|inner| &inner.audit, f).await
     }
 
     /// Runs `f` on the single writer connection on the blocking pool.
@@ -573,10 +564,19 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     {
+        self.locked(|inner| &inner.writer, f).await
+    }
+
+    /// Runs `f` on the blocking pool with the connection `which` picks, under its lock (a
+    /// panic elsewhere leaves the connection usable: SQLite rolled back what it interrupted).
+    async fn locked<T, F>(&self, which: fn(&Inner) -> &Mutex<Connection>, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = inner
-                .writer
+            let mut conn = which(&inner)
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             f(&mut conn)
