@@ -92,14 +92,19 @@ impl Deferred {
         objects: Vec<Object>,
         sharing: Vec<entente_store::ObjectSharing>,
     ) -> Result<Vec<AddOutcome>, entente_store::Error> {
-        let kept = objects.clone();
+        // With correlation off (read from the store for each batch, so that a change made by
+        // another process is seen), nothing is kept for the worker.
+        let correlate =
+            self.queue.is_some() && crate::correlation::settings(&self.store).await?.enabled;
+        let kept = correlate.then(|| objects.clone());
         let outcomes = self
             .store
             .add_objects_with(&self.collection, objects, sharing)
             .await?;
-        let queued = match &self.queue {
-            Some(q) => q.send((kept, outcomes.clone())).await.is_ok(),
-            None => false,
+        let queued = match (&self.queue, kept) {
+            (Some(q), Some(kept)) => q.send((kept, outcomes.clone())).await.is_ok(),
+            (Some(_), None) => true,
+            (None, _) => false,
         };
         if !queued {
             // The worker stopped on an error: finish reports it.

@@ -187,6 +187,14 @@ impl Object {
         &self.raw
     }
 
+    /// The JSON text of the top-level properties `names` (the first occurrence of each), `None`
+    /// where absent, found by one scan of the object without parsing it: the cheap way to read
+    /// a few properties of many objects (the ingest path reads markings this way).
+    pub fn properties<const N: usize>(&self, names: [&str; N]) -> [Option<&str>; N] {
+        let members = Members::parse_until(self.raw.get(), &names);
+        names.map(|n| members.as_ref().and_then(|m| m.get(n)))
+    }
+
     /// Parses the whole object into a `serde_json::Value` (allocates; for inspection).
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::from_str(self.raw.get()).expect("valid JSON by construction")

@@ -19,6 +19,7 @@
 //! collection row rather than derived from `max(date_added)` so that deleting the newest object
 //! can never make a value be handed out twice.
 
+mod checkpoint;
 mod correlation;
 mod federation;
 mod screening;
@@ -148,6 +149,8 @@ struct Inner {
     /// log, serialised by this lock (and across processes by the file's write lock).
     audit: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Checkpoints the writer's log beside it (see [`checkpoint`]).
+    checkpointer: checkpoint::Checkpointer,
     /// Versions added since the planner statistics were last refreshed.
     added_since_optimize: AtomicU64,
 }
@@ -180,11 +183,8 @@ fn configure(conn: &Connection, read_only: bool) -> Result<()> {
         conn.execute_batch(
             "PRAGMA query_only = ON; PRAGMA mmap_size = 17179869184; PRAGMA cache_size = -16384;",
         )?;
-    } else {
-        // Checkpoint every 64 MiB of WAL rather than every 4 MiB: random index pages touched
-        // by several batches are then written to the database file once, not once per batch.
-        conn.execute_batch("PRAGMA wal_autocheckpoint = 16384;")?;
     }
+    // The writer's log is checkpointed by `checkpoint::Checkpointer`, beside it.
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
 }
@@ -473,12 +473,14 @@ impl SqliteStore {
         run_migrations(&mut audit, AUDIT_MIGRATIONS, |_, _| Ok(()))?;
         migrate(&mut writer, &mut audit)?;
         optimize(&writer)?;
+        let checkpointer = checkpoint::Checkpointer::start(&path, &writer)?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path,
                 writer: Mutex::new(writer),
                 audit: Mutex::new(audit),
                 readers: Mutex::new(Vec::new()),
+                checkpointer,
                 added_since_optimize: AtomicU64::new(0),
             }),
         })
@@ -558,13 +560,23 @@ impl SqliteStore {
         self.locked(|inner| &inner.audit, f).await
     }
 
-    /// Runs `f` on the single writer connection on the blocking pool.
+    /// Runs `f` on the single writer connection on the blocking pool, then lets the
+    /// checkpointer look at the log (still under the writer lock, between transactions).
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     {
-        self.locked(|inner| &inner.writer, f).await
+        let inner = self.inner.clone();
+        self.locked(
+            |inner| &inner.writer,
+            move |conn| {
+                let out = f(conn);
+                inner.checkpointer.after_write();
+                out
+            },
+        )
+        .await
     }
 
     /// Runs `f` on the blocking pool with the connection `which` picks, under its lock (a

@@ -42,7 +42,9 @@ pub(crate) struct Summary {
 const MAX_LISTED: usize = 1000;
 
 enum Msg {
-    Batch(Vec<entente_stix::Object>),
+    /// Valid objects with their sharing facts (computed here, beside parsing, so that the
+    /// writer's side of the pipeline only stores).
+    Batch(Vec<entente_stix::Object>, Vec<entente_store::ObjectSharing>),
     Rejected(Rejection),
     Fatal(String),
 }
@@ -52,8 +54,17 @@ fn produce(
     reader: Box<dyn std::io::BufRead + Send>,
     max_object_size: usize,
     batch: usize,
+    provenance: &entente_server::ingest::Provenance,
     tx: tokio::sync::mpsc::Sender<Msg>,
 ) {
+    let send = |objects: Vec<entente_stix::Object>| {
+        let facts = entente_server::sharing::facts_at_ingest(
+            &objects,
+            &provenance.originator,
+            provenance.received_through.as_ref(),
+        );
+        Msg::Batch(objects, facts)
+    };
     let mut pending = Vec::with_capacity(batch);
     for item in entente_stix::stream::Reader::with_max_object_size(reader, max_object_size) {
         let msg = match item {
@@ -64,7 +75,7 @@ fn produce(
                     if pending.len() < batch {
                         continue;
                     }
-                    Msg::Batch(std::mem::replace(&mut pending, Vec::with_capacity(batch)))
+                    send(std::mem::replace(&mut pending, Vec::with_capacity(batch)))
                 } else {
                     let reason = report
                         .errors()
@@ -80,7 +91,7 @@ fn produce(
             }
             Err(e) if e.is_fatal() => {
                 if !pending.is_empty() {
-                    let _ = tx.blocking_send(Msg::Batch(std::mem::take(&mut pending)));
+                    let _ = tx.blocking_send(send(std::mem::take(&mut pending)));
                 }
                 let _ = tx.blocking_send(Msg::Fatal(e.to_string()));
                 return;
@@ -96,7 +107,7 @@ fn produce(
         }
     }
     if !pending.is_empty() {
-        let _ = tx.blocking_send(Msg::Batch(pending));
+        let _ = tx.blocking_send(send(pending));
     }
 }
 
@@ -137,28 +148,29 @@ pub(crate) async fn import_into(
     let consumed = input.consumed.clone();
     let reader = input.reader;
     let batch = batch.clamp(1, 100_000);
-    let producer = tokio::task::spawn_blocking(move || produce(reader, max_object_size, batch, tx));
+    let from = provenance.clone();
+    let producer =
+        tokio::task::spawn_blocking(move || produce(reader, max_object_size, batch, &from, tx));
     let mut summary = Summary::default();
     // Stored batches are correlated by a worker while the next ones are stored.
     let mut ingest = entente_server::ingest::Deferred::new(store, collection);
     while let Some(msg) = rx.recv().await {
         match msg {
-            Msg::Batch(objects) => {
-                let facts = entente_server::sharing::facts_at_ingest(
-                    &objects,
-                    &provenance.originator,
-                    provenance.received_through.as_ref(),
-                );
-                let (mut kept, mut kept_facts) = (Vec::new(), Vec::new());
-                for (o, f) in objects.into_iter().zip(facts) {
-                    let decision = gate.as_ref().map(|g| {
-                        g.decide(
-                            entente_server::access::ObjectAction::Write,
-                            &g.facts(&f, &[]),
-                        )
-                    });
-                    match decision {
-                        Some(d) if !d.is_allow() => {
+            Msg::Batch(objects, facts) => {
+                let (kept, kept_facts) = match &gate {
+                    None => (objects, facts),
+                    Some(g) => {
+                        let (mut kept, mut kept_facts) = (Vec::new(), Vec::new());
+                        for (o, f) in objects.into_iter().zip(facts) {
+                            let d = g.decide(
+                                entente_server::access::ObjectAction::Write,
+                                &g.facts(&f, &[]),
+                            );
+                            if d.is_allow() {
+                                kept.push(o);
+                                kept_facts.push(f);
+                                continue;
+                            }
                             summary.rejected += 1;
                             if summary.rejections.len() < MAX_LISTED {
                                 summary.rejections.push(Rejection {
@@ -172,12 +184,9 @@ pub(crate) async fn import_into(
                                 });
                             }
                         }
-                        _ => {
-                            kept.push(o);
-                            kept_facts.push(f);
-                        }
+                        (kept, kept_facts)
                     }
-                }
+                };
                 if kept.is_empty() {
                     continue;
                 }

@@ -214,26 +214,26 @@ pub struct Markings {
 /// decide about whole objects (the whole object is as restricted as its object markings).
 pub fn markings_of(object: &Object, lookup: impl Fn(&str) -> Option<HandlingCode>) -> Markings {
     let mut out = Markings::default();
-    let v = object.to_value();
-    if let Some(list) = v.get(RECIPIENTS_PROPERTY).and_then(|r| r.as_array()) {
-        for entry in list {
-            let text = entry.as_str().unwrap_or_default();
-            let r = if let Some(o) = text.strip_prefix("organisation:") {
-                Some(Recipient::Organisation(OrgId(o.to_owned())))
-            } else {
-                text.strip_prefix("user:")
-                    .map(|u| Recipient::User(UserId(u.to_owned())))
-            };
-            match r {
-                Some(r) if !text.ends_with(':') => out.recipients.push(r),
-                _ => out.bad_recipients.push(entry.to_string()),
-            }
+    // Only these two properties are parsed (this runs on every ingested object).
+    let [recipients, refs] = object.properties([RECIPIENTS_PROPERTY, "object_marking_refs"]);
+    let list = |raw: Option<&str>| -> Vec<serde_json::Value> {
+        raw.and_then(|r| serde_json::from_str(r).ok())
+            .unwrap_or_default()
+    };
+    for entry in &list(recipients) {
+        let text = entry.as_str().unwrap_or_default();
+        let r = if let Some(o) = text.strip_prefix("organisation:") {
+            Some(Recipient::Organisation(OrgId(o.to_owned())))
+        } else {
+            text.strip_prefix("user:")
+                .map(|u| Recipient::User(UserId(u.to_owned())))
+        };
+        match r {
+            Some(r) if !text.ends_with(':') => out.recipients.push(r),
+            _ => out.bad_recipients.push(entry.to_string()),
         }
     }
-    let Some(refs) = v.get("object_marking_refs").and_then(|r| r.as_array()) else {
-        return out;
-    };
-    for id in refs.iter().filter_map(|r| r.as_str()) {
+    for id in list(refs).iter().filter_map(|r| r.as_str()) {
         if let Some(level) = tlp::level_of(id) {
             out.tlp = Some(out.tlp.map_or(level, |t| t.max(level)));
             continue;
