@@ -195,9 +195,10 @@ pub(crate) struct ImportArgs {
     /// The API root of the collection (default: the configured default API root).
     #[arg(long, value_name = "NAME")]
     pub(crate) api_root: Option<String>,
-    /// Objects per durable write.
-    #[arg(long, default_value_t = 10_000, value_name = "N")]
-    pub(crate) batch: usize,
+    /// Objects per durable write [default: 50,000; 10,000 while correlation is on, which
+    /// holds each batch's hits in memory until they are recorded].
+    #[arg(long, value_name = "N")]
+    pub(crate) batch: Option<usize>,
     /// The organisation the objects come from (default: the home organisation; required for
     /// a collection of a channel).
     #[arg(long, value_name = "ORG")]

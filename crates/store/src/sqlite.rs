@@ -22,6 +22,7 @@
 mod checkpoint;
 mod correlation;
 mod federation;
+mod known;
 mod screening;
 mod sharing;
 
@@ -151,6 +152,8 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     /// Checkpoints the writer's log beside it (see [`checkpoint`]).
     checkpointer: checkpoint::Checkpointer,
+    /// Which ids each collection may hold (see [`known`]); used under the writer lock.
+    known: Mutex<known::KnownIds>,
     /// Versions added since the planner statistics were last refreshed.
     added_since_optimize: AtomicU64,
 }
@@ -481,6 +484,7 @@ impl SqliteStore {
                 audit: Mutex::new(audit),
                 readers: Mutex::new(Vec::new()),
                 checkpointer,
+                known: Mutex::new(known::KnownIds::default()),
                 added_since_optimize: AtomicU64::new(0),
             }),
         })
@@ -496,7 +500,10 @@ impl SqliteStore {
         let collection = collection.clone();
         let inner = self.inner.clone();
         self.write(move |conn| {
-            let out = add_objects_blocking(conn, &collection, &objects, sharing.as_deref())?;
+            let mut known = inner.known.lock().unwrap_or_else(|p| p.into_inner());
+            let out =
+                add_objects_blocking(conn, &mut known, &collection, &objects, sharing.as_deref())?;
+            drop(known);
             let n = inner
                 .added_since_optimize
                 .fetch_add(objects.len() as u64, Ordering::Relaxed);
@@ -600,6 +607,7 @@ impl SqliteStore {
 
 fn add_objects_blocking(
     conn: &mut Connection,
+    known: &mut known::KnownIds,
     collection: &CollectionId,
     objects: &[entente_stix::Object],
     sharing: Option<&[ObjectSharing]>,
@@ -613,6 +621,7 @@ fn add_objects_blocking(
     // Invariant: every date_added handed out below is > `last` and strictly increasing.
     let mut next = filter::now_micros().max(last + 1);
     let first_assigned = next;
+    let ids = known.collection(&tx, pk)?;
     let mut outcomes = Vec::with_capacity(objects.len());
     {
         let mut versions = tx.prepare_cached(
@@ -634,15 +643,16 @@ fn add_objects_blocking(
             let idh = filter::id_hash(id);
             let mut has_versions = false;
             let mut duplicate = None;
-            let mut rows = versions.query(params![pk, id, idh])?;
-            while let Some(r) = rows.next()? {
-                has_versions = true;
-                let k: String = r.get(0)?;
-                if k == vkey {
-                    duplicate = Some(r.get::<_, i64>(1)?);
+            if ids.may_contain(idh) {
+                let mut rows = versions.query(params![pk, id, idh])?;
+                while let Some(r) = rows.next()? {
+                    has_versions = true;
+                    let k: String = r.get(0)?;
+                    if k == vkey {
+                        duplicate = Some(r.get::<_, i64>(1)?);
+                    }
                 }
             }
-            drop(rows);
             if let Some(d) = duplicate {
                 outcomes.push(AddOutcome::Duplicate {
                     date_added: DateAdded(d),
@@ -669,6 +679,7 @@ fn add_objects_blocking(
                 recipients_text(&facts.recipients),
                 facts.signature,
             ])?;
+            ids.insert(idh);
             if has_versions {
                 recompute.execute(params![pk, id, idh])?;
             }

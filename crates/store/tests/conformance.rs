@@ -135,6 +135,7 @@ scenarios!(
     versions_out_of_order,
     spec_version_filters,
     duplicates_change_nothing,
+    two_handles_on_one_database,
     paging_basics,
     paging_with_concurrent_writers,
     date_added_monotonic_under_concurrent_writers,
@@ -626,6 +627,55 @@ async fn duplicates_change_nothing(db: &TestDb) {
     added(&o[0]);
     // An empty batch is fine.
     assert!(s.add_objects(&c, vec![]).await.unwrap().is_empty());
+}
+
+/// Two handles on one database, as two processes (a node and an `entente import` beside it):
+/// each sees what the other stored, both for duplicates and for the version flags, however
+/// much either has cached about the collection.
+async fn two_handles_on_one_database(db: &TestDb) {
+    let a = db.open().await;
+    let c = setup(&a, &uuid_n(40)).await;
+    let b = db.open().await;
+    let (t1, t2, t3) = (
+        "2021-01-01T00:00:00.000Z",
+        "2021-02-01T00:00:00.000Z",
+        "2021-03-01T00:00:00.000Z",
+    );
+    // A stores first (and so has looked at the collection).
+    added(&a.add_objects(&c, vec![indicator(1, t1)]).await.unwrap()[0]);
+    // B stores a second version of that object and a new object.
+    let outs = b
+        .add_objects(&c, vec![indicator(1, t2), indicator(2, t1)])
+        .await
+        .unwrap();
+    let (d12, d2) = (added(&outs[0]), added(&outs[1]));
+    // For A, both are duplicates now; a third version is new.
+    let outs = a
+        .add_objects(
+            &c,
+            vec![indicator(2, t1), indicator(1, t2), indicator(1, t3)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(outs[0], AddOutcome::Duplicate { date_added: d2 });
+    assert_eq!(outs[1], AddOutcome::Duplicate { date_added: d12 });
+    added(&outs[2]);
+    assert_eq!(a.count_objects(&c).await.unwrap(), 4);
+    // One `last` and one `first` version per object, whoever stored them.
+    let (i1, i2) = (indicator_id(1), indicator_id(2));
+    assert_eq!(
+        read_all(&b, &c, &page_filter(10)).await,
+        [(i2.clone(), t1.to_owned()), (i1.clone(), t3.to_owned())]
+    );
+    let first = ObjectFilter {
+        versions: vec![VersionMatch::First],
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(
+        read_all(&a, &c, &first).await,
+        [(i1, t1.to_owned()), (i2, t1.to_owned())]
+    );
 }
 
 async fn paging_basics(db: &TestDb) {
