@@ -41,19 +41,22 @@ impl KnownIds {
             self.collections.clear();
             self.data_version = Some(version);
         }
-        if !self.collections.contains_key(&pk) {
-            let mut st = conn
-                .prepare_cached("SELECT idh FROM objects INDEXED BY objects_id WHERE coll = ?1")?;
-            let hashes = st
-                .query_map([pk], |r| r.get::<_, i64>(0))?
-                .collect::<rusqlite::Result<Vec<i64>>>()?;
-            let mut filter = Filter::with_capacity(hashes.len().saturating_mul(2));
-            for h in hashes {
-                filter.insert(h);
+        match self.collections.entry(pk) {
+            std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let mut st = conn.prepare_cached(
+                    "SELECT idh FROM objects INDEXED BY objects_id WHERE coll = ?1",
+                )?;
+                let hashes = st
+                    .query_map([pk], |r| r.get::<_, i64>(0))?
+                    .collect::<rusqlite::Result<Vec<i64>>>()?;
+                let mut filter = Filter::with_capacity(hashes.len().saturating_mul(2));
+                for h in hashes {
+                    filter.insert(h);
+                }
+                Ok(e.insert(filter))
             }
-            self.collections.insert(pk, filter);
         }
-        Ok(self.collections.get_mut(&pk).expect("inserted above"))
     }
 }
 
