@@ -145,18 +145,22 @@ pub struct SqliteStore {
 
 struct Inner {
     path: PathBuf,
+    /// Checkpoints the writer's log beside it (see [`checkpoint`]). Declared before the
+    /// connections so that it stops first (see its `Drop`).
+    checkpointer: checkpoint::Checkpointer,
     writer: Mutex<Connection>,
     /// The connection to the audit log's own file ([`audit_path`]): appends and reads of the
     /// log, serialised by this lock (and across processes by the file's write lock).
     audit: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
-    /// Checkpoints the writer's log beside it (see [`checkpoint`]).
-    checkpointer: checkpoint::Checkpointer,
     /// Which ids each collection may hold (see [`known`]); used under the writer lock.
     known: Mutex<known::KnownIds>,
     /// Versions added since the planner statistics were last refreshed.
     added_since_optimize: AtomicU64,
 }
+
+/// Batches of at least this many objects are freed on another thread than the writer's.
+const DROP_ASIDE: usize = 1_000;
 
 /// Refresh the planner statistics after this many added versions (see [`optimize`]).
 const OPTIMIZE_EVERY: u64 = 50_000;
@@ -460,6 +464,11 @@ impl SqliteStore {
             std::fs::create_dir_all(parent).map_err(Error::backend)?;
         }
         let mut writer = Connection::open(&path)?;
+        // A new database gets 16 KiB pages (SQLite's default is 4 KiB): rows of several hundred
+        // bytes, appended in order, then fill fewer pages, and a batch's B-tree work and log
+        // frames shrink (about a tenth less CPU per stored version). Without effect on an
+        // existing file, which keeps its page size.
+        writer.execute_batch("PRAGMA page_size = 16384;")?;
         configure(&writer, false)?;
         let audit_file = audit_path(&path);
         if !audit_file.exists() && applied(&writer, AUDIT_MOVED)? {
@@ -513,6 +522,11 @@ impl SqliteStore {
                 if let Err(e) = optimize(conn) {
                     tracing::warn!(error = %e, "refreshing SQLite planner statistics failed");
                 }
+            }
+            // Freeing a large batch (a million allocations for an import's batch) is left to
+            // another thread: every write waits for this one.
+            if objects.len() >= DROP_ASIDE {
+                tokio::task::spawn_blocking(move || drop(objects));
             }
             Ok(out)
         })

@@ -5,15 +5,15 @@
 //! its caller hears back. Under a sustained ingest that was a tenth of the writer's time, plus
 //! an fsync of the database file per checkpoint, all on the one thread that every write waits
 //! for. Here the writer only counts: a hook notes the log's length at each commit, and past
-//! [`SOFT`] frames a background thread with its own connection runs a `PASSIVE` checkpoint
+//! [`SOFT`] bytes a background thread with its own connection runs a `PASSIVE` checkpoint
 //! (which never blocks the writer or readers) while the writer goes on.
 //!
 //! A log is only reset (written again from its start) when a write transaction begins after a
 //! checkpoint has copied all of it; under a stream of back-to-back writes the background
-//! thread never quite catches up, so past [`HARD`] frames the writer, between two
+//! thread never quite catches up, so past [`HARD`] bytes the writer, between two
 //! transactions, finishes the checkpoint itself (copying only what the background thread has
 //! not yet copied), and its next transaction starts a fresh log. The log thus stays under
-//! about [`HARD`] frames plus one transaction.
+//! about [`HARD`] bytes plus one transaction.
 //!
 //! Durability is unchanged: a commit is on disk once the log is fsynced (`synchronous=FULL`);
 //! checkpoints only move committed pages into the database file.
@@ -26,14 +26,14 @@ use rusqlite::Connection;
 
 use crate::Result;
 
-/// Log frames (pages) after which a background checkpoint is asked for: 64 MiB of 4 KiB pages,
-/// as the old `wal_autocheckpoint` setting. Random index pages touched by several commits are
-/// then copied to the database file once rather than once per commit.
-pub(super) const SOFT: i32 = 16_384;
+/// Log bytes after which a background checkpoint is asked for (64 MiB). Random index pages
+/// touched by several commits are then copied to the database file once rather than once per
+/// commit.
+pub(super) const SOFT: i64 = 64 << 20;
 
-/// Log frames after which the writer completes the checkpoint itself before its next
+/// Log bytes after which the writer completes the checkpoint itself before its next
 /// transaction, so that the log restarts (see the module docs).
-pub(super) const HARD: i32 = 4 * SOFT;
+pub(super) const HARD: i64 = 4 * SOFT;
 
 thread_local! {
     /// The log length the last commit on this thread reported (set by [`note_frames`]; commits
@@ -51,6 +51,7 @@ fn note_frames(_: &rusqlite::hooks::Wal, frames: std::ffi::c_int) -> rusqlite::R
 /// The background checkpointer of one database file.
 pub(super) struct Checkpointer {
     shared: Arc<Shared>,
+    thread: Option<std::thread::JoinHandle<()>>,
     soft: i32,
     hard: i32,
     /// The log length at the last request to the thread (touched only under the writer lock).
@@ -74,9 +75,12 @@ impl Checkpointer {
     /// Opens a connection to `path` for checkpoints, installs the frame-counting hook on
     /// `writer` and starts the background thread.
     pub(super) fn start(path: &Path, writer: &Connection) -> Result<Checkpointer> {
-        Self::with_thresholds(path, writer, SOFT, HARD)
+        let page: i64 = writer.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let frames = |bytes: i64| i32::try_from(bytes / page.max(512)).unwrap_or(i32::MAX);
+        Self::with_thresholds(path, writer, frames(SOFT), frames(HARD))
     }
 
+    /// As [`Checkpointer::start`], with thresholds in log frames (pages).
     pub(super) fn with_thresholds(
         path: &Path,
         writer: &Connection,
@@ -93,12 +97,13 @@ impl Checkpointer {
             wake: Condvar::new(),
         });
         let worker = shared.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("entente-checkpoint".into())
             .spawn(move || worker.run())
             .map_err(crate::Error::backend)?;
         Ok(Checkpointer {
             shared,
+            thread: Some(thread),
             soft,
             hard,
             requested_at: std::sync::atomic::AtomicI32::new(0),
@@ -135,10 +140,18 @@ impl Checkpointer {
 }
 
 impl Drop for Checkpointer {
+    /// Stops the thread and waits for it (at most the end of a running checkpoint), so that
+    /// its connection is closed before the writer's: the last connection to close a database
+    /// copies the rest of the log into it and removes the log file.
     fn drop(&mut self) {
-        let mut state = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.stop = true;
-        self.shared.wake.notify_one();
+        {
+            let mut state = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
+            state.stop = true;
+            self.shared.wake.notify_one();
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 
@@ -217,6 +230,10 @@ mod tests {
         // database file already holds all but the last few hundred pages.
         let size = std::fs::metadata(&path).unwrap().len();
         assert!(size > 10_000_000, "database file is {size} bytes");
+        // Stopped first, the checkpointer leaves the writer the last connection, whose close
+        // copies the rest of the log and removes it.
         drop(cp);
+        drop(writer);
+        assert!(!wal.exists(), "the log outlived the last connection");
     }
 }
