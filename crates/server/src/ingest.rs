@@ -53,6 +53,23 @@ pub async fn add_objects_with(
     Ok(outcomes)
 }
 
+/// As [`add_objects_with`], storing in the same transaction the status resource `make` builds
+/// from the outcomes (the TAXII POST path; see [`entente_store::Store::add_objects_with_status`]).
+pub async fn add_objects_with_status(
+    store: &SharedStore,
+    collection: &CollectionId,
+    objects: Vec<Object>,
+    sharing: Vec<entente_store::ObjectSharing>,
+    make: entente_store::MakeStatus,
+) -> Result<(Vec<AddOutcome>, entente_store::Status), entente_store::Error> {
+    let kept = objects.clone();
+    let (outcomes, status) = store
+        .add_objects_with_status(collection, objects, sharing, make)
+        .await?;
+    crate::correlation::index_added(store, collection, &kept, &outcomes).await?;
+    Ok((outcomes, status))
+}
+
 /// The ingest path for a stream of batches into one collection (a federation pull, an
 /// import): each batch is stored durably as [`add_objects_with`] does, and its correlation is
 /// handed to a worker that indexes the batches in order while the next ones are stored. The

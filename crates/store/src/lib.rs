@@ -120,6 +120,10 @@ impl Decided {
     }
 }
 
+/// Builds the status resource of a write from its outcomes, one per object in input order
+/// (see [`Store::add_objects_with_status`]).
+pub type MakeStatus = Box<dyn FnOnce(&[AddOutcome]) -> Status + Send>;
+
 /// Everything entente persists. Implemented by the SQLite and PostgreSQL backends; handed to
 /// the server as `Arc<dyn Store>`.
 #[async_trait]
@@ -215,6 +219,24 @@ pub trait Store:
     async fn put_status(&self, status: Status) -> Result<()>;
     /// One status resource. `NotFound` if absent.
     async fn status(&self, api_root: &str, id: &str) -> Result<Status>;
+
+    /// As [`SharingStore::add_objects_with`], then stores the status resource `make` builds
+    /// from the outcomes. The SQLite backend does both in one transaction, so that the
+    /// versions of a TAXII POST and their status are durable together with one commit (the
+    /// writer is held, and the disk flushed, once per request rather than twice); this default
+    /// does one after the other.
+    async fn add_objects_with_status(
+        &self,
+        collection: &CollectionId,
+        objects: Vec<entente_stix::Object>,
+        sharing: Vec<ObjectSharing>,
+        make: MakeStatus,
+    ) -> Result<(Vec<AddOutcome>, Status)> {
+        let outcomes = self.add_objects_with(collection, objects, sharing).await?;
+        let status = make(&outcomes);
+        self.put_status(status.clone()).await?;
+        Ok((outcomes, status))
+    }
 
     // ---- Users, credentials, permissions ----
 

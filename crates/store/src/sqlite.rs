@@ -509,12 +509,33 @@ impl SqliteStore {
         objects: Vec<entente_stix::Object>,
         sharing: Option<Vec<ObjectSharing>>,
     ) -> Result<Vec<AddOutcome>> {
+        Ok(self
+            .add_objects_status(collection, objects, sharing, None)
+            .await?
+            .0)
+    }
+
+    /// [`SqliteStore::add_objects_sharing`], and the status `make` builds from the outcomes
+    /// stored in the same transaction.
+    async fn add_objects_status(
+        &self,
+        collection: &CollectionId,
+        objects: Vec<entente_stix::Object>,
+        sharing: Option<Vec<ObjectSharing>>,
+        make: Option<crate::MakeStatus>,
+    ) -> Result<(Vec<AddOutcome>, Option<Status>)> {
         let collection = collection.clone();
         let inner = self.inner.clone();
         self.write(move |conn| {
             let mut known = inner.known.lock().unwrap_or_else(|p| p.into_inner());
-            let out =
-                add_objects_blocking(conn, &mut known, &collection, &objects, sharing.as_deref())?;
+            let out = add_objects_blocking(
+                conn,
+                &mut known,
+                &collection,
+                &objects,
+                sharing.as_deref(),
+                make,
+            )?;
             drop(known);
             let n = inner
                 .added_since_optimize
@@ -628,7 +649,8 @@ fn add_objects_blocking(
     collection: &CollectionId,
     objects: &[entente_stix::Object],
     sharing: Option<&[ObjectSharing]>,
-) -> Result<Vec<AddOutcome>> {
+    make: Option<crate::MakeStatus>,
+) -> Result<(Vec<AddOutcome>, Option<Status>)> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let (pk, last): (i64, i64) = tx
         .prepare_cached("SELECT pk, last_date_added FROM collections WHERE id = ?1")?
@@ -710,9 +732,25 @@ fn add_objects_blocking(
         tx.prepare_cached("UPDATE collections SET last_date_added = ?1 WHERE pk = ?2")?
             .execute(params![next - 1, pk])?;
     }
+    let status = make.map(|make| make(&outcomes));
+    if let Some(status) = &status {
+        insert_status(&tx, status)?;
+    }
     // synchronous=FULL: when commit returns, the transaction is on disk.
     tx.commit()?;
-    Ok(outcomes)
+    Ok((outcomes, status))
+}
+
+/// Stores (inserts or replaces) a status resource.
+fn insert_status(conn: &Connection, status: &Status) -> Result<()> {
+    let body = serde_json::to_string(&status.body).map_err(Error::backend)?;
+    conn.prepare_cached(
+        "INSERT INTO statuses (api_root, id, owner, body) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (api_root, id) DO UPDATE SET owner = excluded.owner, \
+         body = excluded.body",
+    )?
+    .execute(params![status.api_root, status.id, status.owner, body])?;
+    Ok(())
 }
 
 #[async_trait]
@@ -978,17 +1016,28 @@ impl Store for SqliteStore {
     }
 
     async fn put_status(&self, status: Status) -> Result<()> {
-        let body = serde_json::to_string(&status.body).map_err(Error::backend)?;
-        self.write(move |conn| {
-            conn.prepare_cached(
-                "INSERT INTO statuses (api_root, id, owner, body) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (api_root, id) DO UPDATE SET owner = excluded.owner, \
-                 body = excluded.body",
-            )?
-            .execute(params![status.api_root, status.id, status.owner, body])?;
-            Ok(())
-        })
-        .await
+        self.write(move |conn| insert_status(conn, &status)).await
+    }
+
+    async fn add_objects_with_status(
+        &self,
+        collection: &CollectionId,
+        objects: Vec<entente_stix::Object>,
+        sharing: Vec<ObjectSharing>,
+        make: crate::MakeStatus,
+    ) -> Result<(Vec<AddOutcome>, Status)> {
+        if sharing.len() != objects.len() {
+            return Err(Error::Invalid(format!(
+                "{} sharing records for {} objects",
+                sharing.len(),
+                objects.len()
+            )));
+        }
+        let (outcomes, status) = self
+            .add_objects_status(collection, objects, Some(sharing), Some(make))
+            .await?;
+        let status = status.ok_or_else(|| Error::backend("no status was built"))?;
+        Ok((outcomes, status))
     }
 
     async fn status(&self, api_root: &str, id: &str) -> Result<Status> {

@@ -136,6 +136,7 @@ scenarios!(
     spec_version_filters,
     duplicates_change_nothing,
     two_handles_on_one_database,
+    objects_with_their_status,
     paging_basics,
     paging_with_concurrent_writers,
     date_added_monotonic_under_concurrent_writers,
@@ -676,6 +677,60 @@ async fn two_handles_on_one_database(db: &TestDb) {
         read_all(&a, &c, &first).await,
         [(i1, t1.to_owned()), (i2, t1.to_owned())]
     );
+}
+
+/// A write and the status built from its outcomes: the builder sees the outcomes the call
+/// returns, and the status is stored (and survives a reopen) with the versions.
+async fn objects_with_their_status(db: &TestDb) {
+    let s = db.open().await;
+    let c = setup(&s, &uuid_n(41)).await;
+    let t = "2021-01-01T00:00:00.000Z";
+    added(&s.add_objects(&c, vec![indicator(1, t)]).await.unwrap()[0]);
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let make: entente_store::MakeStatus = {
+        let seen = seen.clone();
+        Box::new(move |outcomes: &[AddOutcome]| {
+            *seen.lock().unwrap() = outcomes.to_vec();
+            Status {
+                id: "status-41".into(),
+                api_root: ROOT.into(),
+                owner: "alice".into(),
+                body: serde_json::json!({ "id": "status-41", "outcomes": outcomes.len() }),
+            }
+        })
+    };
+    let objects = vec![indicator(1, t), indicator(2, t)];
+    let sharing = vec![entente_store::ObjectSharing::default(); 2];
+    let (outcomes, status) = s
+        .add_objects_with_status(&c, objects, sharing, make)
+        .await
+        .unwrap();
+    assert_eq!(*seen.lock().unwrap(), outcomes);
+    assert!(matches!(outcomes[0], AddOutcome::Duplicate { .. }));
+    added(&outcomes[1]);
+    assert_eq!(status.id, "status-41");
+    drop(s);
+    let s = db.open().await;
+    let stored = s.status(ROOT, "status-41").await.unwrap();
+    assert_eq!(stored.owner, "alice");
+    assert_eq!(stored.body["outcomes"], 2);
+    assert_eq!(s.count_objects(&c).await.unwrap(), 2);
+    // Mismatched sharing records: refused, nothing stored, no status.
+    let make: entente_store::MakeStatus = Box::new(|_: &[AddOutcome]| Status {
+        id: "status-42".into(),
+        api_root: ROOT.into(),
+        owner: "alice".into(),
+        body: serde_json::json!({}),
+    });
+    let refused = s
+        .add_objects_with_status(&c, vec![indicator(3, t)], vec![], make)
+        .await;
+    assert!(matches!(refused, Err(Error::Invalid(_))), "{refused:?}");
+    assert!(matches!(
+        s.status(ROOT, "status-42").await,
+        Err(Error::NotFound(_))
+    ));
+    assert_eq!(s.count_objects(&c).await.unwrap(), 2);
 }
 
 async fn paging_basics(db: &TestDb) {

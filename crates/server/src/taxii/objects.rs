@@ -534,64 +534,53 @@ pub async fn add(
             )
         })
         .collect();
+    // The status is built from the store's outcomes and stored in the same transaction as the
+    // objects (one durable commit); the typed copy comes back through `built` for the answer.
+    let built: std::sync::Arc<std::sync::Mutex<Option<Status>>> = Default::default();
+    let make: entente_store::MakeStatus = {
+        let built = built.clone();
+        let (api_root, owner) = (api_root.clone(), principal.user.clone());
+        let stamp = request_timestamp.as_str().to_owned();
+        Box::new(move |outcomes: &[AddOutcome]| {
+            let status = build_status(total, slots, &names, outcomes, &stamp);
+            let stored = entente_store::Status {
+                id: status.id.clone(),
+                api_root,
+                owner,
+                body: serde_json::to_value(&status).unwrap_or_default(),
+            };
+            *built.lock().unwrap_or_else(|p| p.into_inner()) = Some(status);
+            stored
+        })
+    };
+    let n_valid = valid.len();
     let outcomes = if valid.is_empty() {
+        let stored = make(&[]);
+        state.store.put_status(stored).await?;
         Vec::new()
     } else {
-        crate::ingest::add_objects_with(&state.store, &reached.collection.id, valid, facts).await?
+        crate::ingest::add_objects_with_status(
+            &state.store,
+            &reached.collection.id,
+            valid,
+            facts,
+            make,
+        )
+        .await?
+        .0
     };
-    if outcomes.len() != names.len() {
+    if outcomes.len() != n_valid {
         return Err(ApiError::internal(format!(
             "store returned {} outcomes for {} objects",
             outcomes.len(),
-            names.len()
+            n_valid
         )));
     }
-
-    let mut successes = Vec::new();
-    let mut failures = Vec::new();
-    for slot in slots {
-        match slot {
-            Ok(i) => {
-                let (id, version) = &names[i];
-                let (date_added, message) = match &outcomes[i] {
-                    AddOutcome::Added { date_added } => (*date_added, None),
-                    AddOutcome::Duplicate { date_added } => (
-                        *date_added,
-                        Some("this version was already in the collection".to_owned()),
-                    ),
-                };
-                successes.push(StatusDetails {
-                    id: id.clone(),
-                    version: version
-                        .clone()
-                        .unwrap_or_else(|| date_added.to_timestamp().as_str().to_owned()),
-                    message,
-                });
-            }
-            Err(f) => failures.push(f),
-        }
-    }
-    let status = Status {
-        id: uuid::Uuid::new_v4().to_string(),
-        status: StatusKind::Complete,
-        request_timestamp: Some(request_timestamp.as_str().to_owned()),
-        total_count: total as u64,
-        success_count: successes.len() as u64,
-        successes,
-        failure_count: failures.len() as u64,
-        failures,
-        pending_count: 0,
-        pendings: Vec::new(),
-    };
-    state
-        .store
-        .put_status(entente_store::Status {
-            id: status.id.clone(),
-            api_root: api_root.clone(),
-            owner: principal.user.clone(),
-            body: serde_json::to_value(&status).map_err(ApiError::internal)?,
-        })
-        .await?;
+    let status = built
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+        .ok_or_else(|| ApiError::internal("no status was built"))?;
     let added = outcomes
         .iter()
         .filter(|o| matches!(o, AddOutcome::Added { .. }))
@@ -627,6 +616,63 @@ pub async fn add(
         "objects added"
     );
     taxii_json(StatusCode::ACCEPTED, &status)
+}
+
+/// The status resource of a POST: each slot is a failure already known or the index of a
+/// stored object, whose outcome makes it a success (a duplicate says so).
+fn build_status(
+    total: usize,
+    slots: Vec<Result<usize, StatusDetails>>,
+    names: &[(String, Option<String>)],
+    outcomes: &[AddOutcome],
+    request_timestamp: &str,
+) -> Status {
+    let mut successes = Vec::new();
+    let mut failures = Vec::new();
+    for slot in slots {
+        match slot {
+            Ok(i) => {
+                let (id, version) = &names[i];
+                let Some(outcome) = outcomes.get(i) else {
+                    failures.push(StatusDetails {
+                        id: id.clone(),
+                        version: version
+                            .clone()
+                            .unwrap_or_else(|| request_timestamp.to_owned()),
+                        message: Some("the store returned no outcome".into()),
+                    });
+                    continue;
+                };
+                let (date_added, message) = match outcome {
+                    AddOutcome::Added { date_added } => (*date_added, None),
+                    AddOutcome::Duplicate { date_added } => (
+                        *date_added,
+                        Some("this version was already in the collection".to_owned()),
+                    ),
+                };
+                successes.push(StatusDetails {
+                    id: id.clone(),
+                    version: version
+                        .clone()
+                        .unwrap_or_else(|| date_added.to_timestamp().as_str().to_owned()),
+                    message,
+                });
+            }
+            Err(f) => failures.push(f),
+        }
+    }
+    Status {
+        id: uuid::Uuid::new_v4().to_string(),
+        status: StatusKind::Complete,
+        request_timestamp: Some(request_timestamp.to_owned()),
+        total_count: total as u64,
+        success_count: successes.len() as u64,
+        successes,
+        failure_count: failures.len() as u64,
+        failures,
+        pending_count: 0,
+        pendings: Vec::new(),
+    }
 }
 
 /// The objects of a request that the principal can read elsewhere on the node as another
