@@ -535,29 +535,27 @@ pub async fn add(
         })
         .collect();
     // The status is built from the store's outcomes and stored in the same transaction as the
-    // objects (one durable commit); the typed copy comes back through `built` for the answer.
-    let built: std::sync::Arc<std::sync::Mutex<Option<Status>>> = Default::default();
+    // objects (one durable commit); what the answer and the audit need is known before.
+    let status_id = uuid::Uuid::new_v4().to_string();
+    let succeeded = slots.iter().filter(|s| s.is_ok()).count();
     let make: entente_store::MakeStatus = {
-        let built = built.clone();
-        let (api_root, owner) = (api_root.clone(), principal.user.clone());
+        let (id, api_root, owner) = (status_id.clone(), api_root.clone(), principal.user.clone());
         let stamp = request_timestamp.as_str().to_owned();
         Box::new(move |outcomes: &[AddOutcome]| {
-            let status = build_status(total, slots, &names, outcomes, &stamp);
-            let stored = entente_store::Status {
+            let status = build_status(id, total, slots, &names, outcomes, &stamp);
+            entente_store::Status {
                 id: status.id.clone(),
                 api_root,
                 owner,
                 body: serde_json::to_value(&status).unwrap_or_default(),
-            };
-            *built.lock().unwrap_or_else(|p| p.into_inner()) = Some(status);
-            stored
+            }
         })
     };
     let n_valid = valid.len();
-    let outcomes = if valid.is_empty() {
-        let stored = make(&[]);
-        state.store.put_status(stored).await?;
-        Vec::new()
+    let (outcomes, status) = if valid.is_empty() {
+        let status = make(&[]);
+        state.store.put_status(status.clone()).await?;
+        (Vec::new(), status)
     } else {
         crate::ingest::add_objects_with_status(
             &state.store,
@@ -567,7 +565,6 @@ pub async fn add(
             make,
         )
         .await?
-        .0
     };
     if outcomes.len() != n_valid {
         return Err(ApiError::internal(format!(
@@ -576,21 +573,14 @@ pub async fn add(
             n_valid
         )));
     }
-    let status = built
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take()
-        .ok_or_else(|| ApiError::internal("no status was built"))?;
     let added = outcomes
         .iter()
         .filter(|o| matches!(o, AddOutcome::Added { .. }))
         .count();
     let detail = format!(
-        "total={} added={added} duplicates={} failed={} status={}",
-        status.total_count,
-        status.success_count as usize - added,
-        status.failure_count,
-        status.id
+        "total={total} added={added} duplicates={} failed={} status={status_id}",
+        succeeded - added,
+        total - succeeded,
     );
     let mut detail = detail;
     for (rule, n) in &refusals {
@@ -610,17 +600,18 @@ pub async fn add(
     tracing::info!(
         user = %principal.user,
         collection = %reached.collection.id,
-        total = status.total_count,
-        stored = status.success_count,
-        failed = status.failure_count,
+        total,
+        stored = succeeded,
+        failed = total - succeeded,
         "objects added"
     );
-    taxii_json(StatusCode::ACCEPTED, &status)
+    taxii_json(StatusCode::ACCEPTED, &status.body)
 }
 
 /// The status resource of a POST: each slot is a failure already known or the index of a
 /// stored object, whose outcome makes it a success (a duplicate says so).
 fn build_status(
+    id: String,
     total: usize,
     slots: Vec<Result<usize, StatusDetails>>,
     names: &[(String, Option<String>)],
@@ -662,7 +653,7 @@ fn build_status(
         }
     }
     Status {
-        id: uuid::Uuid::new_v4().to_string(),
+        id,
         status: StatusKind::Complete,
         request_timestamp: Some(request_timestamp.to_owned()),
         total_count: total as u64,

@@ -263,15 +263,10 @@ impl SharingStore for SqliteStore {
         objects: Vec<entente_stix::Object>,
         sharing: Vec<ObjectSharing>,
     ) -> Result<Vec<AddOutcome>> {
-        if sharing.len() != objects.len() {
-            return Err(Error::Invalid(format!(
-                "{} sharing records for {} objects",
-                sharing.len(),
-                objects.len()
-            )));
-        }
-        self.add_objects_sharing(collection, objects, Some(sharing))
-            .await
+        Ok(self
+            .add_objects_sharing(collection, objects, Some(sharing), None)
+            .await?
+            .0)
     }
 
     // One probe of the (coll, idh) index per collection (the IN list makes SQLite loop over
