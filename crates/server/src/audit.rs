@@ -481,6 +481,9 @@ impl Recorder {
 #[derive(Clone)]
 pub struct Journal {
     tx: tokio::sync::mpsc::UnboundedSender<Pending>,
+    /// Rung by whoever sends a record it waits for, to end the gathering of submitted ones.
+    /// Submitted records do not ring it, so they cost the writer no wake-up of their own.
+    urgent: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// A record to append (or `None`: a flush marker), and whom to tell when it is durable.
@@ -503,7 +506,14 @@ const SUBMIT_GATHER: std::time::Duration = std::time::Duration::from_millis(10);
 impl Journal {
     /// Starts the writer task (on the current Tokio runtime) appending to `store`.
     pub fn start(store: SharedStore) -> Journal {
+        Self::start_gathering(store, SUBMIT_GATHER)
+    }
+
+    /// [`Journal::start`], gathering submitted records for `gather`.
+    fn start_gathering(store: SharedStore, gather: std::time::Duration) -> Journal {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Pending>();
+        let urgent = std::sync::Arc::new(tokio::sync::Notify::new());
+        let woken = urgent.clone();
         tokio::spawn(async move {
             let mut batch: Vec<Pending> = Vec::new();
             while let Some(first) = rx.recv().await {
@@ -520,9 +530,13 @@ impl Journal {
                     };
                 drain(&mut batch, &mut rx);
                 // Nobody waits on a batch of submitted reads: let it gather for a moment, so
-                // that one commit serves many (a waiter is served at once).
+                // that one commit serves many. A waiter arriving meanwhile ends the gathering
+                // at once: it must not wait for records that nobody waits for.
                 if batch.iter().all(|(_, w)| w.is_none()) {
-                    tokio::time::sleep(SUBMIT_GATHER).await;
+                    tokio::select! {
+                        () = tokio::time::sleep(gather) => {}
+                        () = woken.notified() => {}
+                    }
                     drain(&mut batch, &mut rx);
                 }
                 let mut records = Vec::with_capacity(batch.len());
@@ -548,7 +562,7 @@ impl Journal {
                 }
             }
         });
-        Journal { tx }
+        Journal { tx, urgent }
     }
 
     fn stopped() -> entente_store::Error {
@@ -561,6 +575,7 @@ impl Journal {
         self.tx
             .send((Some(record), Some(done)))
             .map_err(|_| Self::stopped())?;
+        self.urgent.notify_one();
         wait.await
             .map_err(|_| Self::stopped())?
             .map_err(entente_store::Error::Invalid)
@@ -579,6 +594,7 @@ impl Journal {
         self.tx
             .send((None, Some(done)))
             .map_err(|_| Self::stopped())?;
+        self.urgent.notify_one();
         wait.await
             .map_err(|_| Self::stopped())?
             .map_err(entente_store::Error::Invalid)
@@ -912,5 +928,27 @@ mod tests {
         let all = store.audit_page(0, 100).await.unwrap();
         assert_eq!(verify(&all, Some(&head.anchor())), Ok(9));
         assert_eq!(all[0].record.decision, "deny");
+    }
+
+    /// A record somebody waits for is committed at once, taking the submitted records that
+    /// were gathering with it, in order: it does not wait out the gathering.
+    #[tokio::test]
+    async fn a_waiter_ends_the_gathering() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("e.db").display());
+        let store = entente_store::open(&url).await.unwrap();
+        // Gathering for an hour: without the waiter ending it, the test would time out.
+        let journal = Journal::start_gathering(store.clone(), std::time::Duration::from_secs(3600));
+        journal.submit(rec(1)).unwrap();
+        // On this single-threaded runtime, the journal now takes the record and gathers.
+        tokio::task::yield_now().await;
+        tokio::time::timeout(std::time::Duration::from_secs(60), journal.record(rec(2)))
+            .await
+            .expect("the waiting record was committed without waiting out the gathering")
+            .unwrap();
+        let all = store.audit_page(0, 10).await.unwrap();
+        let actors: Vec<&str> = all.iter().map(|e| e.record.actor.as_str()).collect();
+        assert_eq!(actors, ["analyst1", "analyst2"]);
+        assert_eq!(verify(&all, None), Ok(2));
     }
 }

@@ -430,6 +430,19 @@ pub async fn screen(
     record: bool,
 ) -> Result<Vec<ScreenReport>, ApiError> {
     let results = screen_matches(list, &queries, threshold).await?;
+    reports(store, list, queries, results, record).await
+}
+
+/// What [`screen`] does after matching: stores each subject and its hits when `record` is true,
+/// and reports each query's matches with the adjudication in force for its subject and entry.
+/// `results` are [`screen_matches`]' answers for `queries`, in order.
+pub async fn reports(
+    store: &SharedStore,
+    list: &Arc<LoadedList>,
+    queries: Vec<Query>,
+    results: Vec<Vec<Match>>,
+    record: bool,
+) -> Result<Vec<ScreenReport>, ApiError> {
     let now = audit::now_micros();
     let keys: Vec<String> = queries.iter().map(subject_key).collect();
     if record {
@@ -849,20 +862,28 @@ async fn screen_handler(
         .collect::<Result<Vec<_>, _>>()?;
     let list = load_list(&state.store, &req.list).await?;
     let n = queries.len();
-    let results = screen(&state.store, &list, queries, threshold, req.record).await?;
-    let matched = results.iter().filter(|r| !r.matches.is_empty()).count();
-    record_allow(
+    let matches = screen_matches(&list, &queries, threshold).await?;
+    let matched = matches.iter().filter(|m| !m.is_empty()).count();
+    // A recorded screening is answered once both the subjects with their hits and the audit
+    // record are durable. They are two commits to two files (the audit log has its own on
+    // SQLite), so they are made side by side: the answer waits for the slower flush, not for
+    // the sum of both. The audit record is of the decision to screen, which stands whether or
+    // not storing the subjects then fails (the request then fails, and says so).
+    let target = format!("{TARGET}:{}", list.info.list);
+    let detail = format!(
+        "version={} queries={n} with_matches={matched} threshold={threshold} record={}",
+        list.info.version, req.record
+    );
+    let audited = record_allow(
         &state,
         &principal,
         Action::Screen,
-        &format!("{TARGET}:{}", list.info.list),
-        &format!(
-            "version={} queries={n} with_matches={matched} threshold={threshold} record={}",
-            list.info.version, req.record
-        ),
+        &target,
+        &detail,
         req.record,
-    )
-    .await?;
+    );
+    let reported = reports(&state.store, &list, queries, matches, req.record);
+    let (results, ()) = tokio::try_join!(reported, audited)?;
     Ok(Json(ScreenResponse {
         list: list.info.list.clone(),
         list_version: list.info.version.clone(),
