@@ -316,3 +316,9 @@ pub(crate) fn into_page<T>(
 pub(crate) fn fetch_limit(f: &ObjectFilter) -> i64 {
     (f.limit.min(i64::MAX as usize - 1) as i64).saturating_add(1)
 }
+
+/// The room to reserve for the rows of one page: what [`fetch_limit`] asks for, up to a bound
+/// (a page may be asked for with a huge limit and hold few rows).
+pub(crate) fn page_capacity(f: &ObjectFilter) -> usize {
+    f.limit.saturating_add(1).min(1024)
+}

@@ -193,6 +193,16 @@ fn configure(conn: &Connection, read_only: bool) -> Result<()> {
     }
     // The writer's log is checkpointed by `checkpoint::Checkpointer`, beside it.
     conn.set_prepared_statement_cache_capacity(64);
+    // The query planner stability guarantee: a plan never depends on the values bound to a
+    // statement. Without it, SQLite marks a cached statement whose `LIMIT ?` (or any parameter
+    // its planner looked at) was bound as expired, and prepares it again at its next step: every
+    // page of objects was parsed and planned anew, about 15% of a served page's CPU time. The
+    // plans lose nothing: the statistics are `sqlite_stat1` only (no `sqlite_stat4` samples),
+    // partial indexes are on literals, and match[id] queries name their index.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     Ok(())
 }
 
@@ -846,14 +856,22 @@ impl Store for SqliteStore {
     async fn collection(&self, api_root: &str, id_or_alias: &str) -> Result<Collection> {
         let (api_root, key) = (api_root.to_owned(), id_or_alias.to_owned());
         self.read(move |conn| {
-            let found = conn
-                .prepare_cached(
-                    "SELECT id, api_root, title, description, alias, media_types \
-                     FROM collections WHERE api_root = ?1 AND (id = ?2 OR alias = ?2) \
-                     ORDER BY id = ?2 DESC LIMIT 1",
-                )?
-                .query_row(params![api_root, key], row_to_collection)
-                .optional()?;
+            // An id wins over an alias that happens to equal it. Two lookups on their own
+            // indexes: one query with `id = ?2 OR alias = ?2` ordered by which matched sorts
+            // in a temporary B-tree, opened (and its page allocated) on every request.
+            let by = |column: &str| -> Result<Option<(Collection, String)>> {
+                Ok(conn
+                    .prepare_cached(&format!(
+                        "SELECT id, api_root, title, description, alias, media_types \
+                         FROM collections WHERE api_root = ?1 AND {column} = ?2"
+                    ))?
+                    .query_row(params![api_root, key], row_to_collection)
+                    .optional()?)
+            };
+            let found = match by("id")? {
+                Some(c) => Some(c),
+                None => by("alias")?,
+            };
             match found {
                 Some(c) => finish_collection(c),
                 None => Err(Error::NotFound(format!("collection {key} in {api_root}"))),
@@ -884,7 +902,7 @@ impl Store for SqliteStore {
             let (sql, params) = page_query(conn, &collection, &f, &columns)?;
             let mut st = conn.prepare_cached(&sql)?;
             let mut rows = st.query(rusqlite::params_from_iter(params))?;
-            let mut items = Vec::new();
+            let mut items = Vec::with_capacity(filter::page_capacity(&f));
             while let Some(r) = rows.next()? {
                 let body = r.get_ref(1)?.as_str().map_err(Error::backend)?;
                 items.push(StoredObject {
@@ -910,7 +928,7 @@ impl Store for SqliteStore {
             let (sql, params) = page_query(conn, &collection, &f, &columns)?;
             let mut st = conn.prepare_cached(&sql)?;
             let mut rows = st.query(rusqlite::params_from_iter(params))?;
-            let mut items = Vec::new();
+            let mut items = Vec::with_capacity(filter::page_capacity(&f));
             while let Some(r) = rows.next()? {
                 let date_added = DateAdded(r.get(0)?);
                 let sharing = read_sharing(r, 2)?;
@@ -943,7 +961,7 @@ impl Store for SqliteStore {
             let (sql, params) = page_query(conn, &collection, &f, &columns)?;
             let mut st = conn.prepare_cached(&sql)?;
             let mut rows = st.query(rusqlite::params_from_iter(params))?;
-            let mut items = Vec::new();
+            let mut items = Vec::with_capacity(filter::page_capacity(&f));
             while let Some(r) = rows.next()? {
                 let date_added = DateAdded(r.get(1)?);
                 let version: Option<String> = r.get(2)?;
