@@ -20,7 +20,9 @@ struct Header<'a> {
 /// or custom), holding the exact JSON text it was read from.
 #[derive(Clone, Debug)]
 pub struct Object {
-    raw: Box<RawValue>,
+    /// The JSON text of one object: valid JSON by construction (read through serde_json, or
+    /// vouched for by [`Object::from_stored`]'s caller).
+    raw: Box<str>,
     id: StixId,
     spec_version: Option<String>,
     created: Option<Timestamp>,
@@ -67,11 +69,10 @@ impl Object {
     pub fn from_raw(raw: Box<RawValue>) -> Result<Object, ParseError> {
         // The text is valid JSON (a `RawValue`), so the header is found by a scanner that only
         // locates members; a second validating parse would double the cost of reading.
-        let members = Members::parse_until(
-            raw.get(),
-            &["type", "id", "spec_version", "created", "modified"],
-        )
-        .ok_or_else(|| ParseError::Json("expected a JSON object".to_owned()))?;
+        let raw: Box<str> = raw.into();
+        let members =
+            Members::parse_until(&raw, &["type", "id", "spec_version", "created", "modified"])
+                .ok_or_else(|| ParseError::Json("expected a JSON object".to_owned()))?;
         let text = |k: &str| -> Result<Option<std::borrow::Cow<'_, str>>, &'static str> {
             match members.get(k) {
                 None => Ok(None),
@@ -146,6 +147,47 @@ impl Object {
         })
     }
 
+    /// Rebuilds an object that was read (and validated) before, from its JSON text and the
+    /// header facts kept beside it: a store's own records, served back by the thousand. The
+    /// text is not parsed again; only `spec_version` is looked up in it (usually among the first
+    /// members). The caller vouches that `json` is the text of a JSON object whose `id`,
+    /// `created` and `modified` are these; what is checked is only that `id` and the timestamps
+    /// are well formed.
+    pub fn from_stored(
+        json: String,
+        id: &str,
+        created: Option<&str>,
+        modified: Option<&str>,
+    ) -> Result<Object, ParseError> {
+        let id: StixId = id.parse().map_err(|e: crate::IdError| ParseError::Header {
+            object: "<unknown>".into(),
+            property: "id",
+            message: e.to_string(),
+        })?;
+        let ts = |v: Option<&str>, property| -> Result<Option<Timestamp>, ParseError> {
+            v.map(|t| {
+                t.parse::<Timestamp>().map_err(|e| ParseError::Header {
+                    object: id.to_string(),
+                    property,
+                    message: e.to_string(),
+                })
+            })
+            .transpose()
+        };
+        let (created, modified) = (ts(created, "created")?, ts(modified, "modified")?);
+        let raw = json.into_boxed_str();
+        let spec_version = Members::parse_until(&raw, &["spec_version"])
+            .and_then(|m| m.get("spec_version").and_then(as_str))
+            .map(std::borrow::Cow::into_owned);
+        Ok(Object {
+            raw,
+            id,
+            spec_version,
+            created,
+            modified,
+        })
+    }
+
     /// The identifier.
     pub fn id(&self) -> &StixId {
         &self.id
@@ -179,11 +221,6 @@ impl Object {
 
     /// The exact JSON text.
     pub fn as_json(&self) -> &str {
-        self.raw.get()
-    }
-
-    /// The exact JSON as a raw value (for embedding in envelopes without re-serialising).
-    pub fn as_raw(&self) -> &RawValue {
         &self.raw
     }
 
@@ -191,12 +228,12 @@ impl Object {
     /// where absent, found by one scan of the object without parsing it: the cheap way to read
     /// a few properties of many objects (the ingest path reads markings this way).
     pub fn properties<const N: usize>(&self, names: [&str; N]) -> [Option<&str>; N] {
-        let members = Members::parse_until(self.raw.get(), &names);
+        let members = Members::parse_until(&self.raw, &names);
         names.map(|n| members.as_ref().and_then(|m| m.get(n)))
     }
 
     /// Parses the whole object into a `serde_json::Value` (allocates; for inspection).
     pub fn to_value(&self) -> serde_json::Value {
-        serde_json::from_str(self.raw.get()).expect("valid JSON by construction")
+        serde_json::from_str(&self.raw).expect("valid JSON by construction")
     }
 }

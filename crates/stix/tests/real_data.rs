@@ -91,6 +91,20 @@ fn every_valid_file_parses_validates_and_round_trips() {
             let again = Object::from_json(o.as_json()).unwrap();
             assert_eq!(again.as_json(), o.as_json());
             assert_eq!(again.version(), o.version());
+            // Rebuilt from its text and the header facts a store keeps beside it, it is the
+            // same object (`from_stored` does not parse the text again).
+            let stored = Object::from_stored(
+                o.as_json().to_owned(),
+                o.id().as_str(),
+                o.created().map(|t| t.as_str()),
+                o.modified().map(|t| t.as_str()),
+            )
+            .unwrap();
+            assert_eq!(stored.as_json(), o.as_json());
+            assert_eq!(stored.id(), o.id());
+            assert_eq!(stored.spec_version(), o.spec_version(), "{rel}: {}", o.id());
+            assert_eq!(stored.created(), o.created());
+            assert_eq!(stored.modified(), o.modified());
             for i in &rep.issues {
                 *rules.entry(i.rule).or_default() += 1;
             }
@@ -108,6 +122,31 @@ fn every_valid_file_parses_validates_and_round_trips() {
         failures.join("\n")
     );
     assert!(checked_objects > 30_000, "{checked_objects}");
+}
+
+/// `from_stored` checks what it is given of the header, not the text it trusts.
+#[test]
+fn from_stored_refuses_malformed_header_facts() {
+    let text = r#"{"type":"indicator","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}"#;
+    assert!(Object::from_stored(text.into(), "not-an-id", None, None).is_err());
+    assert!(
+        Object::from_stored(
+            text.into(),
+            "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            Some("yesterday"),
+            None
+        )
+        .is_err()
+    );
+    let o = Object::from_stored(
+        text.into(),
+        "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+        None,
+        None,
+    )
+    .unwrap();
+    assert_eq!(o.spec_version(), None);
+    assert_eq!(o.object_type(), "indicator");
 }
 
 #[test]

@@ -420,6 +420,25 @@ fn parse_object(body: &str) -> Result<entente_stix::Object> {
     entente_stix::Object::from_json(body).map_err(Error::backend)
 }
 
+/// The columns of [`read_object`]'s header facts, after the caller's own.
+const HEADER_COLUMNS: &str = "o.id, o.created, o.modified";
+
+/// Rebuilds a stored object from its body (column `body`) and the header facts stored beside
+/// it ([`HEADER_COLUMNS`], from column `header`), without parsing the body again: it was
+/// read and validated when it was stored. Serving a page of objects spent a third of its
+/// time re-reading them.
+fn read_object(r: &rusqlite::Row<'_>, body: usize, header: usize) -> Result<entente_stix::Object> {
+    let text = |i: usize| -> Result<Option<&str>> {
+        match r.get_ref(i)? {
+            rusqlite::types::ValueRef::Null => Ok(None),
+            v => v.as_str().map(Some).map_err(Error::backend),
+        }
+    };
+    let id = text(header)?.ok_or_else(|| Error::Invalid("stored object without id".into()))?;
+    entente_stix::Object::from_stored(r.get(body)?, id, text(header + 1)?, text(header + 2)?)
+        .map_err(Error::backend)
+}
+
 fn row_to_collection(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Collection, String)> {
     let media: String = r.get(5)?;
     Ok((
@@ -898,15 +917,14 @@ impl Store for SqliteStore {
     ) -> Result<Page<StoredObject>> {
         let (collection, f) = (collection.clone(), filter.clone());
         self.read(move |conn| {
-            let columns = format!("o.date_added, o.body, {SHARING_COLUMNS}");
+            let columns = format!("o.date_added, o.body, {SHARING_COLUMNS}, {HEADER_COLUMNS}");
             let (sql, params) = page_query(conn, &collection, &f, &columns)?;
             let mut st = conn.prepare_cached(&sql)?;
             let mut rows = st.query(rusqlite::params_from_iter(params))?;
             let mut items = Vec::with_capacity(filter::page_capacity(&f));
             while let Some(r) = rows.next()? {
-                let body = r.get_ref(1)?.as_str().map_err(Error::backend)?;
                 items.push(StoredObject {
-                    object: parse_object(body)?,
+                    object: read_object(r, 1, 8)?,
                     date_added: DateAdded(r.get(0)?),
                     sharing: read_sharing(r, 2)?,
                 });
@@ -924,7 +942,7 @@ impl Store for SqliteStore {
     ) -> Result<Page<crate::Decided>> {
         let (collection, f) = (collection.clone(), filter.clone());
         self.read(move |conn| {
-            let columns = format!("o.date_added, o.body, {SHARING_COLUMNS}");
+            let columns = format!("o.date_added, o.body, {SHARING_COLUMNS}, {HEADER_COLUMNS}");
             let (sql, params) = page_query(conn, &collection, &f, &columns)?;
             let mut st = conn.prepare_cached(&sql)?;
             let mut rows = st.query(rusqlite::params_from_iter(params))?;
@@ -934,14 +952,11 @@ impl Store for SqliteStore {
                 let sharing = read_sharing(r, 2)?;
                 items.push(match decide(&sharing) {
                     Some(rule) => crate::Decided::Withheld { date_added, rule },
-                    None => {
-                        let body = r.get_ref(1)?.as_str().map_err(Error::backend)?;
-                        crate::Decided::Served(StoredObject {
-                            object: parse_object(body)?,
-                            date_added,
-                            sharing,
-                        })
-                    }
+                    None => crate::Decided::Served(StoredObject {
+                        object: read_object(r, 1, 8)?,
+                        date_added,
+                        sharing,
+                    }),
                 });
             }
             Ok(filter::into_page(items, &f, crate::Decided::date_added))

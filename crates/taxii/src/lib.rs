@@ -31,5 +31,5 @@ pub use media::{STIX_JSON, TAXII_JSON};
 pub use query::{ObjectQuery, QueryError, VersionFilter};
 pub use resources::{
     ApiRoot, Collection, Collections, Discovery, Envelope, ErrorMessage, Manifest, ManifestRecord,
-    Status, StatusDetails, StatusKind, Versions,
+    Status, StatusDetails, StatusKind, Versions, envelope_json,
 };

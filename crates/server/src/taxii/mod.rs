@@ -129,10 +129,15 @@ where
 /// A TAXII JSON response with the TAXII media type.
 pub(crate) fn taxii_json<T: Serialize>(status: StatusCode, body: &T) -> Result<Response, ApiError> {
     let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
-    let mut resp = (status, bytes).into_response();
+    Ok(taxii_bytes(status, bytes))
+}
+
+/// A TAXII response of JSON already written.
+pub(crate) fn taxii_bytes(status: StatusCode, json: Vec<u8>) -> Response {
+    let mut resp = (status, json).into_response();
     resp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(TAXII_JSON));
-    Ok(resp)
+    resp
 }
 
 /// Adds `X-TAXII-Date-Added-First` and `-Last` (TAXII 2.1 section 3.3) for a non-empty page.

@@ -1,7 +1,7 @@
 //! Objects (TAXII 2.1 sections 5.3, 5.4, 5.5 and 5.8): list, add, get one, delete.
 //!
-//! Reading serves the stored JSON text of each version untouched inside the envelope
-//! (`&RawValue`), never a re-serialised tree.
+//! Reading serves the stored JSON text of each version untouched inside the envelope (written
+//! around the texts by `entente_taxii::envelope_json`), never a re-serialised tree.
 //!
 //! Adding is synchronous: the envelope is read (bounded by the API root's
 //! `max_content_length`, checked on `Content-Length` and again while the body streams in, and
@@ -28,7 +28,10 @@ use serde_json::value::RawValue;
 
 use super::gated;
 use super::paging::{self, Binding, Endpoint};
-use super::{AcceptsTaxii, TaxiiPath, date_added_headers, object_id, reach_collection, taxii_json};
+use super::{
+    AcceptsTaxii, TaxiiPath, date_added_headers, object_id, reach_collection, taxii_bytes,
+    taxii_json,
+};
 use crate::AppState;
 use crate::access::{Action, ObjectAction};
 use crate::auth::Principal;
@@ -168,18 +171,14 @@ async fn serve_objects(
             },
         )?
     } else {
-        taxii_json(
+        taxii_bytes(
             StatusCode::OK,
-            &Envelope {
-                more: Some(page.more),
-                next,
-                objects: page
-                    .items
-                    .iter()
-                    .map(|o| o.object.as_raw())
-                    .collect::<Vec<&RawValue>>(),
-            },
-        )?
+            entente_taxii::envelope_json(
+                Some(page.more),
+                next.as_deref(),
+                page.items.iter().map(|o| o.object.as_json()),
+            ),
+        )
     };
     date_added_headers(&mut resp, first, last);
     Ok(resp)
