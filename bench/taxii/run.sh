@@ -90,13 +90,23 @@ generate() { # generate COUNT FILE
   mv "$out.tmp" "$out"
 }
 
-# start_entente DATA PORT: serve in the background, wait for /health.
+# start_entente DATA PORT: serve in the background, wait for /health, then (at most 300 s)
+# for the correlation index that a node builds when it starts: measuring during the build
+# would measure the build (about 7 s of one core at a million objects).
 start_entente() {
   local data="$1" port="$2"
   "$ENTENTE" --data "$data" --log warn serve --listen "127.0.0.1:$port" >"$data/serve.log" 2>&1 &
   ENTENTE_PID="$!"
   PIDS+=("$ENTENTE_PID")
   wait_http "http://127.0.0.1:$port/health"
+  for _ in $(seq 1 3000); do
+    if curl -fsS "http://127.0.0.1:$port/health" 2>/dev/null | grep -q '"correlation_index":"ready"'; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "the correlation index was not built within 300 s" >&2
+  return 1
 }
 
 # init_entente DATA: fresh data folder; sets COLLECTION and TOKEN.

@@ -68,6 +68,17 @@ fn cell(store: &SharedStore) -> Cell {
     c
 }
 
+/// The state of `store`'s correlation index, as `/health` reports it: `ready` (built),
+/// `busy` (being built, as after a start, or taking the versions of a write), or `absent` (not
+/// built: its build failed, and the next write tries again).
+pub fn index_state(store: &SharedStore) -> &'static str {
+    match cell(store).try_lock() {
+        Ok(engine) if engine.is_some() => "ready",
+        Ok(_) => "absent",
+        Err(_) => "busy",
+    }
+}
+
 /// The correlation settings kept by the store (the defaults when never set). Stored settings
 /// that no longer parse are reported and replaced by the defaults rather than stopping ingest.
 pub async fn settings(store: &SharedStore) -> Result<Settings, entente_store::Error> {
@@ -997,4 +1008,25 @@ pub(crate) fn router() -> Router<AppState> {
             get(collection_hits),
         )
         .route("/correlation/v1/hits", get(hits_since))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The three states `/health` reports: not built, busy (the index is held, as while it is
+    /// built), built.
+    #[tokio::test]
+    async fn index_states() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("e.db").display());
+        let store = entente_store::open(&url).await.unwrap();
+        assert_eq!(index_state(&store), "absent");
+        let held = cell(&store);
+        let mut guard = held.lock().await;
+        assert_eq!(index_state(&store), "busy");
+        *guard = Some(build(&store, |_, _| false).await.unwrap());
+        drop(guard);
+        assert_eq!(index_state(&store), "ready");
+    }
 }

@@ -541,3 +541,21 @@ async fn red_versions_are_neither_shown_nor_disclosed() {
         b.body
     );
 }
+
+/// `/health` says whether the correlation index is built: `ready` once a write has used it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_reports_the_correlation_index() {
+    let node = Node::start().await;
+    let (a, _) = two_agencies(&node).await;
+    let token = user(&node, "alice", "home").await;
+    node.grant("alice", &a, true, true).await;
+    post(&node, &token, &a, vec![node::indicator(1, 1)]).await;
+    let r = reqwest::get(format!("{}/health", node.url))
+        .await
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        r.json::<Value>().await.expect("JSON body"),
+        json!({"status": "ok", "correlation_index": "ready"})
+    );
+}
