@@ -19,7 +19,7 @@ use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use entente_store::AddOutcome;
-use entente_taxii::{Envelope, ObjectQuery, Status, StatusDetails, StatusKind};
+use entente_taxii::{ObjectQuery, Status, StatusDetails, StatusKind};
 
 use crate::federation::signing::Verdict;
 use futures::StreamExt as _;
@@ -162,14 +162,14 @@ async fn serve_objects(
         })
         .await
         .map_err(ApiError::internal)??;
-        taxii_json(
+        taxii_bytes(
             StatusCode::OK,
-            &Envelope {
-                more: Some(page.more),
-                next,
-                objects: signed,
-            },
-        )?
+            entente_taxii::envelope_json(
+                Some(page.more),
+                next.as_deref(),
+                signed.iter().map(String::as_str),
+            ),
+        )
     } else {
         taxii_bytes(
             StatusCode::OK,
@@ -243,14 +243,15 @@ fn signed_for_peer(
     data_dir: &std::path::Path,
     home: Option<&str>,
     items: &[entente_store::StoredObject],
-) -> Result<Vec<Box<RawValue>>, ApiError> {
+) -> Result<Vec<String>, ApiError> {
     let identity =
         crate::federation::signing::node_identity(data_dir).map_err(ApiError::internal)?;
     let refs: Vec<&entente_store::StoredObject> = items.iter().collect();
-    crate::federation::signing::for_partner(&identity, home, &refs)
-        .into_iter()
-        .map(|t| RawValue::from_string(t).map_err(ApiError::internal))
-        .collect()
+    // The texts are stored objects, or stored objects with a signature member added by the
+    // signing code: JSON by construction, so they go into the envelope as they are.
+    Ok(crate::federation::signing::for_partner(
+        &identity, home, &refs,
+    ))
 }
 
 /// The body of an add-objects request. Only `objects` is read; `more` and `next` of an
