@@ -5,6 +5,8 @@
 #
 #   bench/gate/callgrind.sh            # 300 requests per build, twice each, alternated
 #   N=500 RUNS=3 bench/gate/callgrind.sh
+#   KEEP=/tmp/cg bench/gate/callgrind.sh   # also keeps each run's callgrind output, in
+#                                          # /tmp/cg-gated and /tmp/cg-bypass (for callgrind_annotate)
 #
 # Each run starts the node under `valgrind --tool=callgrind`, sends 50 requests (warm-up),
 # zeroes the counters (`callgrind_control -z`), sends N requests on one keep-alive connection
@@ -65,7 +67,7 @@ measure() {
   local dump
   dump="$(ls "$out"/cg.*.1)"
   awk -v n="$N" '/^summary:/ { printf "%.0f\n", $2 / n }' "$dump"
-  rm -rf "$out"
+  if [ -n "${KEEP:-}" ]; then cp -r "$out" "$KEEP-$kind"; fi; rm -rf "$out"
 }
 
 declare -A per
