@@ -88,31 +88,10 @@ impl Object {
         };
         let id_text = match &h.id {
             Ok(v) => v.as_deref(),
-            Err(m) => {
-                return Err(ParseError::Header {
-                    object: "<unknown>".into(),
-                    property: "id",
-                    message: (*m).into(),
-                });
-            }
+            Err(m) => return Err(id_error((*m).into())),
         };
-        let id_text = id_text.ok_or(ParseError::Header {
-            object: "<unknown>".into(),
-            property: "id",
-            message: "required property missing".into(),
-        })?;
-        let id: StixId = id_text
-            .parse()
-            .map_err(|e: crate::IdError| ParseError::Header {
-                object: "<unknown>".into(),
-                property: "id",
-                message: e.to_string(),
-            })?;
-        let hdr = |property, message: String| ParseError::Header {
-            object: id.to_string(),
-            property,
-            message,
-        };
+        let id = parse_id(id_text.ok_or_else(|| id_error("required property missing".into()))?)?;
+        let hdr = |property, message: String| header_error(&id, property, message);
         let kind = h.kind.map_err(|m| hdr("type", m.into()))?;
         match kind.as_deref() {
             None => return Err(hdr("type", "required property missing".into())),
@@ -126,11 +105,7 @@ impl Object {
         }
         let ts = |v: Result<Option<std::borrow::Cow<'_, str>>, &'static str>, p| match v {
             Err(m) => Err(hdr(p, m.into())),
-            Ok(None) => Ok(None),
-            Ok(Some(s)) => s
-                .parse::<Timestamp>()
-                .map(Some)
-                .map_err(|e| hdr(p, e.to_string())),
+            Ok(v) => parse_timestamp(&id, p, v.as_deref()),
         };
         let created = ts(h.created, "created")?;
         let modified = ts(h.modified, "modified")?;
@@ -159,22 +134,9 @@ impl Object {
         created: Option<&str>,
         modified: Option<&str>,
     ) -> Result<Object, ParseError> {
-        let id: StixId = id.parse().map_err(|e: crate::IdError| ParseError::Header {
-            object: "<unknown>".into(),
-            property: "id",
-            message: e.to_string(),
-        })?;
-        let ts = |v: Option<&str>, property| -> Result<Option<Timestamp>, ParseError> {
-            v.map(|t| {
-                t.parse::<Timestamp>().map_err(|e| ParseError::Header {
-                    object: id.to_string(),
-                    property,
-                    message: e.to_string(),
-                })
-            })
-            .transpose()
-        };
-        let (created, modified) = (ts(created, "created")?, ts(modified, "modified")?);
+        let id = parse_id(id)?;
+        let created = parse_timestamp(&id, "created", created)?;
+        let modified = parse_timestamp(&id, "modified", modified)?;
         let raw = json.into_boxed_str();
         let spec_version = Members::parse_until(&raw, &["spec_version"])
             .and_then(|m| m.get("spec_version").and_then(as_str))
@@ -236,4 +198,40 @@ impl Object {
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::from_str(&self.raw).expect("valid JSON by construction")
     }
+}
+
+/// A header error of an object whose id is not known (the id itself is the problem).
+fn id_error(message: String) -> ParseError {
+    ParseError::Header {
+        object: "<unknown>".into(),
+        property: "id",
+        message,
+    }
+}
+
+/// A header error of the object `id`.
+fn header_error(id: &StixId, property: &'static str, message: String) -> ParseError {
+    ParseError::Header {
+        object: id.to_string(),
+        property,
+        message,
+    }
+}
+
+fn parse_id(text: &str) -> Result<StixId, ParseError> {
+    text.parse()
+        .map_err(|e: crate::IdError| id_error(e.to_string()))
+}
+
+/// The timestamp `property` of the object `id`, when present.
+fn parse_timestamp(
+    id: &StixId,
+    property: &'static str,
+    text: Option<&str>,
+) -> Result<Option<Timestamp>, ParseError> {
+    text.map(|t| {
+        t.parse::<Timestamp>()
+            .map_err(|e| header_error(id, property, e.to_string()))
+    })
+    .transpose()
 }

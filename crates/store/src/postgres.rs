@@ -243,6 +243,26 @@ fn row_to_collection(r: &tokio_postgres::Row) -> Result<Collection> {
 const SHARING_COLUMNS: &str =
     "o.originator, o.received_through, o.tlp, o.handling, o.recipients, o.signature";
 
+/// The columns of [`read_object`]'s header facts, after the caller's own.
+pub(crate) const HEADER_COLUMNS: &str = "o.id, o.created, o.modified";
+
+/// Rebuilds a stored object from its body (column `body`) and the header facts stored beside
+/// it ([`HEADER_COLUMNS`], from column `header`), without parsing the body again: it was read
+/// and validated when it was stored.
+pub(crate) fn read_object(
+    r: &tokio_postgres::Row,
+    body: usize,
+    header: usize,
+) -> Result<entente_stix::Object> {
+    entente_stix::Object::from_stored(
+        r.get(body),
+        r.get(header),
+        r.get(header + 1),
+        r.get(header + 2),
+    )
+    .map_err(Error::backend)
+}
+
 /// Reads the sharing columns starting at column `at`.
 fn read_sharing(r: &tokio_postgres::Row, at: usize) -> Result<ObjectSharing> {
     let recipients: Option<&str> = r.get(at + 4);
@@ -630,8 +650,8 @@ impl Store for PostgresStore {
         let mut clause = filter::page_clause(Dialect::Postgres, pk, filter);
         let limit = clause.bind(Param::Int(filter::fetch_limit(filter)));
         let sql = format!(
-            "SELECT o.date_added, o.body, {SHARING_COLUMNS} FROM objects o WHERE {} \
-             ORDER BY o.date_added LIMIT {limit}",
+            "SELECT o.date_added, o.body, {SHARING_COLUMNS}, {HEADER_COLUMNS} FROM objects o \
+             WHERE {} ORDER BY o.date_added LIMIT {limit}",
             clause.sql,
         );
         let st = conn.prepare_cached(&sql).await?;
@@ -642,7 +662,7 @@ impl Store for PostgresStore {
             .map(|r| {
                 Ok(StoredObject {
                     date_added: DateAdded(r.get(0)),
-                    object: entente_stix::Object::from_json(r.get(1)).map_err(Error::backend)?,
+                    object: read_object(r, 1, 8)?,
                     sharing: read_sharing(r, 2)?,
                 })
             })

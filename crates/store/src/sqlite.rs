@@ -416,24 +416,19 @@ fn read_sharing(r: &rusqlite::Row<'_>, at: usize) -> Result<ObjectSharing> {
     })
 }
 
-fn parse_object(body: &str) -> Result<entente_stix::Object> {
-    entente_stix::Object::from_json(body).map_err(Error::backend)
-}
-
 /// The columns of [`read_object`]'s header facts, after the caller's own.
-const HEADER_COLUMNS: &str = "o.id, o.created, o.modified";
+pub(crate) const HEADER_COLUMNS: &str = "o.id, o.created, o.modified";
 
 /// Rebuilds a stored object from its body (column `body`) and the header facts stored beside
 /// it ([`HEADER_COLUMNS`], from column `header`), without parsing the body again: it was
 /// read and validated when it was stored. Serving a page of objects spent a third of its
 /// time re-reading them.
-fn read_object(r: &rusqlite::Row<'_>, body: usize, header: usize) -> Result<entente_stix::Object> {
-    let text = |i: usize| -> Result<Option<&str>> {
-        match r.get_ref(i)? {
-            rusqlite::types::ValueRef::Null => Ok(None),
-            v => v.as_str().map(Some).map_err(Error::backend),
-        }
-    };
+pub(crate) fn read_object(
+    r: &rusqlite::Row<'_>,
+    body: usize,
+    header: usize,
+) -> Result<entente_stix::Object> {
+    let text = |i: usize| r.get_ref(i)?.as_str_or_null().map_err(Error::backend);
     let id = text(header)?.ok_or_else(|| Error::Invalid("stored object without id".into()))?;
     entente_stix::Object::from_stored(r.get(body)?, id, text(header + 1)?, text(header + 2)?)
         .map_err(Error::backend)

@@ -577,12 +577,11 @@ pub async fn add(
         .iter()
         .filter(|o| matches!(o, AddOutcome::Added { .. }))
         .count();
-    let detail = format!(
+    let mut detail = format!(
         "total={total} added={added} duplicates={} failed={} status={status_id}",
         succeeded - added,
         total - succeeded,
     );
-    let mut detail = detail;
     for (rule, n) in &refusals {
         detail.push_str(&format!(" {rule}={n}"));
     }

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{PostgresStore, SHARING_COLUMNS, read_sharing};
+use super::{HEADER_COLUMNS, PostgresStore, SHARING_COLUMNS, read_object, read_sharing};
 use crate::sharing::search_pattern;
 use crate::{
     AddOutcome, ChannelRecord, CollectionId, CollectionScope, DateAdded, Error, ObjectSharing,
@@ -322,8 +322,8 @@ impl SharingStore for PostgresStore {
         let mut conn = self.pool.get().await?;
         let st = conn
             .prepare_cached(&format!(
-                "SELECT o.date_added, o.body, {SHARING_COLUMNS} FROM objects o \
-                 JOIN collections c ON c.pk = o.coll \
+                "SELECT o.date_added, o.body, {SHARING_COLUMNS}, {HEADER_COLUMNS} \
+                 FROM objects o JOIN collections c ON c.pk = o.coll \
                  WHERE c.id = $1 AND o.is_last AND o.date_added > $2 \
                  AND o.body ILIKE $3 ESCAPE '\\' \
                  AND (cardinality($4::text[]) = 0 OR o.type = ANY($4)) \
@@ -350,8 +350,7 @@ impl SharingStore for PostgresStore {
                     collection: c.clone(),
                     stored: StoredObject {
                         date_added: DateAdded(r.get(0)),
-                        object: entente_stix::Object::from_json(r.get(1))
-                            .map_err(Error::backend)?,
+                        object: read_object(r, 1, 8)?,
                         sharing: read_sharing(r, 2)?,
                     },
                 });

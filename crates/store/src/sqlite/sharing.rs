@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
-use super::{SHARING_COLUMNS, SqliteStore, parse_object, read_sharing};
+use super::{HEADER_COLUMNS, SHARING_COLUMNS, SqliteStore, read_object, read_sharing};
 use crate::sharing::search_pattern;
 use crate::{
     AddOutcome, ChannelRecord, CollectionId, CollectionScope, DateAdded, Error, ObjectSharing,
@@ -322,7 +322,7 @@ impl SharingStore for SqliteStore {
             let pattern = search_pattern(&search.text);
             let types = json(&search.types)?;
             let mut st = conn.prepare_cached(&format!(
-                "SELECT o.date_added, o.body, {SHARING_COLUMNS} FROM objects o \
+                "SELECT o.date_added, o.body, {SHARING_COLUMNS}, {HEADER_COLUMNS} FROM objects o \
                  WHERE o.coll = ?1 AND o.is_last = 1 AND o.date_added > ?2 \
                  AND o.body LIKE ?3 ESCAPE '\\' \
                  AND (?4 = '[]' OR o.type IN (SELECT value FROM json_each(?4))) \
@@ -346,11 +346,10 @@ impl SharingStore for SqliteStore {
                 let room = (search.limit - out.len()) as i64;
                 let mut rows = st.query(params![pk, after, pattern, types, room])?;
                 while let Some(r) = rows.next()? {
-                    let body = r.get_ref(1)?.as_str().map_err(Error::backend)?;
                     out.push(SearchHit {
                         collection: c.clone(),
                         stored: StoredObject {
-                            object: parse_object(body)?,
+                            object: read_object(r, 1, 8)?,
                             date_added: DateAdded(r.get(0)?),
                             sharing: read_sharing(r, 2)?,
                         },
