@@ -92,7 +92,7 @@ generate() { # generate COUNT FILE
 
 # start_entente DATA PORT: serve in the background, wait for /health, then (at most 300 s)
 # for the correlation index that a node builds when it starts: measuring during the build
-# would measure the build (about 7 s of one core at a million objects).
+# would measure the build (7-8 s per million stored versions).
 start_entente() {
   local data="$1" port="$2"
   "$ENTENTE" --data "$data" --log warn serve --listen "127.0.0.1:$port" >"$data/serve.log" 2>&1 &
