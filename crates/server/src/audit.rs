@@ -482,7 +482,9 @@ impl Recorder {
 pub struct Journal {
     tx: tokio::sync::mpsc::UnboundedSender<Pending>,
     /// Rung by whoever sends a record it waits for, to end the gathering of submitted ones.
-    /// Submitted records do not ring it, so they cost the writer no wake-up of their own.
+    /// Submitted records do not ring it, so they cost the writer no wake-up of their own. A
+    /// ring whose record was already taken in an earlier batch ends the next gathering early:
+    /// that batch is committed sooner, never later.
     urgent: std::sync::Arc<tokio::sync::Notify>,
 }
 
