@@ -87,6 +87,7 @@ async fn record(
     );
     state.journal.record(r).await?;
     state.sharing.invalidate();
+    state.catalog.invalidate();
     Ok(())
 }
 

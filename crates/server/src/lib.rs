@@ -10,6 +10,7 @@ pub mod access;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod config;
 pub mod correlation;
 pub mod error;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub(crate) paging_key: [u8; 32],
     /// Organisations, channels and collection scopes, cached (see `sharing`).
     pub sharing: sharing::SnapshotCache,
+    /// Collections and permissions, cached (see `catalog`).
+    pub catalog: catalog::Catalog,
     /// The audit log writer (group commit).
     pub journal: audit::Journal,
 }
@@ -155,6 +158,7 @@ pub async fn serve(
         config: Arc::new(config),
         paging_key,
         sharing: sharing::SnapshotCache::default(),
+        catalog: catalog::Catalog::default(),
     };
     // The correlation index is built while the node already answers (the task is detached).
     drop(correlation::warm(&state.store).await);

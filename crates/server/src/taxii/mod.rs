@@ -182,9 +182,14 @@ pub(crate) async fn reach_collection(
     // same time as the collection (two reads in parallel rather than one after the other), and
     // ask again only when the path held an alias.
     let guess = entente_store::CollectionId(id_or_alias.to_ascii_lowercase());
+    // Both usually come from the catalogue without asking the store (see `catalog`).
     let (collection, guessed) = tokio::join!(
-        state.store.collection(api_root, id_or_alias),
-        state.store.permission(&principal.user, &guess),
+        state
+            .catalog
+            .collection(&state.store, api_root, id_or_alias),
+        state
+            .catalog
+            .permission(&state.store, &principal.user, &guess),
     );
     let collection = match collection {
         Ok(c) => c,
@@ -194,11 +199,7 @@ pub(crate) async fn reach_collection(
         Err(e) => return Err(e.into()),
     };
     let permission = if collection.id == guess {
-        match guessed {
-            Ok(p) => Some(p),
-            Err(entente_store::Error::NotFound(_)) => None,
-            Err(e) => return Err(e.into()),
-        }
+        guessed?
     } else {
         permission_of(state, principal, &collection).await?
     };
@@ -239,15 +240,10 @@ pub(crate) async fn permission_of(
     principal: &Principal,
     collection: &Collection,
 ) -> Result<Option<Permission>, ApiError> {
-    match state
-        .store
-        .permission(&principal.user, &collection.id)
-        .await
-    {
-        Ok(p) => Ok(Some(p)),
-        Err(entente_store::Error::NotFound(_)) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+    Ok(state
+        .catalog
+        .permission(&state.store, &principal.user, &collection.id)
+        .await?)
 }
 
 /// An object id from a path, refused with 400 unless it is a STIX identifier
