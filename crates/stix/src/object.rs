@@ -1,5 +1,7 @@
 //! One STIX object: its exact JSON text plus typed header fields.
 
+use std::borrow::Cow;
+
 use serde_json::value::RawValue;
 
 use crate::json::{Members, as_str};
@@ -24,7 +26,7 @@ pub struct Object {
     /// vouched for by [`Object::from_stored`]'s caller).
     raw: Box<str>,
     id: StixId,
-    spec_version: Option<String>,
+    spec_version: Option<Cow<'static, str>>,
     created: Option<Timestamp>,
     modified: Option<Timestamp>,
 }
@@ -112,7 +114,7 @@ impl Object {
         let spec_version = h
             .spec_version
             .map_err(|m| hdr("spec_version", m.into()))?
-            .map(|s| s.into_owned());
+            .map(|s| spec_version(&s));
         Ok(Object {
             raw,
             id,
@@ -140,7 +142,7 @@ impl Object {
         let raw = json.into_boxed_str();
         let spec_version = Members::parse_until(&raw, &["spec_version"])
             .and_then(|m| m.get("spec_version").and_then(as_str))
-            .map(std::borrow::Cow::into_owned);
+            .map(|s| spec_version(&s));
         Ok(Object {
             raw,
             id,
@@ -215,6 +217,15 @@ fn header_error(id: &StixId, property: &'static str, message: String) -> ParseEr
         object: id.to_string(),
         property,
         message,
+    }
+}
+
+/// A `spec_version` value, without an allocation for the versions in use.
+fn spec_version(text: &str) -> Cow<'static, str> {
+    match text {
+        "2.1" => Cow::Borrowed("2.1"),
+        "2.0" => Cow::Borrowed("2.0"),
+        other => Cow::Owned(other.to_owned()),
     }
 }
 

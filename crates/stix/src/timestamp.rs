@@ -10,11 +10,39 @@ use std::str::FromStr;
 /// equality use the instant, with nanosecond precision.
 #[derive(Clone)]
 pub struct Timestamp {
-    text: String,
+    text: Text,
     /// Nanoseconds since the Unix epoch.
     nanos: i128,
     /// Number of fractional-second digits as written.
     precision: u8,
+}
+
+/// The longest text of a timestamp: `YYYY-MM-DDTHH:MM:SS`, a point, nine fractional digits
+/// (the most [`Timestamp::from_str`] accepts) and `Z`.
+const MAX_LEN: usize = 30;
+
+/// A timestamp's text, held inline: objects carry two timestamps each, and a page of them
+/// served or stored allocated twice per object for these few bytes.
+#[derive(Clone, Copy)]
+struct Text {
+    bytes: [u8; MAX_LEN],
+    len: u8,
+}
+
+impl Text {
+    /// `s`, which the caller checked is ASCII of at most [`MAX_LEN`] bytes.
+    fn new(s: &str) -> Text {
+        let mut bytes = [0; MAX_LEN];
+        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        Text {
+            bytes,
+            len: s.len() as u8,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).expect("ASCII by construction")
+    }
 }
 
 /// Why a string is not a STIX timestamp.
@@ -28,7 +56,7 @@ pub struct TimestampError {
 impl Timestamp {
     /// The exact text.
     pub fn as_str(&self) -> &str {
-        &self.text
+        self.text.as_str()
     }
 
     /// Nanoseconds since the Unix epoch.
@@ -82,7 +110,7 @@ impl Timestamp {
             frac
         );
         Timestamp {
-            text,
+            text: Text::new(&text),
             nanos,
             precision: 6,
         }
@@ -136,7 +164,9 @@ impl FromStr for Timestamp {
         let dt = date.with_time(t).assume_utc();
         let nanos = (dt.unix_timestamp() as i128 + leap) * 1_000_000_000 + frac_nanos;
         Ok(Timestamp {
-            text: s.to_owned(),
+            // At most MAX_LEN ASCII bytes: every byte was checked above, and the fraction has
+            // at most nine digits.
+            text: Text::new(s),
             nanos,
             precision,
         })
@@ -171,12 +201,12 @@ impl std::hash::Hash for Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Timestamp({})", self.text)
+        write!(f, "Timestamp({})", self.as_str())
     }
 }

@@ -26,6 +26,7 @@ mod known;
 mod screening;
 mod sharing;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -157,6 +158,27 @@ struct Inner {
     known: Mutex<known::KnownIds>,
     /// Versions added since the planner statistics were last refreshed.
     added_since_optimize: AtomicU64,
+    /// The primary key of each collection read so far (see [`Inner::pk`]).
+    pks: Mutex<HashMap<String, i64>>,
+}
+
+impl Inner {
+    /// The primary key of `collection`, looked up once per process: a collection's key never
+    /// changes (collections are not deleted), and asking for it was a query of its own in
+    /// every page read. A collection not found is asked again each time.
+    fn pk(&self, conn: &Connection, collection: &CollectionId) -> Result<i64> {
+        let known = self.pks.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(pk) = known.get(&collection.0) {
+            return Ok(*pk);
+        }
+        drop(known);
+        let pk = collection_pk(conn, collection)?;
+        self.pks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(collection.0.clone(), pk);
+        Ok(pk)
+    }
 }
 
 /// Batches of at least this many objects are freed on another thread than the writer's.
@@ -363,13 +385,7 @@ fn index_hint(f: &ObjectFilter) -> &'static str {
 
 /// The SQL and parameters of one page of `columns` from the objects of a collection matching
 /// `f`, in `date_added` order: shared by the objects and manifest queries.
-fn page_query(
-    conn: &Connection,
-    collection: &CollectionId,
-    f: &ObjectFilter,
-    columns: &str,
-) -> Result<(String, Vec<Value>)> {
-    let pk = collection_pk(conn, collection)?;
+fn page_query(pk: i64, f: &ObjectFilter, columns: &str) -> (String, Vec<Value>) {
     let mut clause = filter::page_clause(Dialect::Sqlite, pk, f);
     let limit = clause.bind(Param::Int(filter::fetch_limit(f)));
     let sql = format!(
@@ -377,7 +393,7 @@ fn page_query(
         index_hint(f),
         clause.sql,
     );
-    Ok((sql, to_values(clause.params)))
+    (sql, to_values(clause.params))
 }
 
 fn collection_pk(conn: &Connection, id: &CollectionId) -> Result<i64> {
@@ -521,6 +537,7 @@ impl SqliteStore {
                 readers: Mutex::new(Vec::new()),
                 checkpointer,
                 known: Mutex::new(known::KnownIds::default()),
+                pks: Mutex::new(HashMap::new()),
                 added_since_optimize: AtomicU64::new(0),
             }),
         })
@@ -910,10 +927,10 @@ impl Store for SqliteStore {
         collection: &CollectionId,
         filter: &ObjectFilter,
     ) -> Result<Page<StoredObject>> {
-        let (collection, f) = (collection.clone(), filter.clone());
+        let (collection, f, inner) = (collection.clone(), filter.clone(), self.inner.clone());
         self.read(move |conn| {
             let columns = format!("o.date_added, o.body, {SHARING_COLUMNS}, {HEADER_COLUMNS}");
-            let (sql, params) = page_query(conn, &collection, &f, &columns)?;
+            let (sql, params) = page_query(inner.pk(conn, &collection)?, &f, &columns);
             let mut st = conn.prepare_cached(&sql)?;
             let mut rows = st.query(rusqlite::params_from_iter(params))?;
             let mut items = Vec::with_capacity(filter::page_capacity(&f));
@@ -935,10 +952,10 @@ impl Store for SqliteStore {
         filter: &ObjectFilter,
         decide: crate::Decide,
     ) -> Result<Page<crate::Decided>> {
-        let (collection, f) = (collection.clone(), filter.clone());
+        let (collection, f, inner) = (collection.clone(), filter.clone(), self.inner.clone());
         self.read(move |conn| {
             let columns = format!("o.date_added, o.body, {SHARING_COLUMNS}, {HEADER_COLUMNS}");
-            let (sql, params) = page_query(conn, &collection, &f, &columns)?;
+            let (sql, params) = page_query(inner.pk(conn, &collection)?, &f, &columns);
             let mut st = conn.prepare_cached(&sql)?;
             let mut rows = st.query(rusqlite::params_from_iter(params))?;
             let mut items = Vec::with_capacity(filter::page_capacity(&f));
@@ -964,11 +981,11 @@ impl Store for SqliteStore {
         collection: &CollectionId,
         filter: &ObjectFilter,
     ) -> Result<Page<ManifestRecord>> {
-        let (collection, f) = (collection.clone(), filter.clone());
+        let (collection, f, inner) = (collection.clone(), filter.clone(), self.inner.clone());
         self.read(move |conn| {
             let columns =
                 format!("o.id, o.date_added, o.version, o.spec_version, {SHARING_COLUMNS}");
-            let (sql, params) = page_query(conn, &collection, &f, &columns)?;
+            let (sql, params) = page_query(inner.pk(conn, &collection)?, &f, &columns);
             let mut st = conn.prepare_cached(&sql)?;
             let mut rows = st.query(rusqlite::params_from_iter(params))?;
             let mut items = Vec::with_capacity(filter::page_capacity(&f));
