@@ -23,7 +23,7 @@ use entente_store::{Collection, CollectionId, Error, Permission, SharedStore};
 pub const CATALOG_TTL: Duration = crate::sharing::SNAPSHOT_TTL;
 
 /// Most entries of each kind kept; beyond it, expired entries are dropped, then all.
-const CATALOG_MAX: usize = 10_000;
+pub const CATALOG_MAX: usize = 10_000;
 
 /// The cached collections and permissions, shared by every handler.
 #[derive(Clone, Default)]
