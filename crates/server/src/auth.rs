@@ -17,9 +17,8 @@
 //! than at once. Failures are never cached (a cache of failures would let an attacker fill
 //! memory). The cache holds no secret: only hashes of credentials, and it is bounded.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
@@ -31,6 +30,7 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::expiring::Expiring;
 
 /// How long a successful verification is trusted without asking the store again.
 pub const CACHE_TTL: Duration = Duration::from_secs(60);
@@ -193,14 +193,13 @@ struct CacheEntry {
     /// the key identifies one store (tests run several nodes in one process).
     store: Weak<dyn Store>,
     principal: Principal,
-    at: Instant,
 }
 
 type CacheKey = (usize, [u8; 32]);
 
-fn cache() -> &'static Mutex<HashMap<CacheKey, CacheEntry>> {
-    static CACHE: OnceLock<Mutex<HashMap<CacheKey, CacheEntry>>> = OnceLock::new();
-    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+fn cache() -> &'static Mutex<Expiring<CacheKey, CacheEntry>> {
+    static CACHE: OnceLock<Mutex<Expiring<CacheKey, CacheEntry>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(Expiring::new(CACHE_TTL, CACHE_MAX)))
 }
 
 fn store_addr(store: &Arc<dyn Store>) -> usize {
@@ -228,23 +227,17 @@ fn cache_get(store: &Arc<dyn Store>, key: &CacheKey) -> Option<Principal> {
     let map = cache().lock().unwrap_or_else(|p| p.into_inner());
     let e = map.get(key)?;
     let same_store = e.store.upgrade().is_some_and(|s| Arc::ptr_eq(&s, store));
-    (same_store && e.at.elapsed() < CACHE_TTL).then(|| e.principal.clone())
+    same_store.then(|| e.principal.clone())
 }
 
 fn cache_put(store: &Arc<dyn Store>, key: CacheKey, principal: Principal) {
-    let mut map = cache().lock().unwrap_or_else(|p| p.into_inner());
-    if map.len() >= CACHE_MAX {
-        map.retain(|_, e| e.at.elapsed() < CACHE_TTL && e.store.strong_count() > 0);
-        if map.len() >= CACHE_MAX {
-            map.clear();
-        }
-    }
-    map.insert(
+    // An entry of a store since dropped is never served (`cache_get` checks the store) and
+    // goes when it expires, or when the cache is full.
+    cache().lock().unwrap_or_else(|p| p.into_inner()).insert(
         key,
         CacheEntry {
             store: Arc::downgrade(store),
             principal,
-            at: Instant::now(),
         },
     );
 }

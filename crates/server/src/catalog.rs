@@ -2,22 +2,24 @@
 //!
 //! Every TAXII request on a collection needs the collection and the requester's permission on
 //! it before it can read a single object. Asked of the store each time, they were two of the
-//! three store reads of a page of objects, each a hand-off to the blocking pool and back: a
-//! third of the CPU of a request for one object, a fifth of a page's.
+//! three store reads of a page of objects, each a hand-off to the blocking pool and back:
+//! about a third of the CPU of a request for one object, a seventh of a page's (BENCHMARKS.md).
 //!
 //! **What is kept, and for how long.** Only what was found: a collection, and a permission
 //! that was granted, each for [`CATALOG_TTL`] after it was read (the sharing snapshot's time,
 //! [`crate::sharing::SNAPSHOT_TTL`]). A collection that does not exist and a permission never
 //! granted are asked of the store every time, so a new collection or a grant takes effect at
-//! once, and no refusal is ever answered from memory. A permission narrowed or withdrawn, or
-//! a collection removed, with the CLI while the node runs takes effect within that time, as a
-//! change of channel membership does. The catalogue is bounded ([`CATALOG_MAX`] entries).
+//! once, and no refusal is ever answered from memory. A permission narrowed or withdrawn with
+//! the CLI while the node runs takes effect within that time, as a change of channel membership
+//! does. (Collections are never removed, nor their aliases changed.) The catalogue is bounded
+//! ([`CATALOG_MAX`] entries of each kind).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use entente_store::{Collection, CollectionId, Error, Permission, SharedStore};
+
+use crate::expiring::Expiring;
 
 /// How long a collection or a permission read from the store is trusted.
 pub const CATALOG_TTL: Duration = crate::sharing::SNAPSHOT_TTL;
@@ -26,39 +28,31 @@ pub const CATALOG_TTL: Duration = crate::sharing::SNAPSHOT_TTL;
 pub const CATALOG_MAX: usize = 10_000;
 
 /// The cached collections and permissions, shared by every handler.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Catalog {
     inner: Arc<Mutex<Entries>>,
 }
 
-#[derive(Default)]
 struct Entries {
     /// By API root and the id or alias as the path gave it.
-    collections: HashMap<(String, String), (Instant, Collection)>,
+    collections: Expiring<(String, String), Collection>,
     /// By user and collection id.
-    permissions: HashMap<(String, CollectionId), (Instant, Permission)>,
+    permissions: Expiring<(String, CollectionId), Permission>,
 }
 
-/// Keeps `value` under `key` in `map`, making room first when the map is full.
-fn keep<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, (Instant, V)>, key: K, value: V) {
-    if map.len() >= CATALOG_MAX {
-        map.retain(|_, (at, _)| at.elapsed() < CATALOG_TTL);
-        if map.len() >= CATALOG_MAX {
-            map.clear();
+impl Default for Catalog {
+    fn default() -> Catalog {
+        Catalog {
+            inner: Arc::new(Mutex::new(Entries {
+                collections: Expiring::new(CATALOG_TTL, CATALOG_MAX),
+                permissions: Expiring::new(CATALOG_TTL, CATALOG_MAX),
+            })),
         }
     }
-    map.insert(key, (Instant::now(), value));
-}
-
-/// The value under `key` in `map` when it is still fresh.
-fn fresh<K: std::hash::Hash + Eq, V: Clone>(map: &HashMap<K, (Instant, V)>, key: &K) -> Option<V> {
-    map.get(key)
-        .filter(|(at, _)| at.elapsed() < CATALOG_TTL)
-        .map(|(_, v)| v.clone())
 }
 
 impl Catalog {
-    fn entries(&self) -> std::sync::MutexGuard<'_, Entries> {
+    fn entries(&self) -> MutexGuard<'_, Entries> {
         // The maps hold no invariant a panic could break half-way.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -72,11 +66,11 @@ impl Catalog {
         id_or_alias: &str,
     ) -> Result<Collection, Error> {
         let key = (api_root.to_owned(), id_or_alias.to_owned());
-        if let Some(c) = fresh(&self.entries().collections, &key) {
-            return Ok(c);
+        if let Some(c) = self.entries().collections.get(&key) {
+            return Ok(c.clone());
         }
         let c = store.collection(api_root, id_or_alias).await?;
-        keep(&mut self.entries().collections, key, c.clone());
+        self.entries().collections.insert(key, c.clone());
         Ok(c)
     }
 
@@ -89,12 +83,12 @@ impl Catalog {
         collection: &CollectionId,
     ) -> Result<Option<Permission>, Error> {
         let key = (user.to_owned(), collection.clone());
-        if let Some(p) = fresh(&self.entries().permissions, &key) {
-            return Ok(Some(p));
+        if let Some(p) = self.entries().permissions.get(&key) {
+            return Ok(Some(p.clone()));
         }
         match store.permission(user, collection).await {
             Ok(p) => {
-                keep(&mut self.entries().permissions, key, p.clone());
+                self.entries().permissions.insert(key, p.clone());
                 Ok(Some(p))
             }
             Err(Error::NotFound(_)) => Ok(None),
@@ -217,28 +211,10 @@ mod tests {
         );
         // An entry older than the time is read again.
         store.set_permission(grant(id, true)).await.unwrap();
-        catalog
-            .entries()
-            .permissions
-            .values_mut()
-            .for_each(|(at, _)| {
-                *at = at
-                    .checked_sub(CATALOG_TTL)
-                    .expect("a clock older than the time")
-            });
+        catalog.entries().permissions.age(CATALOG_TTL);
         assert_eq!(
             catalog.permission(&store, "alice", &cid).await.unwrap(),
             Some(grant(id, true))
         );
-    }
-
-    /// The catalogue never holds more than its bound.
-    #[test]
-    fn it_is_bounded() {
-        let mut map = HashMap::new();
-        for i in 0..CATALOG_MAX + 5 {
-            keep(&mut map, i, ());
-            assert!(map.len() <= CATALOG_MAX);
-        }
     }
 }

@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod config;
 pub mod correlation;
 pub mod error;
+mod expiring;
 pub mod federation;
 mod health;
 pub mod ingest;
