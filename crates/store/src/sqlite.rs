@@ -165,7 +165,7 @@ struct Inner {
 impl Inner {
     /// The primary key of `collection`, looked up once per process: a collection's key never
     /// changes (collections are not deleted), and asking for it was a query of its own in
-    /// every page read. A collection not found is asked again each time.
+    /// every page read. A collection not found (`NotFound`) is asked again each time.
     fn pk(&self, conn: &Connection, collection: &CollectionId) -> Result<i64> {
         let known = self.pks.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(pk) = known.get(&collection.0) {
@@ -1014,9 +1014,10 @@ impl Store for SqliteStore {
         filter: &ObjectFilter,
     ) -> Result<u64> {
         let (collection, id, f) = (collection.clone(), id.to_owned(), filter.clone());
+        let inner = self.inner.clone();
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let pk = collection_pk(&tx, &collection)?;
+            let pk = inner.pk(&tx, &collection)?;
             let clause = filter::delete_clause(Dialect::Sqlite, pk, &id, &f);
             // The deletion log (federation): what is deleted, with the facts it had.
             tx.execute(
@@ -1049,9 +1050,9 @@ impl Store for SqliteStore {
     }
 
     async fn count_objects(&self, collection: &CollectionId) -> Result<u64> {
-        let collection = collection.clone();
+        let (collection, inner) = (collection.clone(), self.inner.clone());
         self.read(move |conn| {
-            let pk = collection_pk(conn, &collection)?;
+            let pk = inner.pk(conn, &collection)?;
             let n: i64 = conn
                 .prepare_cached("SELECT count(*) FROM objects WHERE coll = ?1")?
                 .query_row([pk], |r| r.get(0))?;

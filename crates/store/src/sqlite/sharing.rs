@@ -314,7 +314,7 @@ impl SharingStore for SqliteStore {
     // One query per collection, in collection id order, on the partial `is_last` index in
     // `date_added` order: the scan stops as soon as the page is full. LIKE folds ASCII case.
     async fn search_objects(&self, search: &TextSearch) -> Result<Vec<SearchHit>> {
-        let search = search.clone();
+        let (search, inner) = (search.clone(), self.inner.clone());
         self.read(move |conn| {
             let mut collections = search.collections.clone();
             collections.sort();
@@ -338,11 +338,11 @@ impl SharingStore for SqliteStore {
                     Some((ac, d)) if c == *ac => d.0,
                     _ => i64::MIN,
                 };
-                let pk: Option<i64> = conn
-                    .prepare_cached("SELECT pk FROM collections WHERE id = ?1")?
-                    .query_row([&c.0], |r| r.get(0))
-                    .optional()?;
-                let Some(pk) = pk else { continue };
+                let pk = match inner.pk(conn, &c) {
+                    Ok(pk) => pk,
+                    Err(Error::NotFound(_)) => continue,
+                    Err(e) => return Err(e),
+                };
                 let room = (search.limit - out.len()) as i64;
                 let mut rows = st.query(params![pk, after, pattern, types, room])?;
                 while let Some(r) = rows.next()? {
