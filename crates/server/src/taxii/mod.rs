@@ -179,10 +179,9 @@ pub(crate) async fn reach_collection(
     action: Action,
 ) -> Result<Reached, ApiError> {
     // Clients nearly always use the collection's id: look the permission up for it at the
-    // same time as the collection (two reads in parallel rather than one after the other), and
-    // ask again only when the path held an alias.
+    // same time as the collection, and ask again only when the path held an alias. Both
+    // usually come from the catalogue without asking the store (see `catalog`).
     let guess = entente_store::CollectionId(id_or_alias.to_ascii_lowercase());
-    // Both usually come from the catalogue without asking the store (see `catalog`).
     let (collection, guessed) = tokio::join!(
         state
             .catalog
