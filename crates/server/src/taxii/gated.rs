@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use entente_store::{
     CollectionId, DateAdded, Decide, Decided, ManifestRecord, ObjectFilter, ObjectSharing, Page,
@@ -75,35 +75,53 @@ enum Row<T> {
     Withheld(&'static str),
 }
 
-/// The gate's decisions of one request, by the facts they were made for: the versions of a
+/// The gate's verdicts of one request, by the facts they were made for: the versions of a
 /// collection carry few distinct sharing facts (a few originators and channels, a few
-/// markings), so most versions reuse a decision already made rather than building their facts
-/// and deciding again.
-type LastDecision = Mutex<Vec<(ObjectSharing, Decision)>>;
+/// markings), so most versions reuse a verdict already reached rather than building their
+/// facts and deciding again.
+///
+/// Looked up once per row read, from the store's reading thread, so a lookup takes no lock:
+/// each slot is filled once and then only read. Filling takes a lock, once per distinct facts.
+#[derive(Default)]
+struct Remembered {
+    slots: [OnceLock<(ObjectSharing, Verdict)>; REMEMBERED],
+    filled: Mutex<usize>,
+}
+
+/// What the gate said of one version: `None` serves it, `Some(rule)` withholds it, naming the
+/// rule that did (the form [`entente_store::Decide`] answers in).
+type Verdict = Option<&'static str>;
 
 /// Distinct facts remembered per request; others are decided each time.
 const REMEMBERED: usize = 16;
 
-/// The decision for `sharing` without releases, reusing one of `known` made for the same
-/// facts.
-fn decide_reusing(
-    gate: &Gate,
-    action: ObjectAction,
-    sharing: &ObjectSharing,
-    known: &LastDecision,
-) -> Decision {
-    if cfg!(feature = "bench-gate-bypass") {
-        return Decision::Allow { rule: "bypass" };
+impl Remembered {
+    /// The verdict for `sharing` without releases, reusing one reached for the same facts.
+    fn verdict(&self, gate: &Gate, action: ObjectAction, sharing: &ObjectSharing) -> Verdict {
+        if cfg!(feature = "bench-gate-bypass") {
+            return None;
+        }
+        for slot in &self.slots {
+            match slot.get() {
+                Some((facts, v)) if same_facts(facts, sharing) => return *v,
+                Some(_) => {}
+                None => break,
+            }
+        }
+        let v = verdict(&gate.decide(action, &gate.facts(sharing, &[])));
+        let mut filled = self.filled.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(slot) = self.slots.get(*filled) {
+            // Only this lock's holder fills, in order, so the slot is still empty.
+            let _ = slot.set((sharing.clone(), v));
+            *filled += 1;
+        }
+        v
     }
-    let mut known = known.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((_, d)) = known.iter().find(|(facts, _)| same_facts(facts, sharing)) {
-        return d.clone();
-    }
-    let d = gate.decide(action, &gate.facts(sharing, &[]));
-    if known.len() < REMEMBERED {
-        known.push((sharing.clone(), d.clone()));
-    }
-    d
+}
+
+/// A decision as a [`Verdict`].
+fn verdict(d: &Decision) -> Verdict {
+    (!d.is_allow()).then(|| d.rule())
 }
 
 /// Fetches store pages with `fetch` from `filter` on and keeps the versions the gate allows
@@ -120,7 +138,7 @@ where
     F: Fn(ObjectFilter) -> Fut,
     Fut: Future<Output = Result<Page<T>, entente_store::Error>>,
 {
-    let last = LastDecision::default();
+    let last = Remembered::default();
     scan(filter, |f| {
         let (fetch, last) = (&fetch, &last);
         async move {
@@ -136,17 +154,16 @@ where
                 .into_iter()
                 .map(|item| {
                     let mine = releases.of(item.object_id());
-                    let decision = if cfg!(feature = "bench-gate-bypass") {
-                        Decision::Allow { rule: "bypass" }
+                    let v = if cfg!(feature = "bench-gate-bypass") {
+                        None
                     } else if !mine.is_empty() {
-                        gate.decide(action, &gate.facts(item.sharing(), &mine))
+                        verdict(&gate.decide(action, &gate.facts(item.sharing(), &mine)))
                     } else {
-                        decide_reusing(gate, action, item.sharing(), last)
+                        last.verdict(gate, action, item.sharing())
                     };
-                    if decision.is_allow() {
-                        Row::Served(item)
-                    } else {
-                        Row::Withheld(decision.rule())
+                    match v {
+                        None => Row::Served(item),
+                        Some(rule) => Row::Withheld(rule),
                     }
                 })
                 .collect();
@@ -178,11 +195,9 @@ pub(crate) async fn objects(
         })
         .await;
     }
-    let (shared, last) = (gate.clone(), LastDecision::default());
-    let decide: Decide = Arc::new(move |sharing: &ObjectSharing| {
-        let d = decide_reusing(&shared, action, sharing, &last);
-        (!d.is_allow()).then(|| d.rule())
-    });
+    let (shared, last) = (gate.clone(), Remembered::default());
+    let decide: Decide =
+        Arc::new(move |sharing: &ObjectSharing| last.verdict(&shared, action, sharing));
     scan(filter, |f| {
         let decide = decide.clone();
         async move {
@@ -303,7 +318,14 @@ fn same_facts(a: &ObjectSharing, b: &ObjectSharing) -> bool {
         recipients,
         signature: _,
     } = a;
-    *tlp == b.tlp
+    // The marking differs most often between the facts of one collection: a different length
+    // or first letter tells two markings apart without a call to compare their bytes.
+    let head = |t: &Option<String>| {
+        t.as_deref()
+            .map(|t| (t.len(), t.as_bytes().first().copied()))
+    };
+    head(tlp) == head(&b.tlp)
+        && *tlp == b.tlp
         && *originator == b.originator
         && *received_through == b.received_through
         && *handling == b.handling
