@@ -13,6 +13,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// The allocator of the whole process. Serving a page parses and writes a hundred objects of
+/// many small strings each, and the C library's allocator spent a fifth of a request's time
+/// (much of it merging freed chunks whenever a larger block was asked for); mimalloc's
+/// per-thread free lists do not.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {
