@@ -16,6 +16,11 @@ use std::time::{Duration, Instant};
 use entente_pattern::{CompiledPattern, Observations, Severity, compile, validate_str};
 use serde_json::{Value, json};
 
+/// The allocator the node runs with (`crates/entente`), so that the objects read here lie in
+/// memory as they do there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const MIN_SECONDS: f64 = 2.0;
 
 /// The fastest of the rounds run in `MIN_SECONDS`, and `1` (the rounds it stands for).
