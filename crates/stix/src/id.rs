@@ -17,16 +17,19 @@ pub struct IdError {
     pub reason: &'static str,
 }
 
+/// The length of what follows the type in an identifier: `--` and a hyphenated UUID.
+const SUFFIX: usize = 2 + 36;
+
 impl StixId {
     /// The object type part (before `--`).
     pub fn object_type(&self) -> &str {
-        self.0.split_once("--").map(|(t, _)| t).unwrap_or("")
+        // Checked at construction: the type, `--`, then 36 ASCII characters.
+        &self.0[..self.0.len() - SUFFIX]
     }
 
     /// The UUID part (after `--`).
     pub fn uuid(&self) -> uuid::Uuid {
-        let (_, u) = self.0.split_once("--").expect("checked at construction");
-        uuid::Uuid::parse_str(u).expect("checked at construction")
+        uuid::Uuid::parse_str(&self.0[self.0.len() - 36..]).expect("checked at construction")
     }
 
     /// The identifier as text.
@@ -49,13 +52,25 @@ fn valid_type_name(t: &str) -> bool {
         && b[b.len() - 1] != b'-'
         && b.iter()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-        && !t.contains("--")
+        && !b.windows(2).any(|w| w == b"--")
 }
 
 impl FromStr for StixId {
     type Err = IdError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // A valid identifier is its type, `--` and a 36-character UUID, and its type holds no
+        // `--`, so the separator is found at its place rather than searched for (identifiers
+        // are read for every object stored or served). Anything else takes the search below,
+        // which accepts exactly the same identifiers and says what is wrong.
+        if let Some(at) = s.len().checked_sub(SUFFIX)
+            && s.as_bytes().get(at..at + 2) == Some(b"--".as_slice())
+            && s.get(..at).is_some_and(valid_type_name)
+            && s.get(at + 2..)
+                .is_some_and(|u| uuid::Uuid::parse_str(u).is_ok())
+        {
+            return Ok(StixId(s.to_owned()));
+        }
         let err = |reason| IdError {
             value: s.chars().take(100).collect(),
             reason,
@@ -91,5 +106,51 @@ impl fmt::Debug for StixId {
 impl AsRef<str> for StixId {
     fn as_ref(&self) -> &str {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StixId;
+
+    #[test]
+    fn the_separator_is_the_first_double_hyphen() {
+        let uuid = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
+        let ok: StixId = format!("x-my-type--{uuid}").parse().expect("valid");
+        assert_eq!(ok.object_type(), "x-my-type");
+        assert_eq!(ok.uuid().to_string(), uuid);
+        for bad in [
+            format!("a--b--{uuid}"),
+            format!("in--dicator--{uuid}"),
+            format!("indicator-{uuid}"),
+            format!("indicator---{uuid}"),
+            format!("indicator--{uuid}x"),
+            format!("indicator--x{uuid}"),
+            format!("Indicator--{uuid}"),
+            format!("ab--{uuid}"),
+            format!("indicator--{}", &uuid[..35]),
+            format!("indicator--{}", uuid.replace('-', "")),
+            format!("indicator--{{{uuid}}}"),
+            format!("indicator--é{}", &uuid[2..]),
+            format!("indicatoré--{uuid}"),
+            "--".to_owned(),
+            String::new(),
+        ] {
+            let e = bad.parse::<StixId>().expect_err(&bad);
+            assert!(!e.reason.is_empty(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn multibyte_text_around_the_separator_is_refused_without_panicking() {
+        // Byte positions that fall inside a character must not be sliced.
+        for s in [
+            "é--6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+            "indicator--6ba7b810-9dad-11d1-80b4-00c04fd430cé",
+            "indicator-é6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+            "ééééééééééééééééééééééé",
+        ] {
+            assert!(s.parse::<StixId>().is_err(), "{s}");
+        }
     }
 }
