@@ -161,7 +161,7 @@ fn type_and_id(v: &Value) -> (&str, Option<&str>) {
             break;
         }
     }
-    if let Some(t) = id.and_then(type_of_id)
+    if let Some(t) = id.and_then(entente_stix::type_of)
         && !t.is_empty()
     {
         return (t, id);
@@ -172,17 +172,6 @@ fn type_and_id(v: &Value) -> (&str, Option<&str>) {
         .and_then(|(_, v)| v.as_str())
         .unwrap_or("");
     (t, id)
-}
-
-/// The type an identifier starts with: what precedes its first `--`. Read byte by byte: a
-/// `--` pattern would build a substring searcher for every object read.
-fn type_of_id(id: &str) -> Option<&str> {
-    let b = id.as_bytes();
-    let at = b
-        .iter()
-        .zip(&b[1.min(b.len())..])
-        .position(|(x, y)| *x == b'-' && *y == b'-')?;
-    Some(&id[..at])
 }
 
 /// A word-at-a-time multiplicative hash for identifier keys. The map lives for one call and
@@ -280,23 +269,4 @@ fn read_observed_data<'a>(
         local_refs,
         source: od,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::type_of_id;
-
-    #[test]
-    fn an_identifier_gives_its_type() {
-        assert_eq!(
-            type_of_id("file--6a7a3a48-4c2e-4c6e-9a4b-0d1e2f3a4b5c"),
-            Some("file")
-        );
-        assert_eq!(type_of_id("x-custom-thing--1"), Some("x-custom-thing"));
-        assert_eq!(type_of_id("--1"), Some(""));
-        assert_eq!(type_of_id("a-b-c"), None);
-        assert_eq!(type_of_id("-"), None);
-        assert_eq!(type_of_id(""), None);
-        assert_eq!(type_of_id("ipv4-addr--"), Some("ipv4-addr"));
-    }
 }

@@ -52,32 +52,28 @@ fn valid_type_name(t: &str) -> bool {
         && b[b.len() - 1] != b'-'
         && b.iter()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-        && !b.windows(2).any(|w| w == b"--")
+        && type_of(t).is_none()
+}
+
+/// What precedes the first `--` of `text`, the type of an identifier (unchecked: `text` may
+/// be any string, as the identifiers of observations given to the pattern matcher are). Found
+/// byte by byte: a `--` pattern would build a substring searcher for every identifier read,
+/// and identifiers are read for every object stored or served.
+pub fn type_of(text: &str) -> Option<&str> {
+    let at = text.as_bytes().windows(2).position(|w| w == b"--")?;
+    Some(&text[..at])
 }
 
 impl FromStr for StixId {
     type Err = IdError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        // A valid identifier is its type, `--` and a 36-character UUID, and its type holds no
-        // `--`, so the separator is found at its place rather than searched for (identifiers
-        // are read for every object stored or served). Anything else takes the search below,
-        // which accepts exactly the same identifiers and says what is wrong.
-        if let Some(at) = s.len().checked_sub(SUFFIX)
-            && s.as_bytes().get(at..at + 2) == Some(b"--".as_slice())
-            && s.get(..at).is_some_and(valid_type_name)
-            && s.get(at + 2..)
-                .is_some_and(|u| uuid::Uuid::parse_str(u).is_ok())
-        {
-            return Ok(StixId(s.to_owned()));
-        }
         let err = |reason| IdError {
             value: s.chars().take(100).collect(),
             reason,
         };
-        let (t, u) = s
-            .split_once("--")
-            .ok_or_else(|| err("expected `type--UUID`"))?;
+        let t = type_of(s).ok_or_else(|| err("expected `type--UUID`"))?;
+        let u = &s[t.len() + 2..];
         if !valid_type_name(t) {
             return Err(err(
                 "the type part must be 3-250 lowercase letters, digits or hyphens",
@@ -139,6 +135,18 @@ mod tests {
             let e = bad.parse::<StixId>().expect_err(&bad);
             assert!(!e.reason.is_empty(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_type_is_what_precedes_the_first_double_hyphen() {
+        use super::type_of;
+        assert_eq!(type_of("file--6a7a3a48"), Some("file"));
+        assert_eq!(type_of("x-custom-thing--1--2"), Some("x-custom-thing"));
+        assert_eq!(type_of("--1"), Some(""));
+        assert_eq!(type_of("a-b-c"), None);
+        assert_eq!(type_of("-"), None);
+        assert_eq!(type_of(""), None);
+        assert_eq!(type_of("ipv4-addr--"), Some("ipv4-addr"));
     }
 
     #[test]

@@ -97,7 +97,7 @@ mod timestamp;
 pub mod tlp;
 mod validate;
 
-pub use id::{IdError, StixId};
+pub use id::{IdError, StixId, type_of};
 pub use object::{Object, ParseError};
 pub use timestamp::{Timestamp, TimestampError};
 pub use validate::{Issue, Report, Severity, deterministic_id, validate};

@@ -318,14 +318,7 @@ fn same_facts(a: &ObjectSharing, b: &ObjectSharing) -> bool {
         recipients,
         signature: _,
     } = a;
-    // The marking differs most often between the facts of one collection: a different length
-    // or first letter tells two markings apart without a call to compare their bytes.
-    let head = |t: &Option<String>| {
-        t.as_deref()
-            .map(|t| (t.len(), t.as_bytes().first().copied()))
-    };
-    head(tlp) == head(&b.tlp)
-        && *tlp == b.tlp
+    *tlp == b.tlp
         && *originator == b.originator
         && *received_through == b.received_through
         && *handling == b.handling
