@@ -287,8 +287,9 @@ pub(crate) fn now_micros() -> i64 {
         .unwrap_or(0)
 }
 
-/// Turns `limit + 1` fetched rows into a page (see [`crate::Page`]): `limit == 0` fetches one
-/// row to tell whether any match, and returns a cursor that resumes at the same place.
+/// Turns `limit + 1` fetched rows (or all the rows of a point read, in any order) into a page
+/// (see [`crate::Page`]): `limit == 0` fetches one row to tell whether any match, and returns a
+/// cursor that resumes at the same place.
 pub(crate) fn into_page<T>(
     mut items: Vec<T>,
     f: &ObjectFilter,
@@ -301,6 +302,11 @@ pub(crate) fn into_page<T>(
             more,
             next: more.then(|| f.after.unwrap_or(crate::DateAdded(i64::MIN))),
         };
+    }
+    // The SQLite store leaves the few rows of a point read unordered (`sqlite::page_query`);
+    // rows that came ordered are only checked.
+    if !items.is_sorted_by_key(&date_of) {
+        items.sort_by_key(&date_of);
     }
     let more = items.len() > f.limit;
     items.truncate(f.limit);

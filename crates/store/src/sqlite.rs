@@ -36,6 +36,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::filter::{self, Dialect, Param};
+use crate::types::VersionMatch;
 use crate::{
     AddOutcome, ApiRoot, ApiToken, AuditEntry, AuditHasher, AuditRecord, Collection, CollectionId,
     DateAdded, Error, ManifestRecord, ObjectFilter, ObjectSharing, Page, Permission, Result, Role,
@@ -383,16 +384,61 @@ fn index_hint(f: &ObjectFilter) -> &'static str {
     }
 }
 
+/// Runs `f` on a connection from the reader pool (opening one when the pool is empty) and
+/// returns it to the pool.
+fn with_reader<T>(inner: &Inner, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    let pooled = inner.readers.lock().expect("reader pool poisoned").pop();
+    let conn = match pooled {
+        Some(c) => c,
+        None => {
+            let c = Connection::open(&inner.path)?;
+            configure(&c, true)?;
+            c
+        }
+    };
+    let out = f(&conn);
+    let mut pool = inner.readers.lock().expect("reader pool poisoned");
+    if pool.len() < READERS {
+        pool.push(conn);
+    }
+    out
+}
+
+/// Whether a page of objects is a point read ([`SqliteStore::read_point`]): a few objects
+/// named by id (`objects_id` index), each in a few versions named by `match[version]`
+/// (`first`, `last` or timestamps, not `all`) and `match[spec_version]`, so at most
+/// [`POINT_ROWS`] rows.
+fn point_filter(f: &ObjectFilter) -> bool {
+    !f.ids.is_empty()
+        && !f.versions.contains(&VersionMatch::All)
+        && f.ids.len() * f.versions.len().max(1) * f.spec_versions.len().max(1) <= POINT_ROWS
+}
+
+/// The most rows a read may return to run in place ([`point_filter`]).
+const POINT_ROWS: usize = 16;
+
 /// The SQL and parameters of one page of `columns` from the objects of a collection matching
 /// `f`, in `date_added` order: shared by the objects and manifest queries.
+///
+/// A point read ([`point_filter`]) has neither `ORDER BY` nor `LIMIT`: it returns at most
+/// [`POINT_ROWS`] rows, and [`filter::into_page`] orders them. SQLite orders rows that an index
+/// does not give in order through a temporary B-tree, created and dropped in every statement,
+/// even for a single row: a sixth of the SQLite time of a lookup by id.
 fn page_query(pk: i64, f: &ObjectFilter, columns: &str) -> (String, Vec<Value>) {
     let mut clause = filter::page_clause(Dialect::Sqlite, pk, f);
-    let limit = clause.bind(Param::Int(filter::fetch_limit(f)));
-    let sql = format!(
-        "SELECT {columns} FROM objects o {} WHERE {} ORDER BY o.date_added LIMIT {limit}",
-        index_hint(f),
-        clause.sql,
-    );
+    let hint = index_hint(f);
+    let sql = if point_filter(f) {
+        format!(
+            "SELECT {columns} FROM objects o {hint} WHERE {}",
+            clause.sql
+        )
+    } else {
+        let limit = clause.bind(Param::Int(filter::fetch_limit(f)));
+        format!(
+            "SELECT {columns} FROM objects o {hint} WHERE {} ORDER BY o.date_added LIMIT {limit}",
+            clause.sql,
+        )
+    };
     (sql, to_values(clause.params))
 }
 
@@ -613,25 +659,40 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let pooled = inner.readers.lock().expect("reader pool poisoned").pop();
-            let conn = match pooled {
-                Some(c) => c,
-                None => {
-                    let c = Connection::open(&inner.path)?;
-                    configure(&c, true)?;
-                    c
-                }
-            };
-            let out = f(&conn);
-            let mut pool = inner.readers.lock().expect("reader pool poisoned");
-            if pool.len() < READERS {
-                pool.push(conn);
-            }
-            out
-        })
-        .await
-        .map_err(Error::backend)?
+        tokio::task::spawn_blocking(move || with_reader(&inner, f))
+            .await
+            .map_err(Error::backend)?
+    }
+
+    /// Runs `f` on a read-only connection where the caller is, for point reads: a few rows
+    /// found through a unique key, which take microseconds. The hop to the blocking pool and
+    /// back wakes two threads, and cost a lookup by id more than the lookup itself (a fifth of
+    /// the CPU of `GET .../objects/{id}/`). Anything that scans stays on the pool ([`read`]),
+    /// so that no async worker waits long on SQLite.
+    ///
+    /// [`read`]: SqliteStore::read
+    async fn read_point<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        with_reader(&self.inner, f)
+    }
+
+    /// [`read_point`] when `point`, else [`read`].
+    ///
+    /// [`read_point`]: SqliteStore::read_point
+    /// [`read`]: SqliteStore::read
+    async fn read_sized<T, F>(&self, point: bool, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        if point {
+            self.read_point(f).await
+        } else {
+            self.read(f).await
+        }
     }
 
     /// Runs `f` on the audit log's connection on the blocking pool.
@@ -886,7 +947,7 @@ impl Store for SqliteStore {
 
     async fn collection(&self, api_root: &str, id_or_alias: &str) -> Result<Collection> {
         let (api_root, key) = (api_root.to_owned(), id_or_alias.to_owned());
-        self.read(move |conn| {
+        self.read_point(move |conn| {
             // An id wins over an alias that happens to equal it. Two lookups on their own
             // indexes: one query with `id = ?2 OR alias = ?2` ordered by which matched sorts
             // in a temporary B-tree, opened (and its page allocated) on every request.
@@ -928,7 +989,7 @@ impl Store for SqliteStore {
         filter: &ObjectFilter,
     ) -> Result<Page<StoredObject>> {
         let (collection, f, inner) = (collection.clone(), filter.clone(), self.inner.clone());
-        self.read(move |conn| {
+        self.read_sized(point_filter(&f), move |conn| {
             let columns = format!("o.date_added, o.body, {SHARING_COLUMNS}, {HEADER_COLUMNS}");
             let (sql, params) = page_query(inner.pk(conn, &collection)?, &f, &columns);
             let mut st = conn.prepare_cached(&sql)?;
@@ -953,7 +1014,7 @@ impl Store for SqliteStore {
         decide: crate::Decide,
     ) -> Result<Page<crate::Decided>> {
         let (collection, f, inner) = (collection.clone(), filter.clone(), self.inner.clone());
-        self.read(move |conn| {
+        self.read_sized(point_filter(&f), move |conn| {
             let columns = format!("o.date_added, o.body, {SHARING_COLUMNS}, {HEADER_COLUMNS}");
             let (sql, params) = page_query(inner.pk(conn, &collection)?, &f, &columns);
             let mut st = conn.prepare_cached(&sql)?;
@@ -982,7 +1043,7 @@ impl Store for SqliteStore {
         filter: &ObjectFilter,
     ) -> Result<Page<ManifestRecord>> {
         let (collection, f, inner) = (collection.clone(), filter.clone(), self.inner.clone());
-        self.read(move |conn| {
+        self.read_sized(point_filter(&f), move |conn| {
             let columns =
                 format!("o.id, o.date_added, o.version, o.spec_version, {SHARING_COLUMNS}");
             let (sql, params) = page_query(inner.pk(conn, &collection)?, &f, &columns);
@@ -1119,7 +1180,7 @@ impl Store for SqliteStore {
 
     async fn user(&self, name: &str) -> Result<User> {
         let name = name.to_owned();
-        self.read(move |conn| {
+        self.read_point(move |conn| {
             let row = conn
                 .prepare_cached(
                     "SELECT name, organisation, role, password_hash FROM users WHERE name = ?1",
@@ -1169,7 +1230,7 @@ impl Store for SqliteStore {
 
     async fn user_by_token(&self, token_sha256: &str) -> Result<User> {
         let hash = token_sha256.to_owned();
-        self.read(move |conn| {
+        self.read_point(move |conn| {
             let row = conn
                 .prepare_cached(
                     "SELECT u.name, u.organisation, u.role, u.password_hash \
@@ -1211,7 +1272,7 @@ impl Store for SqliteStore {
 
     async fn permission(&self, user: &str, collection: &CollectionId) -> Result<Permission> {
         let (user, collection) = (user.to_owned(), collection.clone());
-        self.read(move |conn| {
+        self.read_point(move |conn| {
             let row: Option<(bool, bool)> = conn
                 .prepare_cached(
                     "SELECT can_read, can_write FROM permissions \

@@ -452,6 +452,39 @@ async fn versions_out_of_order(db: &TestDb) {
         ..Default::default()
     };
     assert_eq!(read_all(&s, &c, &f).await, [pair(&y, t1)]);
+    // A few objects named by id, each in a few versions (a point read, which the SQLite store
+    // answers without ordering in SQL) come in date_added order too, across pages of one.
+    let f = ObjectFilter {
+        ids: vec![y.clone(), x.clone()],
+        versions: vec![
+            VersionMatch::Last,
+            VersionMatch::At(ts(t2)),
+            VersionMatch::First,
+        ],
+        limit: 1,
+        ..Default::default()
+    };
+    assert_eq!(
+        read_all(&s, &c, &f).await,
+        [pair(&x, t1), pair(&y, t1), pair(&x, t3), pair(&x, t2)]
+    );
+    let manifest = s
+        .manifest_page(&c, &ObjectFilter { limit: 10, ..f })
+        .await
+        .unwrap();
+    assert_eq!(
+        manifest
+            .items
+            .iter()
+            .map(|r| (r.id.as_str(), r.version.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (x.as_str(), t1),
+            (y.as_str(), t1),
+            (x.as_str(), t3),
+            (x.as_str(), t2)
+        ]
+    );
 
     // The manifest reports the same records with their versions and media types.
     let man = s
