@@ -1978,6 +1978,24 @@ async fn sharing_scopes_and_object_facts(db: &TestDb) {
     assert_eq!(held[0].2.tlp.as_deref(), Some("amber"));
     assert_eq!(held[1].0, c2);
     assert_eq!(held[1].2, ObjectSharing::default());
+    // An object stored through another connection (another process, or the CLI beside a
+    // running node) is found too, though the first store had already looked for it and found
+    // nothing (the SQLite store remembers which ids each collection may hold).
+    let late = indicator_id(7);
+    assert!(
+        s.held_elsewhere(std::slice::from_ref(&late))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let other = db.open().await;
+    other
+        .add_objects(&c2, vec![indicator(7, "2026-03-01T00:00:00.000Z")])
+        .await
+        .unwrap();
+    let held = s.held_elsewhere(std::slice::from_ref(&late)).await.unwrap();
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!((&held[0].0, held[0].1.as_str()), (&c2, late.as_str()));
 }
 
 async fn sharing_purposes_and_releases(db: &TestDb) {
