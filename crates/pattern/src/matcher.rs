@@ -79,7 +79,7 @@ impl Match {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn compile(text: &str) -> Result<CompiledPattern, CompileError> {
-    CompiledPattern::new(&parse(text)?)
+    CompiledPattern::from_parsed(parse(text)?)
 }
 
 /// A pattern prepared for matching: regular expressions, `LIKE` patterns, CIDR blocks and
@@ -292,10 +292,15 @@ pub(crate) fn compile_regex(re: &str) -> Result<Regex, CompileError> {
 impl CompiledPattern {
     /// Compiles a parsed pattern.
     pub fn new(pattern: &Pattern) -> Result<CompiledPattern, CompileError> {
+        CompiledPattern::from_parsed(pattern.clone())
+    }
+
+    /// Compiles a parsed pattern it keeps, without copying it.
+    fn from_parsed(pattern: Pattern) -> Result<CompiledPattern, CompileError> {
         let mut simples = Vec::new();
         let root = compile_obs(&pattern.expr, &mut simples)?;
         Ok(CompiledPattern {
-            pattern: pattern.clone(),
+            pattern,
             root,
             simples,
         })
@@ -318,6 +323,17 @@ impl CompiledPattern {
         observations: &Observations<'_>,
     ) -> Result<Option<Match>, SearchLimit> {
         let n = observations.len();
+        if let Obs::Simple(i) = self.root {
+            // One observation expression without qualifiers: the search would bind the first
+            // observation that satisfies it.
+            let cmp = &self.simples[i];
+            return Ok(observations
+                .iter()
+                .position(|obs| eval_observation(cmp, obs, observations))
+                .map(|o| Match {
+                    observations: vec![o],
+                }));
+        }
         let mut cands: Vec<Vec<u32>> = Vec::with_capacity(self.simples.len());
         for cmp in &self.simples {
             let c: Vec<u32> = observations
@@ -573,7 +589,7 @@ fn walk(
     };
     match step {
         Step::Key { name, deref } => {
-            let Some(child) = v.get(name.as_str()) else {
+            let Some(child) = property(v, name) else {
                 return false;
             };
             match deref {
@@ -610,6 +626,21 @@ fn walk(
             .as_array()
             .is_some_and(|list| list.iter().any(|child| walk(child, rest, obs, all, f))),
     }
+}
+
+/// The property `name` of `v`, when `v` is an object that has it.
+///
+/// Small objects (nearly every SCO) are scanned comparing key lengths first, which are kept
+/// beside the key pointers; the map's ordered lookup would compare the bytes of every key it
+/// passes. Large objects use the ordered lookup.
+fn property<'v>(v: &'v Value, name: &str) -> Option<&'v Value> {
+    let map = v.as_object()?;
+    if map.len() > 16 {
+        return map.get(name);
+    }
+    map.iter()
+        .find(|(k, _)| k.len() == name.len() && k.as_str() == name)
+        .map(|(_, v)| v)
 }
 
 impl Pred {

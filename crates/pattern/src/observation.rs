@@ -79,14 +79,17 @@ impl<'a> Observations<'a> {
     where
         I: IntoIterator<Item = &'a Value>,
     {
-        let mut flat: Vec<(&'a str, Option<&'a str>, &'a Value)> = Vec::new();
+        let objects = objects.into_iter();
+        let mut flat: Vec<(&'a str, Option<&'a str>, &'a Value)> =
+            Vec::with_capacity(objects.size_hint().0);
         for v in objects {
-            let (t, id) = type_and_id(v);
+            let id = id_of(v);
+            let t = type_of(id, v);
             if t == "bundle" {
                 if let Some(inner) = v.get("objects").and_then(Value::as_array) {
                     flat.extend(inner.iter().map(|o| {
-                        let (t, id) = type_and_id(o);
-                        (t, id, o)
+                        let id = id_of(o);
+                        (type_of(id, o), id, o)
                     }));
                 }
             } else {
@@ -104,7 +107,7 @@ impl<'a> Observations<'a> {
         }
         let mut list = Vec::with_capacity(observed.len());
         for (n, od) in observed.into_iter().enumerate() {
-            list.push(read_observed_data(od, n, &pool)?);
+            list.push(read_observed_data(&OdFields::of(od), n, &pool)?);
         }
         Ok(Observations { list, pool })
     }
@@ -142,41 +145,59 @@ impl<'a> Observations<'a> {
     }
 }
 
-/// The `type` (empty when missing) and `id` of an object.
+/// The `id` of an object, when it is a string.
 ///
-/// Reading observations is dominated by cache misses on freshly parsed JSON, so this touches as
-/// little as it can. A STIX identifier starts with its object's type (`file--<uuid>`, STIX 2.1
-/// section 2.9), so the `id` alone usually gives both; `type` is read only for objects without
-/// a well-formed `id` (the 2.0 dictionary form). Keys are compared with `==`, which checks the
-/// length kept beside the pointer before reading the key's bytes, where the map's ordered
-/// lookup would read the bytes of every key it passes.
-fn type_and_id(v: &Value) -> (&str, Option<&str>) {
-    let Some(map) = v.as_object() else {
-        return ("", None);
-    };
-    let mut id = None;
-    for (k, val) in map {
-        if k == "id" {
-            id = val.as_str();
-            break;
-        }
-    }
-    if let Some(t) = id.and_then(entente_stix::type_of)
-        && !t.is_empty()
-    {
-        return (t, id);
-    }
-    let t = map
+/// Keys are matched by length first, which is kept beside the key's pointer in the map node, so
+/// only the bytes of two-byte keys are read; the map's ordered lookup would read the bytes of
+/// every key it passes.
+fn id_of(v: &Value) -> Option<&str> {
+    v.as_object()?
         .iter()
-        .find(|(k, _)| *k == "type")
-        .and_then(|(_, v)| v.as_str())
-        .unwrap_or("");
-    (t, id)
+        .find(|(k, _)| matches!(k.as_bytes(), b"id"))?
+        .1
+        .as_str()
 }
 
-/// A word-at-a-time multiplicative hash for identifier keys. The map lives for one call and
-/// holds the caller's own objects, so keyed SipHash's resistance to chosen collisions buys
-/// little here, and it costs more than the rest of reading an observation.
+/// The type of an object whose `id` is `id` (empty when it has none).
+///
+/// A STIX identifier starts with its object's type (`file--<uuid>`, STIX 2.1 section 2.9), so
+/// the `id` usually gives it; `type` is read only for objects without a well-formed `id` (the
+/// 2.0 dictionary form).
+fn type_of<'a>(id: Option<&'a str>, v: &'a Value) -> &'a str {
+    if let Some(t) = id.and_then(type_prefix)
+        && !t.is_empty()
+    {
+        return t;
+    }
+    v.as_object()
+        .and_then(|map| map.iter().find(|(k, _)| matches!(k.as_bytes(), b"type")))
+        .and_then(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// The text before the first `--` (what `entente_stix::type_of` returns), looking at every other
+/// byte until a hyphen turns up: a pair `--` always has a hyphen at an odd offset from any
+/// even starting point.
+fn type_prefix(id: &str) -> Option<&str> {
+    let b = id.as_bytes();
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i + 1] != b'-' {
+            i += 2;
+        } else if b[i] == b'-' {
+            return Some(&id[..i]);
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// A multiplicative hash of an identifier's length and last sixteen bytes. The map lives for
+/// one call and holds the caller's own objects, so keyed SipHash's resistance to chosen
+/// collisions buys little here, and it costs more than the rest of reading an observation.
+/// The tail of a STIX identifier is the end of its UUID, which tells identifiers apart (the
+/// type in front rarely does); colliding keys still compare equal only when they are equal.
 #[derive(Default, Clone, Copy)]
 pub(crate) struct IdHasher(u64);
 
@@ -187,42 +208,81 @@ impl std::hash::Hasher for IdHasher {
 
     fn write(&mut self, bytes: &[u8]) {
         const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut h = self.0;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().expect("eight bytes"));
-            h = (h.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        for b in chunks.remainder() {
-            h = (h.rotate_left(5) ^ u64::from(*b)).wrapping_mul(K);
+        let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("eight bytes"));
+        let mut h = (self.0.rotate_left(5) ^ bytes.len() as u64).wrapping_mul(K);
+        if let Some(tail) = bytes.len().checked_sub(16).map(|at| &bytes[at..]) {
+            h = (h.rotate_left(5) ^ word(&tail[..8])).wrapping_mul(K);
+            h = (h.rotate_left(5) ^ word(&tail[8..])).wrapping_mul(K);
+        } else {
+            for b in bytes {
+                h = (h.rotate_left(5) ^ u64::from(*b)).wrapping_mul(K);
+            }
         }
         self.0 = h;
+    }
+
+    fn write_u8(&mut self, _: u8) {
+        // `str`'s `Hash` appends 0xff to tell `("ab", "c")` from `("a", "bc")`; the keys here
+        // are single strings, and the length is already hashed.
     }
 }
 
 type IdMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
 
+/// The properties of an observed-data object that matching reads, found in one pass over its
+/// keys instead of a lookup per property.
+struct OdFields<'a> {
+    source: &'a Value,
+    id: Option<&'a str>,
+    first: Option<&'a Value>,
+    last: Option<&'a Value>,
+    number: Option<&'a Value>,
+    dict: Option<&'a serde_json::Map<String, Value>>,
+    refs: Option<&'a Vec<Value>>,
+}
+
+impl<'a> OdFields<'a> {
+    fn of(od: &'a Value) -> OdFields<'a> {
+        let mut f = OdFields {
+            source: od,
+            id: None,
+            first: None,
+            last: None,
+            number: None,
+            dict: None,
+            refs: None,
+        };
+        if let Some(map) = od.as_object() {
+            for (k, v) in map {
+                match k.as_str() {
+                    "id" => f.id = v.as_str(),
+                    "first_observed" => f.first = Some(v),
+                    "last_observed" => f.last = Some(v),
+                    "number_observed" => f.number = Some(v),
+                    "objects" => f.dict = v.as_object(),
+                    "object_refs" => f.refs = v.as_array(),
+                    _ => {}
+                }
+            }
+        }
+        f
+    }
+}
+
 fn read_observed_data<'a>(
-    od: &'a Value,
+    f: &OdFields<'a>,
     n: usize,
     pool: &IdMap<&'a str, (&'a str, &'a Value)>,
 ) -> Result<Observation<'a>, ObservationError> {
-    // One pass over the properties instead of a lookup per property.
-    let (mut id, mut first, mut last, mut number, mut dict, mut refs) =
-        (None, None, None, None, None, None);
-    if let Some(map) = od.as_object() {
-        for (k, v) in map {
-            match k.as_str() {
-                "id" => id = v.as_str(),
-                "first_observed" => first = Some(v),
-                "last_observed" => last = Some(v),
-                "number_observed" => number = Some(v),
-                "objects" => dict = v.as_object(),
-                "object_refs" => refs = v.as_array(),
-                _ => {}
-            }
-        }
-    }
+    let &OdFields {
+        source: od,
+        id,
+        first,
+        last,
+        number,
+        dict,
+        refs,
+    } = f;
     let invalid = |problem: String| ObservationError::Invalid {
         id: id.map_or_else(|| format!("#{n}"), str::to_owned),
         problem,
@@ -246,16 +306,17 @@ fn read_observed_data<'a>(
     let (objects, local_refs) = if let Some(dict) = dict {
         (
             dict.iter()
-                .map(|(k, v)| (k.as_str(), type_and_id(v).0, v))
+                .map(|(k, v)| (k.as_str(), type_of(id_of(v), v), v))
                 .collect::<Vec<_>>(),
             true,
         )
     } else if let Some(refs) = refs {
-        let objects = refs
-            .iter()
-            .filter_map(Value::as_str)
-            .filter_map(|r| pool.get_key_value(r).map(|(k, (t, v))| (*k, *t, *v)))
-            .collect();
+        let mut objects = Vec::with_capacity(refs.len());
+        objects.extend(
+            refs.iter()
+                .filter_map(Value::as_str)
+                .filter_map(|r| pool.get_key_value(r).map(|(k, (t, v))| (*k, *t, *v))),
+        );
         (objects, false)
     } else {
         return Err(invalid("neither object_refs nor objects".into()));
@@ -269,4 +330,84 @@ fn read_observed_data<'a>(
         local_refs,
         source: od,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn type_prefix_examples() {
+        for (id, want) in [
+            ("file--1234", Some("file")),
+            ("observed-data--x", Some("observed-data")),
+            ("x-a-b--c--d", Some("x-a-b")),
+            ("---", Some("")),
+            ("a---b", Some("a")),
+            ("a-b-c", None),
+            ("a-", None),
+            ("", None),
+            ("é--1", Some("é")),
+        ] {
+            assert_eq!(type_prefix(id), want, "{id}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn type_prefix_agrees_with_the_identifier_module(id in "[ab-]{0,12}") {
+            prop_assert_eq!(type_prefix(&id), entente_stix::type_of(&id));
+        }
+    }
+
+    #[test]
+    fn hasher_reads_the_length_and_the_tail() {
+        let hash = |s: &str| BuildHasherDefault::<IdHasher>::default().hash_one(s);
+        let a = "file--00000000-0000-4000-8000-000000000001";
+        let b = "file--00000000-0000-4000-8000-000000000002";
+        assert_ne!(hash(a), hash(b));
+        // Same tail, different length.
+        assert_ne!(hash(&a[1..]), hash(a));
+        // Short keys hash every byte.
+        assert_ne!(hash("ab"), hash("ba"));
+        // Keys differing only before their last sixteen bytes collide, and are still told
+        // apart by comparison.
+        let (c, d) = (
+            "file--00000000-0000-4000-8000-000000000001",
+            "url---00000000-0000-4000-8000-000000000001",
+        );
+        assert_eq!(hash(c), hash(d));
+        let mut pool: IdMap<&str, u8> = IdMap::default();
+        pool.insert(c, 1);
+        pool.insert(d, 2);
+        assert_eq!(
+            (pool.get(c), pool.get(d), pool.len()),
+            (Some(&1), Some(&2), 2)
+        );
+    }
+
+    #[test]
+    fn types_come_from_identifiers_or_the_type_property() {
+        let with_id = json!({"type": "ignored", "id": "file--1"});
+        let no_id = json!({"type": "file", "name": "a"});
+        let bad_id = json!({"type": "url", "id": "nohyphens"});
+        let empty_prefix = json!({"type": "url", "id": "--1"});
+        let id_not_text = json!({"type": "url", "id": 5});
+        for (v, id, t) in [
+            (&with_id, Some("file--1"), "file"),
+            (&no_id, None, "file"),
+            (&bad_id, Some("nohyphens"), "url"),
+            (&empty_prefix, Some("--1"), "url"),
+            (&id_not_text, None, "url"),
+            (&json!([1]), None, ""),
+        ] {
+            assert_eq!(id_of(v), id, "{v}");
+            assert_eq!(type_of(id_of(v), v), t, "{v}");
+        }
+    }
 }

@@ -726,3 +726,45 @@ fn a_match_names_its_observed_data() {
     let first = hit.observed_data(&obs).next().unwrap();
     assert_eq!(first.observed_data()["number_observed"], 1);
 }
+
+#[test]
+fn one_observation_expression_binds_the_first_observation_that_satisfies_it() {
+    // A lone bracketed expression takes a shortcut past the binding search; it must report
+    // what the search reports (here forced by a qualifier that admits every binding).
+    let mut objects = Vec::new();
+    for (n, name) in ["a.exe", "b.dll", "c.exe", "d.dll"].iter().enumerate() {
+        objects.extend(single(
+            n * 2,
+            n as u32 * 10,
+            file(n * 2 + 1, json!({"name": name})),
+        ));
+    }
+    for (pattern, want) in [
+        ("[file:name LIKE '%.dll']", Some(vec![1])),
+        ("[file:name = 'c.exe']", Some(vec![2])),
+        ("[file:name = 'e.exe']", None),
+        (
+            "[file:name NOT = 'a.exe' AND file:name LIKE '%.exe']",
+            Some(vec![2]),
+        ),
+    ] {
+        assert_eq!(matched(pattern, &objects), want, "{pattern}");
+        let searched = format!("{pattern} REPEATS 1 TIMES");
+        assert_eq!(matched(&searched, &objects), want, "{searched}");
+    }
+}
+
+#[test]
+fn properties_of_large_objects_are_found() {
+    // More properties than the scan that compares key lengths takes on.
+    let mut props = serde_json::Map::new();
+    for i in 0..40 {
+        props.insert(format!("x_p{i:02}"), json!(i));
+    }
+    props.insert("name".into(), json!("big.bin"));
+    let f = a_file(Value::Object(props));
+    assert!(matches("[file:name = 'big.bin']", &f));
+    assert!(matches("[file:x_p00 = 0 AND file:x_p39 = 39]", &f));
+    assert!(!matches("[file:x_p40 = 40]", &f));
+    assert!(!matches("[file:x_p3 = 3]", &f));
+}
