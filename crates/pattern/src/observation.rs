@@ -80,29 +80,31 @@ impl<'a> Observations<'a> {
         I: IntoIterator<Item = &'a Value>,
     {
         let objects = objects.into_iter();
-        let mut flat: Vec<(&'a str, Option<&'a str>, &'a Value)> =
-            Vec::with_capacity(objects.size_hint().0);
-        for v in objects {
-            let id = id_of(v);
-            let t = type_of(id, v);
-            if t == "bundle" {
-                if let Some(inner) = v.get("objects").and_then(Value::as_array) {
-                    flat.extend(inner.iter().map(|o| {
-                        let id = id_of(o);
-                        (type_of(id, o), id, o)
-                    }));
-                }
-            } else {
-                flat.push((t, id, v));
-            }
-        }
-        let mut pool = IdMap::with_capacity_and_hasher(flat.len(), Default::default());
-        let mut observed = Vec::new();
-        for &(t, id, v) in &flat {
+        let hint = objects.size_hint().0;
+        let mut pool = IdMap::with_capacity_and_hasher(hint, Default::default());
+        let mut observed = Vec::with_capacity(hint);
+        let mut add = |t: &'a str, id: Option<&'a str>, v: &'a Value| {
             if t == "observed-data" {
                 observed.push(v);
             } else if let Some(id) = id {
                 pool.insert(id, (t, v));
+            }
+        };
+        for v in objects {
+            let id = id_of(v);
+            let t = type_of(id, v);
+            if t == "bundle" {
+                for o in v
+                    .get("objects")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let id = id_of(o);
+                    add(type_of(id, o), id, o);
+                }
+            } else {
+                add(t, id, v);
             }
         }
         let mut list = Vec::with_capacity(observed.len());

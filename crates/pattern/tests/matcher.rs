@@ -768,3 +768,36 @@ fn properties_of_large_objects_are_found() {
     assert!(!matches("[file:x_p40 = 40]", &f));
     assert!(!matches("[file:x_p3 = 3]", &f));
 }
+
+#[test]
+fn references_resolve_across_bundles_and_the_last_object_with_an_id_wins() {
+    // The observed-data sits in a bundle; the SCO it names is supplied at the top level, in a
+    // second bundle and then again after it: the last one read is the one matched.
+    let sco = |value: &str| {
+        json!({"type": "domain-name", "value": value,
+                                   "id": "domain-name--00000000-0000-4000-8000-000000000009"})
+    };
+    let od = od(
+        0,
+        0,
+        0,
+        1,
+        &["domain-name--00000000-0000-4000-8000-000000000009"],
+    );
+    let bundle = |objects: Vec<Value>| {
+        json!({"type": "bundle", "objects": objects,
+        "id": "bundle--00000000-0000-4000-8000-000000000001"})
+    };
+    let objects = vec![
+        sco("first.example"),
+        bundle(vec![od.clone(), sco("second.example")]),
+        sco("third.example"),
+    ];
+    assert!(matches("[domain-name:value = 'third.example']", &objects));
+    assert!(!matches("[domain-name:value = 'second.example']", &objects));
+    let objects = vec![bundle(vec![od, sco("inner.example")])];
+    assert!(matches("[domain-name:value = 'inner.example']", &objects));
+    let obs = Observations::from_objects(&objects).unwrap();
+    assert_eq!(obs.len(), 1);
+    assert_eq!(obs.get(0).unwrap().objects().count(), 1);
+}
