@@ -23,25 +23,40 @@ const MAX_LEN: usize = 30;
 
 /// A timestamp's text, held inline: objects carry two timestamps each, and a page of them
 /// served or stored allocated twice per object for these few bytes.
+///
+/// Thirty-two bytes, the text first and its length in the last byte, written as two 16-byte
+/// halves: a `Timestamp` is moved a few times on its way into an object or an observation,
+/// and each move reads it in 16-byte pieces, which the processor forwards from stores of the
+/// same shape but not from a variable-length copy.
 #[derive(Clone, Copy)]
+#[repr(C, align(16))]
 struct Text {
-    bytes: [u8; MAX_LEN],
-    len: u8,
+    bytes: [u8; 32],
 }
 
 impl Text {
     /// `s`, which the caller checked is ASCII of at most [`MAX_LEN`] bytes.
     fn new(s: &str) -> Text {
-        let mut bytes = [0; MAX_LEN];
-        bytes[..s.len()].copy_from_slice(s.as_bytes());
-        Text {
-            bytes,
-            len: s.len() as u8,
+        let (b, n) = (s.as_bytes(), s.len());
+        debug_assert!(n <= MAX_LEN && MAX_LEN < 32);
+        let mut bytes = [0; 32];
+        if n >= 20 {
+            // The first sixteen bytes, and the last sixteen shifted down so that the text's
+            // byte 16 comes first and the bytes past its end are zero.
+            let half = |at: usize| u128::from_le_bytes(b[at..at + 16].try_into().expect("16"));
+            let high = half(n - 16) >> ((32 - n) * 8) | (n as u128) << 120;
+            bytes[..16].copy_from_slice(&half(0).to_le_bytes());
+            bytes[16..].copy_from_slice(&high.to_le_bytes());
+        } else {
+            bytes[..n].copy_from_slice(b);
+            bytes[31] = n as u8;
         }
+        Text { bytes }
     }
 
     fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).expect("ASCII by construction")
+        std::str::from_utf8(&self.bytes[..usize::from(self.bytes[31])])
+            .expect("ASCII by construction")
     }
 }
 
@@ -125,6 +140,31 @@ fn digits(b: &[u8]) -> Option<u32> {
     })
 }
 
+/// Eight bytes of `b` from `at`, the first in the lowest byte.
+fn word(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("eight bytes"))
+}
+
+/// `w` with the bytes `digits` selects (0xff) checked to be ASCII digits and the others equal
+/// to those of `separators`; the digits' values (0-9) in place, the other bytes zero.
+fn digits_and_separators(w: u64, digits: u64, separators: u64) -> Option<u64> {
+    const ZEROS: u64 = u64::from_le_bytes([b'0'; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0xf0; 8]);
+    const SIX: u64 = u64::from_le_bytes([6; 8]);
+    // The separators replaced by '0', so that every byte must now be a digit: a byte is one
+    // exactly when its high nibble is 3 and it stays below 0x40 after adding 6. (A byte of 0xfa
+    // or more carries into the next one, but fails the first test itself.)
+    let v = (w & digits) | (ZEROS & !digits);
+    let all_digits = (v & HIGH) | (((v.wrapping_add(SIX)) & HIGH) >> 4);
+    (all_digits == u64::from_le_bytes([0x33; 8]) && w & !digits == separators)
+        .then(|| (v - ZEROS) & digits)
+}
+
+/// Byte `i` (0 lowest) of `w`, as a number.
+fn byte(w: u64, i: u32) -> u32 {
+    (w >> (8 * i)) as u32 & 0xff
+}
+
 /// Days from 1970-01-01 to the proleptic Gregorian date `year-month-day` (year 0-9999), which
 /// the caller checked is a real date: Howard Hinnant's `days_from_civil`, counting years from
 /// March so that the leap day ends a year, and shifted by one 400-year era so that every
@@ -159,23 +199,32 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 /// leap second (`:60`, which RFC 3339 allows): STIX timestamps are UTC, so it is folded into the
 /// next minute.
 fn parse(b: &[u8]) -> Option<(i128, u8)> {
-    if b.len() < 20
-        || b.len() > MAX_LEN
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-        || b[b.len() - 1] != b'Z'
-    {
+    // Which bytes of each eight-byte word read are digits, and what the others must be.
+    const DIGITS_0: u64 = u64::from_le_bytes([0xff, 0xff, 0xff, 0xff, 0, 0xff, 0xff, 0]);
+    const SEPARATORS_0: u64 = u64::from_le_bytes([0, 0, 0, 0, b'-', 0, 0, b'-']);
+    const DIGITS_8: u64 = u64::from_le_bytes([0xff, 0xff, 0, 0xff, 0xff, 0, 0xff, 0xff]);
+    const SEPARATORS_8: u64 = u64::from_le_bytes([0, 0, b'T', 0, 0, b':', 0, 0]);
+    const DIGITS_12: u64 = u64::from_le_bytes([0xff, 0, 0xff, 0xff, 0, 0xff, 0xff, 0]);
+    const SEPARATORS_12: u64 = u64::from_le_bytes([0, b':', 0, 0, b':', 0, 0, 0]);
+    if b.len() < 20 || b.len() > MAX_LEN || b[b.len() - 1] != b'Z' {
         return None;
     }
-    let year = digits(&b[0..4])?;
-    let month = digits(&b[5..7])?;
-    let day = digits(&b[8..10])?;
-    let hour = digits(&b[11..13])?;
-    let minute = digits(&b[14..16])?;
-    let second = digits(&b[17..19])?;
+    let w0 = digits_and_separators(word(b, 0), DIGITS_0, SEPARATORS_0)?;
+    let w8 = digits_and_separators(word(b, 8), DIGITS_8, SEPARATORS_8)?;
+    // Bytes 12-18, `H:MM:SS` (the hour and minute digits are checked twice); byte 19, which
+    // starts the fraction or is the `Z`, is left out here.
+    let w12 = digits_and_separators(
+        word(b, 12) & 0x00ff_ffff_ffff_ffff,
+        DIGITS_12,
+        SEPARATORS_12,
+    )?;
+    let two = |w: u64, i: u32| byte(w, i) * 10 + byte(w, i + 1);
+    let year = two(w0, 0) * 100 + two(w0, 2);
+    let month = two(w0, 5);
+    let day = two(w8, 0);
+    let hour = two(w8, 3);
+    let minute = two(w8, 6);
+    let second = two(w12, 5);
     if !(1..=12).contains(&month)
         || day == 0
         || day > days_in_month(year, month)
