@@ -114,6 +114,13 @@
 //! - **Hand-written lexer and recursive-descent parser** rather than a generated one: the
 //!   grammar is small, errors must name what was expected, and a loop per precedence level
 //!   keeps thousand-term `OR` chains (real indicators carry them) off the stack.
+//! - **Compiled `MATCHES` operands are cached process-wide**: [`compile`] looks each regular
+//!   expression up by its source in a bounded cache (128 entries, the oldest evicted first;
+//!   operands over 1 KiB and failed compilations are not kept) and shares the compiled form,
+//!   with its search cache, between every pattern using it. Building a regex costs about ten
+//!   times what the rest of a typical pattern does, and indicators reuse a few expressions.
+//!   Python's `re`, under `stix2-matcher`, caches the same way. [`validate`] compiles without
+//!   the cache, so validating untrusted patterns does not evict the ones in use.
 //! - **Matching takes `serde_json::Value`s**, not typed SCOs: patterns reach into custom
 //!   properties and extensions that no typed model covers, and the values arrive as JSON anyway.
 //! - **Semantics follow the specification as the OASIS `stix2-matcher` implements it**, so the
@@ -130,6 +137,7 @@ mod lexer;
 mod matcher;
 mod observation;
 mod parser;
+mod regex_cache;
 mod validate;
 mod vocab;
 

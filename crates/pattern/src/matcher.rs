@@ -18,6 +18,7 @@
 
 use std::cmp::Ordering;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use ipnet::IpNet;
 use regex::Regex;
@@ -170,7 +171,8 @@ enum Pred {
     Compare(CompareOp, Lit),
     In(Vec<Lit>),
     Like(Like),
-    Regex(Regex),
+    /// Shared with every other pattern using the same operand (see `regex_cache`).
+    Regex(Arc<Regex>),
     Subset(IpNet),
     Superset(IpNet),
     Exists,
@@ -494,7 +496,7 @@ fn compile_cmp(c: &ComparisonExpr) -> Result<Cmp, CompileError> {
                 TestOp::Compare(op, l) => Pred::Compare(*op, lit(l)),
                 TestOp::In(items) => Pred::In(items.iter().map(lit).collect()),
                 TestOp::Like(s) => Pred::Like(Like::new(s)),
-                TestOp::Matches(s) => Pred::Regex(compile_regex(s)?),
+                TestOp::Matches(s) => Pred::Regex(crate::regex_cache::regex(s)?),
                 TestOp::IsSubset(s) => Pred::Subset(
                     parse_net(s).ok_or_else(|| CompileError::Cidr { operand: s.clone() })?,
                 ),
