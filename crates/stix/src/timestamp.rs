@@ -13,8 +13,6 @@ pub struct Timestamp {
     text: Text,
     /// Nanoseconds since the Unix epoch.
     nanos: i128,
-    /// Number of fractional-second digits as written.
-    precision: u8,
 }
 
 /// The longest text of a timestamp: `YYYY-MM-DDTHH:MM:SS`, a point, nine fractional digits
@@ -24,8 +22,8 @@ const MAX_LEN: usize = 30;
 /// A timestamp's text, held inline: objects carry two timestamps each, and a page of them
 /// served or stored allocated twice per object for these few bytes.
 ///
-/// Thirty-two bytes, the text first and its length in the last byte, written as two 16-byte
-/// halves: a `Timestamp` is moved a few times on its way into an object or an observation,
+/// Thirty-two bytes: the text first, then the number of fractional-second digits it has (byte
+/// 30) and its length (byte 31). They are written as two 16-byte halves: a `Timestamp` is moved a few times on its way into an object or an observation,
 /// and each move reads it in 16-byte pieces, which the processor forwards from stores of the
 /// same shape but not from a variable-length copy.
 #[derive(Clone, Copy)]
@@ -35,8 +33,9 @@ struct Text {
 }
 
 impl Text {
-    /// `s`, which the caller checked is ASCII of at most [`MAX_LEN`] bytes.
-    fn new(s: &str) -> Text {
+    /// `s`, which the caller checked is ASCII of at most [`MAX_LEN`] bytes, with `precision`
+    /// fractional-second digits.
+    fn new(s: &str, precision: u8) -> Text {
         let (b, n) = (s.as_bytes(), s.len());
         debug_assert!(n <= MAX_LEN && MAX_LEN < 32);
         let mut bytes = [0; 32];
@@ -44,11 +43,13 @@ impl Text {
             // The first sixteen bytes, and the last sixteen shifted down so that the text's
             // byte 16 comes first and the bytes past its end are zero.
             let half = |at: usize| u128::from_le_bytes(b[at..at + 16].try_into().expect("16"));
-            let high = half(n - 16) >> ((32 - n) * 8) | (n as u128) << 120;
+            let high =
+                half(n - 16) >> ((32 - n) * 8) | (precision as u128) << 112 | (n as u128) << 120;
             bytes[..16].copy_from_slice(&half(0).to_le_bytes());
             bytes[16..].copy_from_slice(&high.to_le_bytes());
         } else {
             bytes[..n].copy_from_slice(b);
+            bytes[30] = precision;
             bytes[31] = n as u8;
         }
         Text { bytes }
@@ -86,7 +87,7 @@ impl Timestamp {
 
     /// Number of fractional-second digits as written (0 when there are none).
     pub fn precision(&self) -> u8 {
-        self.precision
+        self.text.bytes[30]
     }
 
     /// A fixed-width text (`YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`) whose byte order is the time order.
@@ -125,9 +126,8 @@ impl Timestamp {
             frac
         );
         Timestamp {
-            text: Text::new(&text),
+            text: Text::new(&text, 6),
             nanos,
-            precision: 6,
         }
     }
 }
@@ -256,9 +256,8 @@ impl FromStr for Timestamp {
         match parse(s.as_bytes()) {
             Some((nanos, precision)) => Ok(Timestamp {
                 // At most MAX_LEN ASCII bytes: `parse` checked every byte and the length.
-                text: Text::new(s),
+                text: Text::new(s, precision),
                 nanos,
-                precision,
             }),
             None => Err(TimestampError {
                 value: s.chars().take(100).collect(),
@@ -362,6 +361,16 @@ mod tests {
     }
 
     const SECOND: i128 = 1_000_000_000;
+
+    #[test]
+    fn a_timestamp_is_three_16_byte_words() {
+        assert_eq!(std::mem::size_of::<Timestamp>(), 48);
+        let t = Timestamp::from_unix_micros(1_767_225_600_123_456);
+        assert_eq!(
+            (t.as_str(), t.precision()),
+            ("2026-01-01T00:00:00.123456Z", 6)
+        );
+    }
     const DAY: i128 = 86_400 * SECOND;
 
     #[test]
