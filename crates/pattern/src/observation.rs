@@ -244,6 +244,7 @@ struct OdFields<'a> {
 }
 
 impl<'a> OdFields<'a> {
+    #[inline(always)]
     fn of(od: &'a Value) -> OdFields<'a> {
         let mut f = OdFields {
             source: od,
@@ -271,6 +272,7 @@ impl<'a> OdFields<'a> {
     }
 }
 
+#[inline(always)]
 fn read_observed_data<'a>(
     f: &OdFields<'a>,
     n: usize,
