@@ -544,7 +544,7 @@ fn compile_cmp(c: &ComparisonExpr) -> Result<Cmp, CompileError> {
 
 /// True when some root object of `obs` satisfies `cmp`.
 fn eval_observation(cmp: &Cmp, obs: &Observation<'_>, all: &Observations<'_>) -> bool {
-    obs.objects
+    all.scos_of(obs)
         .iter()
         .any(|(_, t, root)| eval_root(cmp, t, root, obs, all))
 }

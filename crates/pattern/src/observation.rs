@@ -28,9 +28,9 @@ pub struct Observation<'a> {
     pub last_observed: Timestamp,
     /// `number_observed` (at least 1).
     pub number_observed: u64,
-    /// The observed SCOs: `(key, type, object)`, where the key is the SCO id (2.1) or the
-    /// dictionary key (2.0). The type is read once here because every property test asks it.
-    pub(crate) objects: Vec<(&'a str, &'a str, &'a Value)>,
+    /// Where the observed SCOs lie in [`Observations`]' list of them (one list for all the
+    /// observations, so that reading them allocates once, not once per observation).
+    pub(crate) objects: std::ops::Range<u32>,
     /// True for the 2.0 dictionary form: references resolve among `objects`.
     pub(crate) local_refs: bool,
     /// The observed-data JSON.
@@ -42,17 +42,18 @@ impl<'a> Observation<'a> {
     pub fn observed_data(&self) -> &'a Value {
         self.source
     }
-
-    /// The observed SCOs as `(key, object)` pairs.
-    pub fn objects(&self) -> impl Iterator<Item = (&'a str, &'a Value)> + '_ {
-        self.objects.iter().map(|(k, _, v)| (*k, *v))
-    }
 }
+
+/// An observed SCO: `(key, type, object)`, where the key is the SCO id (2.1) or the dictionary
+/// key (2.0). The type is read once here because every property test asks it.
+pub(crate) type Sco<'a> = (&'a str, &'a str, &'a Value);
 
 /// A set of observations with the SCOs they refer to.
 #[derive(Debug, Clone, Default)]
 pub struct Observations<'a> {
     list: Vec<Observation<'a>>,
+    /// The observed SCOs of every observation, each observation's in one run.
+    scos: Vec<Sco<'a>>,
     /// Every supplied object with an `id` that is not observed-data, with its type, for 2.1
     /// references.
     pool: IdMap<&'a str, (&'a str, &'a Value)>,
@@ -108,10 +109,11 @@ impl<'a> Observations<'a> {
             }
         }
         let mut list = Vec::with_capacity(observed.len());
+        let mut scos = Vec::with_capacity(hint.saturating_sub(observed.len()));
         for (n, od) in observed.into_iter().enumerate() {
-            list.push(read_observed_data(&OdFields::of(od), n, &pool)?);
+            list.push(read_observed_data(&OdFields::of(od), n, &pool, &mut scos)?);
         }
-        Ok(Observations { list, pool })
+        Ok(Observations { list, scos, pool })
     }
 
     /// The number of observations.
@@ -134,10 +136,27 @@ impl<'a> Observations<'a> {
         self.list.iter()
     }
 
+    /// The SCOs `observation` (one of these) observed, as `(key, object)` pairs: the key is the
+    /// SCO id (STIX 2.1) or its key in the `objects` dictionary (STIX 2.0).
+    pub fn objects_of(
+        &self,
+        observation: &Observation<'a>,
+    ) -> impl Iterator<Item = (&'a str, &'a Value)> + '_ {
+        self.scos_of(observation).iter().map(|(k, _, v)| (*k, *v))
+    }
+
+    /// The SCOs `observation` observed, with their types.
+    pub(crate) fn scos_of(&self, observation: &Observation<'a>) -> &[Sco<'a>] {
+        let range = &observation.objects;
+        self.scos
+            .get(range.start as usize..range.end as usize)
+            .unwrap_or_default()
+    }
+
     /// The object a reference names, seen from `obs`.
     pub(crate) fn resolve(&self, obs: &Observation<'a>, reference: &str) -> Option<&'a Value> {
         if obs.local_refs {
-            obs.objects
+            self.scos_of(obs)
                 .iter()
                 .find(|(k, _, _)| *k == reference)
                 .map(|(_, _, v)| *v)
@@ -277,6 +296,7 @@ fn read_observed_data<'a>(
     f: &OdFields<'a>,
     n: usize,
     pool: &IdMap<&'a str, (&'a str, &'a Value)>,
+    scos: &mut Vec<Sco<'a>>,
 ) -> Result<Observation<'a>, ObservationError> {
     let &OdFields {
         source: od,
@@ -307,23 +327,28 @@ fn read_observed_data<'a>(
         .and_then(Value::as_u64)
         .filter(|n| *n >= 1)
         .ok_or_else(|| invalid("number_observed must be an integer of at least 1".into()))?;
-    let (objects, local_refs) = if let Some(dict) = dict {
-        (
+    let start = scos.len();
+    let local_refs = if let Some(dict) = dict {
+        scos.extend(
             dict.iter()
-                .map(|(k, v)| (k.as_str(), type_of(id_of(v), v), v))
-                .collect::<Vec<_>>(),
-            true,
-        )
+                .map(|(k, v)| (k.as_str(), type_of(id_of(v), v), v)),
+        );
+        true
     } else if let Some(refs) = refs {
-        let mut objects = Vec::with_capacity(refs.len());
-        objects.extend(
+        scos.extend(
             refs.iter()
                 .filter_map(Value::as_str)
                 .filter_map(|r| pool.get_key_value(r).map(|(k, (t, v))| (*k, *t, *v))),
         );
-        (objects, false)
+        false
     } else {
         return Err(invalid("neither object_refs nor objects".into()));
+    };
+    // More SCOs than a u32 counts, over all the observations of one call, are refused rather
+    // than miscounted.
+    let objects = match (u32::try_from(start), u32::try_from(scos.len())) {
+        (Ok(start), Ok(end)) => start..end,
+        _ => return Err(invalid("too many observed objects".into())),
     };
     Ok(Observation {
         id,

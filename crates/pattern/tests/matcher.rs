@@ -799,5 +799,5 @@ fn references_resolve_across_bundles_and_the_last_object_with_an_id_wins() {
     assert!(matches("[domain-name:value = 'inner.example']", &objects));
     let obs = Observations::from_objects(&objects).unwrap();
     assert_eq!(obs.len(), 1);
-    assert_eq!(obs.get(0).unwrap().objects().count(), 1);
+    assert_eq!(obs.objects_of(obs.get(0).unwrap()).count(), 1);
 }
