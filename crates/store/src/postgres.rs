@@ -770,7 +770,7 @@ impl Store for PostgresStore {
     }
 
     async fn put_status(&self, status: Status) -> Result<()> {
-        let body = serde_json::to_string(&status.body).map_err(Error::backend)?;
+        let body = status.body.get();
         let conn = self.pool.get().await?;
         conn.client
             .execute(
@@ -798,7 +798,8 @@ impl Store for PostgresStore {
             id: id.to_owned(),
             api_root: api_root.to_owned(),
             owner: row.get(0),
-            body: serde_json::from_str(body).map_err(Error::backend)?,
+            body: serde_json::value::RawValue::from_string(body.to_owned())
+                .map_err(Error::backend)?,
         })
     }
 

@@ -547,7 +547,7 @@ pub async fn add(
                 id: status.id.clone(),
                 api_root,
                 owner,
-                body: serde_json::to_value(&status).unwrap_or_default(),
+                body: status_text(&status),
             }
         })
     };
@@ -609,6 +609,15 @@ pub async fn add(
 
 /// The status resource of a POST: each slot is a failure already known or the index of a
 /// stored object, whose outcome makes it a success (a duplicate says so).
+/// The JSON text of a status resource.
+fn status_text(status: &Status) -> Box<serde_json::value::RawValue> {
+    serde_json::value::to_raw_value(status).unwrap_or_else(|e| {
+        // A status is strings and counts: serialising it cannot fail.
+        tracing::error!(error = %e, "a status resource could not be serialised");
+        serde_json::value::RawValue::from_string("{}".into()).expect("valid JSON")
+    })
+}
+
 fn build_status(
     id: String,
     total: usize,

@@ -114,11 +114,12 @@ impl Checkpointer {
     /// Called by the writer after each transaction, on the thread that ran it, still holding
     /// the writer connection: asks for a background checkpoint each time the log has grown by
     /// the soft threshold, and past the hard one completes a checkpoint before returning.
-    pub(super) fn after_write(&self) {
+    /// Returns whether the transaction committed (the log grew).
+    pub(super) fn after_write(&self) -> bool {
         use std::sync::atomic::Ordering::Relaxed;
         let frames = FRAMES.with(|f| f.replace(0));
         if frames == 0 {
-            return; // no commit (a read, or a failed write)
+            return false; // no commit (a read, or a failed write)
         }
         let requested = self.requested_at.load(Relaxed);
         if frames < requested {
@@ -137,6 +138,7 @@ impl Checkpointer {
             state.wanted = true;
             self.shared.wake.notify_one();
         }
+        true
     }
 }
 
