@@ -1520,7 +1520,9 @@ mod tests {
         let err = store.create_api_root(root("api2")).await.unwrap_err();
         let source = std::error::Error::source(&err).map(|e| e.to_string());
         assert!(
-            source.as_deref().is_some_and(|s| s.contains("syncing the log")),
+            source
+                .as_deref()
+                .is_some_and(|s| s.contains("syncing the log")),
             "unexpected error: {err:?}"
         );
         // Nothing committed, nothing to sync: no error although the log is still missing.

@@ -1170,8 +1170,10 @@ async fn status_resources(db: &TestDb) {
         id: id.clone(),
         api_root: ROOT.into(),
         owner: "ann".into(),
-        body: raw(serde_json::json!({"id": id, "status": "pending", "total_count": 2,
-                                  "success_count": 1, "pending_count": 1})),
+        body: raw(
+            serde_json::json!({"id": id, "status": "pending", "total_count": 2,
+                                  "success_count": 1, "pending_count": 1}),
+        ),
     };
     s.put_status(st.clone()).await.unwrap();
     assert_eq!(s.status(ROOT, &id).await.unwrap(), st);
