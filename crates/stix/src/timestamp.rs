@@ -169,7 +169,7 @@ fn byte(w: u64, i: u32) -> u32 {
 /// the caller checked is a real date: Howard Hinnant's `days_from_civil`, counting years from
 /// March so that the leap day ends a year, and shifted by one 400-year era so that every
 /// quantity stays positive.
-#[inline]
+#[inline(always)]
 fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
     let y = year + 400 - u32::from(month <= 2);
     let (era, year_of_era) = (y / 400, y % 400);
