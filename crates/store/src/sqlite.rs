@@ -12,7 +12,7 @@
 //! write returns: "durable when acknowledged". The writer connection commits with
 //! `synchronous=NORMAL`, which writes the transaction's log frames without syncing them, and
 //! the thread that ran the write syncs the log itself once the writer lock is released (see
-//! [`SqliteStore::write_prepared`]): the next write proceeds while this one waits for the disk,
+//! `SqliteStore::write_prepared`): the next write proceeds while this one waits for the disk,
 //! and one sync covers every transaction committed before it. A transaction is visible to
 //! readers from its commit, a few milliseconds before its sync; power lost in between loses it
 //! together with its acknowledgement, which was never sent. Every other connection (audit
