@@ -53,19 +53,44 @@ use crate::taxii::paging;
 
 type Cell = Arc<tokio::sync::Mutex<Option<Engine>>>;
 
-static REGISTRY: Mutex<Vec<(Weak<dyn Store>, Cell)>> = Mutex::new(Vec::new());
+/// The correlation work of a store's writes still running after the writes were acknowledged
+/// (see [`index_added_later`]): each holds a read guard; a hits listing takes the write guard
+/// once, so that it starts after all of them ([`settled`]).
+type Pending = Arc<tokio::sync::RwLock<()>>;
+
+/// A store (held weakly), its engine cell and its pending correlation work.
+type Entry = (Weak<dyn Store>, Cell, Pending);
+
+static REGISTRY: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
 
 /// The engine cell of `store` (created empty on first use).
 fn cell(store: &SharedStore) -> Cell {
+    registered(store).0
+}
+
+/// The pending correlation work of `store` (see [`Pending`]).
+fn pending(store: &SharedStore) -> Pending {
+    registered(store).1
+}
+
+/// The registry entry of `store`, created on first use.
+fn registered(store: &SharedStore) -> (Cell, Pending) {
     let mut reg = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
-    reg.retain(|(w, _)| w.strong_count() > 0);
+    reg.retain(|(w, _, _)| w.strong_count() > 0);
     let me = Arc::downgrade(store);
-    if let Some((_, c)) = reg.iter().find(|(w, _)| Weak::ptr_eq(w, &me)) {
-        return c.clone();
+    if let Some((_, c, p)) = reg.iter().find(|(w, _, _)| Weak::ptr_eq(w, &me)) {
+        return (c.clone(), p.clone());
     }
     let c: Cell = Arc::new(tokio::sync::Mutex::new(None));
-    reg.push((me, c.clone()));
-    c
+    let p: Pending = Arc::new(tokio::sync::RwLock::new(()));
+    reg.push((me, c.clone(), p.clone()));
+    (c, p)
+}
+
+/// Waits until the correlation of every write acknowledged before the call is done, its hits
+/// recorded (see [`index_added_later`]).
+pub async fn settled(store: &SharedStore) {
+    drop(pending(store).write().await);
 }
 
 /// The state of `store`'s correlation index, as `/health` reports it: `ready` (built),
@@ -302,6 +327,31 @@ pub async fn index_added(
     let hits = find_hits(store, collection, objects, outcomes).await?;
     record_hits(store, hits).await;
     Ok(())
+}
+
+/// As [`index_added`], but done by a task of its own: the caller acknowledges the write
+/// without waiting for its correlation. Hits listings wait for it ([`settled`]), so a client
+/// that lists hits after its write was acknowledged sees the write's hits. A failure is logged:
+/// the objects are stored, and `entente hits rebuild` finds their hits again.
+pub async fn index_added_later(
+    store: &SharedStore,
+    collection: &CollectionId,
+    objects: Vec<Object>,
+    outcomes: Vec<AddOutcome>,
+) {
+    // Taken before the caller answers, so that a listing that follows the answer waits.
+    let guard = pending(store).read_owned().await;
+    let (store, collection) = (store.clone(), collection.clone());
+    tokio::spawn(async move {
+        if let Err(e) = index_added(&store, &collection, &objects, &outcomes).await {
+            tracing::error!(
+                error = %e,
+                collection = %collection,
+                "correlating stored objects failed; run `entente hits rebuild`"
+            );
+        }
+        drop(guard);
+    });
 }
 
 /// Indexes the versions just added to `collection` and returns the hits they make (the first
@@ -791,6 +841,7 @@ async fn list(
             crate::auth::PURPOSE_HEADER
         )));
     }
+    settled(&state.store).await;
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::BadRequest(format!(

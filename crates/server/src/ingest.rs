@@ -55,6 +55,8 @@ pub async fn add_objects_with(
 
 /// As [`add_objects_with`], storing in the same transaction the status resource `make` builds
 /// from the outcomes (the TAXII POST path; see [`entente_store::Store::add_objects_with_status`]).
+/// Returns once the objects are stored: their correlation runs beside the answer
+/// ([`crate::correlation::index_added_later`]).
 pub async fn add_objects_with_status(
     store: &SharedStore,
     collection: &CollectionId,
@@ -66,7 +68,8 @@ pub async fn add_objects_with_status(
     let (outcomes, status) = store
         .add_objects_with_status(collection, objects, sharing, make)
         .await?;
-    crate::correlation::index_added(store, collection, &kept, &outcomes).await?;
+    // The answer does not wait for correlation (its hits are listed once it is done).
+    crate::correlation::index_added_later(store, collection, kept, outcomes.clone()).await;
     Ok((outcomes, status))
 }
 

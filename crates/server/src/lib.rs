@@ -169,6 +169,7 @@ pub async fn serve(
         state.config.data_dir.clone(),
         stopped,
     ));
+    let store = state.store.clone();
     let app = app(state);
     let shutdown = async move {
         shutdown.await;
@@ -187,6 +188,17 @@ pub async fn serve(
     }
     // A pull in progress resumes from its last stored page on the next start.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), scheduler).await;
+    // Acknowledged writes whose correlation is still running get their hits recorded (what a
+    // stop cuts short, `entente hits rebuild` finds again).
+    if tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        correlation::settled(&store),
+    )
+    .await
+    .is_err()
+    {
+        tracing::warn!("correlation of the last writes was cut short; run `entente hits rebuild`");
+    }
     // Reads recorded without waiting reach the disk before the process ends.
     if let Err(e) = journal.flush().await {
         tracing::warn!(error = %e, "the audit journal could not be flushed at shutdown");
