@@ -54,12 +54,22 @@ use crate::taxii::paging;
 type Cell = Arc<tokio::sync::Mutex<Option<Engine>>>;
 
 /// The correlation work of a store's writes still running after the writes were acknowledged
-/// (see [`index_added_later`]): each holds a read guard; a hits listing takes the write guard
-/// once, so that it starts after all of them ([`settled`]).
-type Pending = Arc<tokio::sync::RwLock<()>>;
+/// (see [`index_added_later`]).
+struct Pending {
+    /// Each running correlation holds a read guard; a hits listing takes the write guard once,
+    /// so that it starts after all of them ([`settled`]).
+    running: Arc<tokio::sync::RwLock<()>>,
+    /// At most [`PENDING_WRITES`] at a time: a write beyond them waits for a slot before it
+    /// is answered, so that correlation falling behind slows the writers down rather than
+    /// piling up their objects in memory.
+    slots: Arc<tokio::sync::Semaphore>,
+}
+
+/// Writes whose correlation may run after their answer at one time.
+const PENDING_WRITES: usize = 8;
 
 /// A store (held weakly), its engine cell and its pending correlation work.
-type Entry = (Weak<dyn Store>, Cell, Pending);
+type Entry = (Weak<dyn Store>, Cell, Arc<Pending>);
 
 static REGISTRY: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
 
@@ -69,12 +79,12 @@ fn cell(store: &SharedStore) -> Cell {
 }
 
 /// The pending correlation work of `store` (see [`Pending`]).
-fn pending(store: &SharedStore) -> Pending {
+fn pending(store: &SharedStore) -> Arc<Pending> {
     registered(store).1
 }
 
 /// The registry entry of `store`, created on first use.
-fn registered(store: &SharedStore) -> (Cell, Pending) {
+fn registered(store: &SharedStore) -> (Cell, Arc<Pending>) {
     let mut reg = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
     reg.retain(|(w, _, _)| w.strong_count() > 0);
     let me = Arc::downgrade(store);
@@ -82,7 +92,10 @@ fn registered(store: &SharedStore) -> (Cell, Pending) {
         return (c.clone(), p.clone());
     }
     let c: Cell = Arc::new(tokio::sync::Mutex::new(None));
-    let p: Pending = Arc::new(tokio::sync::RwLock::new(()));
+    let p = Arc::new(Pending {
+        running: Arc::new(tokio::sync::RwLock::new(())),
+        slots: Arc::new(tokio::sync::Semaphore::new(PENDING_WRITES)),
+    });
     reg.push((me, c.clone(), p.clone()));
     (c, p)
 }
@@ -90,7 +103,7 @@ fn registered(store: &SharedStore) -> (Cell, Pending) {
 /// Waits until the correlation of every write acknowledged before the call is done, its hits
 /// recorded (see [`index_added_later`]).
 pub async fn settled(store: &SharedStore) {
-    drop(pending(store).write().await);
+    drop(pending(store).running.write().await);
 }
 
 /// The state of `store`'s correlation index, as `/health` reports it: `ready` (built),
@@ -339,8 +352,11 @@ pub async fn index_added_later(
     objects: Vec<Object>,
     outcomes: Vec<AddOutcome>,
 ) {
-    // Taken before the caller answers, so that a listing that follows the answer waits.
-    let guard = pending(store).read_owned().await;
+    // Taken before the caller answers: a listing that follows the answer waits for this
+    // correlation, and a write finding every slot taken waits for one.
+    let pending = pending(store);
+    let slot = pending.slots.clone().acquire_owned().await;
+    let guard = pending.running.clone().read_owned().await;
     let (store, collection) = (store.clone(), collection.clone());
     tokio::spawn(async move {
         if let Err(e) = index_added(&store, &collection, &objects, &outcomes).await {
@@ -351,6 +367,7 @@ pub async fn index_added_later(
             );
         }
         drop(guard);
+        drop(slot);
     });
 }
 
@@ -1079,5 +1096,63 @@ mod tests {
         *guard = Some(build(&store, |_, _| false).await.unwrap());
         drop(guard);
         assert_eq!(index_state(&store), "ready");
+    }
+
+    /// Correlation after the answer is bounded: while the index is held (correlation cannot
+    /// run), [`PENDING_WRITES`] writes are handed over at once, the next one waits for a slot,
+    /// and a listing waits for all of them; once the index is free, everything completes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn correlation_after_the_answer_is_bounded() {
+        use std::time::Duration;
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("e.db").display());
+        let store = entente_store::open(&url).await.unwrap();
+        let coll = CollectionId("c".into());
+        let object = || -> Object {
+            let text = r#"{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","pattern":"[domain-name:value = 'c2.example.net']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}"#;
+            Object::from_json(text).unwrap()
+        };
+        let added = || {
+            vec![AddOutcome::Added {
+                date_added: entente_store::DateAdded(1),
+            }]
+        };
+        let held = cell(&store);
+        let guard = held.lock().await;
+        for _ in 0..PENDING_WRITES {
+            tokio::time::timeout(
+                Duration::from_secs(5),
+                index_added_later(&store, &coll, vec![object()], added()),
+            )
+            .await
+            .expect("a free slot is taken at once");
+        }
+        let next = tokio::spawn({
+            let store = store.clone();
+            let coll = coll.clone();
+            async move { index_added_later(&store, &coll, vec![object()], added()).await }
+        });
+        let listing = tokio::spawn({
+            let store = store.clone();
+            async move { settled(&store).await }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!next.is_finished(), "a write beyond the slots waits");
+        assert!(
+            !listing.is_finished(),
+            "a listing waits for pending correlation"
+        );
+        drop(guard);
+        tokio::time::timeout(Duration::from_secs(10), next)
+            .await
+            .expect("the waiting write gets a slot")
+            .unwrap();
+        tokio::time::timeout(Duration::from_secs(10), listing)
+            .await
+            .expect("the listing proceeds")
+            .unwrap();
+        tokio::time::timeout(Duration::from_secs(10), settled(&store))
+            .await
+            .expect("everything settles");
     }
 }
