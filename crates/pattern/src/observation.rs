@@ -185,7 +185,7 @@ fn id_of(v: &Value) -> Option<&str> {
 /// the `id` usually gives it; `type` is read only for objects without a well-formed `id` (the
 /// 2.0 dictionary form).
 fn type_of<'a>(id: Option<&'a str>, v: &'a Value) -> &'a str {
-    if let Some(t) = id.and_then(type_prefix)
+    if let Some(t) = id.and_then(entente_stix::type_of)
         && !t.is_empty()
     {
         return t;
@@ -194,24 +194,6 @@ fn type_of<'a>(id: Option<&'a str>, v: &'a Value) -> &'a str {
         .and_then(|map| map.iter().find(|(k, _)| matches!(k.as_bytes(), b"type")))
         .and_then(|(_, v)| v.as_str())
         .unwrap_or("")
-}
-
-/// The text before the first `--` (what `entente_stix::type_of` returns), looking at every other
-/// byte until a hyphen turns up: a pair `--` always has a hyphen at an odd offset from any
-/// even starting point.
-fn type_prefix(id: &str) -> Option<&str> {
-    let b = id.as_bytes();
-    let mut i = 0;
-    while i + 1 < b.len() {
-        if b[i + 1] != b'-' {
-            i += 2;
-        } else if b[i] == b'-' {
-            return Some(&id[..i]);
-        } else {
-            i += 1;
-        }
-    }
-    None
 }
 
 /// A multiplicative hash of an identifier's length and last sixteen bytes. The map lives for
@@ -365,34 +347,9 @@ fn read_observed_data<'a>(
 mod tests {
     use std::hash::{BuildHasher, BuildHasherDefault};
 
-    use proptest::prelude::*;
     use serde_json::json;
 
     use super::*;
-
-    #[test]
-    fn type_prefix_examples() {
-        for (id, want) in [
-            ("file--1234", Some("file")),
-            ("observed-data--x", Some("observed-data")),
-            ("x-a-b--c--d", Some("x-a-b")),
-            ("---", Some("")),
-            ("a---b", Some("a")),
-            ("a-b-c", None),
-            ("a-", None),
-            ("", None),
-            ("é--1", Some("é")),
-        ] {
-            assert_eq!(type_prefix(id), want, "{id}");
-        }
-    }
-
-    proptest! {
-        #[test]
-        fn type_prefix_agrees_with_the_identifier_module(id in "[ab-]{0,12}") {
-            prop_assert_eq!(type_prefix(&id), entente_stix::type_of(&id));
-        }
-    }
 
     #[test]
     fn hasher_reads_the_length_and_the_tail() {

@@ -58,10 +58,23 @@ fn valid_type_name(t: &str) -> bool {
 /// What precedes the first `--` of `text`, the type of an identifier (unchecked: `text` may
 /// be any string, as the identifiers of observations given to the pattern matcher are). Found
 /// byte by byte: a `--` pattern would build a substring searcher for every identifier read,
-/// and identifiers are read for every object stored or served.
+/// and identifiers are read for every object stored or served. The scan looks at every other
+/// byte until a hyphen turns up: a pair `--` always has a hyphen at an odd offset from any
+/// even starting point.
+#[inline]
 pub fn type_of(text: &str) -> Option<&str> {
-    let at = text.as_bytes().windows(2).position(|w| w == b"--")?;
-    Some(&text[..at])
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i + 1] != b'-' {
+            i += 2;
+        } else if b[i] == b'-' {
+            return Some(&text[..i]);
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 impl FromStr for StixId {
@@ -107,7 +120,35 @@ impl AsRef<str> for StixId {
 
 #[cfg(test)]
 mod tests {
-    use super::StixId;
+    use proptest::prelude::*;
+
+    use super::{StixId, type_of};
+
+    #[test]
+    fn type_of_examples() {
+        for (id, want) in [
+            ("file--1234", Some("file")),
+            ("observed-data--x", Some("observed-data")),
+            ("x-a-b--c--d", Some("x-a-b")),
+            ("---", Some("")),
+            ("a---b", Some("a")),
+            ("a-b-c", None),
+            ("a-", None),
+            ("", None),
+            ("é--1", Some("é")),
+        ] {
+            assert_eq!(type_of(id), want, "{id}");
+        }
+    }
+
+    proptest! {
+        /// The stride-two scan finds what a search for the first `--` finds.
+        #[test]
+        fn type_of_is_the_text_before_the_first_double_hyphen(id in "[ab-]{0,12}") {
+            let at = id.as_bytes().windows(2).position(|w| w == b"--");
+            prop_assert_eq!(type_of(&id), at.map(|at| &id[..at]));
+        }
+    }
 
     #[test]
     fn the_separator_is_the_first_double_hyphen() {
