@@ -80,16 +80,11 @@ impl RegexCache {
         if let Some(kept) = self.map.get(source) {
             return Arc::clone(kept);
         }
-        while self.map.len() >= self.capacity {
-            match self.order.pop_front() {
-                Some(oldest) => {
-                    self.map.remove(&oldest);
-                }
-                None => {
-                    // Unreachable while `order` lists the keys of `map`; keep the bound anyway.
-                    self.map.clear();
-                }
-            }
+        // `order` lists the keys of `map`, so it runs out only when `map` is empty.
+        while self.map.len() >= self.capacity
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.map.remove(&oldest);
         }
         let key: Arc<str> = Arc::from(source);
         self.order.push_back(Arc::clone(&key));

@@ -23,9 +23,10 @@ const MAX_LEN: usize = 30;
 /// served or stored allocated twice per object for these few bytes.
 ///
 /// Thirty-two bytes: the text first, then the number of fractional-second digits it has (byte
-/// 30) and its length (byte 31). They are written as two 16-byte halves: a `Timestamp` is moved a few times on its way into an object or an observation,
-/// and each move reads it in 16-byte pieces, which the processor forwards from stores of the
-/// same shape but not from a variable-length copy.
+/// 30) and its length (byte 31). They are written as two 16-byte halves: a `Timestamp` is moved
+/// a few times on its way into an object or an observation, and each move reads it in 16-byte
+/// pieces, which the processor forwards from stores of the same shape but not from a
+/// variable-length copy.
 #[derive(Clone, Copy)]
 #[repr(C, align(16))]
 struct Text {
