@@ -59,6 +59,34 @@ async fn two_agencies(node: &Node) -> (String, String) {
 
 /// A user of `organisation` with a bearer token; returns the token. The users that post data
 /// have a default purpose (the TAXII client sends no purpose header).
+/// The two agencies' collections and the tokens of their analysts: Alice writes A (home), Bob
+/// writes B (agency B), Carol (home) reads both.
+struct Analysts {
+    coll_a: String,
+    coll_b: String,
+    alice: String,
+    bob: String,
+    carol: String,
+}
+
+async fn analysts(node: &Node) -> Analysts {
+    let (coll_a, coll_b) = two_agencies(node).await;
+    let alice = user(node, "alice", "home").await;
+    let bob = user(node, "bob", "agency-b").await;
+    let carol = user(node, "carol", "home").await;
+    node.grant("alice", &coll_a, true, true).await;
+    node.grant("bob", &coll_b, true, true).await;
+    node.grant("carol", &coll_a, true, false).await;
+    node.grant("carol", &coll_b, true, false).await;
+    Analysts {
+        coll_a,
+        coll_b,
+        alice,
+        bob,
+        carol,
+    }
+}
+
 async fn user(node: &Node, name: &str, organisation: &str) -> String {
     let token = user_without_purpose(node, name, organisation).await;
     node.store
@@ -190,15 +218,14 @@ fn assert_nothing_of(a: &Answer, hidden: &[&str]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hits_through_the_gate_never_leak_content() {
     let node = Node::start().await;
-    let (coll_a, coll_b) = two_agencies(&node).await;
-    let alice = user(&node, "alice", "home").await;
-    let bob = user(&node, "bob", "agency-b").await;
-    let carol = user(&node, "carol", "home").await;
+    let Analysts {
+        coll_a,
+        coll_b,
+        alice,
+        bob,
+        carol,
+    } = analysts(&node).await;
     let dave = user(&node, "dave", "agency-d").await;
-    node.grant("alice", &coll_a, true, true).await;
-    node.grant("bob", &coll_b, true, true).await;
-    node.grant("carol", &coll_a, true, false).await;
-    node.grant("carol", &coll_b, true, false).await;
     // Dave works in his own agency's collection: he reads neither side.
     let coll_d = node.collection("agency D", None).await;
     node.store
@@ -502,14 +529,13 @@ async fn requests_need_a_purpose_and_good_parameters() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn red_versions_are_neither_shown_nor_disclosed() {
     let node = Node::start().await;
-    let (coll_a, coll_b) = two_agencies(&node).await;
-    let alice = user(&node, "alice", "home").await;
-    let bob = user(&node, "bob", "agency-b").await;
-    let carol = user(&node, "carol", "home").await;
-    node.grant("alice", &coll_a, true, true).await;
-    node.grant("bob", &coll_b, true, true).await;
-    node.grant("carol", &coll_a, true, false).await;
-    node.grant("carol", &coll_b, true, false).await;
+    let Analysts {
+        coll_a,
+        coll_b,
+        alice,
+        bob,
+        carol,
+    } = analysts(&node).await;
     let red = entente_stix::tlp::Tlp::Red.marking().id;
     let mut objects = observed(OD_B, 1);
     for o in &mut objects {
@@ -548,14 +574,13 @@ async fn red_versions_are_neither_shown_nor_disclosed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hits_of_an_answered_post_are_listed_at_once() {
     let node = Node::start().await;
-    let (coll_a, coll_b) = two_agencies(&node).await;
-    let alice = user(&node, "alice", "home").await;
-    let bob = user(&node, "bob", "agency-b").await;
-    let carol = user(&node, "carol", "home").await;
-    node.grant("alice", &coll_a, true, true).await;
-    node.grant("bob", &coll_b, true, true).await;
-    node.grant("carol", &coll_a, true, false).await;
-    node.grant("carol", &coll_b, true, false).await;
+    let Analysts {
+        coll_a,
+        coll_b,
+        alice,
+        bob,
+        carol,
+    } = analysts(&node).await;
     const N: u32 = 300;
     let domain = |i: u32| format!("c2-{i}.secret-op.net");
     let indicators = (0..N)
