@@ -10,14 +10,10 @@
 use std::borrow::Cow;
 
 use entente_stix::{Issue, Object, Report, Severity};
-use serde::Deserialize;
 
-#[derive(Deserialize)]
-struct IndicatorPattern<'a> {
-    #[serde(borrow)]
-    pattern: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    pattern_type: Option<Cow<'a, str>>,
+/// A string property's value from its JSON text; `None` when it is not a string.
+fn string_value(json: Option<&str>) -> Option<Cow<'_, str>> {
+    serde_json::from_str(json?).ok()
 }
 
 /// Validates one object: the STIX rules, then the indicator's STIX pattern.
@@ -26,12 +22,11 @@ pub fn validate(object: &Object) -> Report {
     if object.object_type() != "indicator" {
         return report;
     }
-    let Ok(ind) = serde_json::from_str::<IndicatorPattern<'_>>(object.as_json()) else {
-        // Wrong property types are already reported by the STIX rules.
-        return report;
-    };
-    let (Some(pattern), Some("stix")) = (ind.pattern.as_deref(), ind.pattern_type.as_deref())
-    else {
+    // The two properties are found by one scan of the object's text, not a parse of all of
+    // it. Wrong property types are already reported by the STIX rules.
+    let [pattern, pattern_type] = object.properties(["pattern", "pattern_type"]);
+    let (pattern, pattern_type) = (string_value(pattern), string_value(pattern_type));
+    let (Some(pattern), Some("stix")) = (pattern.as_deref(), pattern_type.as_deref()) else {
         return report;
     };
     let issue = |severity, rule, message: String| Issue {
@@ -91,6 +86,36 @@ mod tests {
         assert!(r.has_rule("pattern-vocabulary") && !r.is_valid(), "{r}");
         let r = validate(&indicator("[x-acme-widget:colour = 'red']", "stix"));
         assert!(r.is_valid(), "{r}");
+    }
+
+    /// An indicator whose `pattern` and `pattern_type` are the JSON texts given, as written.
+    fn indicator_text(pattern_json: &str, pattern_type_json: &str) -> Object {
+        Object::from_json(&format!(
+            r#"{{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":{pattern_json},"pattern_type":{pattern_type_json},"valid_from":"2026-01-01T00:00:00Z"}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn escaped_patterns_are_decoded_before_they_are_checked() {
+        // The pattern checked is the decoded string: `\u0027` is a quote, `\\` one backslash.
+        let r = validate(&indicator_text(
+            r#""[file:name = \u0027a\\\\b\u0027]""#,
+            r#""stix""#,
+        ));
+        assert!(r.is_valid(), "{r}");
+        let r = validate(&indicator_text(r#""[file:name = \u0027a]""#, r#""stix""#));
+        assert!(r.has_rule("pattern-syntax"), "{r}");
+        // `pattern_type` written with an escape is still `stix`.
+        let r = validate(&indicator_text(r#""[file:name = 'a""#, r#""\u0073tix""#));
+        assert!(r.has_rule("pattern-syntax"), "{r}");
+    }
+
+    #[test]
+    fn a_pattern_that_is_not_a_string_is_left_to_the_stix_rules() {
+        let r = validate(&indicator_text(r#"["[file:name = 'x'"]"#, r#""stix""#));
+        assert!(!r.has_rule("pattern-syntax"), "{r}");
+        assert!(!r.is_valid(), "{r}");
     }
 
     #[test]

@@ -357,7 +357,7 @@ fn check_envelope(bytes: &[u8], request_timestamp: &str) -> Result<Checked, ApiE
     let total = posted.objects.len();
     // Slots in request order: Ok(index into `valid`) or Err(failure details).
     let mut slots: Vec<Result<usize, StatusDetails>> = Vec::with_capacity(total);
-    let mut valid = Vec::new();
+    let mut valid = Vec::with_capacity(total);
     for raw in posted.objects {
         match entente_stix::Object::from_raw(raw.clone()) {
             Ok(object) => {
