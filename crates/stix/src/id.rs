@@ -55,6 +55,18 @@ fn valid_type_name(t: &str) -> bool {
         && type_of(t).is_none()
 }
 
+/// The canonical hyphenated form of a UUID: 8-4-4-4-12 hexadecimal digits, either case (what
+/// `uuid::Uuid::parse_str` accepts at 36 characters, checked without decoding it: every
+/// object read from a store has its identifier checked).
+fn is_hyphenated_uuid(u: &str) -> bool {
+    let b = u.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
 /// What precedes the first `--` of `text`, the type of an identifier (unchecked: `text` may
 /// be any string, as the identifiers of observations given to the pattern matcher are). Found
 /// byte by byte: a `--` pattern would build a substring searcher for every identifier read,
@@ -93,7 +105,7 @@ impl FromStr for StixId {
             ));
         }
         // The UUID must be in the canonical hyphenated lowercase-or-uppercase form.
-        if u.len() != 36 || uuid::Uuid::parse_str(u).is_err() {
+        if !is_hyphenated_uuid(u) {
             return Err(err("the part after `--` must be an RFC 4122 UUID"));
         }
         Ok(StixId(s.to_owned()))
@@ -147,6 +159,23 @@ mod tests {
         fn type_of_is_the_text_before_the_first_double_hyphen(id in "[ab-]{0,12}") {
             let at = id.as_bytes().windows(2).position(|w| w == b"--");
             prop_assert_eq!(type_of(&id), at.map(|at| &id[..at]));
+        }
+
+        /// The UUID check accepts exactly what the `uuid` crate parses at 36 characters.
+        #[test]
+        fn the_uuid_check_agrees_with_the_uuid_crate(u in "[0-9a-fA-Fg{}-]{30,38}") {
+            let crate_says = u.len() == 36 && uuid::Uuid::parse_str(&u).is_ok();
+            prop_assert_eq!(super::is_hyphenated_uuid(&u), crate_says, "{}", u);
+        }
+
+        #[test]
+        fn hyphenated_uuids_of_either_case_are_accepted(
+            bytes in any::<[u8; 16]>(),
+            upper in any::<bool>(),
+        ) {
+            let text = uuid::Uuid::from_bytes(bytes).hyphenated().to_string();
+            let text = if upper { text.to_uppercase() } else { text };
+            prop_assert!(super::is_hyphenated_uuid(&text), "{}", text);
         }
     }
 

@@ -111,6 +111,47 @@ impl<'a> Members<'a> {
         }
     }
 
+    /// The value of the first member named `key`, found without collecting the members
+    /// before it: what [`Members::parse_until`] with that one key and [`Members::get`] give,
+    /// without allocating (reading one header property of many stored objects).
+    pub(crate) fn first(text: &'a str, key: &str) -> Option<&'a str> {
+        let b = text.as_bytes();
+        if b.first() != Some(&b'{') {
+            return None;
+        }
+        let mut i = skip_ws(b, 1);
+        if b.get(i) == Some(&b'}') {
+            return None;
+        }
+        loop {
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            let plain = b[i + 1..].iter().position(|&c| c == b'"' || c == b'\\');
+            let (kend, found) = match plain {
+                Some(k) if b[i + 1 + k] == b'"' => (i + k + 2, &text[i + 1..i + 1 + k] == key),
+                _ => {
+                    let kend = string_end(b, i)?;
+                    (kend, decode_str(&text[i..kend])? == key)
+                }
+            };
+            i = skip_ws(b, kend);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_ws(b, i + 1);
+            let vend = value_end(b, i)?;
+            if found {
+                return Some(&text[i..vend]);
+            }
+            i = skip_ws(b, vend);
+            match b.get(i) {
+                Some(b',') => i = skip_ws(b, i + 1),
+                _ => return None,
+            }
+        }
+    }
+
     pub(crate) fn get(&self, key: &str) -> Option<&'a str> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
     }
@@ -312,6 +353,77 @@ impl fmt::Display for Path<'_> {
                 p.fmt(f)?;
                 write!(f, "[{i}]")
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What [`Members::first`] must agree with.
+    fn reference<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+        Members::parse_until(text, &[key]).and_then(|m| m.get(key))
+    }
+
+    #[test]
+    fn the_first_member_is_found_as_the_full_scan_finds_it() {
+        let cases = [
+            (
+                r#"{"type":"indicator","spec_version":"2.1"}"#,
+                Some(r#""2.1""#),
+            ),
+            (
+                r#"{ "spec_version" : "2.0" , "spec_version": "2.1" }"#,
+                Some(r#""2.0""#),
+            ),
+            (
+                r#"{"a":{"spec_version":"2.0"},"spec_version":"2.1"}"#,
+                Some(r#""2.1""#),
+            ),
+            (r#"{"a":["spec_version"],"b":"spec_version"}"#, None),
+            (r#"{"spec\u005fversion":"2.1"}"#, Some(r#""2.1""#)),
+            (r#"{"x\"y":1,"spec_version":[1, 2]}"#, Some("[1, 2]")),
+            ("{}", None),
+            ("{ }", None),
+            ("[]", None),
+            ("", None),
+            (r#"{"spec_version":"2.1""#, Some(r#""2.1""#)),
+            (r#"{"a":1 "spec_version":"2.1"}"#, None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(Members::first(text, "spec_version"), want, "{text}");
+            assert_eq!(reference(text, "spec_version"), want, "{text}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn first_agrees_with_the_full_scan(
+            members in proptest::collection::vec(
+                (prop_oneof!["[a-c_]{1,3}", Just("spec_version".to_owned())],
+                 prop_oneof![
+                     Just("\"2.1\"".to_owned()),
+                     Just("{\"spec_version\":1}".to_owned()),
+                     Just("[\"x\", {\"a\": \"b\"}]".to_owned()),
+                     "-?[1-9][0-9]{0,3}",
+                     Just("true".to_owned()),
+                     Just("\"a \\\" quote\"".to_owned()),
+                 ]),
+                0..6,
+            ),
+            spaced in any::<bool>(),
+            key in prop_oneof!["[a-c_]{1,3}", Just("spec_version".to_owned())],
+        ) {
+            let sep = if spaced { " , " } else { "," };
+            let body: Vec<String> = members
+                .iter()
+                .map(|(k, v)| format!("{}{}{v}", serde_json::to_string(k).unwrap(), if spaced { " : " } else { ":" }))
+                .collect();
+            let text = format!("{{{}}}", body.join(sep));
+            prop_assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), "{}", text);
+            prop_assert_eq!(Members::first(&text, &key), reference(&text, &key), "{}", text);
         }
     }
 }

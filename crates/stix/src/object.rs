@@ -140,8 +140,8 @@ impl Object {
         let created = parse_timestamp(&id, "created", created)?;
         let modified = parse_timestamp(&id, "modified", modified)?;
         let raw = json.into_boxed_str();
-        let spec_version = Members::parse_until(&raw, &["spec_version"])
-            .and_then(|m| m.get("spec_version").and_then(as_str))
+        let spec_version = Members::first(&raw, "spec_version")
+            .and_then(as_str)
             .map(|s| spec_version(&s));
         Ok(Object {
             raw,
