@@ -1,8 +1,11 @@
 //! The README's examples, run as written: the quickstart's `curl` commands against a demo node.
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
+
+mod common;
+
+use common::free_addr;
 
 /// A running `entente demo`; dropping it stops the process.
 struct Demo {
@@ -16,15 +19,6 @@ impl Drop for Demo {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_addr() -> String {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    format!("127.0.0.1:{port}")
 }
 
 /// Starts `entente demo` on a free port and reads the analyst's password from what it prints;
