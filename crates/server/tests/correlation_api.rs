@@ -57,8 +57,6 @@ async fn two_agencies(node: &Node) -> (String, String) {
     (a, b)
 }
 
-/// A user of `organisation` with a bearer token; returns the token. The users that post data
-/// have a default purpose (the TAXII client sends no purpose header).
 /// The two agencies' collections and the tokens of their analysts: Alice writes A (home), Bob
 /// writes B (agency B), Carol (home) reads both.
 struct Analysts {
@@ -87,6 +85,8 @@ async fn analysts(node: &Node) -> Analysts {
     }
 }
 
+/// A user of `organisation` with a bearer token; returns the token. The users that post data
+/// have a default purpose (the TAXII client sends no purpose header).
 async fn user(node: &Node, name: &str, organisation: &str) -> String {
     let token = user_without_purpose(node, name, organisation).await;
     node.store
