@@ -1,24 +1,16 @@
 //! The README's examples, run as written: the quickstart's `curl` commands against a demo node.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 mod common;
 
-use common::free_addr;
+use common::{Served, free_addr};
 
-/// A running `entente demo`; dropping it stops the process.
+/// A running `entente demo` (stopped when dropped) and the analyst's password it printed.
 struct Demo {
-    child: Child,
-    addr: String,
+    served: Served,
     analyst_password: String,
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Starts `entente demo` on a free port and reads the analyst's password from what it prints;
@@ -44,8 +36,10 @@ fn start_demo(addr: &str) -> Option<Demo> {
         if line.starts_with("Press Ctrl-C") {
             let analyst_password = password.expect("the demo prints the analyst's password");
             return Some(Demo {
-                child,
-                addr: addr.to_owned(),
+                served: Served {
+                    child,
+                    addr: addr.to_owned(),
+                },
                 analyst_password,
             });
         }
@@ -84,7 +78,7 @@ fn the_quickstart_curl_examples_work_as_written() {
         if line.starts_with("PASS=") {
             script.push_str(&format!("PASS='{}'\n", demo.analyst_password));
         } else {
-            script.push_str(&line.replace("127.0.0.1:8443", &demo.addr));
+            script.push_str(&line.replace("127.0.0.1:8443", &demo.served.addr));
             script.push('\n');
         }
     }
