@@ -54,7 +54,8 @@ use crate::taxii::paging;
 type Cell = Arc<tokio::sync::Mutex<Option<Engine>>>;
 
 /// The correlation work of a store's writes still running after the writes were acknowledged
-/// (see [`index_added_later`]).
+/// (see [`index_added_later`]). Cloning it shares the same state.
+#[derive(Clone)]
 struct Pending {
     /// Each running correlation holds a read guard; a hits listing takes the write guard once,
     /// so that it starts after all of them ([`settled`]).
@@ -69,7 +70,7 @@ struct Pending {
 const PENDING_WRITES: usize = 8;
 
 /// A store (held weakly), its engine cell and its pending correlation work.
-type Entry = (Weak<dyn Store>, Cell, Arc<Pending>);
+type Entry = (Weak<dyn Store>, Cell, Pending);
 
 static REGISTRY: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
 
@@ -79,12 +80,12 @@ fn cell(store: &SharedStore) -> Cell {
 }
 
 /// The pending correlation work of `store` (see [`Pending`]).
-fn pending(store: &SharedStore) -> Arc<Pending> {
+fn pending(store: &SharedStore) -> Pending {
     registered(store).1
 }
 
 /// The registry entry of `store`, created on first use.
-fn registered(store: &SharedStore) -> (Cell, Arc<Pending>) {
+fn registered(store: &SharedStore) -> (Cell, Pending) {
     let mut reg = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
     reg.retain(|(w, _, _)| w.strong_count() > 0);
     let me = Arc::downgrade(store);
@@ -92,10 +93,10 @@ fn registered(store: &SharedStore) -> (Cell, Arc<Pending>) {
         return (c.clone(), p.clone());
     }
     let c: Cell = Arc::new(tokio::sync::Mutex::new(None));
-    let p = Arc::new(Pending {
+    let p = Pending {
         running: Arc::new(tokio::sync::RwLock::new(())),
         slots: Arc::new(tokio::sync::Semaphore::new(PENDING_WRITES)),
-    });
+    };
     reg.push((me, c.clone(), p.clone()));
     (c, p)
 }
