@@ -133,8 +133,8 @@ fn single_version(versions: &[VersionMatch]) -> bool {
 /// internal key. The caller appends ordering and the limit.
 pub(crate) fn page_clause(dialect: Dialect, coll: i64, f: &ObjectFilter) -> Clause {
     let mut c = Clause::new(dialect);
-    let p = c.bind(Param::Int(coll));
-    c.and(&format!("o.coll = {p}"));
+    let coll = c.bind(Param::Int(coll));
+    c.and(&format!("o.coll = {coll}"));
     let lower = match (f.added_after, f.after) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
@@ -152,7 +152,11 @@ pub(crate) fn page_clause(dialect: Dialect, coll: i64, f: &ObjectFilter) -> Clau
                 .iter()
                 .map(|i| c.bind(Param::Int(id_hash(i))))
                 .collect();
-            c.and(&format!("o.idh IN ({})", ph.join(", ")));
+            c.and(&versions_by_hash(
+                "o",
+                &coll,
+                &format!("IN ({})", ph.join(", ")),
+            ));
         }
         let cond = c.in_list("o.id", &f.ids);
         c.and(&cond);
@@ -169,11 +173,11 @@ pub(crate) fn page_clause(dialect: Dialect, coll: i64, f: &ObjectFilter) -> Clau
 /// `match[spec_version]` apply (TAXII 2.1 section 5.7).
 pub(crate) fn delete_clause(dialect: Dialect, coll: i64, id: &str, f: &ObjectFilter) -> Clause {
     let mut c = Clause::new(dialect);
-    let p = c.bind(Param::Int(coll));
-    c.and(&format!("o.coll = {p}"));
+    let coll = c.bind(Param::Int(coll));
+    c.and(&format!("o.coll = {coll}"));
     if dialect == Dialect::Sqlite {
         let h = c.bind(Param::Int(id_hash(id)));
-        c.and(&format!("o.idh = {h}"));
+        c.and(&versions_by_hash("o", &coll, &format!("= {h}")));
     }
     let p = c.bind(Param::Text(id.to_owned()));
     c.and(&format!("o.id = {p}"));
@@ -198,16 +202,28 @@ fn version_and_spec(c: &mut Clause, f: &ObjectFilter) {
         let inner = c
             .version_predicate("o2", &f.versions)
             .expect("not `all` in this branch");
-        let same_hash = if c.dialect == Dialect::Sqlite {
-            "AND o2.idh = o.idh "
+        let (hint, same_hash) = if c.dialect == Dialect::Sqlite {
+            (
+                "NOT INDEXED ",
+                format!("AND {} ", versions_by_hash("o2", "o.coll", "= o.idh")),
+            )
         } else {
-            ""
+            ("", String::new())
         };
         c.and(&format!(
-            "NOT EXISTS (SELECT 1 FROM objects o2 WHERE o2.coll = o.coll {same_hash}\
+            "NOT EXISTS (SELECT 1 FROM objects o2 {hint}WHERE o2.coll = o.coll {same_hash}\
              AND o2.id = o.id AND o2.spec_version > o.spec_version AND {inner})"
         ));
     }
+}
+
+/// SQLite: the condition that the row `alias` of `objects` is a version whose id hash
+/// satisfies `idh` (`= ?3`, `IN (...)`) in collection `coll` (SQL expressions), found through
+/// both parts of the id index (the view `object_ids_all`, migration 10). The statement must
+/// name the table `NOT INDEXED`, so that the rows are then read by `seq` rather than through an
+/// index on `coll` that the planner may prefer; the caller still compares the id text.
+pub(crate) fn versions_by_hash(alias: &str, coll: &str, idh: &str) -> String {
+    format!("{alias}.seq IN (SELECT seq FROM object_ids_all WHERE coll = {coll} AND idh {idh})")
 }
 
 /// A stable 64-bit hash of an object id (FNV-1a), stored beside the id by the SQLite backend.

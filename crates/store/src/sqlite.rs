@@ -28,6 +28,7 @@
 mod checkpoint;
 mod correlation;
 mod federation;
+mod ids;
 mod known;
 mod screening;
 mod sharing;
@@ -95,6 +96,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "audit_own_file",
         include_str!("../migrations/sqlite/0009_audit_own_file.sql"),
     ),
+    (
+        10,
+        "id_index",
+        include_str!("../migrations/sqlite/0010_id_index.sql"),
+    ),
 ];
 
 /// The migration that moves the audit log into its own file ([`audit_path`]): its rows are
@@ -137,12 +143,15 @@ const READERS: usize = 16;
 
 /// Recomputes the maintenance flags of every version of one object (after an out-of-order
 /// insert or a delete). Only the flags change; the versions themselves are never edited.
-const RECOMPUTE_FLAGS: &str = "UPDATE objects SET \
-     is_first = (vkey = (SELECT min(vkey) FROM objects WHERE coll = ?1 AND idh = ?3 AND id = ?2)), \
-     is_last = (vkey = (SELECT max(vkey) FROM objects WHERE coll = ?1 AND idh = ?3 AND id = ?2)), \
-     is_latest_spec = (spec_version = \
-         (SELECT max(spec_version) FROM objects WHERE coll = ?1 AND idh = ?3 AND id = ?2)) \
-     WHERE coll = ?1 AND idh = ?3 AND id = ?2";
+/// Parameters: collection key, id, id hash.
+const RECOMPUTE_FLAGS: &str = "UPDATE objects NOT INDEXED SET \
+     is_first = (vkey = (SELECT min(vkey) FROM objects NOT INDEXED \
+         WHERE seq IN (SELECT seq FROM object_ids_all WHERE coll = ?1 AND idh = ?3) AND id = ?2)), \
+     is_last = (vkey = (SELECT max(vkey) FROM objects NOT INDEXED \
+         WHERE seq IN (SELECT seq FROM object_ids_all WHERE coll = ?1 AND idh = ?3) AND id = ?2)), \
+     is_latest_spec = (spec_version = (SELECT max(spec_version) FROM objects NOT INDEXED \
+         WHERE seq IN (SELECT seq FROM object_ids_all WHERE coll = ?1 AND idh = ?3) AND id = ?2)) \
+     WHERE seq IN (SELECT seq FROM object_ids_all WHERE coll = ?1 AND idh = ?3) AND id = ?2";
 
 /// The SQLite store. Cheap to clone (shared state).
 #[derive(Clone)]
@@ -164,6 +173,8 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     /// Which ids each collection may hold (see [`known`]); used under the writer lock.
     known: Mutex<known::KnownIds>,
+    /// The rows in the id index's new part (see [`ids`]); used under the writer lock.
+    new_ids: ids::NewIds,
     /// Versions added since the planner statistics were last refreshed.
     added_since_optimize: AtomicU64,
     /// The primary key of each collection read so far (see [`Inner::pk`]).
@@ -197,8 +208,8 @@ const OPTIMIZE_EVERY: u64 = 50_000;
 
 /// Lets SQLite refresh its planner statistics where tables grew a lot (`PRAGMA optimize`
 /// re-analyses only those, with a bounded sample, so it is cheap when nothing changed). Without
-/// statistics the planner may walk the `is_last` index instead of the id index for
-/// `match[id]` queries on a large collection.
+/// statistics the planner may walk the `is_last` index of a large collection for a query that
+/// another index would answer in a few steps.
 fn optimize(conn: &Connection) -> Result<()> {
     conn.execute_batch("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")?;
     Ok(())
@@ -381,14 +392,11 @@ fn to_values(params: Vec<Param>) -> Vec<Value> {
         .collect()
 }
 
-/// `match[id]` lists are short, so the id index is always the right access path; say so rather
-/// than rely on statistics (a fresh database has none).
+/// `match[id]` lists are short, so the id index is always the right access path: the rows are
+/// then read by `seq` ([`filter::versions_by_hash`]), and no index of the table is wanted. Say
+/// so rather than rely on statistics (a fresh database has none).
 fn index_hint(f: &ObjectFilter) -> &'static str {
-    if f.ids.is_empty() {
-        ""
-    } else {
-        "INDEXED BY objects_id"
-    }
+    if f.ids.is_empty() { "" } else { "NOT INDEXED" }
 }
 
 /// Runs `f` on a connection from the reader pool (opening one when the pool is empty) and
@@ -412,7 +420,7 @@ fn with_reader<T>(inner: &Inner, f: impl FnOnce(&Connection) -> Result<T>) -> Re
 }
 
 /// Whether a page of objects is a point read ([`SqliteStore::read_point`]): a few objects
-/// named by id (`objects_id` index), each in a few versions named by `match[version]`
+/// named by id (the id index, [`filter::versions_by_hash`]), each in a few versions named by `match[version]`
 /// (`first`, `last` or timestamps, not `all`) and `match[spec_version]`, so at most
 /// [`POINT_ROWS`] rows.
 fn point_filter(f: &ObjectFilter) -> bool {
@@ -591,6 +599,7 @@ impl SqliteStore {
                 readers: Mutex::new(Vec::new()),
                 checkpointer,
                 known: Mutex::new(known::KnownIds::default()),
+                new_ids: ids::NewIds::default(),
                 pks: Mutex::new(HashMap::new()),
                 added_since_optimize: AtomicU64::new(0),
             }),
@@ -637,6 +646,11 @@ impl SqliteStore {
                 make,
             )?;
             drop(known);
+            // After the commit, like the statistics below: a failure leaves the rows in the
+            // new part, where readers find them as well.
+            if let Err(e) = inner.new_ids.after_add(conn, objects.len() as u64) {
+                tracing::warn!(error = %e, "moving new ids into the id index failed");
+            }
             let n = inner
                 .added_since_optimize
                 .fetch_add(objects.len() as u64, Ordering::Relaxed);
@@ -833,7 +847,9 @@ fn add_objects_blocking(
     let mut outcomes = Vec::with_capacity(objects.len());
     {
         let mut versions = tx.prepare_cached(
-            "SELECT vkey, date_added FROM objects WHERE coll = ?1 AND idh = ?3 AND id = ?2",
+            "SELECT vkey, date_added FROM objects NOT INDEXED \
+             WHERE seq IN (SELECT seq FROM object_ids_all WHERE coll = ?1 AND idh = ?3) \
+             AND id = ?2",
         )?;
         let mut insert = tx.prepare_cached(
             "INSERT INTO objects (coll, date_added, id, idh, type, spec_version, vkey, version, \
@@ -842,6 +858,9 @@ fn add_objects_blocking(
              VALUES (?1, ?2, ?3, ?12, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?11, ?13, ?14, ?15, \
              ?16, ?17, ?18)",
         )?;
+        // The version's row in the id index's new part (see `ids`).
+        let mut index =
+            tx.prepare_cached("INSERT INTO object_ids_new (coll, idh, seq) VALUES (?1, ?2, ?3)")?;
         let none = ObjectSharing::default();
         let mut recompute = tx.prepare_cached(RECOMPUTE_FLAGS)?;
         for (i, (o, key)) in objects.iter().zip(keys).enumerate() {
@@ -886,6 +905,7 @@ fn add_objects_blocking(
                 recipients_text(&facts.recipients),
                 facts.signature,
             ])?;
+            index.execute(params![pk, idh, tx.last_insert_rowid()])?;
             ids.insert(idh);
             if has_versions {
                 recompute.execute(params![pk, id, idh])?;
@@ -1156,8 +1176,8 @@ impl Store for SqliteStore {
                     "INSERT INTO deletions (collection, object_id, version, deleted_at, \
                      originator, received_through, tlp, handling, recipients) \
                      SELECT '{}', o.id, coalesce(o.modified, o.created), {}, o.originator, \
-                     o.received_through, o.tlp, o.handling, o.recipients FROM objects AS o \
-                     WHERE {} ORDER BY o.date_added",
+                     o.received_through, o.tlp, o.handling, o.recipients \
+                     FROM objects AS o NOT INDEXED WHERE {} ORDER BY o.date_added",
                     collection.0.replace('\'', "''"),
                     filter::now_micros(),
                     clause.sql
@@ -1165,7 +1185,7 @@ impl Store for SqliteStore {
                 rusqlite::params_from_iter(to_values(clause.params.clone())),
             )?;
             let n = tx.execute(
-                &format!("DELETE FROM objects AS o WHERE {}", clause.sql),
+                &format!("DELETE FROM objects AS o NOT INDEXED WHERE {}", clause.sql),
                 rusqlite::params_from_iter(to_values(clause.params)),
             )?;
             if n == 0 {
@@ -1496,6 +1516,115 @@ mod tests {
             description: None,
             max_content_length: 1 << 20,
         }
+    }
+
+    /// A database made before the id index had two parts (schemas up to 9: one index on
+    /// `(coll, idh)`) keeps finding its objects by id once migrated: every stored version is in
+    /// the large part, and versions added afterwards are compared with them.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_id_index_migration_keeps_every_stored_version_findable() {
+        use crate::types::{ObjectFilter, VersionMatch};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("entente.db");
+        let object = |n: u32, modified: &str| {
+            entente_stix::Object::from_json(&format!(
+                r#"{{"type":"malware","spec_version":"2.1","id":"malware--00000000-0000-4000-8000-{n:012}","created":"2020-01-01T00:00:00.000Z","modified":"{modified}","name":"m{n}","is_family":false}}"#
+            ))
+            .unwrap()
+        };
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            register_functions(&conn).unwrap();
+            run_migrations(&mut conn, &MIGRATIONS[..8], |_, _| Ok(())).unwrap();
+            conn.execute_batch(
+                "INSERT INTO api_roots VALUES ('api1', 'one', NULL, 1000000); \
+                 INSERT INTO collections (pk, id, api_root, title, media_types) \
+                 VALUES (1, 'c1', 'api1', 'c1', '[]');",
+            )
+            .unwrap();
+            for n in 0..50 {
+                let o = object(n, "2021-01-01T00:00:00.000Z");
+                conn.execute(
+                    "INSERT INTO objects (coll, date_added, id, idh, type, spec_version, vkey, \
+                     version, created, modified, is_first, is_last, is_latest_spec, body) \
+                     VALUES (1, ?1, ?2, ?3, 'malware', '2.1', ?4, NULL, ?5, ?5, 1, 1, 1, ?6)",
+                    params![
+                        i64::from(n) + 1,
+                        o.id().as_str(),
+                        filter::id_hash(o.id().as_str()),
+                        filter::version_key(&o),
+                        o.modified().unwrap().as_str(),
+                        o.as_json(),
+                    ],
+                )
+                .unwrap();
+            }
+            let indexes: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE name = 'objects_id'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(indexes, 1, "the one-part index before migration 10");
+        }
+        let store = SqliteStore::open(&path).await.unwrap();
+        let counts: (i64, i64) = store
+            .write(|c| {
+                Ok(c.query_row(
+                    "SELECT (SELECT count(*) FROM object_ids), \
+                     (SELECT count(*) FROM object_ids_new)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(counts, (50, 0));
+        let c = crate::CollectionId("c1".into());
+        let out = store
+            .add_objects(
+                &c,
+                vec![
+                    object(7, "2021-01-01T00:00:00.000Z"),
+                    object(7, "2022-01-01T00:00:00.000Z"),
+                ],
+            )
+            .await
+            .unwrap();
+        assert!(matches!(out[0], AddOutcome::Duplicate { .. }), "{out:?}");
+        assert!(matches!(out[1], AddOutcome::Added { .. }), "{out:?}");
+        let id = object(7, "2021-01-01T00:00:00.000Z")
+            .id()
+            .as_str()
+            .to_owned();
+        let page = |versions: Vec<VersionMatch>| {
+            let (store, c, id) = (store.clone(), c.clone(), id.clone());
+            async move {
+                store
+                    .objects_page(
+                        &c,
+                        &ObjectFilter {
+                            ids: vec![id],
+                            versions,
+                            limit: 10,
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .unwrap()
+                    .items
+                    .iter()
+                    .map(|o| o.object.modified().unwrap().as_str().to_owned())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(page(vec![]).await, ["2022-01-01T00:00:00.000Z"]);
+        assert_eq!(
+            page(vec![VersionMatch::First]).await,
+            ["2021-01-01T00:00:00.000Z"]
+        );
+        assert_eq!(page(vec![VersionMatch::All]).await.len(), 2);
     }
 
     /// The writer commits without syncing (`synchronous=NORMAL`) and a write is acknowledged

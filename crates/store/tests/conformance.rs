@@ -133,6 +133,7 @@ macro_rules! scenarios {
 scenarios!(
     api_roots_and_collections,
     versions_out_of_order,
+    versions_across_a_large_collection,
     spec_version_filters,
     duplicates_change_nothing,
     two_handles_on_one_database,
@@ -534,6 +535,142 @@ async fn versions_out_of_order(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(page.items[0].object.as_json(), indicator(2, t1).as_json());
+}
+
+/// Enough versions that the SQLite store moves its new ids into the large part of its id index
+/// (`sqlite/ids.rs`): lookups by id, the version flags, duplicates and deletions then work for
+/// objects whose versions sit in both parts, as they do in one.
+async fn versions_across_a_large_collection(db: &TestDb) {
+    const MANY: u128 = 17_000;
+    let s = db.open().await;
+    let c = setup(&s, &uuid_n(11)).await;
+    let (t0, t1, t2) = (
+        "2020-01-01T00:00:00.000Z",
+        "2021-01-01T00:00:00.000Z",
+        "2022-01-01T00:00:00.000Z",
+    );
+    for start in (0..MANY).step_by(1_000) {
+        let batch = (start..(start + 1_000).min(MANY))
+            .map(|n| indicator(n, t1))
+            .collect();
+        s.add_objects(&c, batch).await.unwrap();
+    }
+    let parts = |db: &TestDb| -> Option<(i64, i64)> {
+        let path = db.url.strip_prefix("sqlite:")?;
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let count = |t: &str| {
+            conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+                .unwrap()
+        };
+        Some((count("object_ids"), count("object_ids_new")))
+    };
+    if let Some((large, new)) = parts(db) {
+        assert!(large >= 16_384, "no batch was moved: {large} + {new}");
+        assert_eq!(large + new, MANY as i64);
+    }
+    // Later versions of ids 0..10 and earlier ones of ids 10..20 go into the new part.
+    s.add_objects(&c, (0..10).map(|n| indicator(n, t2)).collect())
+        .await
+        .unwrap();
+    s.add_objects(&c, (10..20).map(|n| indicator(n, t0)).collect())
+        .await
+        .unwrap();
+    if let Some((large, new)) = parts(db) {
+        assert_eq!(large + new, MANY as i64 + 20);
+        assert!(new >= 20);
+    }
+
+    let versions = |ids: Vec<String>, versions: Vec<VersionMatch>| {
+        let (s, c) = (s.clone(), c.clone());
+        async move {
+            let mut got = read_all(
+                &s,
+                &c,
+                &ObjectFilter {
+                    ids,
+                    versions,
+                    limit: 100,
+                    ..Default::default()
+                },
+            )
+            .await;
+            got.sort();
+            got
+        }
+    };
+    let pair = |n: u128, t: &str| (indicator_id(n), t.to_owned());
+    let (five, fifteen, far) = (indicator_id(5), indicator_id(15), indicator_id(16_500));
+    assert_eq!(
+        versions(vec![five.clone()], vec![VersionMatch::All]).await,
+        [pair(5, t1), pair(5, t2)]
+    );
+    assert_eq!(versions(vec![five.clone()], vec![]).await, [pair(5, t2)]);
+    assert_eq!(
+        versions(vec![five.clone()], vec![VersionMatch::First]).await,
+        [pair(5, t1)]
+    );
+    assert_eq!(
+        versions(vec![fifteen.clone()], vec![VersionMatch::First]).await,
+        [pair(15, t0)]
+    );
+    assert_eq!(
+        versions(
+            vec![five.clone(), fifteen.clone(), far.clone()],
+            vec![VersionMatch::Last]
+        )
+        .await,
+        [pair(5, t2), pair(15, t1), pair(16_500, t1)]
+    );
+    // Several versions per object selected: the spec_version rule compares versions of the
+    // same object across both parts.
+    assert_eq!(
+        versions(
+            vec![five.clone(), fifteen.clone()],
+            vec![VersionMatch::First, VersionMatch::Last]
+        )
+        .await,
+        [pair(5, t1), pair(5, t2), pair(15, t0), pair(15, t1)]
+    );
+
+    // A version stored before the batch moved is still found as a duplicate.
+    let out = s
+        .add_objects(&c, vec![indicator(5, t1), indicator(16_500, t1)])
+        .await
+        .unwrap();
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, AddOutcome::Duplicate { .. })),
+        "{out:?}"
+    );
+
+    // Deleting an object removes its versions from both parts.
+    assert_eq!(s.delete_object(&c, &five, &all(100)).await.unwrap(), 2);
+    assert!(
+        versions(vec![five.clone()], vec![VersionMatch::All])
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        s.delete_object(
+            &c,
+            &fifteen,
+            &ObjectFilter {
+                versions: vec![VersionMatch::First],
+                ..Default::default()
+            }
+        )
+        .await
+        .unwrap(),
+        1
+    );
+    assert_eq!(
+        versions(vec![fifteen.clone()], vec![VersionMatch::First]).await,
+        [pair(15, t1)]
+    );
+    assert_eq!(s.count_objects(&c).await.unwrap(), MANY as u64 + 20 - 3);
+    if let Some((large, new)) = parts(db) {
+        assert_eq!(large + new, MANY as i64 + 20 - 3);
+    }
 }
 
 async fn spec_version_filters(db: &TestDb) {

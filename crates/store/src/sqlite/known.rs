@@ -1,7 +1,7 @@
 //! Which object ids each collection may already hold, so that the writer can skip the index
 //! lookup for an id it has certainly never stored.
 //!
-//! Before each insert the writer asks the `objects_id` index for the id's stored versions (to
+//! Before each insert the writer asks the id index for the id's stored versions (to
 //! find duplicates and to know whether the new version is the only one). Most ids of an import
 //! or a pull are new, and that lookup, a descent of a B-tree in random order, was a fifth of the
 //! writer's time. A Bloom filter per collection answers "certainly new" for almost all of them
@@ -45,9 +45,8 @@ impl KnownIds {
         match self.collections.entry(pk) {
             std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
             std::collections::hash_map::Entry::Vacant(e) => {
-                let mut st = conn.prepare_cached(
-                    "SELECT idh FROM objects INDEXED BY objects_id WHERE coll = ?1",
-                )?;
+                let mut st =
+                    conn.prepare_cached("SELECT idh FROM object_ids_all WHERE coll = ?1")?;
                 let hashes = st
                     .query_map([pk], |r| r.get::<_, i64>(0))?
                     .collect::<rusqlite::Result<Vec<i64>>>()?;

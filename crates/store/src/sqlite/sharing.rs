@@ -292,8 +292,9 @@ impl SharingStore for SqliteStore {
                     .collect::<rusqlite::Result<_>>()?;
                 let hashes: Vec<i64> = ids.iter().map(|i| crate::filter::id_hash(i)).collect();
                 let mut st = tx.prepare_cached(&format!(
-                    "SELECT o.id, {SHARING_COLUMNS} FROM objects o INDEXED BY objects_id \
-                     WHERE o.coll = ?1 AND o.idh = ?2 AND o.id = ?3 AND o.is_last = 1"
+                    "SELECT o.id, {SHARING_COLUMNS} FROM objects o NOT INDEXED WHERE {} \
+                     AND o.id = ?3 AND o.is_last = 1",
+                    crate::filter::versions_by_hash("o", "?1", "= ?2")
                 ))?;
                 let mut out = Vec::new();
                 for (pk, collection) in collections {
