@@ -145,18 +145,15 @@ pub(crate) fn page_clause(dialect: Dialect, coll: i64, f: &ObjectFilter) -> Clau
     }
     if !f.ids.is_empty() {
         if c.dialect == Dialect::Sqlite {
-            // The id index is on a 64-bit hash of the id (see `id_hash`); the text comparison
-            // below removes the (astronomically rare) collisions.
+            // The id index is on a 64-bit hash of the id (see `id_hash`), read as `k` (the
+            // SQLite store joins it, see `sqlite::page_query`); the text comparison below
+            // removes the (astronomically rare) collisions.
             let ph: Vec<String> = f
                 .ids
                 .iter()
                 .map(|i| c.bind(Param::Int(id_hash(i))))
                 .collect();
-            c.and(&versions_by_hash(
-                "o",
-                &coll,
-                &format!("IN ({})", ph.join(", ")),
-            ));
+            c.and(&format!("k.coll = {coll} AND k.idh IN ({})", ph.join(", ")));
         }
         let cond = c.in_list("o.id", &f.ids);
         c.and(&cond);
