@@ -426,9 +426,9 @@ fn with_reader<T>(inner: &Inner, f: impl FnOnce(&Connection) -> Result<T>) -> Re
 }
 
 /// Whether a page of objects is a point read ([`SqliteStore::read_point`]): a few objects
-/// named by id (the id index, [`filter::versions_by_hash`]), each in a few versions named by `match[version]`
-/// (`first`, `last` or timestamps, not `all`) and `match[spec_version]`, so at most
-/// [`POINT_ROWS`] rows.
+/// named by id (through the id index, [`page_tables`]), each in a few versions named by
+/// `match[version]` (`first`, `last` or timestamps, not `all`) and `match[spec_version]`, so
+/// at most [`POINT_ROWS`] rows.
 fn point_filter(f: &ObjectFilter) -> bool {
     !f.ids.is_empty()
         && !f.versions.contains(&VersionMatch::All)
@@ -853,9 +853,9 @@ fn add_objects_blocking(
     let mut outcomes = Vec::with_capacity(objects.len());
     {
         let mut versions = tx.prepare_cached(
-            "SELECT vkey, date_added FROM objects NOT INDEXED \
-             WHERE seq IN (SELECT seq FROM object_ids_all WHERE coll = ?1 AND idh = ?3) \
-             AND id = ?2",
+            "SELECT o.vkey, o.date_added FROM object_ids_all k \
+             CROSS JOIN objects o ON o.seq = k.seq \
+             WHERE k.coll = ?1 AND k.idh = ?3 AND o.id = ?2",
         )?;
         let mut insert = tx.prepare_cached(
             "INSERT INTO objects (coll, date_added, id, idh, type, spec_version, vkey, version, \

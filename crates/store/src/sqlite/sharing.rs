@@ -292,9 +292,9 @@ impl SharingStore for SqliteStore {
                     .collect::<rusqlite::Result<_>>()?;
                 let hashes: Vec<i64> = ids.iter().map(|i| crate::filter::id_hash(i)).collect();
                 let mut st = tx.prepare_cached(&format!(
-                    "SELECT o.id, {SHARING_COLUMNS} FROM objects o NOT INDEXED WHERE {} \
-                     AND o.id = ?3 AND o.is_last = 1",
-                    crate::filter::versions_by_hash("o", "?1", "= ?2")
+                    "SELECT o.id, {SHARING_COLUMNS} FROM object_ids_all k \
+                     CROSS JOIN objects o ON o.seq = k.seq \
+                     WHERE k.coll = ?1 AND k.idh = ?2 AND o.id = ?3 AND o.is_last = 1"
                 ))?;
                 let mut out = Vec::new();
                 for (pk, collection) in collections {
