@@ -2,10 +2,11 @@
 //!
 //! Ids are random, so in one index on `(coll, idh)` each new version lands on a random page:
 //! at a million stored versions, a POST of 1,000 new objects dirtied about 1,000 pages of the
-//! index, each written to the log at commit and copied again by the checkpoint. A trigger now
+//! index, each written to the log at commit and copied again by the checkpoint. The writer now
 //! puts each new version into `object_ids_new` instead, whose pages are few and stay hot, and
-//! the writer moves those rows into `object_ids` in one batch, sorted, once there are
-//! [`threshold`] of them: each page of the large part is then written once per batch.
+//! moves those rows into `object_ids` in one batch, sorted, once there are [`threshold`] of
+//! them: each page of the large part is then written once per batch. (A trigger removes the
+//! rows of deleted versions from either part.)
 //!
 //! The batch size balances the two costs per version: the small part's pages written at each
 //! commit grow with its size, and the large part's pages written per batch, shared by the
