@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
-use super::{HEADER_COLUMNS, SHARING_COLUMNS, SqliteStore, read_object, read_sharing};
+use super::{BY_ID, HEADER_COLUMNS, SHARING_COLUMNS, SqliteStore, read_object, read_sharing};
 use crate::sharing::search_pattern;
 use crate::{
     AddOutcome, ChannelRecord, CollectionId, CollectionScope, DateAdded, Error, ObjectSharing,
@@ -292,8 +292,7 @@ impl SharingStore for SqliteStore {
                     .collect::<rusqlite::Result<_>>()?;
                 let hashes: Vec<i64> = ids.iter().map(|i| crate::filter::id_hash(i)).collect();
                 let mut st = tx.prepare_cached(&format!(
-                    "SELECT o.id, {SHARING_COLUMNS} FROM object_ids_all k \
-                     CROSS JOIN objects o ON o.seq = k.seq \
+                    "SELECT o.id, {SHARING_COLUMNS} FROM {BY_ID} \
                      WHERE k.coll = ?1 AND k.idh = ?2 AND o.id = ?3 AND o.is_last = 1"
                 ))?;
                 let mut out = Vec::new();
