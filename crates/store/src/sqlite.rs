@@ -143,15 +143,19 @@ const READERS: usize = 16;
 
 /// Recomputes the maintenance flags of every version of one object (after an out-of-order
 /// insert or a delete). Only the flags change; the versions themselves are never edited.
-/// Parameters: collection key, id, id hash.
-const RECOMPUTE_FLAGS: &str = "UPDATE objects NOT INDEXED SET \
-     is_first = (vkey = (SELECT min(vkey) FROM objects NOT INDEXED \
-         WHERE seq IN (SELECT seq FROM object_ids_all WHERE coll = ?1 AND idh = ?3) AND id = ?2)), \
-     is_last = (vkey = (SELECT max(vkey) FROM objects NOT INDEXED \
-         WHERE seq IN (SELECT seq FROM object_ids_all WHERE coll = ?1 AND idh = ?3) AND id = ?2)), \
-     is_latest_spec = (spec_version = (SELECT max(spec_version) FROM objects NOT INDEXED \
-         WHERE seq IN (SELECT seq FROM object_ids_all WHERE coll = ?1 AND idh = ?3) AND id = ?2)) \
-     WHERE seq IN (SELECT seq FROM object_ids_all WHERE coll = ?1 AND idh = ?3) AND id = ?2";
+/// Parameters: collection key, id, id hash. The object's versions are found once, through the
+/// id index ([`BY_ID`]).
+static RECOMPUTE_FLAGS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH v AS (SELECT o.seq, o.vkey, o.spec_version FROM {BY_ID} \
+             WHERE k.coll = ?1 AND k.idh = ?3 AND o.id = ?2) \
+         UPDATE objects NOT INDEXED SET \
+             is_first = (vkey = (SELECT min(vkey) FROM v)), \
+             is_last = (vkey = (SELECT max(vkey) FROM v)), \
+             is_latest_spec = (spec_version = (SELECT max(spec_version) FROM v)) \
+         WHERE seq IN (SELECT seq FROM v)"
+    )
+});
 
 /// The SQLite store. Cheap to clone (shared state).
 #[derive(Clone)]
@@ -866,7 +870,7 @@ fn add_objects_blocking(
         let mut index =
             tx.prepare_cached("INSERT INTO object_ids_new (coll, idh, seq) VALUES (?1, ?2, ?3)")?;
         let none = ObjectSharing::default();
-        let mut recompute = tx.prepare_cached(RECOMPUTE_FLAGS)?;
+        let mut recompute = tx.prepare_cached(&RECOMPUTE_FLAGS)?;
         for (i, (o, key)) in objects.iter().zip(keys).enumerate() {
             let facts = sharing.and_then(|f| f.get(i)).unwrap_or(&none);
             let id = o.id().as_str();
@@ -1197,7 +1201,7 @@ impl Store for SqliteStore {
                     "object {id} in collection {collection}"
                 )));
             }
-            tx.execute(RECOMPUTE_FLAGS, params![pk, id, filter::id_hash(&id)])?;
+            tx.execute(&RECOMPUTE_FLAGS, params![pk, id, filter::id_hash(&id)])?;
             tx.commit()?;
             Ok(n as u64)
         })
