@@ -40,6 +40,10 @@ if [ -z "$ENTENTE" ]; then
   (cd "$ROOT" && nice cargo build --release -p entente --quiet)
 fi
 ENTENTE="$(realpath "$ENTENTE")"
+# The binary node B runs (default: the same as A). With the same node A (REUSE_A=1), runs of two
+# builds of B can be compared side by side against one and the same source.
+B_ENTENTE="$(realpath "${B_ENTENTE:-$ENTENTE}")"
+B_LABEL="${B_LABEL:-}"                   # a prefix for the labels of B's timed synchronisations
 export ENTENTE_LOG=warn
 unset ENTENTE_DATA ENTENTE_STORE_URL
 
@@ -90,9 +94,9 @@ wait_http() {
   return 1
 }
 
-# serve DATA PORT: start a node in the background; sets SERVED_PID.
+# serve DATA PORT [BINARY]: start a node in the background; sets SERVED_PID.
 serve() {
-  "$ENTENTE" --data "$1" serve --listen "127.0.0.1:$2" >"$1.serve.log" 2>&1 &
+  "${3:-$ENTENTE}" --data "$1" serve --listen "127.0.0.1:$2" >"$1.serve.log" 2>&1 &
   SERVED_PID="$!"
   PIDS+=("$SERVED_PID")
   wait_http "http://127.0.0.1:$2/health"
@@ -101,13 +105,13 @@ serve() {
 # token_of OUTPUT: the token printed by `entente user add ... --token-only`.
 token_of() { sed -n 's/^token: *//p' <<<"$1" | tr -d '[:space:]'; }
 
-# versions DATA ALIAS: the versions `entente collection list` counts in a collection.
+# versions DATA ALIAS [BINARY]: the versions `entente collection list` counts in a collection.
 versions() {
-  "$ENTENTE" --data "$1" collection list | awk -F'\t' -v a="$2" '$3 == a { sub(/ versions$/, "", $NF); print $NF }'
+  "${3:-$ENTENTE}" --data "$1" collection list | awk -F'\t' -v a="$2" '$3 == a { sub(/ versions$/, "", $NF); print $NF }'
 }
 
-channel() { # channel DATA
-  "$ENTENTE" --data "$1" channel add fr-be --member fr-dgsi --member be-vsse \
+channel() { # channel DATA [BINARY]
+  "${2:-$ENTENTE}" --data "$1" channel add fr-be --member fr-dgsi --member be-vsse \
     --legal-basis "Bilateral memorandum of understanding" --purpose investigation >/dev/null
 }
 
@@ -211,21 +215,21 @@ done
 B="$WORK/b"
 new_b() {
   rm -rf "$B"
-  "$ENTENTE" --data "$B" init --organisation be-vsse >"$WORK/b.init.txt"
-  "$ENTENTE" --data "$B" org add fr-dgsi >/dev/null
-  channel "$B"
-  FROM_FR="$("$ENTENTE" --data "$B" collection add --title "From FR" --alias from-fr | tr -d '[:space:]')"
-  "$ENTENTE" --data "$B" collection bind from-fr --channel fr-be >/dev/null
-  "$ENTENTE" --data "$B" org key add fr-dgsi "$A_KEY" >/dev/null
+  "$B_ENTENTE" --data "$B" init --organisation be-vsse >"$WORK/b.init.txt"
+  "$B_ENTENTE" --data "$B" org add fr-dgsi >/dev/null
+  channel "$B" "$B_ENTENTE"
+  FROM_FR="$("$B_ENTENTE" --data "$B" collection add --title "From FR" --alias from-fr | tr -d '[:space:]')"
+  "$B_ENTENTE" --data "$B" collection bind from-fr --channel fr-be >/dev/null
+  "$B_ENTENTE" --data "$B" org key add fr-dgsi "$A_KEY" >/dev/null
   if [ "${B_CORRELATION:-on}" = off ]; then
-    "$ENTENTE" --data "$B" hits settings --disable >/dev/null
+    "$B_ENTENTE" --data "$B" hits settings --disable >/dev/null
   fi
   printf '%s' "$B_SERVICE_TOKEN" >"$WORK/fr.token"
-  "$ENTENTE" --data "$B" peer add fr --url "$A_URL" --organisation fr-dgsi --channel fr-be \
+  "$B_ENTENTE" --data "$B" peer add fr --url "$A_URL" --organisation fr-dgsi --channel fr-be \
     --pull "$SHARED" --into from-fr --token-file "$WORK/fr.token" --interval "$INTERVAL" >/dev/null
-  B_ANALYST_TOKEN="$(token_of "$("$ENTENTE" --data "$B" user add be-analyst --organisation be-vsse \
+  B_ANALYST_TOKEN="$(token_of "$("$B_ENTENTE" --data "$B" user add be-analyst --organisation be-vsse \
     --role analyst --token-only --purpose investigation)")"
-  "$ENTENTE" --data "$B" user grant be-analyst -c from-fr --read >/dev/null
+  "$B_ENTENTE" --data "$B" user grant be-analyst -c from-fr --read >/dev/null
 }
 
 # sync_run LABEL [perf]: a fresh B, then one timed `entente peer sync fr`.
@@ -245,10 +249,10 @@ sync_run() {
   t0="$(now_ns)"
   if [ -n "$profile" ]; then
     timeout 3600 /usr/bin/time -v -o "$WORK/sync-$label.time" \
-      perf record -F 499 -o "$WORK/perf-b.data" -- "$ENTENTE" --data "$B" peer sync fr \
+      perf record -F 499 -o "$WORK/perf-b.data" -- "$B_ENTENTE" --data "$B" peer sync fr \
       >"$WORK/sync-$label.out" 2>"$WORK/sync-$label.stderr" || rc=$?
   else
-    timeout 3600 /usr/bin/time -v -o "$WORK/sync-$label.time" "$ENTENTE" --data "$B" peer sync fr \
+    timeout 3600 /usr/bin/time -v -o "$WORK/sync-$label.time" "$B_ENTENTE" --data "$B" peer sync fr \
       >"$WORK/sync-$label.out" 2>"$WORK/sync-$label.stderr" || rc=$?
   fi
   t1="$(now_ns)"
@@ -259,7 +263,7 @@ sync_run() {
   fi
   if [ "$rc" -ne 0 ]; then cat "$WORK/sync-$label.out" "$WORK/sync-$label.stderr" >&2; exit "$rc"; fi
   local got
-  got="$(versions "$B" from-fr)"
+  got="$(versions "$B" from-fr "$B_ENTENTE")"
   record "$(python3 - "$WORK" "$label" "$t0" "$t1" "$c0" "$c1" "$got" "$A_VERSIONS" "$load0" "$profile" <<'EOF'
 import json, re, sys
 work, label, t0, t1, c0, c1, got, expected, load0, profile = sys.argv[1:11]
@@ -278,7 +282,7 @@ EOF
 )"
 }
 
-for i in $(seq 1 "$SYNC_RUNS"); do sync_run "run$i"; done
+for i in $(seq 1 "$SYNC_RUNS"); do sync_run "${B_LABEL:-}run$i"; done
 if [ "$PERF" = 1 ]; then
   sync_run profiled perf
   for n in a b; do
@@ -291,7 +295,7 @@ fi
 
 # --- steady state: B serves (its scheduler pulls every INTERVAL s); creates on A, polls B ------
 B_PORT="$(free_port)"
-serve "$B" "$B_PORT"
+serve "$B" "$B_PORT" "$B_ENTENTE"
 B_URL="http://127.0.0.1:$B_PORT/api1/"
 sleep 2
 for i in $(seq 1 "$LATENCY_RUNS"); do

@@ -101,6 +101,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "id_index",
         include_str!("../migrations/sqlite/0010_id_index.sql"),
     ),
+    (
+        11,
+        "hit_index",
+        include_str!("../migrations/sqlite/0011_hit_index.sql"),
+    ),
 ];
 
 /// The migration that moves the audit log into its own file ([`audit_path`]): its rows are
@@ -178,7 +183,10 @@ struct Inner {
     /// Which ids each collection may hold (see [`known`]); used under the writer lock.
     known: Mutex<known::KnownIds>,
     /// The rows in the id index's new part (see [`ids`]); used under the writer lock.
-    new_ids: ids::NewIds,
+    new_ids: ids::NewRows,
+    /// The rows in the new parts of the correlation hits' indexes (see [`ids::HITS`]); used
+    /// under the writer lock.
+    new_hits: ids::NewRows,
     /// Versions added since the planner statistics were last refreshed.
     added_since_optimize: AtomicU64,
     /// The primary key of each collection read so far (see [`Inner::pk`]).
@@ -608,7 +616,8 @@ impl SqliteStore {
                 readers: Mutex::new(Vec::new()),
                 checkpointer,
                 known: Mutex::new(known::KnownIds::default()),
-                new_ids: ids::NewIds::default(),
+                new_ids: ids::NewRows::new(&ids::OBJECT_IDS),
+                new_hits: ids::NewRows::new(&ids::HITS),
                 pks: Mutex::new(HashMap::new()),
                 added_since_optimize: AtomicU64::new(0),
             }),

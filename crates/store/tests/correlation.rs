@@ -308,14 +308,119 @@ async fn settings_are_kept(db: &TestDb) {
     );
 }
 
+/// Enough hits that the SQLite store moves the new parts of its hit indexes into the large
+/// ones (`sqlite/ids.rs`, migration 11): an equal hit is still found in either part, an
+/// object's hits are listed (and paged) across both in order, and clearing empties all.
+async fn hits_across_a_large_store(db: &TestDb) {
+    // 17 batches pass the threshold (16,384 hits); the 18th stays in the new parts.
+    const MANY: usize = 18_000;
+    let store = db.open().await;
+    let (ours, theirs) = setup(&store).await;
+    let i = side(&ours, IND, "2026-01-01T00:00:00Z");
+    // Each hit links the indicator to its own observed-data; every hundredth one also links
+    // that observed-data to a shared domain, so that ids have hits in both parts.
+    let od = |n: usize| format!("observed-data--00000000-0000-4000-8000-{n:012}");
+    let hits_of = |n: usize| {
+        let o = side(&theirs, &od(n), "2026-02-01T00:00:00Z");
+        let mut v = vec![hit(n as i64, o.clone(), i.clone(), "evil-c2.net")];
+        if n % 100 == 0 {
+            v.push(hit(n as i64, o, side(&theirs, DOM, ""), "evil-c2.net"));
+        }
+        v
+    };
+    let mut total = 0;
+    for start in (0..MANY).step_by(1_000) {
+        let batch: Vec<CorrelationHit> = (start..start + 1_000).flat_map(hits_of).collect();
+        total += batch.len() as u64;
+        assert_eq!(store.add_hits(batch).await.unwrap(), 1_000 + 10);
+    }
+    let parts = |db: &TestDb| -> Option<(i64, i64, i64, i64)> {
+        let path = db.url.strip_prefix("sqlite:")?;
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let count = |t: &str| {
+            conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+                .unwrap()
+        };
+        Some((
+            count("hit_keys"),
+            count("hit_keys_new"),
+            count("hit_ids"),
+            count("hit_ids_new"),
+        ))
+    };
+    if let Some((keys, new_keys, ids, new_ids)) = parts(db) {
+        assert!(keys >= 16_384, "no batch was moved: {keys} + {new_keys}");
+        assert_eq!(keys + new_keys, total as i64);
+        // Two ids per hit, each in one part.
+        assert_eq!(ids + new_ids, 2 * total as i64);
+        assert!(new_keys > 0 && new_ids > 0);
+    }
+    // Hits already held, from the first batch (moved) and the last (new), in either order.
+    let old = hit(
+        99,
+        i.clone(),
+        side(&theirs, &od(5), "2026-02-01T00:00:00Z"),
+        "evil-c2.net",
+    );
+    let recent = hits_of(MANY - 1).remove(0);
+    assert_eq!(store.add_hits(vec![old, recent]).await.unwrap(), 0);
+    // The hits of one observed-data, in the first batch, and of the shared domain, in every
+    // batch.
+    let of_first = store.hits_for_object(&od(100), 0, 10).await.unwrap();
+    assert_eq!(of_first.len(), 2);
+    assert!(of_first.iter().all(|h| h.side_with_id(&od(100)).is_some()));
+    let of_last = store.hits_for_object(&od(MANY - 100), 0, 10).await.unwrap();
+    assert_eq!(of_last.len(), 2);
+    let mut dom = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.hits_for_object(DOM, after, 50).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        dom.extend(page);
+    }
+    assert_eq!(dom.len(), MANY / 100);
+    assert!(dom.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(
+        dom.iter().map(|h| h.found).collect::<Vec<_>>(),
+        (0..MANY as i64).step_by(100).collect::<Vec<_>>()
+    );
+    // The indicator's hits, paged across both parts.
+    let first = store.hits_for_object(IND, 0, 100).await.unwrap();
+    assert_eq!(first.len(), 100);
+    let tail = store
+        .hits_for_object(IND, first[99].seq, 100_000)
+        .await
+        .unwrap();
+    assert_eq!(first.len() + tail.len(), MANY);
+    // A new hit between known versions is added once.
+    let new = hit(
+        1,
+        side(&theirs, &od(3), "2026-02-01T00:00:00Z"),
+        side(&theirs, DOM, ""),
+        "x",
+    );
+    assert_eq!(store.add_hits(vec![new.clone()]).await.unwrap(), 1);
+    assert_eq!(store.add_hits(vec![new.clone()]).await.unwrap(), 0);
+    assert_eq!(store.clear_hits().await.unwrap(), total + 1);
+    assert!(store.hits_for_object(DOM, 0, 10).await.unwrap().is_empty());
+    if let Some(counts) = parts(db) {
+        assert_eq!(counts, (0, 0, 0, 0));
+    }
+    // Cleared, the same hit is new again.
+    assert_eq!(store.add_hits(vec![new]).await.unwrap(), 1);
+}
+
 scenarios!(
     hits_are_links_listed_three_ways,
+    hits_across_a_large_store,
     bad_hits_are_refused_and_change_nothing,
     settings_are_kept,
 );
 
 /// A database written by schema 7 (hits indexed as text) keeps its hits, their sequence numbers
-/// and their deduplication when schema 8 (the compact layout) is applied on open.
+/// and their deduplication when schema 8 (the compact layout) and the later ones (11: the hit
+/// indexes in two parts) are applied on open.
 #[tokio::test]
 async fn sqlite_hits_survive_the_compact_layout_migration() {
     let dir = tempfile::tempdir().unwrap();

@@ -16,6 +16,26 @@ const COLUMNS: &str = "h.seq, h.found, h.rule, h.kind, h.value, ca.id, h.a_id, h
 const SIDES: &str =
     "JOIN collections ca ON ca.pk = h.a_coll JOIN collections cb ON cb.pk = h.b_coll";
 
+/// Finds a stored hit equal to one about to be stored: by its key hash, in either part of the
+/// key index, then confirmed column by column (a hash collision never drops a hit).
+const PROBE: &str = "SELECT 1 FROM hit_keys_all k CROSS JOIN correlation_hits h ON h.seq = k.seq \
+     WHERE k.hkey = ?1 AND h.rule = ?2 AND h.kind = ?3 AND h.value = ?4 \
+     AND h.a_coll = ?5 AND h.a_id = ?6 AND h.a_version = ?7 AND h.b_coll = ?8 \
+     AND h.b_id = ?9 AND h.b_version = ?10 LIMIT 1";
+
+/// The hits of an object (`?1`, its hash `?4`) after `seq` `?2`, at most `?3`: those of
+/// either side with that id hash, from both parts of the id index, then each hit by `seq`,
+/// confirmed by its id (a hash collision never adds one).
+fn for_object_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM (\
+           SELECT h.* FROM hit_ids_all k CROSS JOIN correlation_hits h ON h.seq = k.seq \
+           WHERE k.idh = ?4 AND k.seq > ?2 AND (h.a_id = ?1 OR h.b_id = ?1) \
+           ORDER BY k.seq LIMIT ?3) h {SIDES} \
+         ORDER BY h.seq"
+    )
+}
+
 fn hit(r: &Row<'_>) -> rusqlite::Result<CorrelationHit> {
     Ok(CorrelationHit {
         seq: r.get(0)?,
@@ -56,19 +76,17 @@ fn add_hits_blocking(conn: &mut Connection, hits: &[CorrelationHit]) -> Result<u
     let mut added = 0;
     {
         let mut known = tx.prepare_cached("SELECT pk FROM collections WHERE id = ?1")?;
-        // An equal hit is found by its key hash, then confirmed column by column. The index is
-        // named: before the planner has statistics, it may otherwise walk every hit of the
-        // collection (`a_coll`) for each probe.
-        let mut stored = tx.prepare_cached(
-            "SELECT 1 FROM correlation_hits INDEXED BY correlation_hits_key WHERE hkey = ?1 AND rule = ?2 AND kind = ?3 \
-             AND value = ?4 AND a_coll = ?5 AND a_id = ?6 AND a_version = ?7 AND b_coll = ?8 \
-             AND b_id = ?9 AND b_version = ?10",
-        )?;
+        let mut stored = tx.prepare_cached(PROBE)?;
         let mut insert = tx.prepare_cached(
             "INSERT INTO correlation_hits (found, rule, kind, value, a_coll, a_id, a_idh, \
              a_version, b_coll, b_id, b_idh, b_version, hkey) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?;
+        // The new parts of the indexes, written here rather than by a trigger (which would
+        // give every insert a statement journal; see migration 10).
+        let mut new_key =
+            tx.prepare_cached("INSERT INTO hit_keys_new (hkey, seq) VALUES (?1, ?2)")?;
+        let mut new_id = tx.prepare_cached("INSERT INTO hit_ids_new (idh, seq) VALUES (?1, ?2)")?;
         let mut pks = std::collections::HashMap::<String, i64>::new();
         for h in hits {
             let mut pk = |c: &CollectionId| -> Result<i64> {
@@ -116,6 +134,7 @@ fn add_hits_blocking(conn: &mut Connection, hits: &[CorrelationHit]) -> Result<u
             if exists {
                 continue;
             }
+            let (a_idh, b_idh) = (filter::id_hash(&h.a.id), filter::id_hash(&h.b.id));
             insert.execute(params![
                 h.found,
                 h.rule,
@@ -123,14 +142,20 @@ fn add_hits_blocking(conn: &mut Connection, hits: &[CorrelationHit]) -> Result<u
                 h.value,
                 a_coll,
                 h.a.id,
-                filter::id_hash(&h.a.id),
+                a_idh,
                 h.a.version,
                 b_coll,
                 h.b.id,
-                filter::id_hash(&h.b.id),
+                b_idh,
                 h.b.version,
                 key,
             ])?;
+            let seq = tx.last_insert_rowid();
+            new_key.execute(params![key, seq])?;
+            new_id.execute(params![a_idh, seq])?;
+            if b_idh != a_idh {
+                new_id.execute(params![b_idh, seq])?;
+            }
             added += 1;
         }
     }
@@ -148,21 +173,23 @@ impl CorrelationStore for SqliteStore {
         if hits.is_empty() {
             return Ok(0);
         }
-        self.write(move |conn| add_hits_blocking(conn, &hits)).await
+        let inner = self.inner.clone();
+        self.write(move |conn| {
+            let added = add_hits_blocking(conn, &hits)?;
+            // After the commit: a failure leaves the rows in the new parts, where readers
+            // find them as well.
+            if let Err(e) = inner.new_hits.after_add(conn, added) {
+                tracing::warn!(error = %e, "moving new hits into the hit indexes failed");
+            }
+            Ok(added)
+        })
+        .await
     }
 
     async fn hits_for_object(&self, id: &str, after: i64, n: usize) -> Result<Vec<CorrelationHit>> {
         let (id, idh) = (id.to_owned(), filter::id_hash(id));
         self.read(move |conn| {
-            // Two index range scans merged, rather than an OR the planner may scan the table for.
-            let sql = format!(
-                "SELECT {COLUMNS} FROM (\
-                   SELECT * FROM correlation_hits WHERE a_idh = ?4 AND a_id = ?1 AND seq > ?2 \
-                   UNION \
-                   SELECT * FROM correlation_hits WHERE b_idh = ?4 AND b_id = ?1 AND seq > ?2 \
-                   ORDER BY seq LIMIT ?3) h {SIDES} \
-                 ORDER BY h.seq"
-            );
+            let sql = for_object_sql();
             query(conn, &sql, &[&id, &after, &limit(n), &idh])
         })
         .await
@@ -205,8 +232,18 @@ impl CorrelationStore for SqliteStore {
     }
 
     async fn clear_hits(&self) -> Result<u64> {
-        self.write(|conn| Ok(conn.execute("DELETE FROM correlation_hits", [])? as u64))
-            .await
+        let inner = self.inner.clone();
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for part in ["hit_keys", "hit_keys_new", "hit_ids", "hit_ids_new"] {
+                tx.execute(&format!("DELETE FROM {part}"), [])?;
+            }
+            let cleared = tx.execute("DELETE FROM correlation_hits", [])? as u64;
+            tx.commit()?;
+            inner.new_hits.reset();
+            Ok(cleared)
+        })
+        .await
     }
 
     async fn correlation_settings(&self) -> Result<Option<String>> {
@@ -232,5 +269,58 @@ impl CorrelationStore for SqliteStore {
             Ok(())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The query plan of `sql` on a fresh store.
+    async fn plan(sql: String, args: usize) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("entente.db"))
+            .await
+            .unwrap();
+        let rows = store
+            .read(move |c| {
+                let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                let nulls = vec![rusqlite::types::Null; args];
+                let rows = st.query_map(rusqlite::params_from_iter(nulls), |r| r.get(3))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+            })
+            .await
+            .unwrap();
+        rows.join("\n")
+    }
+
+    /// Both the writer's probe for an equal hit and the listing of an object's hits read both
+    /// parts of their index by primary key, then the hits by `seq`: no table is scanned, and no
+    /// other index of the hits is used.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hits_are_found_through_both_parts_of_their_indexes() {
+        let probe = plan(PROBE.to_owned(), 10).await;
+        for step in [
+            "SEARCH hit_keys USING PRIMARY KEY (hkey=?)",
+            "SEARCH hit_keys_new USING PRIMARY KEY (hkey=?)",
+            "SEARCH h USING INTEGER PRIMARY KEY (rowid=?)",
+        ] {
+            assert!(probe.contains(step), "no {step:?} in:\n{probe}");
+        }
+        for avoided in ["SCAN", "TEMP"] {
+            assert!(!probe.contains(avoided), "{avoided:?} in:\n{probe}");
+        }
+        let listing = plan(for_object_sql(), 4).await;
+        for step in [
+            "SEARCH hit_ids USING PRIMARY KEY (idh=? AND seq>?)",
+            "SEARCH hit_ids_new USING PRIMARY KEY (idh=? AND seq>?)",
+            "SEARCH h USING INTEGER PRIMARY KEY (rowid=?)",
+        ] {
+            assert!(listing.contains(step), "no {step:?} in:\n{listing}");
+        }
+        // The only scans are of the co-routines' few rows, never of a table.
+        for avoided in ["SCAN correlation_hits", "SCAN hit_ids", "INDEX"] {
+            assert!(!listing.contains(avoided), "{avoided:?} in:\n{listing}");
+        }
     }
 }

@@ -15,6 +15,10 @@
 //!
 //! Readers see one index through the view `object_ids_all`; a batch moves in one transaction,
 //! so every snapshot holds each version in exactly one part.
+//!
+//! The correlation hits' indexes by key and by id (migration 11) are kept the same way
+//! ([`HITS`]): their new parts move together, when the hits added since the last move pass
+//! the same threshold, computed from the number of hits.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -22,72 +26,113 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::Result;
 
-/// The fewest new versions moved at once.
+/// The fewest new rows moved at once.
 const MIN_BATCH: u64 = 16_384;
 
 /// "Not counted yet" (the count is taken on the first write of a process).
 const UNKNOWN: u64 = u64::MAX;
 
-/// How many new versions the writer lets gather before moving them, for a store whose
-/// largest `seq` is `max_seq` (about its number of versions, without counting them).
+/// How many new rows the writer lets gather before moving them, for a table whose largest
+/// `seq` is `max_seq` (about its number of rows, without counting them).
 pub(super) fn threshold(max_seq: i64) -> u64 {
     let stored = max_seq.max(0) as f64;
     ((64.0 * stored.sqrt()) as u64).max(MIN_BATCH)
 }
 
-/// The writer's running count of rows in the new part: exact after its first count, then
-/// kept by the writer (writes from another process make it approximate, which only moves a
-/// batch earlier or later).
-pub(super) struct NewIds(AtomicU64);
-
-impl Default for NewIds {
-    fn default() -> NewIds {
-        NewIds(AtomicU64::new(UNKNOWN))
-    }
+/// An index kept in two parts: how to count its new rows, how large the indexed table is,
+/// and how to move the new part into the large one.
+pub(super) struct Parts {
+    /// Counts the rows added to the indexed table since the last move.
+    count: &'static str,
+    /// The largest `seq` of the indexed table.
+    max_seq: &'static str,
+    /// Statements that move every new part into its large part (in key order, so that each
+    /// page of the large part is visited once) and empty it, run in one transaction.
+    moves: &'static [&'static str],
 }
 
-impl NewIds {
-    /// After a commit that stored up to `added` versions: moves the new part into the large one
-    /// when it has grown past [`threshold`]. Returns the number of versions moved. Call with
-    /// the writer connection, between transactions.
+/// The id index of the stored versions (migration 10).
+pub(super) const OBJECT_IDS: Parts = Parts {
+    count: "SELECT count(*) FROM object_ids_new",
+    max_seq: "SELECT coalesce(max(seq), 0) FROM objects",
+    moves: &[
+        "INSERT INTO object_ids (coll, idh, seq) \
+         SELECT coll, idh, seq FROM object_ids_new ORDER BY coll, idh, seq",
+        "DELETE FROM object_ids_new",
+    ],
+};
+
+/// The correlation hits' indexes by key and by id (migration 11): one row per hit in
+/// `hit_keys_new`, which counts them.
+pub(super) const HITS: Parts = Parts {
+    count: "SELECT count(*) FROM hit_keys_new",
+    max_seq: "SELECT coalesce(max(seq), 0) FROM correlation_hits",
+    moves: &[
+        "INSERT INTO hit_keys (hkey, seq) \
+         SELECT hkey, seq FROM hit_keys_new ORDER BY hkey, seq",
+        "DELETE FROM hit_keys_new",
+        "INSERT INTO hit_ids (idh, seq) SELECT idh, seq FROM hit_ids_new ORDER BY idh, seq",
+        "DELETE FROM hit_ids_new",
+    ],
+};
+
+/// The writer's running count of rows in the new part of an index: exact after its first
+/// count, then kept by the writer (writes from another process make it approximate, which
+/// only moves a batch earlier or later).
+pub(super) struct NewRows {
+    parts: &'static Parts,
+    count: AtomicU64,
+}
+
+impl NewRows {
+    /// The count for the index `parts`, not taken yet.
+    pub(super) const fn new(parts: &'static Parts) -> NewRows {
+        NewRows {
+            parts,
+            count: AtomicU64::new(UNKNOWN),
+        }
+    }
+
+    /// After a commit that added up to `added` rows: moves the new part into the large one
+    /// when it has grown past [`threshold`]. Returns the number of rows moved. Call with the
+    /// writer connection, between transactions.
     pub(super) fn after_add(&self, conn: &mut Connection, added: u64) -> Result<u64> {
-        let mut n = self.0.load(Ordering::Relaxed);
+        let mut n = self.count.load(Ordering::Relaxed);
         if n == UNKNOWN {
-            n = conn.query_row("SELECT count(*) FROM object_ids_new", [], |r| {
-                r.get::<_, i64>(0)
-            })? as u64;
+            n = conn.query_row(self.parts.count, [], |r| r.get::<_, i64>(0))? as u64;
         } else {
             n = n.saturating_add(added);
         }
-        self.0.store(n, Ordering::Relaxed);
+        self.count.store(n, Ordering::Relaxed);
         if n < MIN_BATCH {
             return Ok(0);
         }
-        let max_seq: i64 =
-            conn.query_row("SELECT coalesce(max(seq), 0) FROM objects", [], |r| {
-                r.get(0)
-            })?;
+        let max_seq: i64 = conn.query_row(self.parts.max_seq, [], |r| r.get(0))?;
         if n < threshold(max_seq) {
             return Ok(0);
         }
-        let moved = merge(conn)?;
-        self.0.store(0, Ordering::Relaxed);
+        let moved = merge(conn, self.parts)?;
+        self.count.store(0, Ordering::Relaxed);
         Ok(moved)
+    }
+
+    /// Forgets the count (after the new part was emptied some other way).
+    pub(super) fn reset(&self) {
+        self.count.store(UNKNOWN, Ordering::Relaxed);
     }
 }
 
-/// Moves every row of the new part into the large part, in one transaction.
-pub(super) fn merge(conn: &mut Connection) -> Result<u64> {
+/// Moves every row of the new parts of `parts` into its large parts, in one transaction.
+/// Returns the rows the first statement moved.
+pub(super) fn merge(conn: &mut Connection, parts: &Parts) -> Result<u64> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    // In key order, so that each page of the large part is visited once.
-    let moved = tx.execute(
-        "INSERT INTO object_ids (coll, idh, seq) \
-         SELECT coll, idh, seq FROM object_ids_new ORDER BY coll, idh, seq",
-        [],
-    )?;
-    tx.execute("DELETE FROM object_ids_new", [])?;
+    let mut moved = None;
+    for sql in parts.moves {
+        let n = tx.execute(sql, [])? as u64;
+        moved.get_or_insert(n);
+    }
     tx.commit()?;
-    Ok(moved as u64)
+    Ok(moved.unwrap_or(0))
 }
 
 #[cfg(test)]
