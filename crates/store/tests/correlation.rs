@@ -323,7 +323,7 @@ async fn hits_across_a_large_store(db: &TestDb) {
     let hits_of = |n: usize| {
         let o = side(&theirs, &od(n), "2026-02-01T00:00:00Z");
         let mut v = vec![hit(n as i64, o.clone(), i.clone(), "evil-c2.net")];
-        if n % 100 == 0 {
+        if n.is_multiple_of(100) {
             v.push(hit(n as i64, o, side(&theirs, DOM, ""), "evil-c2.net"));
         }
         v
