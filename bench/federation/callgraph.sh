@@ -6,8 +6,12 @@
 # node B (WORK/b2), then stops it; prints the inclusive share of the main stages.
 #
 #   bench/federation/callgraph.sh PATH_TO_ENTENTE_BINARY
+#
+# A_ENTENTE names another binary for node A (default: the same), so that node A stays at the
+# schema of the build that imported it.
 set -euo pipefail
 E="$(realpath "${1:?path to the entente binary}")"
+A_E="$(realpath "${A_ENTENTE:-$E}")"
 W="${WORK:-/tmp/entente-bench-federation}"
 SECONDS_SAMPLED="${SECONDS_SAMPLED:-25}"
 # shellcheck disable=SC1091
@@ -21,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-"$E" --data "$W/a" serve --listen "127.0.0.1:$PORT" >"$W/a-callgraph.serve.log" 2>&1 &
+"$A_E" --data "$W/a" serve --listen "127.0.0.1:$PORT" >"$W/a-callgraph.serve.log" 2>&1 &
 PIDS+=("$!")
 for _ in $(seq 1 600); do curl -s -o /dev/null "http://127.0.0.1:$PORT/health" && break; sleep 0.1; done
 B="$W/b2"

@@ -16,12 +16,15 @@ const COLUMNS: &str = "h.seq, h.found, h.rule, h.kind, h.value, ca.id, h.a_id, h
 const SIDES: &str =
     "JOIN collections ca ON ca.pk = h.a_coll JOIN collections cb ON cb.pk = h.b_coll";
 
-/// Finds a stored hit equal to one about to be stored: by its key hash, in either part of the
-/// key index, then confirmed column by column (a hash collision never drops a hit).
-const PROBE: &str = "SELECT 1 FROM hit_keys_all k CROSS JOIN correlation_hits h ON h.seq = k.seq \
-     WHERE k.hkey = ?1 AND h.rule = ?2 AND h.kind = ?3 AND h.value = ?4 \
-     AND h.a_coll = ?5 AND h.a_id = ?6 AND h.a_version = ?7 AND h.b_coll = ?8 \
-     AND h.b_id = ?9 AND h.b_version = ?10 LIMIT 1";
+/// The stored hits with a key hash (`?1`), from either part of the key index: for a new hit,
+/// none, found without reading or binding anything more.
+const PROBE: &str = "SELECT seq FROM hit_keys_all WHERE hkey = ?1";
+
+/// Whether the hit `seq` (`?1`) is the one about to be stored, column by column (a hash
+/// collision never drops a hit).
+const SAME: &str = "SELECT 1 FROM correlation_hits WHERE seq = ?1 AND rule = ?2 AND kind = ?3 \
+     AND value = ?4 AND a_coll = ?5 AND a_id = ?6 AND a_version = ?7 AND b_coll = ?8 \
+     AND b_id = ?9 AND b_version = ?10";
 
 /// The hits of an object (`?1`, its hash `?4`) after `seq` `?2`, at most `?3`: those of
 /// either side with that id hash, from both parts of the id index, then each hit by `seq`,
@@ -76,7 +79,8 @@ fn add_hits_blocking(conn: &mut Connection, hits: &[CorrelationHit]) -> Result<u
     let mut added = 0;
     {
         let mut known = tx.prepare_cached("SELECT pk FROM collections WHERE id = ?1")?;
-        let mut stored = tx.prepare_cached(PROBE)?;
+        let mut candidates = tx.prepare_cached(PROBE)?;
+        let mut same = tx.prepare_cached(SAME)?;
         let mut insert = tx.prepare_cached(
             "INSERT INTO correlation_hits (found, rule, kind, value, a_coll, a_id, a_idh, \
              a_version, b_coll, b_id, b_idh, b_version, hkey) \
@@ -113,24 +117,33 @@ fn add_hits_blocking(conn: &mut Connection, hits: &[CorrelationHit]) -> Result<u
                 &h.b.id,
                 &h.b.version,
             );
-            let exists = stored
-                .query_row(
-                    params![
-                        key,
-                        h.rule,
-                        h.kind,
-                        h.value,
-                        a_coll,
-                        h.a.id,
-                        h.a.version,
-                        b_coll,
-                        h.b.id,
-                        h.b.version
-                    ],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
+            let seqs = candidates
+                .query_map([key], |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut exists = false;
+            for seq in seqs {
+                exists = same
+                    .query_row(
+                        params![
+                            seq,
+                            h.rule,
+                            h.kind,
+                            h.value,
+                            a_coll,
+                            h.a.id,
+                            h.a.version,
+                            b_coll,
+                            h.b.id,
+                            h.b.version
+                        ],
+                        |_| Ok(()),
+                    )
+                    .optional()?
+                    .is_some();
+                if exists {
+                    break;
+                }
+            }
             if exists {
                 continue;
             }
@@ -299,17 +312,21 @@ mod tests {
     /// other index of the hits is used.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn hits_are_found_through_both_parts_of_their_indexes() {
-        let probe = plan(PROBE.to_owned(), 10).await;
+        let probe = plan(PROBE.to_owned(), 1).await;
         for step in [
             "SEARCH hit_keys USING PRIMARY KEY (hkey=?)",
             "SEARCH hit_keys_new USING PRIMARY KEY (hkey=?)",
-            "SEARCH h USING INTEGER PRIMARY KEY (rowid=?)",
         ] {
             assert!(probe.contains(step), "no {step:?} in:\n{probe}");
         }
         for avoided in ["SCAN", "TEMP"] {
             assert!(!probe.contains(avoided), "{avoided:?} in:\n{probe}");
         }
+        let same = plan(SAME.to_owned(), 10).await;
+        assert!(
+            same.contains("SEARCH correlation_hits USING INTEGER PRIMARY KEY (rowid=?)"),
+            "{same}"
+        );
         let listing = plan(for_object_sql(), 4).await;
         for step in [
             "SEARCH hit_ids USING PRIMARY KEY (idh=? AND seq>?)",
