@@ -344,3 +344,63 @@ async fn peer_status_is_for_administrators() {
         assert!(body.get("peers").is_none());
     }
 }
+
+/// A pull and a push of one peer may run at once (the serving node's scheduler beside an
+/// `entente peer sync`): each stores the fields of its own side and leaves the other side's as
+/// they are stored, whatever stale copy of them it loaded when it began.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_and_a_push_at_once_keep_each_others_state() {
+    use entente_server::federation::{Side, save_state};
+    let w = setup().await;
+    let store = &w.node.store;
+    store
+        .add_peer(entente_store::Peer {
+            name: "agency-b".into(),
+            url: "https://b.example/api1/".into(),
+            organisation: "agency-b".into(),
+            channel: "home-b".into(),
+            remote_collection: "c".into(),
+            local_collection: w.coll.clone(),
+            token_file: "/nonexistent".into(),
+            interval_secs: 60,
+            options: Default::default(),
+        })
+        .await
+        .unwrap();
+    // Both attempts begin from the same state.
+    let (_, start) = store.peer("agency-b").await.unwrap();
+    let mut pulled = start.clone();
+    let mut pushed = start;
+    pushed.progress.pushed = 5;
+    pushed.progress.push_cursor = Some(9);
+    pushed.progress.releases_pushed = vec!["release-1".into()];
+    save_state(store, "agency-b", Side::Push, &pushed)
+        .await
+        .unwrap();
+    pulled.cursor = Some("2026-01-01T00:00:00.000000Z".into());
+    pulled.stored = 12;
+    pulled.progress.behind = 1000;
+    pulled.last_error = Some("the peer failed: HTTP 500".into());
+    save_state(store, "agency-b", Side::Pull, &pulled)
+        .await
+        .unwrap();
+    let (_, now) = store.peer("agency-b").await.unwrap();
+    assert_eq!(now.progress.pushed, 5);
+    assert_eq!(now.progress.push_cursor, Some(9));
+    assert_eq!(now.progress.releases_pushed, ["release-1"]);
+    assert_eq!(now.cursor.as_deref(), Some("2026-01-01T00:00:00.000000Z"));
+    assert_eq!(now.stored, 12);
+    assert_eq!(now.progress.behind, 1000);
+    assert_eq!(now.last_error.as_deref(), Some("the peer failed: HTTP 500"));
+    // The push, still holding its own copy, ends: the pull's fields stay.
+    pushed.progress.pushed = 6;
+    pushed.last_error = None;
+    save_state(store, "agency-b", Side::Push, &pushed)
+        .await
+        .unwrap();
+    let (_, now) = store.peer("agency-b").await.unwrap();
+    assert_eq!(now.progress.pushed, 6);
+    assert_eq!(now.stored, 12);
+    assert_eq!(now.cursor.as_deref(), Some("2026-01-01T00:00:00.000000Z"));
+    assert_eq!(now.last_error, None);
+}

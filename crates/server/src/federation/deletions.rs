@@ -305,7 +305,7 @@ pub(crate) async fn apply(
         if let Some(n) = log.next {
             state.progress.deletions_cursor = Some(n);
         }
-        store.set_peer_state(&peer.name, state.clone()).await?;
+        super::save_state(store, &peer.name, super::Side::Pull, state).await?;
         if !log.more {
             break;
         }

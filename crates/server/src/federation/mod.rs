@@ -206,12 +206,61 @@ impl Described for PushReport {
     }
 }
 
+/// The side of an exchange an attempt moves. Each owns its part of the peer's state: the pull
+/// its cursors, counts and lag, the push its own cursors and counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// Receiving from the peer (its versions and deletions).
+    Pull,
+    /// Sending to the peer (this node's versions, releases and deletions).
+    Push,
+}
+
+/// Stores `ours`, the state an attempt on `side` has moved on, as the state of peer `name`:
+/// the fields `side` owns and the outcome fields from `ours`, the other side's fields as they
+/// are stored now. A pull and a push of one peer may run at once (the serving node's scheduler
+/// beside an `entente peer sync`), and each began from the state it loaded: writing that whole
+/// state back would undo what the other stored meanwhile (a cursor moved back is only pages
+/// sent or received again, which are duplicates; a count would be wrong).
+pub async fn save_state(
+    store: &SharedStore,
+    name: &str,
+    side: Side,
+    ours: &PeerState,
+) -> Result<(), entente_store::Error> {
+    let (_, mut now) = store.peer(name).await?;
+    let (n, o) = (&mut now.progress, &ours.progress);
+    match side {
+        Side::Pull => {
+            now.cursor.clone_from(&ours.cursor);
+            now.stored = ours.stored;
+            n.deletions_cursor.clone_from(&o.deletions_cursor);
+            n.deleted = o.deleted;
+            n.refused = o.refused;
+            n.caught_up_at = o.caught_up_at;
+            n.behind = o.behind;
+        }
+        Side::Push => {
+            n.push_cursor = o.push_cursor;
+            n.pushed = o.pushed;
+            n.push_deletions_cursor = o.push_deletions_cursor;
+            n.releases_pushed.clone_from(&o.releases_pushed);
+        }
+    }
+    n.failures = o.failures;
+    n.last_attempt = o.last_attempt;
+    now.last_success = ours.last_success;
+    now.last_error.clone_from(&ours.last_error);
+    store.set_peer_state(name, now).await
+}
+
 /// Runs one attempt of `work` for `peer`: loads its state, lets `work` move it on, records
 /// the outcome (last success or error, consecutive failures) and audits it as `action`
 /// (failures always, successes that moved anything).
 async fn attempt<T: Described, F>(
     store: &SharedStore,
     peer: &Peer,
+    side: Side,
     action: &str,
     work: F,
 ) -> Result<T, PullError>
@@ -232,7 +281,7 @@ where
             state.progress.failures = state.progress.failures.saturating_add(1);
         }
     }
-    store.set_peer_state(&peer.name, state.clone()).await?;
+    save_state(store, &peer.name, side, &state).await?;
     let (decision, detail) = match &outcome {
         Ok(r) => match r.describe(&state) {
             Some(d) => (Outcome::Allow, d),
@@ -261,6 +310,7 @@ pub async fn pull(store: &SharedStore, peer: &Peer) -> Result<PullReport, PullEr
     attempt(
         store,
         peer,
+        Side::Pull,
         "federation.pull",
         async |state: &mut PeerState| {
             let started = audit::now_micros();
@@ -445,7 +495,7 @@ async fn pull_pages(
         state.stored = stored_before + report.stored;
         // At least a page more, or nothing.
         state.progress.behind = if page.more { PAGE } else { 0 };
-        store.set_peer_state(&peer.name, state.clone()).await?;
+        save_state(store, &peer.name, Side::Pull, state).await?;
     }
     ingest.finish().await?;
     Ok(report)
@@ -465,6 +515,7 @@ pub async fn push(
     attempt(
         store,
         peer,
+        Side::Push,
         "federation.push",
         async |state: &mut PeerState| push_pages(store, peer, from, to, data_dir, state).await,
     )
@@ -616,7 +667,7 @@ async fn push_pages(
         tally(&mut report, state, pusher.send(&page.items).await?);
         // The page is acknowledged: resume after it from now on.
         state.progress.push_cursor = Some(last.0);
-        store.set_peer_state(&peer.name, state.clone()).await?;
+        save_state(store, &peer.name, Side::Push, state).await?;
         if !page.more {
             break;
         }
@@ -638,7 +689,7 @@ async fn push_pages(
         let (sent, refused, _) = pusher.send(&page.items).await?;
         tally(&mut report, state, (sent, refused, 0));
         state.progress.releases_pushed.push(request.id);
-        store.set_peer_state(&peer.name, state.clone()).await?;
+        save_state(store, &peer.name, Side::Push, state).await?;
     }
     // Deletions of the push collection's versions, as far as those versions could have gone.
     loop {
@@ -680,7 +731,7 @@ async fn push_pages(
             }
         }
         state.progress.push_deletions_cursor = Some(last);
-        store.set_peer_state(&peer.name, state.clone()).await?;
+        save_state(store, &peer.name, Side::Push, state).await?;
         if batch.len() < PAGE as usize {
             break;
         }
