@@ -297,24 +297,25 @@ async fn pushed_deletions_remove_only_what_the_partner_sent() {
     assert_eq!(applied["deleted"], 0, "{applied}");
 }
 
+/// A peer `agency-b` pulling into `local` (never contacted by these tests).
+fn agency_b(local: &str) -> entente_store::Peer {
+    entente_store::Peer {
+        name: "agency-b".into(),
+        url: "https://b.example/api1/".into(),
+        organisation: "agency-b".into(),
+        channel: "home-b".into(),
+        remote_collection: "c".into(),
+        local_collection: local.to_owned(),
+        token_file: "/nonexistent".into(),
+        interval_secs: 60,
+        options: Default::default(),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn peer_status_is_for_administrators() {
     let w = setup().await;
-    w.node
-        .store
-        .add_peer(entente_store::Peer {
-            name: "agency-b".into(),
-            url: "https://b.example/api1/".into(),
-            organisation: "agency-b".into(),
-            channel: "home-b".into(),
-            remote_collection: "c".into(),
-            local_collection: w.coll.clone(),
-            token_file: "/nonexistent".into(),
-            interval_secs: 60,
-            options: Default::default(),
-        })
-        .await
-        .unwrap();
+    w.node.store.add_peer(agency_b(&w.coll)).await.unwrap();
     let mut state = entente_store::PeerState {
         last_error: Some("the peer failed: HTTP 500".into()),
         stored: 12,
@@ -353,20 +354,7 @@ async fn a_pull_and_a_push_at_once_keep_each_others_state() {
     use entente_server::federation::{Side, save_state};
     let w = setup().await;
     let store = &w.node.store;
-    store
-        .add_peer(entente_store::Peer {
-            name: "agency-b".into(),
-            url: "https://b.example/api1/".into(),
-            organisation: "agency-b".into(),
-            channel: "home-b".into(),
-            remote_collection: "c".into(),
-            local_collection: w.coll.clone(),
-            token_file: "/nonexistent".into(),
-            interval_secs: 60,
-            options: Default::default(),
-        })
-        .await
-        .unwrap();
+    store.add_peer(agency_b(&w.coll)).await.unwrap();
     // Both attempts begin from the same state.
     let (_, start) = store.peer("agency-b").await.unwrap();
     let mut pulled = start.clone();

@@ -1522,6 +1522,23 @@ fn row_to_audit(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
     })
 }
 
+/// The query plan of `sql` with `params` on `store`, one step per line (for tests of plans).
+#[cfg(test)]
+pub(super) async fn query_plan<P>(store: &SqliteStore, sql: String, params: Vec<P>) -> String
+where
+    P: rusqlite::ToSql + Send + 'static,
+{
+    store
+        .read(move |c| {
+            let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let rows = st.query_map(rusqlite::params_from_iter(params), |r| r.get(3))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+        })
+        .await
+        .expect("query plan")
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1660,15 +1677,7 @@ mod tests {
         };
         assert!(point_filter(&f));
         let (sql, params) = page_query(1, &f, "o.date_added, o.body");
-        let plan: Vec<String> = store
-            .write(move |c| {
-                let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-                let rows = st.query_map(rusqlite::params_from_iter(params), |r| r.get(3))?;
-                Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
-            })
-            .await
-            .unwrap();
-        let plan = plan.join("\n");
+        let plan = query_plan(&store, sql, params).await;
         for step in [
             "SEARCH object_ids USING PRIMARY KEY (coll=? AND idh=?)",
             "SEARCH object_ids_new USING PRIMARY KEY (coll=? AND idh=?)",

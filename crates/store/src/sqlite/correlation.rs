@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::SqliteStore;
 use crate::filter;
-use crate::{CollectionId, CorrelationHit, CorrelationStore, Error, HitSide, Result};
+use crate::{CollectionId, CorrelationHit, CorrelationStore, HitSide, Result};
 
 /// The columns of a hit, sides' collections by id (`h` is the hits table, `ca`/`cb` the
 /// collections of its sides).
@@ -74,11 +74,14 @@ fn limit(limit: usize) -> i64 {
 }
 
 /// Stores `hits` (checked and canonical) in one transaction; returns how many were new.
-fn add_hits_blocking(conn: &mut Connection, hits: &[CorrelationHit]) -> Result<u64> {
+fn add_hits_blocking(
+    inner: &super::Inner,
+    conn: &mut Connection,
+    hits: &[CorrelationHit],
+) -> Result<u64> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut added = 0;
     {
-        let mut known = tx.prepare_cached("SELECT pk FROM collections WHERE id = ?1")?;
         let mut candidates = tx.prepare_cached(PROBE)?;
         let mut same = tx.prepare_cached(SAME)?;
         let mut insert = tx.prepare_cached(
@@ -91,21 +94,13 @@ fn add_hits_blocking(conn: &mut Connection, hits: &[CorrelationHit]) -> Result<u
         let mut new_key =
             tx.prepare_cached("INSERT INTO hit_keys_new (hkey, seq) VALUES (?1, ?2)")?;
         let mut new_id = tx.prepare_cached("INSERT INTO hit_ids_new (idh, seq) VALUES (?1, ?2)")?;
-        let mut pks = std::collections::HashMap::<String, i64>::new();
         for h in hits {
-            let mut pk = |c: &CollectionId| -> Result<i64> {
-                if let Some(pk) = pks.get(c.0.as_str()) {
-                    return Ok(*pk);
-                }
-                // Returning the error drops the transaction, which rolls it back.
-                let pk: i64 = known
-                    .query_row([&c.0], |r| r.get(0))
-                    .optional()?
-                    .ok_or_else(|| Error::NotFound(format!("collection {c}")))?;
-                pks.insert(c.0.clone(), pk);
-                Ok(pk)
-            };
-            let (a_coll, b_coll) = (pk(&h.a.collection)?, pk(&h.b.collection)?);
+            // Returning an error (a collection not found) drops the transaction, which rolls
+            // it back.
+            let (a_coll, b_coll) = (
+                inner.pk(&tx, &h.a.collection)?,
+                inner.pk(&tx, &h.b.collection)?,
+            );
             let key = filter::hit_key(
                 &h.rule,
                 &h.kind,
@@ -122,24 +117,18 @@ fn add_hits_blocking(conn: &mut Connection, hits: &[CorrelationHit]) -> Result<u
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let mut exists = false;
             for seq in seqs {
-                exists = same
-                    .query_row(
-                        params![
-                            seq,
-                            h.rule,
-                            h.kind,
-                            h.value,
-                            a_coll,
-                            h.a.id,
-                            h.a.version,
-                            b_coll,
-                            h.b.id,
-                            h.b.version
-                        ],
-                        |_| Ok(()),
-                    )
-                    .optional()?
-                    .is_some();
+                exists = same.exists(params![
+                    seq,
+                    h.rule,
+                    h.kind,
+                    h.value,
+                    a_coll,
+                    h.a.id,
+                    h.a.version,
+                    b_coll,
+                    h.b.id,
+                    h.b.version
+                ])?;
                 if exists {
                     break;
                 }
@@ -188,7 +177,7 @@ impl CorrelationStore for SqliteStore {
         }
         let inner = self.inner.clone();
         self.write(move |conn| {
-            let added = add_hits_blocking(conn, &hits)?;
+            let added = add_hits_blocking(&inner, conn, &hits)?;
             // After the commit: a failure leaves the rows in the new parts, where readers
             // find them as well.
             if let Err(e) = inner.new_hits.after_add(conn, added) {
@@ -289,22 +278,13 @@ impl CorrelationStore for SqliteStore {
 mod tests {
     use super::*;
 
-    /// The query plan of `sql` on a fresh store.
+    /// The query plan of `sql` on a fresh store, its `args` parameters bound to NULL.
     async fn plan(sql: String, args: usize) -> String {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path().join("entente.db"))
             .await
             .unwrap();
-        let rows = store
-            .read(move |c| {
-                let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-                let nulls = vec![rusqlite::types::Null; args];
-                let rows = st.query_map(rusqlite::params_from_iter(nulls), |r| r.get(3))?;
-                Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
-            })
-            .await
-            .unwrap();
-        rows.join("\n")
+        super::super::query_plan(&store, sql, vec![rusqlite::types::Null; args]).await
     }
 
     /// Both the writer's probe for an equal hit and the listing of an object's hits read both
