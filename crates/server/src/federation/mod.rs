@@ -614,13 +614,17 @@ async fn push_pages(
         .collection(to);
     let deletions_url = deletions::log_url(&peer.url, to)?;
     let source = entente_store::CollectionId(from.to_owned());
-    let snapshot = std::sync::Arc::new(crate::sharing::load(store).await?);
-    let home = snapshot.home.clone();
-    let Some(home_org) = home.clone() else {
+    // The release requests are read before the sharing snapshot: a release granted after the
+    // snapshot was taken is not in it, and its version would be withheld while the request
+    // was marked as looked at, never to go. Read first, every grant listed is in the snapshot.
+    let Some(home_org) = store.home_organisation().await?.map(|o| OrgId(o.id)) else {
         return Err(PullError::Configuration(
             "the node has no home organisation (entente init)".into(),
         ));
     };
+    let requests = store.release_requests(&home_org.0).await?;
+    let snapshot = std::sync::Arc::new(crate::sharing::load(store).await?);
+    let home = Some(home_org.clone());
     // The node transfers on behalf of its home organisation, as a liaison officer would, for
     // a purpose both the source collection's agreement and the peer's allow.
     let peer_purposes = store.channel(&peer.channel).await?.purposes;
@@ -674,7 +678,7 @@ async fn push_pages(
     }
     // Versions withheld earlier may go once their originator released them: each release
     // granted to this node's organisation is looked at once.
-    for request in store.release_requests(&home_org.0).await? {
+    for request in requests {
         if request.state != "granted"
             || request.requester != home_org.0
             || state.progress.releases_pushed.contains(&request.id)
