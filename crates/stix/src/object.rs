@@ -152,6 +152,16 @@ impl Object {
         })
     }
 
+    /// This object with its text replaced by `json`, which the caller (this crate) vouches is
+    /// the text of a JSON object with the same header members (`type`, `id`, `spec_version`,
+    /// `created`, `modified`): a member other than these removed from valid JSON text.
+    pub(crate) fn with_json(self, json: String) -> Object {
+        Object {
+            raw: json.into_boxed_str(),
+            ..self
+        }
+    }
+
     /// The identifier.
     pub fn id(&self) -> &StixId {
         &self.id

@@ -35,7 +35,7 @@ use serde_json::Value;
 
 use crate::canonical::{self, CanonicalError};
 use crate::json::Members;
-use crate::{Object, ParseError};
+use crate::Object;
 
 /// The id of the extension-definition under which an entente node's signature travels.
 pub const SIGNATURE_EXTENSION: &str = "extension-definition--0b6c1a8e-2f0d-5a57-9d3e-6b7f4c1e8a21";
@@ -121,26 +121,44 @@ pub enum SignatureFormError {
         /// What is wrong.
         message: String,
     },
-    /// The object without its signature is no longer a readable STIX object.
-    #[error(transparent)]
-    Object(#[from] ParseError),
 }
 
 /// Splits a received object into the object its originator wrote (the signature extension
 /// removed) and the signature it carried, if any.
 pub fn split_signature(object: Object) -> Result<(Object, Option<Signature>), SignatureFormError> {
+    let (object, signature) = take_signature(object);
+    Ok((object, signature?))
+}
+
+/// As [`split_signature`], giving the object back as it came when its signature extension is
+/// malformed (a receiver records it as forged without keeping a copy of each object).
+pub fn take_signature(
+    object: Object,
+) -> (Object, Result<Option<Signature>, SignatureFormError>) {
+    match strip(&object) {
+        Ok(Some((text, signature))) => (object.with_json(text), Ok(Some(signature))),
+        Ok(None) => (object, Ok(None)),
+        Err(e) => (object, Err(e)),
+    }
+}
+
+/// The text of `object` without its signature extension, and the signature; `None` when it
+/// carries none. The text is built from the object's own valid JSON text by removing one
+/// member (or one entry of `extensions`), so it is valid JSON with the same header members:
+/// it is not parsed again.
+fn strip(object: &Object) -> Result<Option<(String, Signature)>, SignatureFormError> {
     let text = object.as_json();
     let Some(members) = Members::parse(text) else {
-        return Ok((object, None));
+        return Ok(None);
     };
     let Some(ext) = members.get("extensions") else {
-        return Ok((object, None));
+        return Ok(None);
     };
     let Some(entries) = Members::parse(ext) else {
-        return Ok((object, None));
+        return Ok(None);
     };
     let Some(body) = entries.get(SIGNATURE_EXTENSION) else {
-        return Ok((object, None));
+        return Ok(None);
     };
     let malformed = |message: &str| SignatureFormError::Malformed {
         object: object.id().to_string(),
@@ -177,7 +195,7 @@ pub fn split_signature(object: Object) -> Result<(Object, Option<Signature>), Si
     }
     let stripped = strip_exact(text, ext, body, entries.iter().count())
         .map_or_else(|| rebuild_without(&members), Ok)?;
-    Ok((Object::from_string(stripped)?, Some(signature)))
+    Ok(Some((stripped, signature)))
 }
 
 /// Undoes [`attach_signature`] exactly, when the text has the shape it leaves.
@@ -350,6 +368,15 @@ mod tests {
         Object::from_json(text).unwrap()
     }
 
+    /// The split object's header is what reading its text gives (it is not read again).
+    fn assert_read_from_its_text(split: &Object) {
+        let read = obj(split.as_json());
+        assert_eq!(split.id(), read.id());
+        assert_eq!(split.spec_version(), read.spec_version());
+        assert_eq!(split.created(), read.created());
+        assert_eq!(split.modified(), read.modified());
+    }
+
     const PLAIN: &str = r#"{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}"#;
 
     #[test]
@@ -365,6 +392,7 @@ mod tests {
             assert_ne!(signed, text);
             let (back, s) = split_signature(obj(&signed)).unwrap();
             assert_eq!(back.as_json(), text);
+            assert_read_from_its_text(&back);
             assert_eq!(s, Some(sig.clone()));
             // The signed bytes do not depend on the signature being attached.
             assert_eq!(
@@ -381,6 +409,7 @@ mod tests {
         let reformatted = serde_json::to_string_pretty(&v).unwrap();
         let (back, s) = split_signature(obj(&reformatted)).unwrap();
         assert_eq!(s, Some(sig()));
+        assert_read_from_its_text(&back);
         let a: Value = serde_json::from_str(back.as_json()).unwrap();
         let b: Value = serde_json::from_str(PLAIN).unwrap();
         assert_eq!(a, b);
@@ -418,6 +447,10 @@ mod tests {
                 matches!(r, Err(SignatureFormError::Malformed { .. })),
                 "{bad}: {r:?}"
             );
+            // The receiver gets the object back as it came, to record as forged.
+            let (back, r) = take_signature(obj(text));
+            assert!(r.is_err(), "{bad}");
+            assert_eq!(back.as_json(), text);
         }
     }
 

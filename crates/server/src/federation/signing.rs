@@ -320,17 +320,9 @@ pub fn split_and_verify(ring: &KeyRing, objects: Vec<Object>) -> Vec<(Object, Ve
     let mut split = Vec::with_capacity(objects.len());
     let mut malformed = Vec::with_capacity(objects.len());
     for o in objects {
-        let original = o.clone();
-        match provenance::split_signature(o) {
-            Ok((o, s)) => {
-                split.push((o, s));
-                malformed.push(false);
-            }
-            Err(_) => {
-                split.push((original, None));
-                malformed.push(true);
-            }
-        }
+        let (o, s) = provenance::take_signature(o);
+        malformed.push(s.is_err());
+        split.push((o, s.unwrap_or(None)));
     }
     let items: Vec<_> = split.iter().map(|(o, s)| (o, s.as_ref())).collect();
     let verdicts = verify(ring, &items);
