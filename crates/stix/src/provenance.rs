@@ -33,9 +33,9 @@
 
 use serde_json::Value;
 
+use crate::Object;
 use crate::canonical::{self, CanonicalError};
 use crate::json::Members;
-use crate::Object;
 
 /// The id of the extension-definition under which an entente node's signature travels.
 pub const SIGNATURE_EXTENSION: &str = "extension-definition--0b6c1a8e-2f0d-5a57-9d3e-6b7f4c1e8a21";
@@ -132,9 +132,7 @@ pub fn split_signature(object: Object) -> Result<(Object, Option<Signature>), Si
 
 /// As [`split_signature`], giving the object back as it came when its signature extension is
 /// malformed (a receiver records it as forged without keeping a copy of each object).
-pub fn take_signature(
-    object: Object,
-) -> (Object, Result<Option<Signature>, SignatureFormError>) {
+pub fn take_signature(object: Object) -> (Object, Result<Option<Signature>, SignatureFormError>) {
     match strip(&object) {
         Ok(Some((text, signature))) => (object.with_json(text), Ok(Some(signature))),
         Ok(None) => (object, Ok(None)),

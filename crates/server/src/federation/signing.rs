@@ -336,80 +336,193 @@ pub fn split_and_verify(ring: &KeyRing, objects: Vec<Object>) -> Vec<(Object, Ve
 
 /// Verifies received versions (each already split from its signature). A version signed
 /// alone is checked against its canonical form; one signed in a batch by its inclusion proof
-/// and the batch's signature, each distinct signature once. All signatures are checked in one
-/// Ed25519 batch; only when that fails is each checked alone, to find the bad ones.
+/// and the batch's signature, each distinct signature once. When every version of a batch is
+/// among `items` (a pulled page holds whole batches), the batch's tree is built once from
+/// their leaves and each version's path compared with it, rather than each path hashed up to
+/// the root; should that tree's signature fail (one version altered changes the root), each
+/// of its versions is checked alone by its path, so that only the altered ones fail. All
+/// signatures are checked in one Ed25519 batch; only when that fails is each checked alone,
+/// to find the bad ones.
 pub fn verify(ring: &KeyRing, items: &[(&Object, Option<&Signature>)]) -> Vec<Verdict> {
-    struct Check {
-        message: Vec<u8>,
+    let (mut verdicts, again) = verify_pass(ring, items, true);
+    if !again.is_empty() {
+        let alone: Vec<_> = again.iter().map(|&at| items[at]).collect();
+        let (checked, _) = verify_pass(ring, &alone, false);
+        for (at, v) in again.into_iter().zip(checked) {
+            verdicts[at] = v;
+        }
+    }
+    verdicts
+}
+
+/// One pass of [`verify`]: the verdicts, and the versions found forged by a whole batch's
+/// tree (to be checked alone). `whole` allows building the trees of whole batches.
+fn verify_pass(
+    ring: &KeyRing,
+    items: &[(&Object, Option<&Signature>)],
+    whole: bool,
+) -> (Vec<Verdict>, Vec<usize>) {
+    struct Check<'a> {
+        message: &'a [u8],
         signature: ed25519_dalek::Signature,
         key: VerifyingKey,
-        originator: String,
+        originator: &'a str,
         items: Vec<(usize, String)>,
     }
     let mut verdicts = vec![Verdict::Unsigned; items.len()];
-    let mut checks: Vec<Check> = Vec::new();
-    // (public key, signature, message) -> its check.
-    let mut seen: HashMap<(String, String, Vec<u8>), usize> = HashMap::new();
+    // Each signed version with a known key: its signing input, then the message its
+    // signature must cover.
+    let mut inputs: Vec<Option<String>> = vec![None; items.len()];
     for (at, (object, signature)) in items.iter().enumerate() {
         let Some(s) = signature else { continue };
-        let Some((org, key)) = ring.keys.get(&s.public_key) else {
+        if !ring.keys.contains_key(&s.public_key) {
             verdicts[at] = Verdict::UnknownKey(s.public_key.clone());
+            continue;
+        }
+        match provenance::signing_input(object) {
+            Ok(input) => inputs[at] = Some(input),
+            Err(_) => verdicts[at] = Verdict::Forged,
+        }
+    }
+    let mut messages: Vec<Option<std::sync::Arc<Vec<u8>>>> = vec![None; items.len()];
+    let mut by_tree = vec![false; items.len()];
+    if whole {
+        for (at, message) in whole_batches(items, &inputs) {
+            messages[at] = Some(message);
+            by_tree[at] = true;
+        }
+    }
+    for (at, (_, signature)) in items.iter().enumerate() {
+        let (Some(s), Some(input), None) = (signature, &inputs[at], &messages[at]) else {
+            continue;
+        };
+        let message = match &s.batch {
+            None => Some(input.clone().into_bytes()),
+            Some(b) => decode_path(&b.path).and_then(|path| {
+                merkle::root_from_path(b.index, b.size, merkle::leaf(input.as_bytes()), &path)
+                    .map(|root| merkle::signed_message(b.size, &root))
+            }),
+        };
+        match message {
+            Some(m) => messages[at] = Some(std::sync::Arc::new(m)),
+            None => verdicts[at] = Verdict::Forged,
+        }
+    }
+    let mut checks: Vec<Check<'_>> = Vec::new();
+    // (public key, signature, message) -> its check.
+    let mut seen: HashMap<(&str, &str, &[u8]), usize> = HashMap::new();
+    for (at, (_, signature)) in items.iter().enumerate() {
+        let (Some(s), Some(message)) = (signature, &messages[at]) else {
+            continue;
+        };
+        let Some((org, key)) = ring.keys.get(&s.public_key) else {
             continue;
         };
         let bytes: Option<[u8; 64]> = B64
             .decode(&s.signature)
             .ok()
             .and_then(|b| b.try_into().ok());
-        let message = provenance::signing_input(object)
-            .ok()
-            .and_then(|input| match &s.batch {
-                None => Some(input.into_bytes()),
-                Some(b) => {
-                    let path: Option<Vec<[u8; 32]>> = b
-                        .path
-                        .iter()
-                        .map(|h| B64.decode(h).ok().and_then(|v| v.try_into().ok()))
-                        .collect();
-                    merkle::root_from_path(b.index, b.size, merkle::leaf(input.as_bytes()), &path?)
-                        .map(|root| merkle::signed_message(b.size, &root))
-                }
-            });
-        let (Some(bytes), Some(message)) = (bytes, message) else {
+        let Some(bytes) = bytes else {
             verdicts[at] = Verdict::Forged;
             continue;
         };
         let slot = *seen
-            .entry((s.public_key.clone(), s.signature.clone(), message.clone()))
+            .entry((&s.public_key, &s.signature, message.as_slice()))
             .or_insert_with(|| {
                 checks.push(Check {
-                    message,
+                    message: message.as_slice(),
                     signature: ed25519_dalek::Signature::from_bytes(&bytes),
                     key: *key,
-                    originator: org.clone(),
+                    originator: org,
                     items: Vec::new(),
                 });
                 checks.len() - 1
             });
         checks[slot].items.push((at, s.to_compact()));
     }
-    let messages: Vec<&[u8]> = checks.iter().map(|c| c.message.as_slice()).collect();
-    let signatures: Vec<_> = checks.iter().map(|c| c.signature).collect();
-    let keys: Vec<_> = checks.iter().map(|c| c.key).collect();
-    let all_good = ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok();
+    let all_good = {
+        let messages: Vec<&[u8]> = checks.iter().map(|c| c.message).collect();
+        let signatures: Vec<_> = checks.iter().map(|c| c.signature).collect();
+        let keys: Vec<_> = checks.iter().map(|c| c.key).collect();
+        ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok()
+    };
+    let mut again = Vec::new();
     for c in checks {
-        let good = all_good || c.key.verify_strict(&c.message, &c.signature).is_ok();
+        let good = all_good || c.key.verify_strict(c.message, &c.signature).is_ok();
         for (at, compact) in c.items {
             verdicts[at] = if good {
                 Verdict::Signed {
-                    originator: c.originator.clone(),
+                    originator: c.originator.to_owned(),
                     signature: compact,
                 }
             } else {
+                if by_tree[at] {
+                    again.push(at);
+                }
                 Verdict::Forged
             };
         }
     }
-    verdicts
+    (verdicts, again)
+}
+
+/// The sibling hashes of an inclusion path, decoded; `None` when one is not a base64url
+/// SHA-256 hash.
+fn decode_path(path: &[String]) -> Option<Vec<merkle::Hash>> {
+    path.iter()
+        .map(|h| B64.decode(h).ok().and_then(|v| v.try_into().ok()))
+        .collect()
+}
+
+/// The versions of `items` whose whole batch is among them (every leaf index of the batch
+/// once, under one key and signature), each with the message its batch signature covers: the
+/// tree is built from the leaves, and a version whose path differs from its place in that
+/// tree is left out (checked alone, its path leads to another root).
+fn whole_batches(
+    items: &[(&Object, Option<&Signature>)],
+    inputs: &[Option<String>],
+) -> Vec<(usize, std::sync::Arc<Vec<u8>>)> {
+    let mut batches: HashMap<(&str, &str, u64), Vec<usize>> = HashMap::new();
+    for (at, (_, signature)) in items.iter().enumerate() {
+        if let (Some(s), Some(_)) = (signature, &inputs[at])
+            && let Some(b) = &s.batch
+        {
+            batches
+                .entry((&s.public_key, &s.signature, b.size))
+                .or_default()
+                .push(at);
+        }
+    }
+    let mut out = Vec::new();
+    for ((_, _, size), members) in batches {
+        if size < 2 || members.len() as u64 != size {
+            continue;
+        }
+        // Each index once: the members sorted by their leaf index are 0, 1, ..., size - 1.
+        let index = |at: usize| items[at].1.and_then(|s| s.batch.as_ref()).map(|b| b.index);
+        let mut ordered = members;
+        ordered.sort_by_key(|&at| index(at));
+        if ordered
+            .iter()
+            .enumerate()
+            .any(|(i, &at)| index(at) != Some(i as u64))
+        {
+            continue;
+        }
+        let leaves: Vec<merkle::Hash> = ordered
+            .iter()
+            .map(|&at| merkle::leaf(inputs[at].as_deref().unwrap_or_default().as_bytes()))
+            .collect();
+        let (root, paths) = merkle::tree(&leaves);
+        let message = std::sync::Arc::new(merkle::signed_message(size, &root));
+        for (&at, expected) in ordered.iter().zip(paths) {
+            let given = items[at].1.and_then(|s| s.batch.as_ref()).map(|b| &b.path);
+            if given.and_then(|p| decode_path(p)).as_ref() == Some(&expected) {
+                out.push((at, message.clone()));
+            }
+        }
+    }
+    out
 }
 
 /// The Merkle tree of a batch signature (RFC 9162 section 2.1, SHA-256).
@@ -604,6 +717,13 @@ mod tests {
         assert_eq!(merkle::tree(&[one]).0, one);
     }
 
+    fn inputs_of(items: &[(&Object, Option<&Signature>)]) -> Vec<Option<String>> {
+        items
+            .iter()
+            .map(|(o, _)| provenance::signing_input(o).ok())
+            .collect()
+    }
+
     #[test]
     fn batch_signatures() {
         let a = NodeIdentity::generate();
@@ -641,6 +761,42 @@ mod tests {
         assert_eq!(v[5], Verdict::Forged);
         assert!(matches!(v[4], Verdict::Signed { .. }));
         assert!(matches!(v[6], Verdict::Signed { .. }));
+        // Within a whole batch (its tree built from the leaves), one altered version or one
+        // altered path fails alone.
+        let mut bad_path = sigs[6].clone();
+        if let Some(b) = &mut bad_path.batch {
+            b.path[0] = B64.encode([7u8; 32]);
+        }
+        let mut items: Vec<_> = objects
+            .iter()
+            .zip(&sigs)
+            .map(|(o, s)| (o, Some(s)))
+            .collect();
+        assert_eq!(whole_batches(&items, &inputs_of(&items)).len(), 7);
+        items[6].1 = Some(&bad_path);
+        assert_eq!(whole_batches(&items, &inputs_of(&items)).len(), 6);
+        items[3].0 = &altered;
+        let v = verify(&keys, &items);
+        assert_eq!(v[3], Verdict::Forged);
+        assert_eq!(v[6], Verdict::Forged);
+        for i in [0, 1, 2, 4, 5] {
+            assert!(matches!(v[i], Verdict::Signed { .. }), "{i}: {:?}", v[i]);
+        }
+        // Part of a batch is checked by its paths; a duplicated leaf index is no whole batch.
+        let items: Vec<_> = objects
+            .iter()
+            .zip(&sigs)
+            .map(|(o, s)| (o, Some(s)))
+            .collect();
+        assert!(whole_batches(&items[..6], &inputs_of(&items[..6])).is_empty());
+        assert!(
+            verify(&keys, &items[2..])
+                .iter()
+                .all(|v| matches!(v, Verdict::Signed { .. }))
+        );
+        let mut doubled = items.clone();
+        doubled[1] = items[0];
+        assert!(whole_batches(&doubled, &inputs_of(&doubled)).is_empty());
         // A relayed, re-serialised batch member still verifies; a forged batch signature does
         // not.
         let text = provenance::attach_signature(&objects[2], &sigs[2]);
