@@ -104,10 +104,20 @@ impl Signature {
     }
 }
 
+/// The bytes of the base64url alphabet (RFC 4648 section 5).
+const BASE64URL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+        b += 1;
+    }
+    t
+};
+
 fn is_base64url(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !s.is_empty() && s.bytes().all(|b| BASE64URL[b as usize])
 }
 
 /// Why a signature extension could not be read.
@@ -167,8 +177,16 @@ fn strip(object: &Object) -> Result<Option<(String, Signature)>, SignatureFormEr
         let raw = fields
             .get(k)
             .ok_or_else(|| malformed(&format!("`{k}` is missing")))?;
-        let s: String =
-            serde_json::from_str(raw).map_err(|_| malformed(&format!("`{k}` is not a string")))?;
+        // A string without escapes is its text between the quotes.
+        let plain = raw
+            .strip_prefix('"')
+            .and_then(|r| r.strip_suffix('"'))
+            .filter(|t| !t.contains(['\\', '"']));
+        let s: String = match plain {
+            Some(t) => t.to_owned(),
+            None => serde_json::from_str(raw)
+                .map_err(|_| malformed(&format!("`{k}` is not a string")))?,
+        };
         if !is_base64url(&s) {
             return Err(malformed(&format!("`{k}` is not base64url")));
         }
@@ -201,12 +219,22 @@ fn strip_exact(text: &str, ext: &str, body: &str, entries: usize) -> Option<Stri
     let ext_at = ext.as_ptr() as usize - text.as_ptr() as usize;
     if entries == 1 {
         // `...,"extensions":{"<id>":<body>}}`: the member attach_signature appended.
-        let tail = format!(",\"extensions\":{{\"{SIGNATURE_EXTENSION}\":{body}}}}}");
-        if text.ends_with(&tail) && ext.len() + ext_at + 1 == text.len() {
-            let mut out = String::with_capacity(text.len() - tail.len() + 1);
-            out.push_str(&text[..text.len() - tail.len()]);
-            out.push('}');
-            return Some(out);
+        let head = format!(",\"extensions\":{{\"{SIGNATURE_EXTENSION}\":");
+        // The tail is `head`, `body`, `}}`; `ext` (the extensions value) ends before the
+        // object's closing brace.
+        let tail_len = head.len() + body.len() + 2;
+        if text.len() >= tail_len && ext.len() + ext_at + 1 == text.len() {
+            let cut = text.len() - tail_len;
+            let tail = &text[cut..];
+            if tail.starts_with(head.as_str())
+                && tail[head.len()..].starts_with(body)
+                && tail.ends_with("}}")
+            {
+                let mut out = String::with_capacity(cut + 1);
+                out.push_str(&text[..cut]);
+                out.push('}');
+                return Some(out);
+            }
         }
         return None;
     }
