@@ -392,3 +392,62 @@ async fn a_pull_and_a_push_at_once_keep_each_others_state() {
     assert_eq!(now.cursor.as_deref(), Some("2026-01-01T00:00:00.000000Z"));
     assert_eq!(now.last_error, None);
 }
+
+/// Two runs of one side of a peer never overlap: while another run holds the side, the
+/// scheduler's run gives up without touching the state, and an immediate sync waits for the
+/// side, then runs and gives it up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_run_of_a_side_at_a_time() {
+    use entente_server::federation::{PullError, WhenBusy, pull};
+    let w = setup().await;
+    let store = w.node.store.clone();
+    let peer = agency_b(&w.coll);
+    store.add_peer(peer.clone()).await.unwrap();
+    let now = entente_server::audit::now_micros();
+    assert!(
+        store
+            .claim_peer("agency-b", "pull", "other", now, now + 60_000_000)
+            .await
+            .unwrap()
+    );
+    let skipped = pull(&store, &peer, WhenBusy::Skip).await;
+    assert!(matches!(skipped, Err(PullError::Busy(_))), "{skipped:?}");
+    let (_, state) = store.peer("agency-b").await.unwrap();
+    assert_eq!(state, entente_store::PeerState::default());
+    // The push side is another side: free.
+    assert!(
+        store
+            .claim_peer("agency-b", "push", "third", now, now + 60_000_000)
+            .await
+            .unwrap()
+    );
+    let waiting = tokio::spawn({
+        let (store, peer) = (store.clone(), peer.clone());
+        async move { pull(&store, &peer, WhenBusy::Wait).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert!(!waiting.is_finished());
+    let (_, state) = store.peer("agency-b").await.unwrap();
+    assert_eq!(state.progress.last_attempt, None);
+    store
+        .release_peer("agency-b", "pull", "other")
+        .await
+        .unwrap();
+    // Now it runs (and fails: the token file does not exist), recorded as an attempt.
+    let ran = tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(ran, Err(PullError::Token { .. })), "{ran:?}");
+    let (_, state) = store.peer("agency-b").await.unwrap();
+    assert!(state.progress.last_attempt.is_some());
+    assert_eq!(state.progress.failures, 1);
+    // It gave the side up.
+    let later = entente_server::audit::now_micros();
+    assert!(
+        store
+            .claim_peer("agency-b", "pull", "next", later, later + 1)
+            .await
+            .unwrap()
+    );
+}

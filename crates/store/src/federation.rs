@@ -151,6 +151,21 @@ pub trait FederationStore: Send + Sync {
     async fn remove_peer(&self, name: &str) -> Result<()>;
     /// Records a peer's state (after each stored page, and after each attempt).
     async fn set_peer_state(&self, name: &str, state: PeerState) -> Result<()>;
+    /// Claims `side` (`pull` or `push`) of peer `name` for `holder` until `expires`
+    /// (microseconds since the epoch): true when it had no claim, its claim expired before
+    /// `now`, or `holder` holds it already (a renewal); false when another holder's claim
+    /// stands. One statement, so that two processes never both succeed. `NotFound` if the
+    /// peer does not exist.
+    async fn claim_peer(
+        &self,
+        name: &str,
+        side: &str,
+        holder: &str,
+        now: i64,
+        expires: i64,
+    ) -> Result<bool>;
+    /// Gives up `holder`'s claim on `side` of peer `name` (nothing when it holds none).
+    async fn release_peer(&self, name: &str, side: &str, holder: &str) -> Result<()>;
 
     /// Registers a node identity key for an organisation. `NotFound` if the organisation does
     /// not exist; `Conflict` if the key is registered (for any organisation).

@@ -75,6 +75,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "provenance",
         include_str!("../migrations/postgres/0007_provenance.sql"),
     ),
+    (
+        8,
+        "peer_claims",
+        include_str!("../migrations/postgres/0008_peer_claims.sql"),
+    ),
 ];
 
 /// Key of the advisory lock that serialises migrations across processes.

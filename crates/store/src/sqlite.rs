@@ -106,6 +106,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "hit_index",
         include_str!("../migrations/sqlite/0011_hit_index.sql"),
     ),
+    (
+        12,
+        "peer_claims",
+        include_str!("../migrations/sqlite/0012_peer_claims.sql"),
+    ),
 ];
 
 /// The migration that moves the audit log into its own file ([`audit_path`]): its rows are

@@ -2377,7 +2377,96 @@ async fn sharing_text_search(db: &TestDb) {
 mod federation {
     scenarios!(
         peers_and_their_state,
+        claims_on_a_peers_sides,
         organisation_keys_and_the_deletion_log
+    );
+}
+
+/// A side of a peer is held by one holder at a time until its claim expires; a renewal by the
+/// holder extends it; the other side is independent; removing the peer removes its claims.
+async fn claims_on_a_peers_sides(db: &TestDb) {
+    let s = db.open().await;
+    let local = setup(&s, "c3d7f7a4-0000-4000-8000-000000000002").await;
+    let peer = entente_store::Peer {
+        name: "nl".into(),
+        url: "https://partner.example/api1/".into(),
+        organisation: "nl-aivd".into(),
+        channel: "be-nl".into(),
+        remote_collection: "91a7b528-80eb-42ed-a74d-c6fbd5a26116".into(),
+        local_collection: local.0.clone(),
+        token_file: "/etc/entente/nl.token".into(),
+        interval_secs: 60,
+        options: Default::default(),
+    };
+    s.add_peer(peer.clone()).await.unwrap();
+    let t = 1_800_000_000_000_000_i64;
+    let minute = 60_000_000;
+    assert!(
+        s.claim_peer("nl", "pull", "one", t, t + minute)
+            .await
+            .unwrap()
+    );
+    // Another holder waits while the claim stands, on either side of its expiry's edge.
+    assert!(
+        !s.claim_peer("nl", "pull", "two", t + 1, t + 1 + minute)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.claim_peer("nl", "pull", "two", t + minute, t + 2 * minute)
+            .await
+            .unwrap()
+    );
+    // The other side is free; the holder renews.
+    assert!(
+        s.claim_peer("nl", "push", "two", t, t + minute)
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.claim_peer("nl", "pull", "one", t + 10, t + 10 + minute)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.claim_peer("nl", "pull", "two", t + minute + 5, t + 3 * minute)
+            .await
+            .unwrap()
+    );
+    // Expired, it goes to the next claimant; the old holder's release does not free it.
+    assert!(
+        s.claim_peer("nl", "pull", "two", t + minute + 11, t + 3 * minute)
+            .await
+            .unwrap()
+    );
+    s.release_peer("nl", "pull", "one").await.unwrap();
+    assert!(
+        !s.claim_peer("nl", "pull", "one", t + minute + 12, t + 3 * minute)
+            .await
+            .unwrap()
+    );
+    s.release_peer("nl", "pull", "two").await.unwrap();
+    assert!(
+        s.claim_peer("nl", "pull", "one", t + minute + 13, t + 3 * minute)
+            .await
+            .unwrap()
+    );
+    assert!(matches!(
+        s.claim_peer("ghost", "pull", "one", t, t + minute).await,
+        Err(Error::NotFound(_))
+    ));
+    // A peer removed and added again starts free.
+    s.remove_peer("nl").await.unwrap();
+    s.add_peer(peer).await.unwrap();
+    assert!(
+        s.claim_peer("nl", "pull", "three", t, t + minute)
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.claim_peer("nl", "push", "three", t, t + minute)
+            .await
+            .unwrap()
     );
 }
 

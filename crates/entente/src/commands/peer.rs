@@ -270,8 +270,13 @@ pub(crate) async fn run(ctx: &Context, cmd: PeerCommand) -> anyhow::Result<ExitC
                 Err(entente_store::Error::NotFound(_)) => bail!("no peer named {name:?}"),
                 other => other?,
             };
-            let (pulled, pushed) =
-                entente_server::federation::sync(&store, &peer, &ctx.data_dir).await;
+            let (pulled, pushed) = entente_server::federation::sync(
+                &store,
+                &peer,
+                &ctx.data_dir,
+                entente_server::federation::WhenBusy::Wait,
+            )
+            .await;
             let mut failed = false;
             match pulled {
                 Ok(r) => {

@@ -32,7 +32,9 @@ use futures::TryStreamExt as _;
 
 use crate::audit::{self, Outcome};
 use crate::policy::{ChannelId, OrgId};
+pub use claim::WhenBusy;
 
+pub mod claim;
 pub mod deletions;
 pub mod signing;
 pub mod status;
@@ -94,6 +96,9 @@ pub enum PullError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] entente_store::Error),
+    /// Another run is moving the same side of the peer (see [`claim`]).
+    #[error("{0}")]
+    Busy(String),
 }
 
 impl PullError {
@@ -219,9 +224,10 @@ pub enum Side {
 /// Stores `ours`, the state an attempt on `side` has moved on, as the state of peer `name`:
 /// the fields `side` owns and the outcome fields from `ours`, the other side's fields as they
 /// are stored now. A pull and a push of one peer may run at once (the serving node's scheduler
-/// beside an `entente peer sync`), and each began from the state it loaded: writing that whole
-/// state back would undo what the other stored meanwhile (a cursor moved back is only pages
-/// sent or received again, which are duplicates; a count would be wrong).
+/// beside an `entente peer sync`; two runs of one side never do, see [`claim`]), and each began
+/// from the state it loaded: writing that whole state back would undo what the other stored
+/// meanwhile (a cursor moved back is only pages sent or received again, which are duplicates;
+/// a count would be wrong).
 pub async fn save_state(
     store: &SharedStore,
     name: &str,
@@ -258,6 +264,27 @@ pub async fn save_state(
 /// the outcome (last success or error, consecutive failures) and audits it as `action`
 /// (failures always, successes that moved anything).
 async fn attempt<T: Described, F>(
+    store: &SharedStore,
+    peer: &Peer,
+    side: Side,
+    when_busy: WhenBusy,
+    action: &str,
+    work: F,
+) -> Result<T, PullError>
+where
+    F: AsyncFnOnce(&mut PeerState) -> Result<T, PullError>,
+{
+    // One run of a side at a time: the state is loaded once the side is ours.
+    let claim = claim::Claim::take(store, &peer.name, side, when_busy).await?;
+    let outcome = attempt_claimed(store, peer, side, action, work).await;
+    if let Err(e) = claim.release().await {
+        // The claim expires on its own.
+        tracing::warn!(peer = %peer.name, side = side.name(), error = %e, "giving up the claim failed");
+    }
+    outcome
+}
+
+async fn attempt_claimed<T: Described, F>(
     store: &SharedStore,
     peer: &Peer,
     side: Side,
@@ -306,11 +333,16 @@ where
 /// Pulls from `peer` everything added since its cursor, then applies the deletions it
 /// logged since the last pull. The state (cursors, counts, last success or error) is stored
 /// after each page and at the end, and the pull is audited.
-pub async fn pull(store: &SharedStore, peer: &Peer) -> Result<PullReport, PullError> {
+pub async fn pull(
+    store: &SharedStore,
+    peer: &Peer,
+    when_busy: WhenBusy,
+) -> Result<PullReport, PullError> {
     attempt(
         store,
         peer,
         Side::Pull,
+        when_busy,
         "federation.pull",
         async |state: &mut PeerState| {
             let started = audit::now_micros();
@@ -508,6 +540,7 @@ pub async fn push(
     store: &SharedStore,
     peer: &Peer,
     data_dir: &std::path::Path,
+    when_busy: WhenBusy,
 ) -> Result<PushReport, PullError> {
     let (Some(from), Some(to)) = (&peer.options.push_from, &peer.options.push_to) else {
         return Ok(PushReport::default());
@@ -516,6 +549,7 @@ pub async fn push(
         store,
         peer,
         Side::Push,
+        when_busy,
         "federation.push",
         async |state: &mut PeerState| push_pages(store, peer, from, to, data_dir, state).await,
     )
@@ -743,15 +777,17 @@ async fn push_pages(
     Ok(report)
 }
 
-/// Pulls from and pushes to `peer`: what an immediate `entente peer sync` and the scheduler
-/// do. The pull runs even when the push fails, and the other way round.
+/// Pulls from and pushes to `peer`: what an immediate `entente peer sync` (which waits for a
+/// run of the same side under way elsewhere) and the scheduler (which skips it) do. The pull
+/// runs even when the push fails, and the other way round.
 pub async fn sync(
     store: &SharedStore,
     peer: &Peer,
     data_dir: &std::path::Path,
+    when_busy: WhenBusy,
 ) -> (Result<PullReport, PullError>, Result<PushReport, PullError>) {
-    let pulled = pull(store, peer).await;
-    let pushed = push(store, peer, data_dir).await;
+    let pulled = pull(store, peer, when_busy).await;
+    let pushed = push(store, peer, data_dir, when_busy).await;
     (pulled, pushed)
 }
 
@@ -788,11 +824,12 @@ pub async fn run_scheduler(
             if when > now {
                 continue;
             }
-            let (pulled, pushed) = sync(&store, peer, &data_dir).await;
+            let (pulled, pushed) = sync(&store, peer, &data_dir, WhenBusy::Skip).await;
             match &pulled {
                 Ok(r) => {
                     tracing::info!(peer = %peer.name, stored = r.stored, duplicates = r.duplicates, rejected = r.rejected, deleted = r.deleted, "pulled")
                 }
+                Err(e @ PullError::Busy(_)) => tracing::debug!(peer = %peer.name, "{e}"),
                 Err(e) => tracing::warn!(peer = %peer.name, error = %e, "pull failed"),
             }
             match &pushed {
@@ -800,6 +837,7 @@ pub async fn run_scheduler(
                     tracing::info!(peer = %peer.name, sent = r.sent, withheld = r.withheld, refused = r.refused_by_peer, "pushed")
                 }
                 Ok(_) => {}
+                Err(e @ PullError::Busy(_)) => tracing::debug!(peer = %peer.name, "{e}"),
                 Err(e) => tracing::warn!(peer = %peer.name, error = %e, "push failed"),
             }
             let failures = match store.peer(&peer.name).await {

@@ -138,6 +138,54 @@ impl FederationStore for PostgresStore {
         Ok(())
     }
 
+    async fn claim_peer(
+        &self,
+        name: &str,
+        side: &str,
+        holder: &str,
+        now: i64,
+        expires: i64,
+    ) -> Result<bool> {
+        let conn = self.pool.get().await?;
+        let exists = conn
+            .client
+            .query_opt("SELECT 1 FROM peers WHERE name = $1", &[&name])
+            .await?
+            .is_some();
+        if !exists {
+            return Err(Error::NotFound(format!("peer {name}")));
+        }
+        // A peer removed meanwhile fails the reference: not found as well.
+        let n = conn
+            .client
+            .execute(
+                "INSERT INTO peer_claims (peer, side, holder, expires) VALUES ($1, $2, $3, $5) \
+                 ON CONFLICT (peer, side) DO UPDATE SET holder = excluded.holder, \
+                 expires = excluded.expires \
+                 WHERE peer_claims.holder = excluded.holder OR peer_claims.expires < $4",
+                &[&name, &side, &holder, &now, &expires],
+            )
+            .await
+            .map_err(|e| match e.code() {
+                Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION) => {
+                    Error::NotFound(format!("peer {name}"))
+                }
+                _ => e.into(),
+            })?;
+        Ok(n == 1)
+    }
+
+    async fn release_peer(&self, name: &str, side: &str, holder: &str) -> Result<()> {
+        let conn = self.pool.get().await?;
+        conn.client
+            .execute(
+                "DELETE FROM peer_claims WHERE peer = $1 AND side = $2 AND holder = $3",
+                &[&name, &side, &holder],
+            )
+            .await?;
+        Ok(())
+    }
+
     async fn add_organisation_key(&self, organisation: &str, public_key: &str) -> Result<()> {
         let conn = self.pool.get().await?;
         let known: bool = conn

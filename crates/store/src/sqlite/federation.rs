@@ -4,6 +4,12 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
+
+/// Claims a side of a peer (`?1`, `?2`) for holder `?3` until `?5` unless another holder's
+/// claim stands at `?4`: one row changed when claimed.
+const CLAIM: &str = "INSERT INTO peer_claims (peer, side, holder, expires) VALUES (?1, ?2, ?3, ?5) \
+     ON CONFLICT (peer, side) DO UPDATE SET holder = excluded.holder, expires = excluded.expires \
+     WHERE peer_claims.holder = excluded.holder OR peer_claims.expires < ?4";
 use crate::{
     Deletion, Error, FederationStore, ObjectSharing, OrganisationKey, Peer, PeerState, Result,
 };
@@ -131,6 +137,42 @@ impl FederationStore for SqliteStore {
             if n == 0 {
                 return Err(Error::NotFound(format!("peer {name}")));
             }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn claim_peer(
+        &self,
+        name: &str,
+        side: &str,
+        holder: &str,
+        now: i64,
+        expires: i64,
+    ) -> Result<bool> {
+        let (name, side, holder) = (name.to_owned(), side.to_owned(), holder.to_owned());
+        self.write(move |conn| {
+            let exists = conn
+                .prepare_cached("SELECT 1 FROM peers WHERE name = ?1")?
+                .exists([&name])?;
+            if !exists {
+                return Err(Error::NotFound(format!("peer {name}")));
+            }
+            let n = conn
+                .prepare_cached(CLAIM)?
+                .execute(params![name, side, holder, now, expires])?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn release_peer(&self, name: &str, side: &str, holder: &str) -> Result<()> {
+        let (name, side, holder) = (name.to_owned(), side.to_owned(), holder.to_owned());
+        self.write(move |conn| {
+            conn.execute(
+                "DELETE FROM peer_claims WHERE peer = ?1 AND side = ?2 AND holder = ?3",
+                params![name, side, holder],
+            )?;
             Ok(())
         })
         .await
