@@ -260,9 +260,10 @@ pub async fn save_state(
     store.set_peer_state(name, now).await
 }
 
-/// Runs one attempt of `work` for `peer`: loads its state, lets `work` move it on, records
-/// the outcome (last success or error, consecutive failures) and audits it as `action`
-/// (failures always, successes that moved anything).
+/// Runs one attempt of `work` for `peer`: claims `side` (see [`claim`]), loads its state,
+/// lets `work` move it on, records the outcome (last success or error, consecutive failures)
+/// and audits it as `action` (failures always, successes that moved anything), then gives the
+/// side up.
 async fn attempt<T: Described, F>(
     store: &SharedStore,
     peer: &Peer,
@@ -276,57 +277,47 @@ where
 {
     // One run of a side at a time: the state is loaded once the side is ours.
     let claim = claim::Claim::take(store, &peer.name, side, when_busy).await?;
-    let outcome = attempt_claimed(store, peer, side, action, work).await;
+    let outcome = async {
+        let (_, mut state) = store.peer(&peer.name).await?;
+        state.progress.last_attempt = Some(audit::now_micros());
+        let outcome = work(&mut state).await;
+        match &outcome {
+            Ok(_) => {
+                state.last_success = Some(audit::now_micros());
+                state.last_error = None;
+                state.progress.failures = 0;
+            }
+            Err(e) => {
+                state.last_error = Some(e.to_string());
+                state.progress.failures = state.progress.failures.saturating_add(1);
+            }
+        }
+        save_state(store, &peer.name, side, &state).await?;
+        let (decision, detail) = match &outcome {
+            Ok(r) => match r.describe(&state) {
+                Some(d) => (Outcome::Allow, d),
+                None => return outcome,
+            },
+            Err(e) => (Outcome::Deny, format!("error={e}")),
+        };
+        audit::Recorder::new(store.clone())
+            .record(audit::record(
+                audit::CLI_ACTOR,
+                &peer.organisation,
+                action,
+                &peer.name,
+                decision,
+                "peer-channel",
+                &detail,
+            ))
+            .await?;
+        outcome
+    }
+    .await;
     if let Err(e) = claim.release().await {
         // The claim expires on its own.
         tracing::warn!(peer = %peer.name, side = side.name(), error = %e, "giving up the claim failed");
     }
-    outcome
-}
-
-async fn attempt_claimed<T: Described, F>(
-    store: &SharedStore,
-    peer: &Peer,
-    side: Side,
-    action: &str,
-    work: F,
-) -> Result<T, PullError>
-where
-    F: AsyncFnOnce(&mut PeerState) -> Result<T, PullError>,
-{
-    let (_, mut state) = store.peer(&peer.name).await?;
-    state.progress.last_attempt = Some(audit::now_micros());
-    let outcome = work(&mut state).await;
-    match &outcome {
-        Ok(_) => {
-            state.last_success = Some(audit::now_micros());
-            state.last_error = None;
-            state.progress.failures = 0;
-        }
-        Err(e) => {
-            state.last_error = Some(e.to_string());
-            state.progress.failures = state.progress.failures.saturating_add(1);
-        }
-    }
-    save_state(store, &peer.name, side, &state).await?;
-    let (decision, detail) = match &outcome {
-        Ok(r) => match r.describe(&state) {
-            Some(d) => (Outcome::Allow, d),
-            None => return outcome,
-        },
-        Err(e) => (Outcome::Deny, format!("error={e}")),
-    };
-    audit::Recorder::new(store.clone())
-        .record(audit::record(
-            audit::CLI_ACTOR,
-            &peer.organisation,
-            action,
-            &peer.name,
-            decision,
-            "peer-channel",
-            &detail,
-        ))
-        .await?;
     outcome
 }
 
