@@ -10,6 +10,7 @@
 //! denote (so `1.0` is `1`, `1e21` is `1e+21`, and integers beyond 2^53 lose precision,
 //! as I-JSON, which RFC 8785 requires, says they may).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use serde_json::Value;
@@ -25,11 +26,363 @@ pub enum CanonicalError {
     Number(String),
 }
 
-/// The canonical form of the JSON `text`.
+/// The canonical form of the JSON `text`, read in one pass without building a value (what
+/// [`canonicalize`] gives for the value `text` denotes; where a name repeats, the last member
+/// counts, as when reading it into a value).
 pub fn canonicalize_str(text: &str) -> Result<String, CanonicalError> {
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| CanonicalError::Json(e.to_string()))?;
-    canonicalize(&value)
+    canonical_text(text, None)
+}
+
+/// Removes, from the object under the top-level member `member`, its entry `entry`, and the
+/// member itself when nothing else is left (the signing input drops the signature extension).
+pub(crate) struct Strip<'s> {
+    pub(crate) member: &'s str,
+    pub(crate) entry: &'s str,
+}
+
+/// The canonical form of `text`, with `strip` applied when given.
+pub(crate) fn canonical_text(
+    text: &str,
+    strip: Option<Strip<'_>>,
+) -> Result<String, CanonicalError> {
+    let mut r = Reader {
+        text,
+        b: text.as_bytes(),
+        i: 0,
+        strip,
+    };
+    let mut out = String::with_capacity(text.len());
+    r.ws();
+    r.value(&mut out, 0, Role::Top)?;
+    r.ws();
+    if r.i != r.b.len() {
+        return Err(r.error("trailing characters"));
+    }
+    Ok(out)
+}
+
+/// Nesting deeper than this is refused (`serde_json` refuses a 128th level).
+const MAX_DEPTH: usize = 127;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The whole text.
+    Top,
+    /// The value of the top-level member [`Strip::member`].
+    Stripped,
+    /// Anything else.
+    Plain,
+}
+
+struct Reader<'a, 's> {
+    text: &'a str,
+    b: &'a [u8],
+    i: usize,
+    strip: Option<Strip<'s>>,
+}
+
+impl<'a> Reader<'a, '_> {
+    fn error(&self, what: &str) -> CanonicalError {
+        CanonicalError::Json(format!("{what} at byte {}", self.i))
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    fn expect(&mut self, c: u8) -> Result<(), CanonicalError> {
+        if self.b.get(self.i) == Some(&c) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(self.error(&format!("expected `{}`", c as char)))
+        }
+    }
+
+    /// Writes the canonical form of the value at the cursor; true when it is an object of
+    /// role [`Role::Stripped`] left empty (its member is then left out).
+    fn value(
+        &mut self,
+        out: &mut String,
+        depth: usize,
+        role: Role,
+    ) -> Result<bool, CanonicalError> {
+        match self.b.get(self.i) {
+            Some(b'{') => self.object(out, depth + 1, role),
+            Some(b'[') => {
+                if depth + 1 > MAX_DEPTH {
+                    return Err(self.error("nesting too deep"));
+                }
+                self.i += 1;
+                out.push('[');
+                self.ws();
+                if self.b.get(self.i) == Some(&b']') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        self.ws();
+                        self.value(out, depth + 1, Role::Plain)?;
+                        self.ws();
+                        match self.b.get(self.i) {
+                            Some(b',') => {
+                                self.i += 1;
+                                out.push(',');
+                            }
+                            Some(b']') => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return Err(self.error("expected `,` or `]`")),
+                        }
+                    }
+                }
+                out.push(']');
+                Ok(false)
+            }
+            Some(b'"') => {
+                let s = self.string()?;
+                write_string(out, &s);
+                Ok(false)
+            }
+            Some(b't') => self.literal(out, "true"),
+            Some(b'f') => self.literal(out, "false"),
+            Some(b'n') => self.literal(out, "null"),
+            Some(b'-' | b'0'..=b'9') => {
+                self.number(out)?;
+                Ok(false)
+            }
+            _ => Err(self.error("expected a value")),
+        }
+    }
+
+    fn literal(&mut self, out: &mut String, word: &str) -> Result<bool, CanonicalError> {
+        if self.b[self.i..].starts_with(word.as_bytes()) {
+            self.i += word.len();
+            out.push_str(word);
+            Ok(false)
+        } else {
+            Err(self.error("expected a value"))
+        }
+    }
+
+    fn object(
+        &mut self,
+        out: &mut String,
+        depth: usize,
+        role: Role,
+    ) -> Result<bool, CanonicalError> {
+        if depth > MAX_DEPTH {
+            return Err(self.error("nesting too deep"));
+        }
+        self.i += 1;
+        // Each member: its name, where its canonical value is in `values`, and whether it is
+        // left out (an emptied stripped member).
+        let mut members: Vec<(Cow<'a, str>, std::ops::Range<usize>, bool)> = Vec::new();
+        let mut values = String::new();
+        self.ws();
+        if self.b.get(self.i) == Some(&b'}') {
+            self.i += 1;
+        } else {
+            loop {
+                self.ws();
+                if self.b.get(self.i) != Some(&b'"') {
+                    return Err(self.error("expected a member name"));
+                }
+                let name = self.string()?;
+                self.ws();
+                self.expect(b':')?;
+                self.ws();
+                let child = match (&self.strip, role) {
+                    (Some(s), Role::Top) if name == s.member => Role::Stripped,
+                    _ => Role::Plain,
+                };
+                let start = values.len();
+                let emptied = self.value(&mut values, depth, child)?;
+                members.push((name, start..values.len(), emptied));
+                self.ws();
+                match self.b.get(self.i) {
+                    Some(b',') => self.i += 1,
+                    Some(b'}') => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return Err(self.error("expected `,` or `}`")),
+                }
+            }
+        }
+        // Sorted by name as UTF-16 code units; of equal names the last (the sort is stable).
+        members.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+        let mut kept = Vec::with_capacity(members.len());
+        let mut it = members.into_iter().peekable();
+        while let Some(m) = it.next() {
+            if it.peek().is_some_and(|n| n.0 == m.0) {
+                continue;
+            }
+            let dropped = match (&self.strip, role) {
+                (Some(s), Role::Stripped) => m.0 == s.entry,
+                _ => false,
+            };
+            if !m.2 && !dropped {
+                kept.push(m);
+            }
+        }
+        out.push('{');
+        for (n, (name, range, _)) in kept.iter().enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            write_string(out, name);
+            out.push(':');
+            out.push_str(&values[range.clone()]);
+        }
+        out.push('}');
+        Ok(role == Role::Stripped && kept.is_empty())
+    }
+
+    /// Reads the string at the cursor (its quotes included), decoding escapes.
+    fn string(&mut self) -> Result<Cow<'a, str>, CanonicalError> {
+        self.i += 1;
+        let start = self.i;
+        loop {
+            match self.b.get(self.i) {
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(Cow::Borrowed(&self.text[start..self.i - 1]));
+                }
+                Some(b'\\') => break,
+                Some(0x00..=0x1f) => return Err(self.error("control character in a string")),
+                Some(_) => self.i += 1,
+                None => return Err(self.error("unterminated string")),
+            }
+        }
+        let mut s = String::from(&self.text[start..self.i]);
+        loop {
+            match self.b.get(self.i) {
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(Cow::Owned(s));
+                }
+                Some(b'\\') => {
+                    self.i += 1;
+                    let c = match self.b.get(self.i) {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => {
+                            self.i += 1;
+                            let hi = self.hex4()?;
+                            let code = match hi {
+                                0xd800..=0xdbff => {
+                                    if !self.b[self.i..].starts_with(b"\\u") {
+                                        return Err(self.error("lone leading surrogate"));
+                                    }
+                                    self.i += 2;
+                                    let lo = self.hex4()?;
+                                    if !(0xdc00..=0xdfff).contains(&lo) {
+                                        return Err(self.error("lone leading surrogate"));
+                                    }
+                                    0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)
+                                }
+                                0xdc00..=0xdfff => {
+                                    return Err(self.error("lone trailing surrogate"));
+                                }
+                                c => c,
+                            };
+                            s.push(char::from_u32(code).ok_or_else(|| self.error("bad escape"))?);
+                            continue;
+                        }
+                        _ => return Err(self.error("bad escape")),
+                    };
+                    self.i += 1;
+                    s.push(c);
+                }
+                Some(0x00..=0x1f) => return Err(self.error("control character in a string")),
+                Some(_) => {
+                    // Up to the next quote, backslash or control character, as is.
+                    let from = self.i;
+                    while let Some(&b) = self.b.get(self.i) {
+                        if b == b'"' || b == b'\\' || b < 0x20 {
+                            break;
+                        }
+                        self.i += 1;
+                    }
+                    s.push_str(&self.text[from..self.i]);
+                }
+                None => return Err(self.error("unterminated string")),
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, CanonicalError> {
+        let digits = self
+            .text
+            .get(self.i..self.i + 4)
+            .filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()))
+            .ok_or_else(|| self.error("bad \\u escape"))?;
+        self.i += 4;
+        u32::from_str_radix(digits, 16).map_err(|_| self.error("bad \\u escape"))
+    }
+
+    /// Writes the number at the cursor as ECMAScript does: an integer of up to 15 digits as it
+    /// is written (exact as a double), anything else through the double it denotes.
+    fn number(&mut self, out: &mut String) -> Result<(), CanonicalError> {
+        let start = self.i;
+        let digits = |r: &mut Self| {
+            let from = r.i;
+            while r.b.get(r.i).is_some_and(u8::is_ascii_digit) {
+                r.i += 1;
+            }
+            r.i - from
+        };
+        if self.b.get(self.i) == Some(&b'-') {
+            self.i += 1;
+        }
+        let int_start = self.i;
+        let n = digits(self);
+        if n == 0 || (n > 1 && self.b[int_start] == b'0') {
+            return Err(self.error("bad number"));
+        }
+        let mut plain = true;
+        if self.b.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            plain = false;
+            if digits(self) == 0 {
+                return Err(self.error("bad number"));
+            }
+        }
+        if let Some(b'e' | b'E') = self.b.get(self.i) {
+            self.i += 1;
+            plain = false;
+            if let Some(b'+' | b'-') = self.b.get(self.i) {
+                self.i += 1;
+            }
+            if digits(self) == 0 {
+                return Err(self.error("bad number"));
+            }
+        }
+        let text = &self.text[start..self.i];
+        if plain && n <= 15 {
+            out.push_str(if text == "-0" { "0" } else { text });
+            return Ok(());
+        }
+        let f: f64 = text.parse().map_err(|_| self.error("bad number"))?;
+        if !f.is_finite() {
+            return Err(CanonicalError::Json(format!("number out of range: {text}")));
+        }
+        if f == 0.0 {
+            out.push('0');
+        } else {
+            out.push_str(ryu_js::Buffer::new().format_finite(f));
+        }
+        Ok(())
+    }
 }
 
 /// The canonical form of `value`.

@@ -31,8 +31,6 @@
 //! text was only extended by [`attach_signature`], [`split_signature`] gives back the
 //! original text byte for byte.
 
-use serde_json::Value;
-
 use crate::Object;
 use crate::canonical::{self, CanonicalError};
 use crate::json::Members;
@@ -350,26 +348,19 @@ pub fn attach_signature(object: &Object, signature: &Signature) -> String {
 /// The bytes a node signs for `object`: the RFC 8785 canonical form of the object without
 /// the signature extension entry (and without `extensions` when nothing else is left).
 pub fn signing_input(object: &Object) -> Result<String, CanonicalError> {
-    let mut value: Value =
-        serde_json::from_str(object.as_json()).map_err(|e| CanonicalError::Json(e.to_string()))?;
-    if let Some(members) = value.as_object_mut() {
-        let now_empty = match members.get_mut("extensions") {
-            Some(Value::Object(e)) => {
-                e.remove(SIGNATURE_EXTENSION);
-                e.is_empty()
-            }
-            _ => false,
-        };
-        if now_empty {
-            members.remove("extensions");
-        }
-    }
-    canonical::canonicalize(&value)
+    canonical::canonical_text(
+        object.as_json(),
+        Some(canonical::Strip {
+            member: "extensions",
+            entry: SIGNATURE_EXTENSION,
+        }),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     fn sig() -> Signature {
         Signature {
