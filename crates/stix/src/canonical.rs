@@ -109,35 +109,19 @@ impl<'a> Reader<'a, '_> {
         depth: usize,
         role: Role,
     ) -> Result<bool, CanonicalError> {
+        if matches!(self.b.get(self.i), Some(b'{' | b'[')) && depth >= MAX_DEPTH {
+            return Err(self.error("nesting too deep"));
+        }
         match self.b.get(self.i) {
             Some(b'{') => self.object(out, depth + 1, role),
             Some(b'[') => {
-                if depth + 1 > MAX_DEPTH {
-                    return Err(self.error("nesting too deep"));
-                }
-                self.i += 1;
                 out.push('[');
-                self.ws();
-                if self.b.get(self.i) == Some(&b']') {
-                    self.i += 1;
-                } else {
-                    loop {
-                        self.ws();
-                        self.value(out, depth + 1, Role::Plain)?;
-                        self.ws();
-                        match self.b.get(self.i) {
-                            Some(b',') => {
-                                self.i += 1;
-                                out.push(',');
-                            }
-                            Some(b']') => {
-                                self.i += 1;
-                                break;
-                            }
-                            _ => return Err(self.error("expected `,` or `]`")),
-                        }
+                self.list(b']', |r, first| {
+                    if !first {
+                        out.push(',');
                     }
-                }
+                    r.value(out, depth + 1, Role::Plain).map(drop)
+                })?;
                 out.push(']');
                 Ok(false)
             }
@@ -167,51 +151,64 @@ impl<'a> Reader<'a, '_> {
         }
     }
 
+    /// Reads the items of an array or the members of an object, the cursor on its opening
+    /// bracket: `item` reads each (told whether it is the first), whitespace around them and
+    /// the commas between them are read here, up to `close`.
+    fn list(
+        &mut self,
+        close: u8,
+        mut item: impl FnMut(&mut Self, bool) -> Result<(), CanonicalError>,
+    ) -> Result<(), CanonicalError> {
+        self.i += 1;
+        self.ws();
+        if self.b.get(self.i) == Some(&close) {
+            self.i += 1;
+            return Ok(());
+        }
+        let mut first = true;
+        loop {
+            self.ws();
+            item(self, first)?;
+            first = false;
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(&c) if c == close => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.error(&format!("expected `,` or `{}`", close as char))),
+            }
+        }
+    }
+
     fn object(
         &mut self,
         out: &mut String,
         depth: usize,
         role: Role,
     ) -> Result<bool, CanonicalError> {
-        if depth > MAX_DEPTH {
-            return Err(self.error("nesting too deep"));
-        }
-        self.i += 1;
         // Each member: its name, where its canonical value is in `values`, and whether it is
         // left out (an emptied stripped member).
         let mut members: Vec<(Cow<'a, str>, std::ops::Range<usize>, bool)> = Vec::new();
         let mut values = String::new();
-        self.ws();
-        if self.b.get(self.i) == Some(&b'}') {
-            self.i += 1;
-        } else {
-            loop {
-                self.ws();
-                if self.b.get(self.i) != Some(&b'"') {
-                    return Err(self.error("expected a member name"));
-                }
-                let name = self.string()?;
-                self.ws();
-                self.expect(b':')?;
-                self.ws();
-                let child = match (&self.strip, role) {
-                    (Some(s), Role::Top) if name == s.member => Role::Stripped,
-                    _ => Role::Plain,
-                };
-                let start = values.len();
-                let emptied = self.value(&mut values, depth, child)?;
-                members.push((name, start..values.len(), emptied));
-                self.ws();
-                match self.b.get(self.i) {
-                    Some(b',') => self.i += 1,
-                    Some(b'}') => {
-                        self.i += 1;
-                        break;
-                    }
-                    _ => return Err(self.error("expected `,` or `}`")),
-                }
+        self.list(b'}', |r, _| {
+            if r.b.get(r.i) != Some(&b'"') {
+                return Err(r.error("expected a member name"));
             }
-        }
+            let name = r.string()?;
+            r.ws();
+            r.expect(b':')?;
+            r.ws();
+            let child = match (&r.strip, role) {
+                (Some(s), Role::Top) if name == s.member => Role::Stripped,
+                _ => Role::Plain,
+            };
+            let start = values.len();
+            let emptied = r.value(&mut values, depth, child)?;
+            members.push((name, start..values.len(), emptied));
+            Ok(())
+        })?;
         // Sorted by name as UTF-16 code units; of equal names the last (the sort is stable).
         members.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
         let mut kept = Vec::with_capacity(members.len());
@@ -376,11 +373,7 @@ impl<'a> Reader<'a, '_> {
         if !f.is_finite() {
             return Err(CanonicalError::Json(format!("number out of range: {text}")));
         }
-        if f == 0.0 {
-            out.push('0');
-        } else {
-            out.push_str(ryu_js::Buffer::new().format_finite(f));
-        }
+        write_double(out, f);
         Ok(())
     }
 }
@@ -439,13 +432,18 @@ fn write_number(out: &mut String, n: &serde_json::Number) -> Result<(), Canonica
     if !f.is_finite() {
         return Err(CanonicalError::Number(n.to_string()));
     }
+    write_double(out, f);
+    Ok(())
+}
+
+/// Writes a finite double as ECMAScript's `Number.prototype.toString` does.
+fn write_double(out: &mut String, f: f64) {
     if f == 0.0 {
         // Both zeros are written `0`.
         out.push('0');
     } else {
         out.push_str(ryu_js::Buffer::new().format_finite(f));
     }
-    Ok(())
 }
 
 fn write_string(out: &mut String, s: &str) {

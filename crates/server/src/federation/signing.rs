@@ -393,11 +393,14 @@ fn verify_pass(
         }
     }
     for (at, (_, signature)) in items.iter().enumerate() {
-        let (Some(s), Some(input), None) = (signature, &inputs[at], &messages[at]) else {
+        let (Some(s), None) = (signature, &messages[at]) else {
+            continue;
+        };
+        let Some(input) = inputs[at].take() else {
             continue;
         };
         let message = match &s.batch {
-            None => Some(input.clone().into_bytes()),
+            None => Some(input.into_bytes()),
             Some(b) => decode_path(&b.path).and_then(|path| {
                 merkle::root_from_path(b.index, b.size, merkle::leaf(input.as_bytes()), &path)
                     .map(|root| merkle::signed_message(b.size, &root))

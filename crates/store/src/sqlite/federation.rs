@@ -4,15 +4,15 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
+use crate::{
+    Deletion, Error, FederationStore, ObjectSharing, OrganisationKey, Peer, PeerState, Result,
+};
 
 /// Claims a side of a peer (`?1`, `?2`) for holder `?3` until `?5` unless another holder's
 /// claim stands at `?4`: one row changed when claimed.
 const CLAIM: &str = "INSERT INTO peer_claims (peer, side, holder, expires) VALUES (?1, ?2, ?3, ?5) \
      ON CONFLICT (peer, side) DO UPDATE SET holder = excluded.holder, expires = excluded.expires \
      WHERE peer_claims.holder = excluded.holder OR peer_claims.expires < ?4";
-use crate::{
-    Deletion, Error, FederationStore, ObjectSharing, OrganisationKey, Peer, PeerState, Result,
-};
 
 const COLUMNS: &str = "name, url, organisation, channel, remote_collection, local_collection, \
                        token_file, interval_secs, cursor, last_success, last_error, stored, \
