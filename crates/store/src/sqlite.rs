@@ -3,9 +3,11 @@
 //! What it is: [`SqliteStore`], opened from `sqlite:PATH` by [`crate::open`]. The file and its
 //! folder are created when missing, and the migrations in `migrations/sqlite/` run on open.
 //!
-//! Concurrency: SQLite allows one writer at a time, so the store keeps **one writer connection
-//! behind a mutex** and a small pool of **read-only connections**; in WAL mode readers never
-//! block the writer nor each other. All database work runs on `tokio::task::spawn_blocking`, so
+//! Concurrency: SQLite allows one writer at a time per file, so the store keeps **one writer
+//! connection behind a mutex** for each of its files (the main one, the audit log's and the
+//! correlation hits', see [`audit_path`] and [`hits_path`]) and a small pool of **read-only
+//! connections** to the main file with the hits' file attached; in WAL mode readers never block
+//! the writers nor each other. All database work runs on `tokio::task::spawn_blocking`, so
 //! async callers never stall a runtime thread.
 //!
 //! Durability: a write is on disk (its log fsynced) before [`Store::add_objects`] or any other
@@ -111,6 +113,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "peer_claims",
         include_str!("../migrations/sqlite/0012_peer_claims.sql"),
     ),
+    (
+        13,
+        "hits_own_file",
+        include_str!("../migrations/sqlite/0013_hits_own_file.sql"),
+    ),
 ];
 
 /// The migration that moves the audit log into its own file ([`audit_path`]): its rows are
@@ -125,6 +132,36 @@ const AUDIT_MIGRATIONS: &[(i64, &str, &str)] = &[(
     include_str!("../migrations/sqlite/0002_audit.sql"),
 )];
 
+/// The migration that moves the correlation hits into their own file ([`hits_path`]): they
+/// are copied there first ([`move_hit_rows`]), then dropped from the main file.
+const HITS_MOVED: i64 = 13;
+
+/// Migrations of the correlation hits' own file.
+const HITS_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "hits",
+    include_str!("../migrations/sqlite/hits/0001_hits.sql"),
+)];
+
+/// The schema name under which readers attach the hits' file. Queries name the hits' tables
+/// without it: SQLite finds a table in the attached file when the main one has none by that
+/// name.
+const HITS_SCHEMA: &str = "hits";
+
+/// The file beside the main database file `path` that holds its `part`: `entente.db` gives
+/// `entente.PART.db` (`entente` gives `entente.PART`).
+fn beside(path: &Path, part: &str) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}.{part}.{}", ext.to_string_lossy()),
+        None => format!("{stem}.{part}"),
+    };
+    path.with_file_name(name)
+}
+
 /// The audit log's database file beside the main one at `path`: `entente.db` gives
 /// `entente.audit.db` (`entente` gives `entente.audit`).
 ///
@@ -134,15 +171,20 @@ const AUDIT_MIGRATIONS: &[(i64, &str, &str)] = &[(
 /// pages it had cached. In a file of its own, with its own writer connection and lock, audit
 /// appends neither touch the readers of objects nor wait for object writes.
 fn audit_path(path: &Path) -> PathBuf {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let name = match path.extension() {
-        Some(ext) => format!("{stem}.audit.{}", ext.to_string_lossy()),
-        None => format!("{stem}.audit"),
-    };
-    path.with_file_name(name)
+    beside(path, "audit")
+}
+
+/// The correlation hits' database file beside the main one at `path`: `entente.db` gives
+/// `entente.hits.db`.
+///
+/// Why a file of its own: SQLite lets one connection write a file at a time. Storing a batch
+/// of objects (a page pulled from a peer, a POST) makes correlation hits, often more hits than
+/// objects, each a row with its indexes; in the main file those rows waited for the objects'
+/// writes and the objects for them. With their own file, writer connection and log, the hits of
+/// one batch are written while the next batch's objects are. Readers attach the file
+/// ([`HITS_SCHEMA`]), so a query may join hits with collections as before.
+fn hits_path(path: &Path) -> PathBuf {
+    beside(path, "hits")
 }
 
 /// Read connections kept open for reuse (more are opened on demand under load). Opening one
@@ -173,14 +215,40 @@ pub struct SqliteStore {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    path: PathBuf,
-    /// The write-ahead log (`<path>-wal`), synced after each write (see the module docs).
+/// The writer of one database file: its connection, the log it syncs after each write and the
+/// checkpointer of that log.
+struct Writer {
+    /// The write-ahead log (`<file>-wal`), synced after each write (see the module docs).
     log: PathBuf,
     /// Checkpoints the writer's log beside it (see [`checkpoint`]). Declared before the
-    /// connections so that it stops first (see its `Drop`).
+    /// connection so that it stops first (see its `Drop`).
     checkpointer: checkpoint::Checkpointer,
-    writer: Mutex<Connection>,
+    conn: Mutex<Connection>,
+}
+
+impl Writer {
+    /// Takes `conn`, the migrated writer connection of `file`: starts its checkpointer, then
+    /// leaves syncing the log to [`SqliteStore::write_prepared`].
+    fn start(file: &Path, conn: Connection) -> Result<Writer> {
+        let checkpointer = checkpoint::Checkpointer::start(file, &conn)?;
+        conn.execute_batch("PRAGMA synchronous = NORMAL;")?;
+        let mut log = file.as_os_str().to_owned();
+        log.push("-wal");
+        Ok(Writer {
+            log: PathBuf::from(log),
+            checkpointer,
+            conn: Mutex::new(conn),
+        })
+    }
+}
+
+struct Inner {
+    path: PathBuf,
+    /// The main file's writer: objects, sharing, federation, everything but the audit log and
+    /// the correlation hits.
+    writer: Writer,
+    /// The writer of the correlation hits' own file ([`hits_path`]).
+    hits: Writer,
     /// The connection to the audit log's own file ([`audit_path`]): appends and reads of the
     /// log, serialised by this lock (and across processes by the file's write lock).
     audit: Mutex<Connection>,
@@ -190,7 +258,7 @@ struct Inner {
     /// The rows in the id index's new part (see [`ids`]); used under the writer lock.
     new_ids: ids::NewRows,
     /// The rows in the new parts of the correlation hits' indexes (see [`ids::HITS`]); used
-    /// under the writer lock.
+    /// under the hits' writer lock.
     new_hits: ids::NewRows,
     /// Versions added since the planner statistics were last refreshed.
     added_since_optimize: AtomicU64,
@@ -295,14 +363,69 @@ fn register_functions(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-fn migrate(conn: &mut Connection, audit: &mut Connection) -> Result<()> {
+fn migrate(conn: &mut Connection, audit: &mut Connection, hits: &mut Connection) -> Result<()> {
     register_functions(conn)?;
     run_migrations(conn, MIGRATIONS, |version, tx| {
         if version == AUDIT_MOVED {
             move_audit_rows(tx, audit)?;
         }
+        if version == HITS_MOVED {
+            move_hit_rows(tx, hits)?;
+        }
         Ok(())
     })
+}
+
+/// The columns of a stored hit, in the main file before migration [`HITS_MOVED`] and in the
+/// hits' file after it.
+const HIT_COLUMNS: &str = "seq, found, rule, kind, value, a_coll, a_id, a_idh, a_version, \
+     b_coll, b_id, b_idh, b_version, hkey";
+
+/// Copies the correlation hits of the main file (migration [`HITS_MOVED`]) into the hits'
+/// file, row for row with their `seq`, and fills the large parts of their indexes by key and by
+/// id, in one durable transaction of the hits' file, before the main file's transaction drops
+/// them. Hits already copied (a crash between the two commits) are not copied again.
+fn move_hit_rows(main: &rusqlite::Transaction<'_>, hits: &mut Connection) -> Result<()> {
+    let tx = hits.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let copied: i64 = tx.query_row(
+        "SELECT coalesce(max(seq), 0) FROM correlation_hits",
+        [],
+        |r| r.get(0),
+    )?;
+    let mut read = main.prepare(&format!(
+        "SELECT {HIT_COLUMNS} FROM correlation_hits WHERE seq > ?1 ORDER BY seq"
+    ))?;
+    let mut rows = read.query([copied])?;
+    let mut moved = 0u64;
+    {
+        let mut insert = tx.prepare(&format!(
+            "INSERT INTO correlation_hits ({HIT_COLUMNS}) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+        ))?;
+        while let Some(row) = rows.next()? {
+            let values = (0..14)
+                .map(|i| row.get::<_, Value>(i))
+                .collect::<rusqlite::Result<Vec<Value>>>()?;
+            insert.execute(rusqlite::params_from_iter(values))?;
+            moved += 1;
+        }
+    }
+    tx.execute(
+        "INSERT INTO hit_keys (hkey, seq) \
+         SELECT hkey, seq FROM correlation_hits WHERE seq > ?1 ORDER BY hkey, seq",
+        [copied],
+    )?;
+    tx.execute(
+        "INSERT INTO hit_ids (idh, seq) \
+         SELECT a_idh, seq FROM correlation_hits WHERE seq > ?1 \
+         UNION \
+         SELECT b_idh, seq FROM correlation_hits WHERE seq > ?1 \
+         ORDER BY 1, 2",
+        [copied],
+    )?;
+    tx.commit()?;
+    tracing::info!(moved, "correlation hits moved to their own file");
+    Ok(())
 }
 
 /// Copies the audit rows of the main file (migration [`AUDIT_MOVED`]) into the audit file,
@@ -429,6 +552,10 @@ fn with_reader<T>(inner: &Inner, f: impl FnOnce(&Connection) -> Result<T>) -> Re
         Some(c) => c,
         None => {
             let c = Connection::open(&inner.path)?;
+            c.execute(
+                &format!("ATTACH DATABASE ?1 AS {HITS_SCHEMA}"),
+                [hits_path(&inner.path).to_string_lossy()],
+            )?;
             configure(&c, true)?;
             c
         }
@@ -602,24 +729,33 @@ impl SqliteStore {
                 path.display()
             )));
         }
+        let hits_file = hits_path(&path);
+        if !hits_file.exists() && applied(&writer, HITS_MOVED)? {
+            // Opening would start the hits' sequence again, under cursors already handed out.
+            return Err(Error::Invalid(format!(
+                "the correlation hits' file {} is missing (the database {} keeps its hits there \
+                 since schema {HITS_MOVED}); restore it from the backup taken with the database",
+                hits_file.display(),
+                path.display()
+            )));
+        }
         let mut audit = Connection::open(&audit_file)?;
         configure(&audit, false)?;
         run_migrations(&mut audit, AUDIT_MIGRATIONS, |_, _| Ok(()))?;
-        migrate(&mut writer, &mut audit)?;
+        let mut hits = Connection::open(&hits_file)?;
+        hits.execute_batch("PRAGMA page_size = 8192;")?;
+        configure(&hits, false)?;
+        run_migrations(&mut hits, HITS_MIGRATIONS, |_, _| Ok(()))?;
+        migrate(&mut writer, &mut audit, &mut hits)?;
         optimize(&writer)?;
-        let checkpointer = checkpoint::Checkpointer::start(&path, &writer)?;
-        // From here on the writer's commits leave syncing the log to `write_prepared`.
-        writer.execute_batch("PRAGMA synchronous = NORMAL;")?;
-        let mut log = path.clone().into_os_string();
-        log.push("-wal");
+        optimize(&hits)?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
+                writer: Writer::start(&path, writer)?,
+                hits: Writer::start(&hits_file, hits)?,
                 path,
-                log: PathBuf::from(log),
-                writer: Mutex::new(writer),
                 audit: Mutex::new(audit),
                 readers: Mutex::new(Vec::new()),
-                checkpointer,
                 known: Mutex::new(known::KnownIds::default()),
                 new_ids: ids::NewRows::new(&ids::OBJECT_IDS),
                 new_hits: ids::NewRows::new(&ids::HITS),
@@ -700,9 +836,16 @@ impl SqliteStore {
     }
 
     /// The audit log's own database file for a store whose main file is `path` (`entente.db`
-    /// gives `entente.audit.db`, in the same folder). A backup takes both files.
+    /// gives `entente.audit.db`, in the same folder). A backup takes the three files (this one,
+    /// the main file and [`SqliteStore::hits_file`]).
     pub fn audit_file(path: &Path) -> PathBuf {
         audit_path(path)
+    }
+
+    /// The correlation hits' own database file for a store whose main file is `path`
+    /// (`entente.db` gives `entente.hits.db`, in the same folder).
+    pub fn hits_file(path: &Path) -> PathBuf {
+        hits_path(path)
     }
 
     /// Runs `f` on a read-only connection on the blocking pool.
@@ -781,21 +924,38 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection, P) -> Result<T> + Send + 'static,
     {
+        self.write_with(|inner| &inner.writer, prepare, f).await
+    }
+
+    /// As [`Self::write_prepared`], with the writer `which` picks: the main file's or the
+    /// correlation hits' ([`hits_path`]).
+    async fn write_with<P, T, F>(
+        &self,
+        which: fn(&Inner) -> &Writer,
+        prepare: impl FnOnce() -> P + Send + 'static,
+        f: F,
+    ) -> Result<T>
+    where
+        P: Send + 'static,
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, P) -> Result<T> + Send + 'static,
+    {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
+            let writer = which(&inner);
             let prepared = prepare();
             let (out, committed) = {
-                let mut conn = inner
-                    .writer
+                let mut conn = writer
+                    .conn
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
                 let out = f(&mut conn, prepared);
-                (out, inner.checkpointer.after_write())
+                (out, writer.checkpointer.after_write())
             };
             // The writer lock is released: the next write runs while this one waits for the
             // disk. Until the log is synced, the write is not acknowledged.
             if committed {
-                sync_log(&inner.log)?;
+                sync_log(&writer.log)?;
             }
             out
         })

@@ -336,7 +336,8 @@ async fn hits_across_a_large_store(db: &TestDb) {
     }
     let parts = |db: &TestDb| -> Option<(i64, i64, i64, i64)> {
         let path = db.url.strip_prefix("sqlite:")?;
-        let conn = rusqlite::Connection::open(path).unwrap();
+        let hits = entente_store::SqliteStore::hits_file(std::path::Path::new(path));
+        let conn = rusqlite::Connection::open(hits).unwrap();
         let count = |t: &str| {
             conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
                 .unwrap()
@@ -506,4 +507,102 @@ async fn sqlite_hits_survive_the_compact_layout_migration() {
         ..hit(4000, i, o, "evil-c2.net")
     });
     assert_eq!(store.hits_since(0, 0, 10).await.unwrap(), expected);
+    drop(store);
+    // Schema 13 moved them into the hits' own file, with both parts of their indexes; none is
+    // left in the main file.
+    let tables = |file: &std::path::Path| -> Vec<String> {
+        let conn = rusqlite::Connection::open(file).unwrap();
+        let mut st = conn
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE name LIKE 'correlation_hits%' \
+                 OR name LIKE 'hit_%' ORDER BY name",
+            )
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert!(tables(&path).is_empty(), "{:?}", tables(&path));
+    let hits_file = entente_store::SqliteStore::hits_file(&path);
+    assert_eq!(hits_file, dir.path().join("entente.hits.db"));
+    assert!(tables(&hits_file).contains(&"correlation_hits".to_owned()));
+    let conn = rusqlite::Connection::open(&hits_file).unwrap();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM correlation_hits"), 3);
+    assert_eq!(count("SELECT count(*) FROM hit_keys_all"), 3);
+    assert_eq!(count("SELECT count(*) FROM hit_ids_all"), 6);
+}
+
+/// The hits' file is where a node's hits are once schema 13 moved them: a store whose hits'
+/// file was removed refuses to open (it would hand out hit sequence numbers again) and creates
+/// no empty one; an interrupted move (the hits copied, the main file's migration not
+/// committed) copies nothing twice.
+#[tokio::test]
+async fn sqlite_hits_file_is_required_and_moved_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("entente.db");
+    let url = format!("sqlite:{}", path.display());
+    let hits_file = entente_store::SqliteStore::hits_file(&path);
+    {
+        let store = entente_store::open(&url).await.unwrap();
+        let (ours, theirs) = setup(&store).await;
+        let h = hit(
+            1,
+            side(&ours, IND, "2026-01-01T00:00:00Z"),
+            side(&theirs, DOM, ""),
+            "evil-c2.net",
+        );
+        assert_eq!(store.add_hits(vec![h]).await.unwrap(), 1);
+    }
+    // The main file as before schema 13 with the hit still in it, the hits' file already
+    // holding it: what a crash between the two commits of the move leaves.
+    {
+        let main = rusqlite::Connection::open(&path).unwrap();
+        main.execute_batch(
+            "CREATE TABLE correlation_hits (
+                 seq INTEGER PRIMARY KEY, found INTEGER NOT NULL, rule TEXT NOT NULL,
+                 kind TEXT NOT NULL, value TEXT NOT NULL, a_coll INTEGER NOT NULL,
+                 a_id TEXT NOT NULL, a_idh INTEGER NOT NULL, a_version TEXT NOT NULL,
+                 b_coll INTEGER NOT NULL, b_id TEXT NOT NULL, b_idh INTEGER NOT NULL,
+                 b_version TEXT NOT NULL, hkey INTEGER NOT NULL) STRICT;
+             CREATE TABLE hit_keys (hkey INTEGER, seq INTEGER);
+             CREATE TABLE hit_keys_new (hkey INTEGER, seq INTEGER);
+             CREATE TABLE hit_ids (idh INTEGER, seq INTEGER);
+             CREATE TABLE hit_ids_new (idh INTEGER, seq INTEGER);
+             CREATE VIEW hit_keys_all AS SELECT * FROM hit_keys;
+             CREATE VIEW hit_ids_all AS SELECT * FROM hit_ids;
+             DELETE FROM schema_migrations WHERE version = 13;",
+        )
+        .unwrap();
+        let hits = rusqlite::Connection::open(&hits_file).unwrap();
+        let row: Vec<rusqlite::types::Value> = hits
+            .query_row("SELECT * FROM correlation_hits", [], |r| {
+                (0..14).map(|i| r.get(i)).collect()
+            })
+            .unwrap();
+        main.execute(
+            "INSERT INTO correlation_hits VALUES \
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            rusqlite::params_from_iter(row),
+        )
+        .unwrap();
+    }
+    {
+        let store = entente_store::open(&url).await.unwrap();
+        let listed = store.hits_since(0, 0, 10).await.unwrap();
+        assert_eq!(listed.len(), 1, "moved once: {listed:?}");
+        assert_eq!(listed[0].seq, 1);
+        assert_eq!(store.hits_for_object(DOM, 0, 10).await.unwrap(), listed);
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", hits_file.display()));
+    }
+    let err = entente_store::open(&url).await.err().expect("refused");
+    let message = err.to_string();
+    assert!(
+        message.contains("entente.hits.db") && message.contains("missing"),
+        "{message}"
+    );
+    assert!(!hits_file.exists(), "no empty hits' file was created");
 }

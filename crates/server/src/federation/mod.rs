@@ -361,6 +361,10 @@ struct CheckedPage {
     more: bool,
 }
 
+/// A fetched page being checked on the blocking pool, or the error that ended the fetching.
+type PendingPage =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<CheckedPage, PullError>> + Send>>;
+
 /// Stops the fetching task when the pull ends early (an error, a dropped future).
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
@@ -427,30 +431,39 @@ async fn pull_pages(
     let stored_before = state.stored;
     let mut report = PullReport::default();
     // A pipeline: while one page is decided and stored here, the next ones are fetched from
-    // the peer and checked (parsed, validated, signatures verified) on other threads. Pages
-    // are stored, and the cursor moved, strictly in order.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<CheckedPage, PullError>>(2);
+    // the peer and checked (parsed, validated, signatures verified) on other threads; a page
+    // is checked while the next is fetched. Pages are stored, and the cursor moved, strictly
+    // in order: the queue holds each page's check, awaited in turn.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<PendingPage>(2);
     let fetcher = tokio::spawn(async move {
         let mut pages = std::pin::pin!(remote.pages(query));
         loop {
-            let next = match pages.try_next().await {
+            let next: PendingPage = match pages.try_next().await {
                 Ok(Some(page)) => {
                     let ring = ring.clone();
                     let (last, more) = (page.date_added_last, page.body.more.unwrap_or(false));
-                    tokio::task::spawn_blocking(move || check_page(page.body.objects, &ring))
-                        .await
-                        .map_err(|e| PullError::Peer(format!("checking a page failed: {e}")))
-                        .map(|received| CheckedPage {
-                            received,
-                            last,
-                            more,
-                        })
+                    let check =
+                        tokio::task::spawn_blocking(move || check_page(page.body.objects, &ring));
+                    Box::pin(async move {
+                        check
+                            .await
+                            .map_err(|e| PullError::Peer(format!("checking a page failed: {e}")))
+                            .map(|received| CheckedPage {
+                                received,
+                                last,
+                                more,
+                            })
+                    })
                 }
                 Ok(None) => return,
-                Err(e) => Err(PullError::peer(&e)),
+                Err(e) => {
+                    let _ = tx
+                        .send(Box::pin(std::future::ready(Err(PullError::peer(&e)))))
+                        .await;
+                    return;
+                }
             };
-            let failed = next.is_err();
-            if tx.send(next).await.is_err() || failed {
+            if tx.send(next).await.is_err() {
                 return;
             }
         }
@@ -459,7 +472,7 @@ async fn pull_pages(
     // Stored pages are correlated by a worker while the next pages are stored.
     let mut ingest = crate::ingest::Deferred::new(store, &local);
     while let Some(page) = rx.recv().await {
-        let page = page?;
+        let page = page.await?;
         report.pages += 1;
         let received = page.received;
         report.rejected += received.invalid;

@@ -73,11 +73,27 @@ fn limit(limit: usize) -> i64 {
     limit.min(100_000) as i64
 }
 
-/// Stores `hits` (checked and canonical) in one transaction; returns how many were new.
+/// The keys in the main file of each hit's two collections (`NotFound` for a collection that
+/// does not exist), read before the hits' writer is taken: that file is not the hits' own.
+fn collection_keys(inner: &super::Inner, hits: &[CorrelationHit]) -> Result<Vec<(i64, i64)>> {
+    super::with_reader(inner, |conn| {
+        hits.iter()
+            .map(|h| {
+                Ok((
+                    inner.pk(conn, &h.a.collection)?,
+                    inner.pk(conn, &h.b.collection)?,
+                ))
+            })
+            .collect()
+    })
+}
+
+/// Stores `hits` (checked and canonical), whose collections' keys are `keys`, in one
+/// transaction of the hits' file; returns how many were new.
 fn add_hits_blocking(
-    inner: &super::Inner,
     conn: &mut Connection,
     hits: &[CorrelationHit],
+    keys: &[(i64, i64)],
 ) -> Result<u64> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut added = 0;
@@ -94,13 +110,7 @@ fn add_hits_blocking(
         let mut new_key =
             tx.prepare_cached("INSERT INTO hit_keys_new (hkey, seq) VALUES (?1, ?2)")?;
         let mut new_id = tx.prepare_cached("INSERT INTO hit_ids_new (idh, seq) VALUES (?1, ?2)")?;
-        for h in hits {
-            // Returning an error (a collection not found) drops the transaction, which rolls
-            // it back.
-            let (a_coll, b_coll) = (
-                inner.pk(&tx, &h.a.collection)?,
-                inner.pk(&tx, &h.b.collection)?,
-            );
+        for (h, &(a_coll, b_coll)) in hits.iter().zip(keys) {
             let key = filter::hit_key(
                 &h.rule,
                 &h.kind,
@@ -176,15 +186,22 @@ impl CorrelationStore for SqliteStore {
             return Ok(0);
         }
         let inner = self.inner.clone();
-        self.write(move |conn| {
-            let added = add_hits_blocking(&inner, conn, &hits)?;
-            // After the commit: a failure leaves the rows in the new parts, where readers
-            // find them as well.
-            if let Err(e) = inner.new_hits.after_add(conn, added) {
-                tracing::warn!(error = %e, "moving new hits into the hit indexes failed");
-            }
-            Ok(added)
-        })
+        let keys_of = self.inner.clone();
+        let prepare = move || collection_keys(&keys_of, &hits).map(|keys| (hits, keys));
+        self.write_with(
+            |i| &i.hits,
+            prepare,
+            move |conn, prepared| {
+                let (hits, keys) = prepared?;
+                let added = add_hits_blocking(conn, &hits, &keys)?;
+                // After the commit: a failure leaves the rows in the new parts, where readers
+                // find them as well.
+                if let Err(e) = inner.new_hits.after_add(conn, added) {
+                    tracing::warn!(error = %e, "moving new hits into the hit indexes failed");
+                }
+                Ok(added)
+            },
+        )
         .await
     }
 
@@ -235,16 +252,20 @@ impl CorrelationStore for SqliteStore {
 
     async fn clear_hits(&self) -> Result<u64> {
         let inner = self.inner.clone();
-        self.write(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            for part in ["hit_keys", "hit_keys_new", "hit_ids", "hit_ids_new"] {
-                tx.execute(&format!("DELETE FROM {part}"), [])?;
-            }
-            let cleared = tx.execute("DELETE FROM correlation_hits", [])? as u64;
-            tx.commit()?;
-            inner.new_hits.reset();
-            Ok(cleared)
-        })
+        self.write_with(
+            |i| &i.hits,
+            || (),
+            move |conn, ()| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                for part in ["hit_keys", "hit_keys_new", "hit_ids", "hit_ids_new"] {
+                    tx.execute(&format!("DELETE FROM {part}"), [])?;
+                }
+                let cleared = tx.execute("DELETE FROM correlation_hits", [])? as u64;
+                tx.commit()?;
+                inner.new_hits.reset();
+                Ok(cleared)
+            },
+        )
         .await
     }
 

@@ -281,7 +281,7 @@ impl SharingStore for SqliteStore {
     ) -> Result<Vec<(CollectionId, String, ObjectSharing)>> {
         let (ids, inner) = (object_ids.to_vec(), self.inner.clone());
         self.locked(
-            |inner| &inner.writer,
+            |inner| &inner.writer.conn,
             move |conn| {
                 let mut known = inner.known.lock().unwrap_or_else(|p| p.into_inner());
                 // One snapshot for the filters' check and the lookups.
