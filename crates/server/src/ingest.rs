@@ -73,6 +73,9 @@ pub async fn add_objects_with_status(
     Ok((outcomes, status))
 }
 
+/// Stored batches that may wait for the correlation worker before the next store waits for it.
+const QUEUED: usize = 4;
+
 /// The ingest path for a stream of batches into one collection (a federation pull, an
 /// import): each batch is stored durably as [`add_objects_with`] does, and its correlation is
 /// handed to a worker that indexes the batches in order while the next ones are stored. The
@@ -89,10 +92,17 @@ pub struct Deferred {
 impl Deferred {
     /// Starts the correlation worker for `collection`.
     pub fn new(store: &SharedStore, collection: &CollectionId) -> Deferred {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Object>, Vec<AddOutcome>)>(1);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Object>, Vec<AddOutcome>)>(QUEUED);
         let (s, c) = (store.clone(), collection.clone());
         let worker = tokio::spawn(async move {
-            while let Some((objects, outcomes)) = rx.recv().await {
+            while let Some((mut objects, mut outcomes)) = rx.recv().await {
+                // The batches stored while the last ones were correlated go together: their
+                // hits are written in one transaction, so a worker that fell behind catches up
+                // with fewer, larger writes.
+                while let Ok((more, more_outcomes)) = rx.try_recv() {
+                    objects.extend(more);
+                    outcomes.extend(more_outcomes);
+                }
                 crate::correlation::index_added(&s, &c, &objects, &outcomes).await?;
             }
             Ok(())
