@@ -73,8 +73,18 @@ pub async fn add_objects_with_status(
     Ok((outcomes, status))
 }
 
-/// Stored batches that may wait for the correlation worker before the next store waits for it.
-const QUEUED: usize = 4;
+/// Stored objects that may wait for the correlation worker, or be correlated by it, before the
+/// next batch waits for it (a larger batch counts as this many). The worker takes every batch
+/// waiting together, so this also bounds what it correlates at once.
+const QUEUED_OBJECTS: usize = 4_000;
+
+/// A stored batch queued for correlation, holding its share of [`QUEUED_OBJECTS`] until it is
+/// correlated.
+type Queued = (
+    Vec<Object>,
+    Vec<AddOutcome>,
+    tokio::sync::OwnedSemaphorePermit,
+);
 
 /// The ingest path for a stream of batches into one collection (a federation pull, an
 /// import): each batch is stored durably as [`add_objects_with`] does, and its correlation is
@@ -85,25 +95,30 @@ const QUEUED: usize = 4;
 pub struct Deferred {
     store: SharedStore,
     collection: CollectionId,
-    queue: Option<tokio::sync::mpsc::Sender<(Vec<Object>, Vec<AddOutcome>)>>,
+    queue: Option<tokio::sync::mpsc::UnboundedSender<Queued>>,
+    /// Permits for [`QUEUED_OBJECTS`] objects.
+    room: std::sync::Arc<tokio::sync::Semaphore>,
     worker: tokio::task::JoinHandle<Result<(), entente_store::Error>>,
 }
 
 impl Deferred {
     /// Starts the correlation worker for `collection`.
     pub fn new(store: &SharedStore, collection: &CollectionId) -> Deferred {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Object>, Vec<AddOutcome>)>(QUEUED);
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Queued>();
         let (s, c) = (store.clone(), collection.clone());
         let worker = tokio::spawn(async move {
-            while let Some((mut objects, mut outcomes)) = rx.recv().await {
+            while let Some((mut objects, mut outcomes, permit)) = rx.recv().await {
                 // The batches stored while the last ones were correlated go together: their
                 // hits are written in one transaction, so a worker that fell behind catches up
-                // with fewer, larger writes.
-                while let Ok((more, more_outcomes)) = rx.try_recv() {
+                // with fewer, larger writes. The permits go when they are correlated.
+                let mut permits = vec![permit];
+                while let Ok((more, more_outcomes, permit)) = rx.try_recv() {
                     objects.extend(more);
                     outcomes.extend(more_outcomes);
+                    permits.push(permit);
                 }
                 crate::correlation::index_added(&s, &c, &objects, &outcomes).await?;
+                drop(permits);
             }
             Ok(())
         });
@@ -111,6 +126,7 @@ impl Deferred {
             store: store.clone(),
             collection: collection.clone(),
             queue: Some(tx),
+            room: std::sync::Arc::new(tokio::sync::Semaphore::new(QUEUED_OBJECTS)),
             worker,
         }
     }
@@ -132,7 +148,13 @@ impl Deferred {
             .add_objects_with(&self.collection, objects, sharing)
             .await?;
         let queued = match (&self.queue, kept) {
-            (Some(q), Some(kept)) => q.send((kept, outcomes.clone())).await.is_ok(),
+            (Some(q), Some(kept)) => {
+                let n = kept.len().clamp(1, QUEUED_OBJECTS) as u32;
+                match self.room.clone().acquire_many_owned(n).await {
+                    Ok(permit) => q.send((kept, outcomes.clone(), permit)).is_ok(),
+                    Err(_) => false,
+                }
+            }
             (Some(_), None) => true,
             (None, _) => false,
         };
