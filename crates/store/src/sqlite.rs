@@ -745,6 +745,12 @@ impl SqliteStore {
         let mut hits = Connection::open(&hits_file)?;
         hits.execute_batch("PRAGMA page_size = 8192;")?;
         configure(&hits, false)?;
+        // 16 MiB of page cache rather than the 64 MiB of the main writer: what the hits'
+        // writer touches most is the small new parts of their indexes and the tails of the
+        // table and of its indexes in insertion order. Measured side by side, a synchronisation
+        // of a million versions ran no slower, and an import of a million objects peaked 70 MB
+        // lower.
+        hits.execute_batch("PRAGMA cache_size = -16384;")?;
         run_migrations(&mut hits, HITS_MIGRATIONS, |_, _| Ok(()))?;
         migrate(&mut writer, &mut audit, &mut hits)?;
         optimize(&writer)?;
