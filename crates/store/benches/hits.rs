@@ -10,18 +10,15 @@
 //! Knobs: `ENTENTE_BENCH_HITS`, and `ENTENTE_BENCH_DIR` for the database files (default: a
 //! temporary folder). Data is generated from a counter, so runs are repeatable.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::{knob, new_collection};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use entente_store::{ApiRoot, Collection, CollectionId, CorrelationHit, HitSide, SharedStore};
+use entente_store::{CollectionId, CorrelationHit, HitSide};
 
 const BATCH: u64 = 1_500;
-
-// Benchmarks read their knobs from the environment (see clippy.toml).
-#[allow(clippy::disallowed_methods)]
-fn knob(name: &str) -> Option<String> {
-    std::env::var(name).ok()
-}
 
 fn uuid(n: u64) -> String {
     uuid::Uuid::from_u64_pair(0x656e_7465_6e74_6548, n.wrapping_mul(0x9e37_79b9_7f4a_7c15))
@@ -52,31 +49,6 @@ fn hit(coll: &CollectionId, n: u64) -> CorrelationHit {
     }
 }
 
-async fn collection(store: &SharedStore) -> CollectionId {
-    store
-        .create_api_root(ApiRoot {
-            name: "bench".into(),
-            title: "bench".into(),
-            description: None,
-            max_content_length: 100 << 20,
-        })
-        .await
-        .expect("api root");
-    let id = CollectionId(uuid::Uuid::new_v4().to_string());
-    store
-        .create_collection(Collection {
-            id: id.clone(),
-            api_root: "bench".into(),
-            title: "hits".into(),
-            description: None,
-            alias: None,
-            media_types: vec![],
-        })
-        .await
-        .expect("create collection");
-    id
-}
-
 fn benches(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -101,7 +73,7 @@ fn benches(c: &mut Criterion) {
     let store = rt
         .block_on(entente_store::open(&format!("sqlite:{}", path.display())))
         .expect("open");
-    let coll = rt.block_on(collection(&store));
+    let coll = rt.block_on(new_collection(&store, "hits"));
     let mut n = 0u64;
     let add = |n: &mut u64| {
         let batch: Vec<CorrelationHit> = (*n..*n + BATCH).map(|i| hit(&coll, i)).collect();

@@ -21,20 +21,17 @@
 //!
 //! Data is generated from a counter (ids are UUIDs derived from it), so runs are repeatable.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::{knob, new_collection};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use entente_stix::Object;
-use entente_store::{ApiRoot, Collection, CollectionId, DateAdded, ObjectFilter, SharedStore};
+use entente_store::{DateAdded, ObjectFilter};
 
 const BATCH: usize = 1000;
 const TYPES: [&str; 4] = ["indicator", "malware", "threat-actor", "campaign"];
-
-// Benchmarks read their knobs from the environment (see clippy.toml).
-#[allow(clippy::disallowed_methods)]
-fn knob(name: &str) -> Option<String> {
-    std::env::var(name).ok()
-}
 
 fn uuid(n: u64) -> String {
     uuid::Uuid::from_u64_pair(0x656e_7465_6e74_6542, n).to_string()
@@ -85,30 +82,6 @@ fn mixed(n: u64) -> Object {
     } else {
         other(n)
     }
-}
-
-async fn new_collection(store: &SharedStore, name: &str) -> CollectionId {
-    let _ = store
-        .create_api_root(ApiRoot {
-            name: "bench".into(),
-            title: "bench".into(),
-            description: None,
-            max_content_length: 100 << 20,
-        })
-        .await;
-    let id = CollectionId(uuid::Uuid::new_v4().to_string());
-    store
-        .create_collection(Collection {
-            id: id.clone(),
-            api_root: "bench".into(),
-            title: name.into(),
-            description: None,
-            alias: None,
-            media_types: vec![],
-        })
-        .await
-        .expect("create collection");
-    id
 }
 
 fn benches(c: &mut Criterion) {

@@ -381,35 +381,51 @@ fn migrate(conn: &mut Connection, audit: &mut Connection, hits: &mut Connection)
 const HIT_COLUMNS: &str = "seq, found, rule, kind, value, a_coll, a_id, a_idh, a_version, \
      b_coll, b_id, b_idh, b_version, hkey";
 
+/// Copies the rows of `table` (its `columns`, `seq` first) that the main file's transaction
+/// `main` holds after the largest `seq` already in `to`, exactly as stored (types and bytes),
+/// into the same table of `to`, a transaction of another file. Returns that largest `seq`
+/// (where the copy started) and the number of rows copied.
+fn copy_rows(
+    main: &rusqlite::Transaction<'_>,
+    to: &rusqlite::Transaction<'_>,
+    table: &str,
+    columns: &str,
+) -> Result<(i64, u64)> {
+    let copied: i64 = to.query_row(
+        &format!("SELECT coalesce(max(seq), 0) FROM {table}"),
+        [],
+        |r| r.get(0),
+    )?;
+    let mut read = main.prepare(&format!(
+        "SELECT {columns} FROM {table} WHERE seq > ?1 ORDER BY seq"
+    ))?;
+    let width = read.column_count();
+    let placeholders = (1..=width)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut insert = to.prepare(&format!(
+        "INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+    ))?;
+    let mut rows = read.query([copied])?;
+    let mut moved = 0u64;
+    while let Some(row) = rows.next()? {
+        let values = (0..width)
+            .map(|i| row.get::<_, Value>(i))
+            .collect::<rusqlite::Result<Vec<Value>>>()?;
+        insert.execute(rusqlite::params_from_iter(values))?;
+        moved += 1;
+    }
+    Ok((copied, moved))
+}
+
 /// Copies the correlation hits of the main file (migration [`HITS_MOVED`]) into the hits'
 /// file, row for row with their `seq`, and fills the large parts of their indexes by key and by
 /// id, in one durable transaction of the hits' file, before the main file's transaction drops
 /// them. Hits already copied (a crash between the two commits) are not copied again.
 fn move_hit_rows(main: &rusqlite::Transaction<'_>, hits: &mut Connection) -> Result<()> {
     let tx = hits.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let copied: i64 = tx.query_row(
-        "SELECT coalesce(max(seq), 0) FROM correlation_hits",
-        [],
-        |r| r.get(0),
-    )?;
-    let mut read = main.prepare(&format!(
-        "SELECT {HIT_COLUMNS} FROM correlation_hits WHERE seq > ?1 ORDER BY seq"
-    ))?;
-    let mut rows = read.query([copied])?;
-    let mut moved = 0u64;
-    {
-        let mut insert = tx.prepare(&format!(
-            "INSERT INTO correlation_hits ({HIT_COLUMNS}) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
-        ))?;
-        while let Some(row) = rows.next()? {
-            let values = (0..14)
-                .map(|i| row.get::<_, Value>(i))
-                .collect::<rusqlite::Result<Vec<Value>>>()?;
-            insert.execute(rusqlite::params_from_iter(values))?;
-            moved += 1;
-        }
-    }
+    let (copied, moved) = copy_rows(main, &tx, "correlation_hits", HIT_COLUMNS)?;
     tx.execute(
         "INSERT INTO hit_keys (hkey, seq) \
          SELECT hkey, seq FROM correlation_hits WHERE seq > ?1 ORDER BY hkey, seq",
@@ -434,27 +450,7 @@ fn move_hit_rows(main: &rusqlite::Transaction<'_>, hits: &mut Connection) -> Res
 /// Rows already copied (a crash between the two commits) are not copied again.
 fn move_audit_rows(main: &rusqlite::Transaction<'_>, audit: &mut Connection) -> Result<()> {
     let tx = audit.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let copied: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM audit_log", [], |r| {
-        r.get(0)
-    })?;
-    let mut read = main.prepare(&format!(
-        "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > ?1 ORDER BY seq"
-    ))?;
-    let mut rows = read.query([copied])?;
-    let mut moved = 0u64;
-    {
-        let mut insert = tx.prepare(&format!(
-            "INSERT INTO audit_log ({AUDIT_COLUMNS}) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-        ))?;
-        while let Some(row) = rows.next()? {
-            let values = (0..12)
-                .map(|i| row.get::<_, Value>(i))
-                .collect::<rusqlite::Result<Vec<Value>>>()?;
-            insert.execute(rusqlite::params_from_iter(values))?;
-            moved += 1;
-        }
-    }
+    let (_, moved) = copy_rows(main, &tx, "audit_log", AUDIT_COLUMNS)?;
     tx.commit()?;
     tracing::info!(moved, "audit log moved to its own file");
     Ok(())
