@@ -25,7 +25,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{knob, new_collection};
+use common::{bench_dir, knob, new_collection, runtime};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use entente_stix::Object;
 use entente_store::{DateAdded, ObjectFilter};
@@ -85,15 +85,9 @@ fn mixed(n: u64) -> Object {
 }
 
 fn benches(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     let tmp = tempfile::tempdir().expect("temp dir");
-    let dir = knob("ENTENTE_BENCH_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| tmp.path().to_path_buf());
+    let dir = bench_dir(&tmp);
     let size: u64 = knob("ENTENTE_BENCH_STORE_OBJECTS")
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000);

@@ -33,3 +33,19 @@ pub(crate) async fn new_collection(store: &SharedStore, name: &str) -> Collectio
         .expect("create collection");
     id
 }
+
+/// The runtime the benchmarks drive the store from (two workers, as the machine has two cores).
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// The folder for the database files: `ENTENTE_BENCH_DIR`, else `tmp`.
+pub(crate) fn bench_dir(tmp: &tempfile::TempDir) -> std::path::PathBuf {
+    knob("ENTENTE_BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| tmp.path().to_path_buf())
+}
