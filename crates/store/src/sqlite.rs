@@ -5,9 +5,9 @@
 //!
 //! Concurrency: SQLite allows one writer at a time per file, so the store keeps **one writer
 //! connection behind a mutex** for each of its files (the main one, the audit log's and the
-//! correlation hits', see [`SqliteStore::audit_file`] and [`SqliteStore::hits_file`]) and a small pool of **read-only
-//! connections** to the main file with the hits' file attached; in WAL mode readers never block
-//! the writers nor each other. All database work runs on `tokio::task::spawn_blocking`, so
+//! correlation hits', see [`SqliteStore::audit_file`] and [`SqliteStore::hits_file`]) and a
+//! small pool of **read-only connections** to the main file with the hits' file attached; in
+//! WAL mode readers never block the writers nor each other. All database work runs on `tokio::task::spawn_blocking`, so
 //! async callers never stall a runtime thread.
 //!
 //! Durability: a write is on disk (its log fsynced) before [`Store::add_objects`] or any other
