@@ -74,17 +74,27 @@ fn limit(limit: usize) -> i64 {
 }
 
 /// The keys in the main file of each hit's two collections (`NotFound` for a collection that
-/// does not exist), read before the hits' writer is taken: that file is not the hits' own.
+/// does not exist), read before the hits' writer is taken: that file is not the hits' own. A
+/// batch names few collections, each looked up once.
 fn collection_keys(inner: &super::Inner, hits: &[CorrelationHit]) -> Result<Vec<(i64, i64)>> {
     super::with_reader(inner, |conn| {
-        hits.iter()
-            .map(|h| {
-                Ok((
-                    inner.pk(conn, &h.a.collection)?,
-                    inner.pk(conn, &h.b.collection)?,
-                ))
-            })
-            .collect()
+        let mut known: Vec<(&str, i64)> = Vec::new();
+        let mut keys = Vec::with_capacity(hits.len());
+        for h in hits {
+            let mut pair = [0i64; 2];
+            for (slot, c) in pair.iter_mut().zip([&h.a.collection, &h.b.collection]) {
+                *slot = match known.iter().find(|(id, _)| *id == c.0) {
+                    Some(&(_, pk)) => pk,
+                    None => {
+                        let pk = inner.pk(conn, c)?;
+                        known.push((&c.0, pk));
+                        pk
+                    }
+                };
+            }
+            keys.push((pair[0], pair[1]));
+        }
+        Ok(keys)
     })
 }
 
