@@ -260,6 +260,8 @@ struct Inner {
     /// The rows in the new parts of the correlation hits' indexes (see [`ids::HITS`]); used
     /// under the hits' writer lock.
     new_hits: ids::NewRows,
+    /// Which hit keys may be stored (see [`known`]); used under the hits' writer lock.
+    known_hits: Mutex<known::KnownHits>,
     /// Versions added since the planner statistics were last refreshed.
     added_since_optimize: AtomicU64,
     /// The primary key of each collection read so far (see [`Inner::pk`]).
@@ -761,6 +763,7 @@ impl SqliteStore {
                 known: Mutex::new(known::KnownIds::default()),
                 new_ids: ids::NewRows::new(&ids::OBJECT_IDS),
                 new_hits: ids::NewRows::new(&ids::HITS),
+                known_hits: Mutex::new(known::KnownHits::default()),
                 pks: Mutex::new(HashMap::new()),
                 added_since_optimize: AtomicU64::new(0),
             }),

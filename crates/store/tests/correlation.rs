@@ -412,7 +412,40 @@ async fn hits_across_a_large_store(db: &TestDb) {
     assert_eq!(store.add_hits(vec![new]).await.unwrap(), 1);
 }
 
+/// Two handles on one store, as two processes (a server and a command) have: each skips the
+/// hits the other stored, whatever either has already written or cleared.
+async fn equal_hits_are_skipped_across_handles(db: &TestDb) {
+    let first = db.open().await;
+    let (ours, theirs) = setup(&first).await;
+    let second = db.open().await;
+    let i = side(&ours, IND, "2026-01-01T00:00:00Z");
+    let d = side(&theirs, DOM, "");
+    let o = side(&theirs, OD, "2026-02-01T00:00:00Z");
+    let h = hit(1_000, d.clone(), i.clone(), "evil-c2.net");
+    let k = hit(2_000, o.clone(), i.clone(), "evil-c2.net");
+    // Each handle has written before, so that it knows the hits of its own writes.
+    assert_eq!(first.add_hits(vec![h.clone()]).await.unwrap(), 1);
+    assert_eq!(second.add_hits(vec![h.clone()]).await.unwrap(), 0);
+    assert_eq!(second.add_hits(vec![k.clone()]).await.unwrap(), 1);
+    // The first learns of the hit the second stored after its own last write.
+    assert_eq!(first.add_hits(vec![k.clone(), h.clone()]).await.unwrap(), 0);
+    assert_eq!(first.hits_since(0, 0, 100).await.unwrap().len(), 2);
+    // Cleared by one handle: both store the hits again, once.
+    assert_eq!(second.clear_hits().await.unwrap(), 2);
+    assert_eq!(first.add_hits(vec![h.clone()]).await.unwrap(), 1);
+    assert_eq!(
+        second.add_hits(vec![h.clone(), k.clone()]).await.unwrap(),
+        1
+    );
+    assert_eq!(first.add_hits(vec![k]).await.unwrap(), 0);
+    // And a handle that cleared its own hits stores them again.
+    assert_eq!(first.clear_hits().await.unwrap(), 2);
+    assert_eq!(first.add_hits(vec![h]).await.unwrap(), 1);
+    assert_eq!(second.hits_since(0, 0, 100).await.unwrap().len(), 1);
+}
+
 scenarios!(
+    equal_hits_are_skipped_across_handles,
     hits_are_links_listed_three_ways,
     hits_across_a_large_store,
     bad_hits_are_refused_and_change_nothing,

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::SqliteStore;
+use super::known::KnownHits;
 use crate::filter;
 use crate::{CollectionId, CorrelationHit, CorrelationStore, HitSide, Result};
 
@@ -99,15 +100,18 @@ fn collection_keys(inner: &super::Inner, hits: &[CorrelationHit]) -> Result<Vec<
 }
 
 /// Stores `hits` (checked and canonical), whose collections' keys are `keys`, in one
-/// transaction of the hits' file; returns how many were new.
+/// transaction of the hits' file; returns how many were new. `known` is the filter of the
+/// stored hits' keys: a key it has certainly never seen is not looked up.
 fn add_hits_blocking(
     conn: &mut Connection,
+    known: &mut KnownHits,
     hits: &[CorrelationHit],
     keys: &[(i64, i64)],
 ) -> Result<u64> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut added = 0;
     {
+        let known = known.filter(&tx)?;
         let mut candidates = tx.prepare_cached(PROBE)?;
         let mut same = tx.prepare_cached(SAME)?;
         let mut insert = tx.prepare_cached(
@@ -132,9 +136,13 @@ fn add_hits_blocking(
                 &h.b.id,
                 &h.b.version,
             );
-            let seqs = candidates
-                .query_map([key], |r| r.get::<_, i64>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let seqs = if known.may_contain(key) {
+                candidates
+                    .query_map([key], |r| r.get::<_, i64>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+            } else {
+                Vec::new()
+            };
             let mut exists = false;
             for seq in seqs {
                 exists = same.exists(params![
@@ -173,6 +181,7 @@ fn add_hits_blocking(
                 key,
             ])?;
             let seq = tx.last_insert_rowid();
+            known.insert(key);
             new_key.execute(params![key, seq])?;
             new_id.execute(params![a_idh, seq])?;
             if b_idh != a_idh {
@@ -203,7 +212,10 @@ impl CorrelationStore for SqliteStore {
             prepare,
             move |conn, prepared| {
                 let (hits, keys) = prepared?;
-                let added = add_hits_blocking(conn, &hits, &keys)?;
+                let added = {
+                    let mut known = inner.known_hits.lock().unwrap_or_else(|p| p.into_inner());
+                    add_hits_blocking(conn, &mut known, &hits, &keys)?
+                };
                 // After the commit: a failure leaves the rows in the new parts, where readers
                 // find them as well.
                 if let Err(e) = inner.new_hits.after_add(conn, added) {
@@ -273,6 +285,11 @@ impl CorrelationStore for SqliteStore {
                 let cleared = tx.execute("DELETE FROM correlation_hits", [])? as u64;
                 tx.commit()?;
                 inner.new_hits.reset();
+                inner
+                    .known_hits
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .reset();
                 Ok(cleared)
             },
         )

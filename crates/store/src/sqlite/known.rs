@@ -18,6 +18,12 @@
 //! Sixteen bits per id, with the four probes of an id in one 64-bit word (one memory access),
 //! keep false positives near 1% (1.1% over three layers in the unit test); a full layer gets a
 //! twice larger one beside it (no reload). A million ids take 2 to 4 MB.
+//!
+//! The hits' writer keeps one such filter of the stored hits' keys ([`KnownHits`]), for the
+//! same reason: before each new hit it looks for an equal one already stored, in an index
+//! that grows in random order, and almost every hit of a pull or an import is new. The same
+//! rules keep it without false negatives, on the hits' file (its `data_version`), and emptying
+//! the hits drops it.
 
 use std::collections::HashMap;
 
@@ -57,6 +63,42 @@ impl KnownIds {
                 Ok(e.insert(filter))
             }
         }
+    }
+}
+
+/// The filter of the stored hits' keys (`filter::hit_key`) of the hits' writer connection.
+#[derive(Default)]
+pub(super) struct KnownHits {
+    data_version: Option<i64>,
+    filter: Option<Filter>,
+}
+
+impl KnownHits {
+    /// The filter, loaded from the key index when missing or when another connection has
+    /// written the hits' file since the last call. Call inside the write transaction.
+    pub(super) fn filter(&mut self, conn: &Connection) -> Result<&mut Filter> {
+        let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if self.data_version != Some(version) {
+            self.filter = None;
+            self.data_version = Some(version);
+        }
+        if self.filter.is_none() {
+            let mut st = conn.prepare_cached("SELECT hkey FROM hit_keys_all")?;
+            let keys = st
+                .query_map([], |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
+            let mut filter = Filter::with_capacity(keys.len().saturating_mul(2));
+            for k in keys {
+                filter.insert(k);
+            }
+            self.filter = Some(filter);
+        }
+        Ok(self.filter.as_mut().expect("loaded above"))
+    }
+
+    /// Forgets the filter (after the hits were removed: its keys would all be false positives).
+    pub(super) fn reset(&mut self) {
+        self.filter = None;
     }
 }
 
