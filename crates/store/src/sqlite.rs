@@ -137,11 +137,18 @@ const AUDIT_MIGRATIONS: &[(i64, &str, &str)] = &[(
 const HITS_MOVED: i64 = 13;
 
 /// Migrations of the correlation hits' own file.
-const HITS_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "hits",
-    include_str!("../migrations/sqlite/hits/0001_hits.sql"),
-)];
+const HITS_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "hits",
+        include_str!("../migrations/sqlite/hits/0001_hits.sql"),
+    ),
+    (
+        2,
+        "hit keys in memory",
+        include_str!("../migrations/sqlite/hits/0002_hit_keys_in_memory.sql"),
+    ),
+];
 
 /// The schema name under which readers attach the hits' file. Queries name the hits' tables
 /// without it: SQLite finds a table in the attached file when the main one has none by that
@@ -422,17 +429,12 @@ fn copy_rows(
 }
 
 /// Copies the correlation hits of the main file (migration [`HITS_MOVED`]) into the hits'
-/// file, row for row with their `seq`, and fills the large parts of their indexes by key and by
-/// id, in one durable transaction of the hits' file, before the main file's transaction drops
+/// file, row for row with their `seq`, and fills the large part of their index by id, in one
+/// durable transaction of the hits' file, before the main file's transaction drops
 /// them. Hits already copied (a crash between the two commits) are not copied again.
 fn move_hit_rows(main: &rusqlite::Transaction<'_>, hits: &mut Connection) -> Result<()> {
     let tx = hits.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let (copied, moved) = copy_rows(main, &tx, "correlation_hits", HIT_COLUMNS)?;
-    tx.execute(
-        "INSERT INTO hit_keys (hkey, seq) \
-         SELECT hkey, seq FROM correlation_hits WHERE seq > ?1 ORDER BY hkey, seq",
-        [copied],
-    )?;
     tx.execute(
         "INSERT INTO hit_ids (idh, seq) \
          SELECT a_idh, seq FROM correlation_hits WHERE seq > ?1 \

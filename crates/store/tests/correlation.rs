@@ -308,11 +308,11 @@ async fn settings_are_kept(db: &TestDb) {
     );
 }
 
-/// Enough hits that the SQLite store moves the new parts of its hit indexes into the large
-/// ones (`sqlite/ids.rs`, migration 11): an equal hit is still found in either part, an
+/// Enough hits that the SQLite store moves the new part of its hit index by id into the large
+/// one (`sqlite/ids.rs`, migration 11): an equal hit is still found in either part, an
 /// object's hits are listed (and paged) across both in order, and clearing empties all.
 async fn hits_across_a_large_store(db: &TestDb) {
-    // 17 batches pass the threshold (16,384 hits); the 18th stays in the new parts.
+    // 17 batches pass the threshold (16,384 hits); the 18th stays in the new part.
     const MANY: usize = 18_000;
     let store = db.open().await;
     let (ours, theirs) = setup(&store).await;
@@ -334,7 +334,7 @@ async fn hits_across_a_large_store(db: &TestDb) {
         total += batch.len() as u64;
         assert_eq!(store.add_hits(batch).await.unwrap(), 1_000 + 10);
     }
-    let parts = |db: &TestDb| -> Option<(i64, i64, i64, i64)> {
+    let parts = |db: &TestDb| -> Option<(i64, i64)> {
         let path = db.url.strip_prefix("sqlite:")?;
         let hits = entente_store::SqliteStore::hits_file(std::path::Path::new(path));
         let conn = rusqlite::Connection::open(hits).unwrap();
@@ -342,19 +342,13 @@ async fn hits_across_a_large_store(db: &TestDb) {
             conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
                 .unwrap()
         };
-        Some((
-            count("hit_keys"),
-            count("hit_keys_new"),
-            count("hit_ids"),
-            count("hit_ids_new"),
-        ))
+        Some((count("hit_ids"), count("hit_ids_new")))
     };
-    if let Some((keys, new_keys, ids, new_ids)) = parts(db) {
-        assert!(keys >= 16_384, "no batch was moved: {keys} + {new_keys}");
-        assert_eq!(keys + new_keys, total as i64);
+    if let Some((ids, new_ids)) = parts(db) {
         // Two ids per hit, each in one part.
+        assert!(ids >= 2 * 16_384, "no batch was moved: {ids} + {new_ids}");
         assert_eq!(ids + new_ids, 2 * total as i64);
-        assert!(new_keys > 0 && new_ids > 0);
+        assert!(new_ids > 0);
     }
     // Hits already held, from the first batch (moved) and the last (new), in either order.
     let old = hit(
@@ -406,7 +400,7 @@ async fn hits_across_a_large_store(db: &TestDb) {
     assert_eq!(store.clear_hits().await.unwrap(), total + 1);
     assert!(store.hits_for_object(DOM, 0, 10).await.unwrap().is_empty());
     if let Some(counts) = parts(db) {
-        assert_eq!(counts, (0, 0, 0, 0));
+        assert_eq!(counts, (0, 0));
     }
     // Cleared, the same hit is new again.
     assert_eq!(store.add_hits(vec![new]).await.unwrap(), 1);
@@ -563,7 +557,6 @@ async fn sqlite_hits_survive_the_compact_layout_migration() {
     let conn = rusqlite::Connection::open(&hits_file).unwrap();
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
     assert_eq!(count("SELECT count(*) FROM correlation_hits"), 3);
-    assert_eq!(count("SELECT count(*) FROM hit_keys_all"), 3);
     assert_eq!(count("SELECT count(*) FROM hit_ids_all"), 6);
 }
 
@@ -638,4 +631,59 @@ async fn sqlite_hits_file_is_required_and_moved_once() {
         "{message}"
     );
     assert!(!hits_file.exists(), "no empty hits' file was created");
+}
+
+/// Schema 2 of the hits' file drops the index of the hits by key (the writer keeps the keys in
+/// memory): a file written at schema 1 keeps its hits, which are still found equal to new ones.
+#[tokio::test]
+async fn sqlite_hits_file_schema_2_keeps_the_hits_and_their_deduplication() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("entente.db");
+    let url = format!("sqlite:{}", path.display());
+    let hits_file = entente_store::SqliteStore::hits_file(&path);
+    let (h, k) = {
+        let store = entente_store::open(&url).await.unwrap();
+        let (ours, theirs) = setup(&store).await;
+        let i = side(&ours, IND, "2026-01-01T00:00:00Z");
+        let h = hit(1, i.clone(), side(&theirs, DOM, ""), "evil-c2.net");
+        let k = hit(
+            2,
+            i,
+            side(&theirs, OD, "2026-02-01T00:00:00Z"),
+            "evil-c2.net",
+        );
+        assert_eq!(store.add_hits(vec![h.clone(), k.clone()]).await.unwrap(), 2);
+        (h, k)
+    };
+    // The hits' file as schema 1 left it: the index by key in its two parts, filled.
+    {
+        let conn = rusqlite::Connection::open(&hits_file).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE hit_keys (hkey INTEGER NOT NULL, seq INTEGER NOT NULL, \
+                 PRIMARY KEY (hkey, seq)) WITHOUT ROWID;
+             CREATE TABLE hit_keys_new (hkey INTEGER NOT NULL, seq INTEGER NOT NULL, \
+                 PRIMARY KEY (hkey, seq)) WITHOUT ROWID;
+             INSERT INTO hit_keys SELECT hkey, seq FROM correlation_hits WHERE seq = 1;
+             INSERT INTO hit_keys_new SELECT hkey, seq FROM correlation_hits WHERE seq = 2;
+             CREATE VIEW hit_keys_all AS SELECT hkey, seq FROM hit_keys \
+                 UNION ALL SELECT hkey, seq FROM hit_keys_new;
+             DELETE FROM schema_migrations WHERE version = 2;",
+        )
+        .unwrap();
+    }
+    let store = entente_store::open(&url).await.unwrap();
+    let conn = rusqlite::Connection::open(&hits_file).unwrap();
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE name LIKE 'hit_keys%'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(names.is_empty(), "{names:?}");
+    assert_eq!(store.hits_since(0, 0, 10).await.unwrap().len(), 2);
+    assert_eq!(store.add_hits(vec![k, h.clone()]).await.unwrap(), 0);
+    let mut other = h;
+    other.value = "other.example".into();
+    assert_eq!(store.add_hits(vec![other]).await.unwrap(), 1);
 }

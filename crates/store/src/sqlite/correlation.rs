@@ -17,15 +17,14 @@ const COLUMNS: &str = "h.seq, h.found, h.rule, h.kind, h.value, ca.id, h.a_id, h
 const SIDES: &str =
     "JOIN collections ca ON ca.pk = h.a_coll JOIN collections cb ON cb.pk = h.b_coll";
 
-/// The stored hits with a key hash (`?1`), from either part of the key index: for a new hit,
-/// none, found without reading or binding anything more.
-const PROBE: &str = "SELECT seq FROM hit_keys_all WHERE hkey = ?1";
-
-/// Whether the hit `seq` (`?1`) is the one about to be stored, column by column (a hash
-/// collision never drops a hit).
-const SAME: &str = "SELECT 1 FROM correlation_hits WHERE seq = ?1 AND rule = ?2 AND kind = ?3 \
-     AND value = ?4 AND a_coll = ?5 AND a_id = ?6 AND a_version = ?7 AND b_coll = ?8 \
-     AND b_id = ?9 AND b_version = ?10";
+/// Whether a hit equal to the one about to be stored is stored: among the stored hits of its
+/// first side's id (hash `?1`, both parts of the id index), one with its key (`?2`) and every
+/// column equal (a hash collision never drops a hit). Asked only when the filter of stored keys
+/// says there may be one.
+const STORED: &str = "SELECT 1 FROM hit_ids_all k CROSS JOIN correlation_hits h ON h.seq = k.seq \
+     WHERE k.idh = ?1 AND h.hkey = ?2 AND h.rule = ?3 AND h.kind = ?4 AND h.value = ?5 \
+     AND h.a_coll = ?6 AND h.a_id = ?7 AND h.a_version = ?8 AND h.b_coll = ?9 AND h.b_id = ?10 \
+     AND h.b_version = ?11";
 
 /// The hits of an object (`?1`, its hash `?4`) after `seq` `?2`, at most `?3`: those of
 /// either side with that id hash, from both parts of the id index, then each hit by `seq`,
@@ -112,17 +111,14 @@ fn add_hits_blocking(
     let mut added = 0;
     {
         let known = known.filter(&tx)?;
-        let mut candidates = tx.prepare_cached(PROBE)?;
-        let mut same = tx.prepare_cached(SAME)?;
+        let mut stored = tx.prepare_cached(STORED)?;
         let mut insert = tx.prepare_cached(
             "INSERT INTO correlation_hits (found, rule, kind, value, a_coll, a_id, a_idh, \
              a_version, b_coll, b_id, b_idh, b_version, hkey) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?;
-        // The new parts of the indexes, written here rather than by a trigger (which would
+        // The new part of the id index, written here rather than by a trigger (which would
         // give every insert a statement journal; see migration 10).
-        let mut new_key =
-            tx.prepare_cached("INSERT INTO hit_keys_new (hkey, seq) VALUES (?1, ?2)")?;
         let mut new_id = tx.prepare_cached("INSERT INTO hit_ids_new (idh, seq) VALUES (?1, ?2)")?;
         for (h, &(a_coll, b_coll)) in hits.iter().zip(keys) {
             let key = filter::hit_key(
@@ -136,17 +132,11 @@ fn add_hits_blocking(
                 &h.b.id,
                 &h.b.version,
             );
-            let seqs = if known.may_contain(key) {
-                candidates
-                    .query_map([key], |r| r.get::<_, i64>(0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()?
-            } else {
-                Vec::new()
-            };
-            let mut exists = false;
-            for seq in seqs {
-                exists = same.exists(params![
-                    seq,
+            let (a_idh, b_idh) = (filter::id_hash(&h.a.id), filter::id_hash(&h.b.id));
+            if known.may_contain(key)
+                && stored.exists(params![
+                    a_idh,
+                    key,
                     h.rule,
                     h.kind,
                     h.value,
@@ -156,15 +146,10 @@ fn add_hits_blocking(
                     b_coll,
                     h.b.id,
                     h.b.version
-                ])?;
-                if exists {
-                    break;
-                }
-            }
-            if exists {
+                ])?
+            {
                 continue;
             }
-            let (a_idh, b_idh) = (filter::id_hash(&h.a.id), filter::id_hash(&h.b.id));
             insert.execute(params![
                 h.found,
                 h.rule,
@@ -182,7 +167,6 @@ fn add_hits_blocking(
             ])?;
             let seq = tx.last_insert_rowid();
             known.insert(key);
-            new_key.execute(params![key, seq])?;
             new_id.execute(params![a_idh, seq])?;
             if b_idh != a_idh {
                 new_id.execute(params![b_idh, seq])?;
@@ -279,7 +263,7 @@ impl CorrelationStore for SqliteStore {
             || (),
             move |conn, ()| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                for part in ["hit_keys", "hit_keys_new", "hit_ids", "hit_ids_new"] {
+                for part in ["hit_ids", "hit_ids_new"] {
                     tx.execute(&format!("DELETE FROM {part}"), [])?;
                 }
                 let cleared = tx.execute("DELETE FROM correlation_hits", [])? as u64;
@@ -335,26 +319,22 @@ mod tests {
         super::super::query_plan(&store, sql, vec![rusqlite::types::Null; args]).await
     }
 
-    /// Both the writer's probe for an equal hit and the listing of an object's hits read both
-    /// parts of their index by primary key, then the hits by `seq`: no table is scanned, and no
-    /// other index of the hits is used.
+    /// Both the writer's search for an equal hit and the listing of an object's hits read both
+    /// parts of the id index by primary key, then the hits by `seq`: no table is scanned, and
+    /// no other index of the hits is used.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn hits_are_found_through_both_parts_of_their_indexes() {
-        let probe = plan(PROBE.to_owned(), 1).await;
+        let stored = plan(STORED.to_owned(), 11).await;
         for step in [
-            "SEARCH hit_keys USING PRIMARY KEY (hkey=?)",
-            "SEARCH hit_keys_new USING PRIMARY KEY (hkey=?)",
+            "SEARCH hit_ids USING PRIMARY KEY (idh=?)",
+            "SEARCH hit_ids_new USING PRIMARY KEY (idh=?)",
+            "SEARCH h USING INTEGER PRIMARY KEY (rowid=?)",
         ] {
-            assert!(probe.contains(step), "no {step:?} in:\n{probe}");
+            assert!(stored.contains(step), "no {step:?} in:\n{stored}");
         }
-        for avoided in ["SCAN", "TEMP"] {
-            assert!(!probe.contains(avoided), "{avoided:?} in:\n{probe}");
+        for avoided in ["SCAN correlation_hits", "SCAN hit_ids", "INDEX", "TEMP"] {
+            assert!(!stored.contains(avoided), "{avoided:?} in:\n{stored}");
         }
-        let same = plan(SAME.to_owned(), 10).await;
-        assert!(
-            same.contains("SEARCH correlation_hits USING INTEGER PRIMARY KEY (rowid=?)"),
-            "{same}"
-        );
         let listing = plan(for_object_sql(), 4).await;
         for step in [
             "SEARCH hit_ids USING PRIMARY KEY (idh=? AND seq>?)",

@@ -16,9 +16,9 @@
 //! Readers see one index through the view `object_ids_all`; a batch moves in one transaction,
 //! so every snapshot holds each version in exactly one part.
 //!
-//! The correlation hits' indexes by key and by id (migration 11) are kept the same way
-//! ([`HITS`]): their new parts move together, when the hits added since the last move pass
-//! the same threshold, computed from the number of hits.
+//! The correlation hits' index by id (migration 11) is kept the same way ([`HITS`]): its new
+//! part moves when the hits added since the last move pass the same threshold, computed from
+//! the number of hits.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -62,15 +62,12 @@ pub(super) const OBJECT_IDS: Parts = Parts {
     ],
 };
 
-/// The correlation hits' indexes by key and by id (migration 11): one row per hit in
-/// `hit_keys_new`, which counts them.
+/// The correlation hits' index by id (migration 11; the hits' file): one or two rows per hit
+/// (one per distinct id hash of its sides), counted by hit.
 pub(super) const HITS: Parts = Parts {
-    count: "SELECT count(*) FROM hit_keys_new",
+    count: "SELECT count(DISTINCT seq) FROM hit_ids_new",
     max_seq: "SELECT coalesce(max(seq), 0) FROM correlation_hits",
     moves: &[
-        "INSERT INTO hit_keys (hkey, seq) \
-         SELECT hkey, seq FROM hit_keys_new ORDER BY hkey, seq",
-        "DELETE FROM hit_keys_new",
         "INSERT INTO hit_ids (idh, seq) SELECT idh, seq FROM hit_ids_new ORDER BY idh, seq",
         "DELETE FROM hit_ids_new",
     ],

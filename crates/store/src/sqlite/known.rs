@@ -20,10 +20,11 @@
 //! twice larger one beside it (no reload). A million ids take 2 to 4 MB.
 //!
 //! The hits' writer keeps one such filter of the stored hits' keys ([`KnownHits`]), for the
-//! same reason: before each new hit it looks for an equal one already stored, in an index
-//! that grows in random order, and almost every hit of a pull or an import is new. The same
+//! same reason: before each new hit it looks for an equal one already stored, and almost every
+//! hit of a pull or an import is new. With the filter, the hits need no index by key (hits'
+//! schema 2): "maybe stored" looks among the stored hits of the new hit's first side. The same
 //! rules keep it without false negatives, on the hits' file (its `data_version`), and emptying
-//! the hits drops it.
+//! the hits drops it; it is loaded from the hits' `hkey` column.
 
 use std::collections::HashMap;
 
@@ -74,7 +75,7 @@ pub(super) struct KnownHits {
 }
 
 impl KnownHits {
-    /// The filter, loaded from the key index when missing or when another connection has
+    /// The filter, loaded from the stored hits when missing or when another connection has
     /// written the hits' file since the last call. Call inside the write transaction.
     pub(super) fn filter(&mut self, conn: &Connection) -> Result<&mut Filter> {
         let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
@@ -83,7 +84,7 @@ impl KnownHits {
             self.data_version = Some(version);
         }
         if self.filter.is_none() {
-            let mut st = conn.prepare_cached("SELECT hkey FROM hit_keys_all")?;
+            let mut st = conn.prepare_cached("SELECT hkey FROM correlation_hits")?;
             let keys = st
                 .query_map([], |r| r.get::<_, i64>(0))?
                 .collect::<rusqlite::Result<Vec<i64>>>()?;
