@@ -174,3 +174,126 @@ impl Deferred {
             .map_err(|e| entente_store::Error::Backend(Box::new(e)))?
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entente_store::{ApiRoot, Collection};
+
+    const BATCHES: usize = 60;
+
+    /// A fresh SQLite store with two collections: ours, holding an indicator for each domain
+    /// `c2-{i}.evil-corp.net`, and theirs, empty.
+    async fn store(dir: &std::path::Path) -> (SharedStore, CollectionId) {
+        let url = format!("sqlite:{}", dir.join("entente.db").display());
+        let store = entente_store::open(&url).await.unwrap();
+        store
+            .create_api_root(ApiRoot {
+                name: "api1".into(),
+                title: "t".into(),
+                description: None,
+                max_content_length: 1 << 20,
+            })
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for title in ["ours", "theirs"] {
+            let id = CollectionId(uuid::Uuid::new_v4().to_string());
+            store
+                .create_collection(Collection {
+                    id: id.clone(),
+                    api_root: "api1".into(),
+                    title: title.into(),
+                    description: None,
+                    alias: None,
+                    media_types: vec![],
+                })
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        let indicators = (0..BATCHES)
+            .map(|i| {
+                Object::from_json(&format!(
+                    r#"{{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-{i:012}","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","pattern":"[domain-name:value = 'c2-{i}.evil-corp.net']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}}"#
+                ))
+                .unwrap()
+            })
+            .collect();
+        add_objects(&store, &ids[0], indicators, &provenance())
+            .await
+            .unwrap();
+        (store, ids[1].clone())
+    }
+
+    fn provenance() -> Provenance {
+        Provenance {
+            originator: OrgId("org".into()),
+            received_through: None,
+        }
+    }
+
+    /// Batch `i` for theirs: the domain `c2-{i}.evil-corp.net` and one that nothing names.
+    fn batch(i: usize) -> Vec<Object> {
+        [(i, format!("c2-{i}.evil-corp.net")), (BATCHES + i, format!("x-{i}.evil-corp.net"))]
+            .into_iter()
+            .map(|(n, value)| {
+                Object::from_json(&format!(
+                    r#"{{"type":"domain-name","spec_version":"2.1","id":"domain-name--00000000-0000-5000-8000-{n:012}","value":"{value}"}}"#
+                ))
+                .unwrap()
+            })
+            .collect()
+    }
+
+    /// Every stored hit, by its sides' ids (the smaller first: the stored order also follows
+    /// the collections' random ids) and its rule, sorted.
+    async fn hits(store: &SharedStore) -> Vec<(String, String, String)> {
+        crate::correlation::settled(store).await;
+        let mut all: Vec<_> = store
+            .hits_since(0, 0, 100_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|h| {
+                let mut ids = [h.a.id, h.b.id];
+                ids.sort();
+                let [a, b] = ids;
+                (a, b, h.rule)
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
+    /// A stream of batches through the correlation worker (which takes the batches waiting
+    /// together) records exactly the hits that storing and correlating each batch in turn
+    /// records, all of them by `finish`.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_worker_records_the_hits_of_every_batch() {
+        let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (serial, serial_theirs) = store(one.path()).await;
+        for i in 0..BATCHES {
+            add_objects(&serial, &serial_theirs, batch(i), &provenance())
+                .await
+                .unwrap();
+        }
+        let expected = hits(&serial).await;
+        assert_eq!(expected.len(), BATCHES, "{expected:?}");
+
+        let (deferred, deferred_theirs) = store(two.path()).await;
+        let mut worker = Deferred::new(&deferred, &deferred_theirs);
+        for i in 0..BATCHES {
+            let objects = batch(i);
+            let sharing = crate::sharing::facts_at_ingest(&objects, &provenance().originator, None);
+            let outcomes = worker.add(objects, sharing).await.unwrap();
+            assert!(
+                outcomes
+                    .iter()
+                    .all(|o| matches!(o, AddOutcome::Added { .. }))
+            );
+        }
+        worker.finish().await.unwrap();
+        assert_eq!(hits(&deferred).await, expected);
+    }
+}
