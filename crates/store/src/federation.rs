@@ -137,6 +137,9 @@ pub struct PeerProgress {
     pub behind: u64,
 }
 
+/// A change to a peer's state (see [`FederationStore::update_peer_state`]).
+pub type PeerStateUpdate = Box<dyn FnOnce(&mut PeerState) + Send>;
+
 /// Persistence of peers. A supertrait of [`crate::Store`].
 #[async_trait]
 pub trait FederationStore: Send + Sync {
@@ -151,6 +154,11 @@ pub trait FederationStore: Send + Sync {
     async fn remove_peer(&self, name: &str) -> Result<()>;
     /// Records a peer's state (after each stored page, and after each attempt).
     async fn set_peer_state(&self, name: &str, state: PeerState) -> Result<()>;
+    /// Changes a peer's state in one transaction: `update` is given the stored state, and
+    /// what it leaves is stored. Two updates of one peer never interleave, so each keeps what
+    /// the other changed (a pull and a push of one peer each change their own fields).
+    /// `NotFound` if absent.
+    async fn update_peer_state(&self, name: &str, update: PeerStateUpdate) -> Result<()>;
     /// Claims `side` (`pull` or `push`) of peer `name` for `holder` until `expires`
     /// (microseconds since the epoch): true when it had no claim, its claim expired before
     /// `now`, or `holder` holds it already (a renewal); false when another holder's claim

@@ -52,7 +52,8 @@ pub use audit::{AUDIT_GENESIS, AUDIT_HASH_LEN, AuditEntry, AuditHasher, AuditRec
 pub use correlation::{CorrelationHit, CorrelationStore, HitSide};
 pub use error::{Error, Result};
 pub use federation::{
-    Deletion, FederationStore, OrganisationKey, Peer, PeerOptions, PeerProgress, PeerState, PeerTls,
+    Deletion, FederationStore, OrganisationKey, Peer, PeerOptions, PeerProgress, PeerState,
+    PeerStateUpdate, PeerTls,
 };
 pub use postgres::PostgresStore;
 pub use screening::*;

@@ -2537,6 +2537,35 @@ async fn peers_and_their_state(db: &TestDb) {
         .map(|(p, _)| p.name)
         .collect();
     assert_eq!(names, ["be", "fr"]);
+    // Updates change the stored state in one transaction each: two writers (two handles, as
+    // two processes) each changing a field of their own, at once, lose nothing of the other's.
+    assert!(matches!(
+        s.update_peer_state("ghost", Box::new(|_| {})).await,
+        Err(Error::NotFound(_))
+    ));
+    let other = db.open().await;
+    let rounds = 40u64;
+    let pulls = tokio::spawn({
+        let s = s.clone();
+        async move {
+            for _ in 0..rounds {
+                s.update_peer_state("fr", Box::new(|st| st.stored += 1))
+                    .await
+                    .unwrap();
+            }
+        }
+    });
+    for _ in 0..rounds {
+        other
+            .update_peer_state("fr", Box::new(|st| st.progress.pushed += 1))
+            .await
+            .unwrap();
+    }
+    pulls.await.unwrap();
+    let (_, after) = s.peer("fr").await.unwrap();
+    assert_eq!(after.stored, state.stored + rounds);
+    assert_eq!(after.progress.pushed, state.progress.pushed + rounds);
+    assert_eq!(after.cursor, state.cursor);
     s.remove_peer("be").await.unwrap();
     assert!(matches!(s.remove_peer("be").await, Err(Error::NotFound(_))));
     assert!(matches!(s.peer("be").await, Err(Error::NotFound(_))));

@@ -223,41 +223,44 @@ pub enum Side {
 
 /// Stores `ours`, the state an attempt on `side` has moved on, as the state of peer `name`:
 /// the fields `side` owns and the outcome fields from `ours`, the other side's fields as they
-/// are stored now. A pull and a push of one peer may run at once (the serving node's scheduler
-/// beside an `entente peer sync`; two runs of one side never do, see [`claim`]), and each began
-/// from the state it loaded: writing that whole state back would undo what the other stored
-/// meanwhile (a cursor moved back is only pages sent or received again, which are duplicates;
-/// a count would be wrong).
+/// are stored now, in one transaction of the store. A pull and a push of one peer may run at
+/// once (the serving node's scheduler beside an `entente peer sync`; two runs of one side never
+/// do, see [`claim`]), and each began from the state it loaded: writing that whole state back,
+/// or the merge of a state read before, would undo what the other stored meanwhile (a cursor
+/// moved back is only pages sent or received again, which are duplicates; a count would be
+/// wrong).
 pub async fn save_state(
     store: &SharedStore,
     name: &str,
     side: Side,
     ours: &PeerState,
 ) -> Result<(), entente_store::Error> {
-    let (_, mut now) = store.peer(name).await?;
-    let (n, o) = (&mut now.progress, &ours.progress);
-    match side {
-        Side::Pull => {
-            now.cursor.clone_from(&ours.cursor);
-            now.stored = ours.stored;
-            n.deletions_cursor.clone_from(&o.deletions_cursor);
-            n.deleted = o.deleted;
-            n.refused = o.refused;
-            n.caught_up_at = o.caught_up_at;
-            n.behind = o.behind;
+    let ours = ours.clone();
+    let update = move |now: &mut PeerState| {
+        let (n, o) = (&mut now.progress, ours.progress);
+        match side {
+            Side::Pull => {
+                now.cursor = ours.cursor;
+                now.stored = ours.stored;
+                n.deletions_cursor = o.deletions_cursor;
+                n.deleted = o.deleted;
+                n.refused = o.refused;
+                n.caught_up_at = o.caught_up_at;
+                n.behind = o.behind;
+            }
+            Side::Push => {
+                n.push_cursor = o.push_cursor;
+                n.pushed = o.pushed;
+                n.push_deletions_cursor = o.push_deletions_cursor;
+                n.releases_pushed = o.releases_pushed;
+            }
         }
-        Side::Push => {
-            n.push_cursor = o.push_cursor;
-            n.pushed = o.pushed;
-            n.push_deletions_cursor = o.push_deletions_cursor;
-            n.releases_pushed.clone_from(&o.releases_pushed);
-        }
-    }
-    n.failures = o.failures;
-    n.last_attempt = o.last_attempt;
-    now.last_success = ours.last_success;
-    now.last_error.clone_from(&ours.last_error);
-    store.set_peer_state(name, now).await
+        n.failures = o.failures;
+        n.last_attempt = o.last_attempt;
+        now.last_success = ours.last_success;
+        now.last_error = ours.last_error;
+    };
+    store.update_peer_state(name, Box::new(update)).await
 }
 
 /// Runs one attempt of `work` for `peer`: claims `side` (see [`claim`]), loads its state,

@@ -4,7 +4,8 @@ use async_trait::async_trait;
 
 use super::PostgresStore;
 use crate::{
-    Deletion, Error, FederationStore, ObjectSharing, OrganisationKey, Peer, PeerState, Result,
+    Deletion, Error, FederationStore, ObjectSharing, OrganisationKey, Peer, PeerState,
+    PeerStateUpdate, Result,
 };
 
 const COLUMNS: &str = "name, url, organisation, channel, remote_collection, local_collection, \
@@ -13,6 +14,32 @@ const COLUMNS: &str = "name, url, organisation, channel, remote_collection, loca
 
 fn json<T: serde::de::DeserializeOwned>(r: &tokio_postgres::Row, at: usize) -> Result<T> {
     serde_json::from_str(r.get::<_, &str>(at)).map_err(Error::backend)
+}
+
+/// Stores the state `s` of peer `name` (`NotFound` if absent).
+async fn write_state(
+    client: &impl tokio_postgres::GenericClient,
+    name: &str,
+    s: &PeerState,
+) -> Result<()> {
+    let n = client
+        .execute(
+            "UPDATE peers SET cursor = $2, last_success = $3, last_error = $4, stored = $5, \
+             progress = $6 WHERE name = $1",
+            &[
+                &name,
+                &s.cursor,
+                &s.last_success,
+                &s.last_error,
+                &(s.stored as i64),
+                &serde_json::to_string(&s.progress).map_err(Error::backend)?,
+            ],
+        )
+        .await?;
+    if n == 0 {
+        return Err(Error::NotFound(format!("peer {name}")));
+    }
+    Ok(())
 }
 
 fn row(r: &tokio_postgres::Row) -> Result<(Peer, PeerState)> {
@@ -117,24 +144,23 @@ impl FederationStore for PostgresStore {
 
     async fn set_peer_state(&self, name: &str, s: PeerState) -> Result<()> {
         let conn = self.pool.get().await?;
-        let n = conn
-            .client
-            .execute(
-                "UPDATE peers SET cursor = $2, last_success = $3, last_error = $4, stored = $5, \
-                 progress = $6 WHERE name = $1",
-                &[
-                    &name,
-                    &s.cursor,
-                    &s.last_success,
-                    &s.last_error,
-                    &(s.stored as i64),
-                    &serde_json::to_string(&s.progress).map_err(Error::backend)?,
-                ],
+        write_state(&conn.client, name, &s).await
+    }
+
+    async fn update_peer_state(&self, name: &str, update: PeerStateUpdate) -> Result<()> {
+        let mut conn = self.pool.get().await?;
+        let tx = conn.client.transaction().await?;
+        let (_, mut state) = tx
+            .query_opt(
+                &format!("SELECT {COLUMNS} FROM peers WHERE name = $1 FOR UPDATE"),
+                &[&name],
             )
-            .await?;
-        if n == 0 {
-            return Err(Error::NotFound(format!("peer {name}")));
-        }
+            .await?
+            .map(|r| row(&r))
+            .ok_or_else(|| Error::NotFound(format!("peer {name}")))??;
+        update(&mut state);
+        write_state(&tx, name, &state).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -1,11 +1,12 @@
 //! The SQLite side of [`crate::FederationStore`].
 
 use async_trait::async_trait;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::SqliteStore;
 use crate::{
-    Deletion, Error, FederationStore, ObjectSharing, OrganisationKey, Peer, PeerState, Result,
+    Deletion, Error, FederationStore, ObjectSharing, OrganisationKey, Peer, PeerState,
+    PeerStateUpdate, Result,
 };
 
 /// Claims a side of a peer (`?1`, `?2`) for holder `?3` until `?5` unless another holder's
@@ -23,6 +24,26 @@ fn json<T: serde::de::DeserializeOwned>(r: &rusqlite::Row<'_>, at: usize) -> rus
     serde_json::from_str(&text).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Text, Box::new(e))
     })
+}
+
+/// Stores the state `s` of peer `name` (`NotFound` if absent).
+fn write_state(conn: &rusqlite::Connection, name: &str, s: &PeerState) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE peers SET cursor = ?2, last_success = ?3, last_error = ?4, stored = ?5, \
+         progress = ?6 WHERE name = ?1",
+        params![
+            name,
+            s.cursor,
+            s.last_success,
+            s.last_error,
+            s.stored as i64,
+            serde_json::to_string(&s.progress).map_err(Error::backend)?
+        ],
+    )?;
+    if n == 0 {
+        return Err(Error::NotFound(format!("peer {name}")));
+    }
+    Ok(())
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Peer, PeerState)> {
@@ -121,22 +142,21 @@ impl FederationStore for SqliteStore {
 
     async fn set_peer_state(&self, name: &str, s: PeerState) -> Result<()> {
         let name = name.to_owned();
+        self.write(move |conn| write_state(conn, &name, &s)).await
+    }
+
+    async fn update_peer_state(&self, name: &str, update: PeerStateUpdate) -> Result<()> {
+        let name = name.to_owned();
         self.write(move |conn| {
-            let n = conn.execute(
-                "UPDATE peers SET cursor = ?2, last_success = ?3, last_error = ?4, stored = ?5, \
-                 progress = ?6 WHERE name = ?1",
-                params![
-                    name,
-                    s.cursor,
-                    s.last_success,
-                    s.last_error,
-                    s.stored as i64,
-                    serde_json::to_string(&s.progress).map_err(Error::backend)?
-                ],
-            )?;
-            if n == 0 {
-                return Err(Error::NotFound(format!("peer {name}")));
-            }
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let (_, mut state) = tx
+                .prepare_cached(&format!("SELECT {COLUMNS} FROM peers WHERE name = ?1"))?
+                .query_row([&name], row)
+                .optional()?
+                .ok_or_else(|| Error::NotFound(format!("peer {name}")))?;
+            update(&mut state);
+            write_state(&tx, &name, &state)?;
+            tx.commit()?;
             Ok(())
         })
         .await
