@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::SqliteStore;
-use super::known::KnownHits;
+use super::known::{KnownHits, LOAD_HITS_AT};
 use crate::filter;
 use crate::{CollectionId, CorrelationHit, CorrelationStore, HitSide, Result};
 
@@ -100,7 +100,8 @@ fn collection_keys(inner: &super::Inner, hits: &[CorrelationHit]) -> Result<Vec<
 
 /// Stores `hits` (checked and canonical), whose collections' keys are `keys`, in one
 /// transaction of the hits' file; returns how many were new. `known` is the filter of the
-/// stored hits' keys: a key it has certainly never seen is not looked up.
+/// stored hits' keys: a key it has certainly never seen is not looked up (a batch too small to
+/// load it looks every key up).
 fn add_hits_blocking(
     conn: &mut Connection,
     known: &mut KnownHits,
@@ -110,7 +111,7 @@ fn add_hits_blocking(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut added = 0;
     {
-        let known = known.filter(&tx)?;
+        let mut known = known.filter(&tx, hits.len() >= LOAD_HITS_AT)?;
         let mut stored = tx.prepare_cached(STORED)?;
         let mut insert = tx.prepare_cached(
             "INSERT INTO correlation_hits (found, rule, kind, value, a_coll, a_id, a_idh, \
@@ -133,7 +134,7 @@ fn add_hits_blocking(
                 &h.b.version,
             );
             let (a_idh, b_idh) = (filter::id_hash(&h.a.id), filter::id_hash(&h.b.id));
-            if known.may_contain(key)
+            if known.as_ref().is_none_or(|f| f.may_contain(key))
                 && stored.exists(params![
                     a_idh,
                     key,
@@ -166,7 +167,9 @@ fn add_hits_blocking(
                 key,
             ])?;
             let seq = tx.last_insert_rowid();
-            known.insert(key);
+            if let Some(f) = known.as_mut() {
+                f.insert(key);
+            }
             new_id.execute(params![a_idh, seq])?;
             if b_idh != a_idh {
                 new_id.execute(params![b_idh, seq])?;

@@ -24,7 +24,11 @@
 //! hit of a pull or an import is new. With the filter, the hits need no index by key (hits'
 //! schema 2): "maybe stored" looks among the stored hits of the new hit's first side. The same
 //! rules keep it without false negatives, on the hits' file (its `data_version`), and emptying
-//! the hits drops it; it is loaded from the hits' `hkey` column.
+//! the hits drops it; it is loaded from the hits' `hkey` column. Loading reads every stored
+//! hit (about a second at a million and a half), so only a batch of at least
+//! [`LOAD_HITS_AT`] hits loads it: a stream of large batches (an import, a pull catching up)
+//! pays once, while the few hits of a single POST or of a pull that keeps up are looked up
+//! exactly, without the wait.
 
 use std::collections::HashMap;
 
@@ -67,6 +71,9 @@ impl KnownIds {
     }
 }
 
+/// The fewest hits in a batch that load the filter of stored hit keys (see the module docs).
+pub(super) const LOAD_HITS_AT: usize = 1_000;
+
 /// The filter of the stored hits' keys (`filter::hit_key`) of the hits' writer connection.
 #[derive(Default)]
 pub(super) struct KnownHits {
@@ -75,15 +82,16 @@ pub(super) struct KnownHits {
 }
 
 impl KnownHits {
-    /// The filter, loaded from the stored hits when missing or when another connection has
-    /// written the hits' file since the last call. Call inside the write transaction.
-    pub(super) fn filter(&mut self, conn: &Connection) -> Result<&mut Filter> {
+    /// The filter, dropped first when another connection has written the hits' file since
+    /// the last call; when it is not loaded, loaded from the stored hits if `load`, else
+    /// `None` (every key may then be stored). Call inside the write transaction.
+    pub(super) fn filter(&mut self, conn: &Connection, load: bool) -> Result<Option<&mut Filter>> {
         let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
         if self.data_version != Some(version) {
             self.filter = None;
             self.data_version = Some(version);
         }
-        if self.filter.is_none() {
+        if self.filter.is_none() && load {
             let mut st = conn.prepare_cached("SELECT hkey FROM correlation_hits")?;
             let keys = st
                 .query_map([], |r| r.get::<_, i64>(0))?
@@ -94,7 +102,7 @@ impl KnownHits {
             }
             self.filter = Some(filter);
         }
-        Ok(self.filter.as_mut().expect("loaded above"))
+        Ok(self.filter.as_mut())
     }
 
     /// Forgets the filter (after the hits were removed: its keys would all be false positives).
