@@ -48,27 +48,25 @@ impl KnownIds {
     /// connection has written since the last call. Call inside the write transaction, so that
     /// nobody else writes between this and the inserts.
     pub(super) fn collection(&mut self, conn: &Connection, pk: i64) -> Result<&mut Filter> {
-        let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        if self.data_version != Some(version) {
+        if another_wrote(conn, &mut self.data_version)? {
             self.collections.clear();
-            self.data_version = Some(version);
         }
         match self.collections.entry(pk) {
             std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                let mut st =
-                    conn.prepare_cached("SELECT idh FROM object_ids_all WHERE coll = ?1")?;
-                let hashes = st
-                    .query_map([pk], |r| r.get::<_, i64>(0))?
-                    .collect::<rusqlite::Result<Vec<i64>>>()?;
-                let mut filter = Filter::with_capacity(hashes.len().saturating_mul(2));
-                for h in hashes {
-                    filter.insert(h);
-                }
-                Ok(e.insert(filter))
-            }
+            std::collections::hash_map::Entry::Vacant(e) => Ok(e.insert(Filter::load(
+                conn,
+                "SELECT idh FROM object_ids_all WHERE coll = ?1",
+                [pk],
+            )?)),
         }
     }
+}
+
+/// Whether another connection has written the file of `conn` since the last call (the first
+/// call says so too), `seen` keeping its `data_version` between calls.
+fn another_wrote(conn: &Connection, seen: &mut Option<i64>) -> Result<bool> {
+    let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+    Ok(seen.replace(version) != Some(version))
 }
 
 /// The fewest hits in a batch that load the filter of stored hit keys (see the module docs).
@@ -86,21 +84,11 @@ impl KnownHits {
     /// the last call; when it is not loaded, loaded from the stored hits if `load`, else
     /// `None` (every key may then be stored). Call inside the write transaction.
     pub(super) fn filter(&mut self, conn: &Connection, load: bool) -> Result<Option<&mut Filter>> {
-        let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        if self.data_version != Some(version) {
+        if another_wrote(conn, &mut self.data_version)? {
             self.filter = None;
-            self.data_version = Some(version);
         }
         if self.filter.is_none() && load {
-            let mut st = conn.prepare_cached("SELECT hkey FROM correlation_hits")?;
-            let keys = st
-                .query_map([], |r| r.get::<_, i64>(0))?
-                .collect::<rusqlite::Result<Vec<i64>>>()?;
-            let mut filter = Filter::with_capacity(keys.len().saturating_mul(2));
-            for k in keys {
-                filter.insert(k);
-            }
-            self.filter = Some(filter);
+            self.filter = Some(Filter::load(conn, "SELECT hkey FROM correlation_hits", [])?);
         }
         Ok(self.filter.as_mut())
     }
@@ -171,6 +159,20 @@ fn mix(mut z: u64) -> u64 {
 }
 
 impl Filter {
+    /// A filter of the 64-bit hashes the query `sql` (with `params`) returns, with room for as
+    /// many again.
+    fn load(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Filter> {
+        let hashes = conn
+            .prepare_cached(sql)?
+            .query_map(params, |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        let mut filter = Filter::with_capacity(hashes.len().saturating_mul(2));
+        for h in hashes {
+            filter.insert(h);
+        }
+        Ok(filter)
+    }
+
     fn with_capacity(capacity: usize) -> Filter {
         Filter {
             layers: vec![Layer::new(capacity)],
