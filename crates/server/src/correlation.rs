@@ -101,6 +101,14 @@ fn registered(store: &SharedStore) -> (Cell, Pending) {
     (c, p)
 }
 
+/// Holds `store`'s correlation index as its build after a start does, until the guard drops.
+#[cfg(test)]
+pub(crate) async fn hold_index(
+    store: &SharedStore,
+) -> tokio::sync::OwnedMutexGuard<Option<Engine>> {
+    cell(store).lock_owned().await
+}
+
 /// Waits until the correlation of every write acknowledged before the call is done, its hits
 /// recorded (see [`index_added_later`]).
 pub async fn settled(store: &SharedStore) {
@@ -353,14 +361,30 @@ pub async fn index_added_later(
     objects: Vec<Object>,
     outcomes: Vec<AddOutcome>,
 ) {
+    let (s, c) = (store.clone(), collection.clone());
+    run_later(store, collection, async move {
+        index_added(&s, &c, &objects, &outcomes).await
+    })
+    .await;
+}
+
+/// Runs `work`, the correlation of versions stored in `collection` whose writer does not wait
+/// for it, by a task of its own. It counts as pending correlation from the call on: hits
+/// listings wait for it ([`settled`]), and it holds one of the [`PENDING_WRITES`] slots (the
+/// call waits for one when all are taken). A failure is logged: the objects are stored, and
+/// `entente hits rebuild` finds their hits again.
+pub(crate) async fn run_later<F>(store: &SharedStore, collection: &CollectionId, work: F)
+where
+    F: std::future::Future<Output = Result<(), entente_store::Error>> + Send + 'static,
+{
     // Taken before the caller answers: a listing that follows the answer waits for this
     // correlation, and a write finding every slot taken waits for one.
     let pending = pending(store);
     let slot = pending.slots.clone().acquire_owned().await;
     let guard = pending.running.clone().read_owned().await;
-    let (store, collection) = (store.clone(), collection.clone());
+    let collection = collection.clone();
     tokio::spawn(async move {
-        if let Err(e) = index_added(&store, &collection, &objects, &outcomes).await {
+        if let Err(e) = work.await {
             tracing::error!(
                 error = %e,
                 collection = %collection,

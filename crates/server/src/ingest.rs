@@ -90,8 +90,9 @@ type Queued = (
 /// import): each batch is stored durably as [`add_objects_with`] does, and its correlation is
 /// handed to a worker that indexes the batches in order while the next ones are stored. The
 /// caller awaits [`Deferred::finish`] at the end, so that when a stream is reported done its
-/// hits are recorded too; dropped without it (an error elsewhere), the worker still indexes
-/// what was queued, then ends.
+/// hits are recorded too, or [`Deferred::finish_later`], so that the hits are recorded
+/// beside what it does next; dropped without either (an error elsewhere), the worker still
+/// indexes what was queued, then ends.
 pub struct Deferred {
     store: SharedStore,
     collection: CollectionId,
@@ -172,6 +173,14 @@ impl Deferred {
         self.worker
             .await
             .map_err(|e| entente_store::Error::Backend(Box::new(e)))?
+    }
+
+    /// Returns without waiting for the queued batches to be indexed: the worker goes on as
+    /// correlation pending in the store ([`crate::correlation::run_later`]), which hits
+    /// listings, and a serving node when it stops, wait for.
+    pub async fn finish_later(self) {
+        let (store, collection) = (self.store.clone(), self.collection.clone());
+        crate::correlation::run_later(&store, &collection, self.finish()).await;
     }
 }
 
@@ -295,5 +304,46 @@ mod tests {
         }
         worker.finish().await.unwrap();
         assert_eq!(hits(&deferred).await, expected);
+    }
+
+    /// A stream finished with [`Deferred::finish_later`] (a scheduled pull) returns while the
+    /// correlation index is held, as it is while being built after a start; a hits listing
+    /// waits for its correlation, then lists every hit of the stream.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stream_finished_later_does_not_wait_for_the_index() {
+        use std::time::Duration;
+        let dir = tempfile::tempdir().unwrap();
+        let (store, theirs) = store(dir.path()).await;
+        // The index is built by this first write, so that holding it next is what its build
+        // after a start looks like to the stream.
+        add_objects(&store, &theirs, batch(0), &provenance())
+            .await
+            .unwrap();
+        assert_eq!(hits(&store).await.len(), 1);
+        let held = crate::correlation::hold_index(&store).await;
+        let mut worker = Deferred::new(&store, &theirs);
+        for i in 1..BATCHES {
+            let objects = batch(i);
+            let sharing = crate::sharing::facts_at_ingest(&objects, &provenance().originator, None);
+            worker.add(objects, sharing).await.unwrap();
+        }
+        tokio::time::timeout(Duration::from_secs(5), worker.finish_later())
+            .await
+            .expect("the stream ends without waiting for the index");
+        let listing = tokio::spawn({
+            let store = store.clone();
+            async move { hits(&store).await }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            !listing.is_finished(),
+            "a listing waits for the stream's hits"
+        );
+        drop(held);
+        let listed = tokio::time::timeout(Duration::from_secs(10), listing)
+            .await
+            .expect("the listing proceeds once the index is free")
+            .unwrap();
+        assert_eq!(listed.len(), BATCHES, "{listed:?}");
     }
 }

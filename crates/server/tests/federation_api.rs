@@ -398,7 +398,7 @@ async fn a_pull_and_a_push_at_once_keep_each_others_state() {
 /// side, then runs and gives it up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_run_of_a_side_at_a_time() {
-    use entente_server::federation::{PullError, WhenBusy, pull};
+    use entente_server::federation::{Hits, PullError, WhenBusy, pull};
     let w = setup().await;
     let store = w.node.store.clone();
     let peer = agency_b(&w.coll);
@@ -410,7 +410,7 @@ async fn one_run_of_a_side_at_a_time() {
             .await
             .unwrap()
     );
-    let skipped = pull(&store, &peer, WhenBusy::Skip).await;
+    let skipped = pull(&store, &peer, WhenBusy::Skip, Hits::Later).await;
     assert!(matches!(skipped, Err(PullError::Busy(_))), "{skipped:?}");
     let (_, state) = store.peer("agency-b").await.unwrap();
     assert_eq!(state, entente_store::PeerState::default());
@@ -423,7 +423,7 @@ async fn one_run_of_a_side_at_a_time() {
     );
     let waiting = tokio::spawn({
         let (store, peer) = (store.clone(), peer.clone());
-        async move { pull(&store, &peer, WhenBusy::Wait).await }
+        async move { pull(&store, &peer, WhenBusy::Wait, Hits::Recorded).await }
     });
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     assert!(!waiting.is_finished());

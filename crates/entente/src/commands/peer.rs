@@ -275,6 +275,7 @@ pub(crate) async fn run(ctx: &Context, cmd: PeerCommand) -> anyhow::Result<ExitC
                 &peer,
                 &ctx.data_dir,
                 entente_server::federation::WhenBusy::Wait,
+                entente_server::federation::Hits::Recorded,
             )
             .await;
             let mut failed = false;

@@ -324,6 +324,18 @@ where
     outcome
 }
 
+/// When a pull returns, with respect to the correlation of the versions it stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hits {
+    /// Once their hits are recorded (an immediate `entente peer sync`, whose process ends
+    /// after it).
+    Recorded,
+    /// Once they are stored: their correlation goes on beside what follows, as pending
+    /// correlation that hits listings and a stopping node wait for (the scheduler of a serving
+    /// node, so that a pull is not held up by the correlation index being built after a start).
+    Later,
+}
+
 /// Pulls from `peer` everything added since its cursor, then applies the deletions it
 /// logged since the last pull. The state (cursors, counts, last success or error) is stored
 /// after each page and at the end, and the pull is audited.
@@ -331,6 +343,7 @@ pub async fn pull(
     store: &SharedStore,
     peer: &Peer,
     when_busy: WhenBusy,
+    hits: Hits,
 ) -> Result<PullReport, PullError> {
     attempt(
         store,
@@ -340,7 +353,7 @@ pub async fn pull(
         "federation.pull",
         async |state: &mut PeerState| {
             let started = audit::now_micros();
-            let mut report = pull_pages(store, peer, state).await?;
+            let mut report = pull_pages(store, peer, state, hits).await?;
             report.deleted = deletions::apply(store, peer, state).await?;
             state.progress.caught_up_at = Some(started);
             state.progress.behind = 0;
@@ -398,6 +411,7 @@ async fn pull_pages(
     store: &SharedStore,
     peer: &Peer,
     state: &mut PeerState,
+    hits: Hits,
 ) -> Result<PullReport, PullError> {
     check_peer(store, peer).await?;
     let client = transport::client_for(peer)?;
@@ -536,7 +550,10 @@ async fn pull_pages(
         state.progress.behind = if page.more { PAGE } else { 0 };
         save_state(store, &peer.name, Side::Pull, state).await?;
     }
-    ingest.finish().await?;
+    match hits {
+        Hits::Recorded => ingest.finish().await?,
+        Hits::Later => ingest.finish_later().await,
+    }
     Ok(report)
 }
 
@@ -785,15 +802,17 @@ async fn push_pages(
 }
 
 /// Pulls from and pushes to `peer`: what an immediate `entente peer sync` (which waits for a
-/// run of the same side under way elsewhere) and the scheduler (which skips it) do. The pull
-/// runs even when the push fails, and the other way round.
+/// run of the same side under way elsewhere, and for the hits of what it pulled) and the
+/// scheduler (which skips the first and does not wait for the second) do. The pull runs even
+/// when the push fails, and the other way round.
 pub async fn sync(
     store: &SharedStore,
     peer: &Peer,
     data_dir: &std::path::Path,
     when_busy: WhenBusy,
+    hits: Hits,
 ) -> (Result<PullReport, PullError>, Result<PushReport, PullError>) {
-    let pulled = pull(store, peer, when_busy).await;
+    let pulled = pull(store, peer, when_busy, hits).await;
     let pushed = push(store, peer, data_dir, when_busy).await;
     (pulled, pushed)
 }
@@ -831,7 +850,7 @@ pub async fn run_scheduler(
             if when > now {
                 continue;
             }
-            let (pulled, pushed) = sync(&store, peer, &data_dir, WhenBusy::Skip).await;
+            let (pulled, pushed) = sync(&store, peer, &data_dir, WhenBusy::Skip, Hits::Later).await;
             match &pulled {
                 Ok(r) => {
                     tracing::info!(peer = %peer.name, stored = r.stored, duplicates = r.duplicates, rejected = r.rejected, deleted = r.deleted, "pulled")
