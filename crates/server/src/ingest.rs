@@ -176,7 +176,7 @@ impl Deferred {
     }
 
     /// Returns without waiting for the queued batches to be indexed: the worker goes on as
-    /// correlation pending in the store ([`crate::correlation::run_later`]), which hits
+    /// correlation pending in the store (`correlation::run_later`), which hits
     /// listings, and a serving node when it stops, wait for.
     pub async fn finish_later(self) {
         let (store, collection) = (self.store.clone(), self.collection.clone());
