@@ -185,4 +185,7 @@ pub trait FederationStore: Send + Sync {
 
     /// The deletions from `collection` after position `after`, oldest first, at most `limit`.
     async fn deletions(&self, collection: &str, after: i64, limit: u32) -> Result<Vec<Deletion>>;
+    /// The signature batch records of the given keys that are stored (in no set order; keys
+    /// not stored are left out).
+    async fn signature_batches(&self, keys: &[String]) -> Result<Vec<crate::SignatureBatch>>;
 }

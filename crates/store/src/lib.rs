@@ -59,7 +59,7 @@ pub use postgres::PostgresStore;
 pub use screening::*;
 pub use sharing::{
     ChannelRecord, CollectionScope, ObjectSharing, Organisation, ReleaseRecord,
-    ReleaseRequestRecord, SearchHit, SharingStore, TextSearch,
+    ReleaseRequestRecord, SearchHit, SharingStore, SignatureBatch, TextSearch,
 };
 pub use sqlite::SqliteStore;
 pub use types::*;

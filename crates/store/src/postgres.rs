@@ -80,6 +80,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "peer_claims",
         include_str!("../migrations/postgres/0008_peer_claims.sql"),
     ),
+    (
+        9,
+        "signature_batches",
+        include_str!("../migrations/postgres/0009_signature_batches.sql"),
+    ),
 ];
 
 /// Key of the advisory lock that serialises migrations across processes.
@@ -281,6 +286,7 @@ fn read_sharing(r: &tokio_postgres::Row, at: usize) -> Result<ObjectSharing> {
             None => Vec::new(),
         },
         signature: r.get(at + 5),
+        signature_batch: None,
     })
 }
 
@@ -375,6 +381,8 @@ impl PostgresStore {
         let mut next = filter::now_micros().max(last + 1);
         let mut rows = NewRows::default();
         let mut recompute: Vec<String> = Vec::new();
+        // The batch records the added versions name, each once.
+        let mut batches: Vec<(String, String)> = Vec::new();
         let mut outcomes = Vec::with_capacity(objects.len());
         let none = ObjectSharing::default();
         for (i, o) in objects.iter().enumerate() {
@@ -411,6 +419,11 @@ impl PostgresStore {
             rows.recipients
                 .push(crate::sqlite::recipients_text(&facts.recipients));
             rows.signature.push(facts.signature.clone());
+            if let Some(b) = &facts.signature_batch
+                && !batches.iter().any(|(k, _)| *k == b.key)
+            {
+                batches.push((b.key.clone(), b.record.clone()));
+            }
             existing.insert(key, next);
             outcomes.push(AddOutcome::Added {
                 date_added: DateAdded(next),
@@ -448,6 +461,15 @@ impl PostgresStore {
                 ],
             )
             .await?;
+            if !batches.is_empty() {
+                let (keys, records): (Vec<String>, Vec<String>) = batches.into_iter().unzip();
+                tx.execute(
+                    "INSERT INTO signature_batches (key, record) \
+                     SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
+                    &[&keys, &records],
+                )
+                .await?;
+            }
             if !recompute.is_empty() {
                 recompute.sort();
                 recompute.dedup();

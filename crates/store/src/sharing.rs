@@ -68,9 +68,24 @@ pub struct ObjectSharing {
     pub handling: Option<String>,
     /// The named TLP:RED recipients (`organisation:<id>`, `user:<login>`).
     pub recipients: Vec<String>,
-    /// The originating node's signature the version arrived with (`<public key>.<signature>`,
-    /// base64url), kept so that it travels on when the version is relayed.
+    /// The originating node's signature the version arrived with, kept so that it travels on
+    /// when the version is relayed: its compact form, or, for a version signed in a batch, a
+    /// reference to the batch's record ([`SignatureBatch`]) and the version's leaf in it.
     pub signature: Option<String>,
+    /// The batch record `signature` refers to, given with a version being added: the store
+    /// keeps it once (by its key) for all the versions that name it. Not read back with the
+    /// version (see [`crate::FederationStore::signature_batches`]).
+    pub signature_batch: Option<std::sync::Arc<SignatureBatch>>,
+}
+
+/// What many versions signed in one batch share (their originator's key and signature, and the
+/// batch's tree), kept once rather than with each version. The record is opaque to the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureBatch {
+    /// The record's key (a hash of `record`).
+    pub key: String,
+    /// The record.
+    pub record: String,
 }
 
 /// A release the originator granted: an object may go to `destination` beyond its channel.

@@ -118,6 +118,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "hits_own_file",
         include_str!("../migrations/sqlite/0013_hits_own_file.sql"),
     ),
+    (
+        14,
+        "signature_batches",
+        include_str!("../migrations/sqlite/0014_signature_batches.sql"),
+    ),
 ];
 
 /// The migration that moves the audit log into its own file ([`audit_path`]): its rows are
@@ -635,6 +640,7 @@ fn read_sharing(r: &rusqlite::Row<'_>, at: usize) -> Result<ObjectSharing> {
             None => Vec::new(),
         },
         signature: r.get(at + 5)?,
+        signature_batch: None,
     })
 }
 
@@ -1052,6 +1058,11 @@ fn add_objects_blocking(
             tx.prepare_cached("INSERT INTO object_ids_new (coll, idh, seq) VALUES (?1, ?2, ?3)")?;
         let none = ObjectSharing::default();
         let mut recompute = tx.prepare_cached(&RECOMPUTE_FLAGS)?;
+        // A batch's record, once per call (the versions of a batch arrive together).
+        let mut batch = tx.prepare_cached(
+            "INSERT INTO signature_batches (key, record) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )?;
+        let mut batches_kept: Option<&str> = None;
         for (i, (o, key)) in objects.iter().zip(keys).enumerate() {
             let facts = sharing.and_then(|f| f.get(i)).unwrap_or(&none);
             let id = o.id().as_str();
@@ -1096,6 +1107,12 @@ fn add_objects_blocking(
             ])?;
             index.execute(params![pk, idh, tx.last_insert_rowid()])?;
             ids.insert(idh);
+            if let Some(b) = &facts.signature_batch
+                && batches_kept != Some(b.key.as_str())
+            {
+                batch.execute(params![b.key, b.record])?;
+                batches_kept = Some(b.key.as_str());
+            }
             if has_versions {
                 recompute.execute(params![pk, id, idh])?;
             }

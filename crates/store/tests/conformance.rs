@@ -2076,6 +2076,7 @@ async fn sharing_scopes_and_object_facts(db: &TestDb) {
         handling: Some("H3:no use in court".into()),
         recipients: vec!["organisation:home".into(), "user:alice".into()],
         signature: Some("a2V5.c2ln".into()),
+        signature_batch: None,
     };
     let objects = vec![
         indicator(1, "2026-01-01T00:00:00.000Z"),
@@ -2378,7 +2379,73 @@ mod federation {
     scenarios!(
         peers_and_their_state,
         claims_on_a_peers_sides,
-        organisation_keys_and_the_deletion_log
+        organisation_keys_and_the_deletion_log,
+        signature_batches_kept_once
+    );
+}
+
+/// A batch record given with the versions that name it is kept once, in the transaction that
+/// adds them, and read back by key; the versions keep only their reference; a version found a
+/// duplicate adds nothing.
+async fn signature_batches_kept_once(db: &TestDb) {
+    let s = db.open().await;
+    let c = setup(&s, "b2d7f7a4-0000-4000-8000-0000000000b1").await;
+    let batch = Arc::new(entente_store::SignatureBatch {
+        key: "key-1".into(),
+        record: r#"{"size":2}"#.into(),
+    });
+    let facts = |leaf: u32, batch: &Arc<entente_store::SignatureBatch>| ObjectSharing {
+        signature: Some(format!("batch:{}:{leaf}", batch.key)),
+        signature_batch: Some(batch.clone()),
+        ..ObjectSharing::default()
+    };
+    assert!(s.signature_batches(&["key-1".into()]).await.unwrap().is_empty());
+    s.add_objects_with(
+        &c,
+        vec![
+            indicator(1, "2026-01-01T00:00:00.000Z"),
+            indicator(2, "2026-01-01T00:00:00.000Z"),
+        ],
+        vec![facts(0, &batch), facts(1, &batch)],
+    )
+    .await
+    .unwrap();
+    let page = s.objects_page(&c, &all(10)).await.unwrap();
+    let refs: Vec<_> = page
+        .items
+        .iter()
+        .map(|i| (i.sharing.signature.as_deref(), i.sharing.signature_batch.is_none()))
+        .collect();
+    assert_eq!(refs, [(Some("batch:key-1:0"), true), (Some("batch:key-1:1"), true)]);
+    let other = Arc::new(entente_store::SignatureBatch {
+        key: "key-2".into(),
+        record: r#"{"size":3}"#.into(),
+    });
+    // The same versions again (duplicates) with another record: nothing is kept.
+    s.add_objects_with(
+        &c,
+        vec![indicator(1, "2026-01-01T00:00:00.000Z")],
+        vec![facts(0, &other)],
+    )
+    .await
+    .unwrap();
+    let mut found = s
+        .signature_batches(&["key-2".into(), "key-1".into(), "key-9".into()])
+        .await
+        .unwrap();
+    found.sort_by(|a, b| a.key.cmp(&b.key));
+    assert_eq!(found, [(*batch).clone()]);
+    // A record already kept is kept as it was.
+    s.add_objects_with(
+        &c,
+        vec![indicator(3, "2026-01-01T00:00:00.000Z")],
+        vec![facts(2, &batch)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.signature_batches(&["key-1".into()]).await.unwrap(),
+        [(*batch).clone()]
     );
 }
 

@@ -297,9 +297,28 @@ impl FederationStore for PostgresStore {
                             None => Vec::new(),
                         },
                         signature: None,
+                        signature_batch: None,
                     },
                 })
             })
             .collect()
+    }
+
+    async fn signature_batches(&self, keys: &[String]) -> Result<Vec<crate::SignatureBatch>> {
+        let conn = self.pool.get().await?;
+        let rows = conn
+            .client
+            .query(
+                "SELECT key, record FROM signature_batches WHERE key = ANY($1)",
+                &[&keys],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| crate::SignatureBatch {
+                key: r.get(0),
+                record: r.get(1),
+            })
+            .collect())
     }
 }

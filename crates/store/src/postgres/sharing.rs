@@ -306,6 +306,7 @@ impl SharingStore for PostgresStore {
                             None => Vec::new(),
                         },
                         signature: r.get(7),
+                        signature_batch: None,
                     },
                 ))
             })

@@ -283,8 +283,31 @@ impl FederationStore for SqliteStore {
                             None => Vec::new(),
                         },
                         signature: None,
+                        signature_batch: None,
                     },
                 });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn signature_batches(&self, keys: &[String]) -> Result<Vec<crate::SignatureBatch>> {
+        let keys = keys.to_vec();
+        self.read(move |conn| {
+            let mut st =
+                conn.prepare_cached("SELECT key, record FROM signature_batches WHERE key = ?1")?;
+            let mut out = Vec::new();
+            for key in &keys {
+                if let Some(record) = st
+                    .query_row([key], |r| r.get::<_, String>(1))
+                    .optional()?
+                {
+                    out.push(crate::SignatureBatch {
+                        key: key.clone(),
+                        record,
+                    });
+                }
             }
             Ok(out)
         })
