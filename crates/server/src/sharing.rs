@@ -289,6 +289,7 @@ pub fn facts_at_ingest(
                     })
                     .collect(),
                 signature: None,
+                signature_batch: None,
             }
         })
         .collect()

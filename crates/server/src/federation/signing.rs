@@ -178,10 +178,15 @@ pub fn node_identity(data_dir: &Path) -> std::io::Result<Arc<NodeIdentity>> {
 /// arrived with (a relay keeps the originator's), those the home organisation originated
 /// signed here in one batch, the others (from a peer allowed to send unsigned versions) as
 /// stored.
+///
+/// A version stored with a reference to its batch's record gets its inclusion path back from
+/// that record, which `trees` must hold ([`batch_trees`]); one whose record is missing leaves
+/// unsigned (and the partner refuses it).
 pub fn for_partner(
     identity: &NodeIdentity,
     home: Option<&str>,
     items: &[&entente_store::StoredObject],
+    trees: &HashMap<String, BatchTree>,
 ) -> Vec<String> {
     let ours: Vec<usize> = (0..items.len())
         .filter(|&i| {
@@ -208,7 +213,7 @@ pub fn for_partner(
                 item.sharing
                     .signature
                     .as_deref()
-                    .and_then(Signature::from_compact)
+                    .and_then(|s| stored_signature(s, trees))
             });
             match signature {
                 Some(s) => provenance::attach_signature(&item.object, &s),
@@ -267,8 +272,11 @@ pub enum Verdict {
     Signed {
         /// The organisation the signing key speaks for.
         originator: String,
-        /// The signature, compact form.
+        /// The signature as kept: its compact form, or, signed in a batch, a reference to the
+        /// batch's record and the version's leaf.
         signature: String,
+        /// The batch's record, kept once for all its versions.
+        batch: Option<Arc<entente_store::SignatureBatch>>,
     },
     /// Carries no signature.
     Unsigned,
@@ -291,9 +299,11 @@ impl Verdict {
             Verdict::Signed {
                 originator,
                 signature,
+                batch,
             } => {
                 facts.originator = Some(originator);
                 facts.signature = Some(signature);
+                facts.signature_batch = batch;
                 Ok(())
             }
             Verdict::Unsigned if unsigned_ok => Ok(()),
@@ -367,7 +377,8 @@ fn verify_pass(
         signature: ed25519_dalek::Signature,
         key: VerifyingKey,
         originator: &'a str,
-        items: Vec<(usize, String)>,
+        /// The versions it covers (one, or those of one batch).
+        items: Vec<usize>,
     }
     let mut verdicts = vec![Verdict::Unsigned; items.len()];
     // Each signed version with a known key: its signing input, then the message its
@@ -384,10 +395,19 @@ fn verify_pass(
             Err(_) => verdicts[at] = Verdict::Forged,
         }
     }
+    // Each batch-signed version's inclusion path, decoded once.
+    let paths: Vec<Option<Vec<merkle::Hash>>> = items
+        .iter()
+        .zip(&inputs)
+        .map(|((_, s), input)| {
+            input.as_ref()?;
+            decode_path(&s.as_ref()?.batch.as_ref()?.path)
+        })
+        .collect();
     let mut messages: Vec<Option<std::sync::Arc<Vec<u8>>>> = vec![None; items.len()];
     let mut by_tree = vec![false; items.len()];
     if whole {
-        for (at, message) in whole_batches(items, &inputs) {
+        for (at, message) in whole_batches(items, &inputs, &paths) {
             messages[at] = Some(message);
             by_tree[at] = true;
         }
@@ -401,8 +421,8 @@ fn verify_pass(
         };
         let message = match &s.batch {
             None => Some(input.into_bytes()),
-            Some(b) => decode_path(&b.path).and_then(|path| {
-                merkle::root_from_path(b.index, b.size, merkle::leaf(input.as_bytes()), &path)
+            Some(b) => paths[at].as_ref().and_then(|path| {
+                merkle::root_from_path(b.index, b.size, merkle::leaf(input.as_bytes()), path)
                     .map(|root| merkle::signed_message(b.size, &root))
             }),
         };
@@ -441,7 +461,7 @@ fn verify_pass(
                 });
                 checks.len() - 1
             });
-        checks[slot].items.push((at, s.to_compact()));
+        checks[slot].items.push(at);
     }
     let all_good = {
         let messages: Vec<&[u8]> = checks.iter().map(|c| c.message).collect();
@@ -452,17 +472,33 @@ fn verify_pass(
     let mut again = Vec::new();
     for c in checks {
         let good = all_good || c.key.verify_strict(c.message, &c.signature).is_ok();
-        for (at, compact) in c.items {
-            verdicts[at] = if good {
-                Verdict::Signed {
-                    originator: c.originator.to_owned(),
-                    signature: compact,
-                }
-            } else {
+        if !good {
+            for at in c.items {
                 if by_tree[at] {
                     again.push(at);
                 }
-                Verdict::Forged
+                verdicts[at] = Verdict::Forged;
+            }
+            continue;
+        }
+        // The versions of one batch share one record (their paths' hashes, once).
+        let batch = items[c.items[0]].1.filter(|s| s.batch.is_some()).map(|s| {
+            let size = s.batch.as_ref().map_or(0, |b| b.size);
+            let members = c.items.iter().filter_map(|&at| {
+                let b = items[at].1?.batch.as_ref()?;
+                Some((b.index, paths[at].as_deref()?))
+            });
+            batch_record(&s.public_key, &s.signature, size, members)
+        });
+        for at in c.items {
+            let Some(s) = items[at].1 else { continue };
+            verdicts[at] = Verdict::Signed {
+                originator: c.originator.to_owned(),
+                signature: match (&batch, &s.batch) {
+                    (Some(record), Some(b)) => batch_reference(&record.key, b.index),
+                    _ => s.to_compact(),
+                },
+                batch: batch.clone(),
             };
         }
     }
@@ -484,6 +520,7 @@ fn decode_path(path: &[String]) -> Option<Vec<merkle::Hash>> {
 fn whole_batches(
     items: &[(&Object, Option<&Signature>)],
     inputs: &[Option<String>],
+    paths: &[Option<Vec<merkle::Hash>>],
 ) -> Vec<(usize, std::sync::Arc<Vec<u8>>)> {
     let mut batches: HashMap<(&str, &str, u64), Vec<usize>> = HashMap::new();
     for (at, (_, signature)) in items.iter().enumerate() {
@@ -516,16 +553,169 @@ fn whole_batches(
             .iter()
             .map(|&at| merkle::leaf(inputs[at].as_deref().unwrap_or_default().as_bytes()))
             .collect();
-        let (root, paths) = merkle::tree(&leaves);
+        let (root, tree_paths) = merkle::tree(&leaves);
         let message = std::sync::Arc::new(merkle::signed_message(size, &root));
-        for (&at, expected) in ordered.iter().zip(paths) {
-            let given = items[at].1.and_then(|s| s.batch.as_ref()).map(|b| &b.path);
-            if given.and_then(|p| decode_path(p)).as_ref() == Some(&expected) {
+        for (&at, expected) in ordered.iter().zip(tree_paths) {
+            if paths[at].as_ref() == Some(&expected) {
                 out.push((at, message.clone()));
             }
         }
     }
     out
+}
+
+/// The start of a stored reference to a batch's record: `batch:<record key>:<leaf index>`.
+const BATCH_REFERENCE: &str = "batch:";
+
+fn batch_reference(key: &str, index: u64) -> String {
+    format!("{BATCH_REFERENCE}{key}:{index}")
+}
+
+/// The record key and leaf index of a stored reference; `None` for a compact signature.
+fn parse_batch_reference(text: &str) -> Option<(&str, u64)> {
+    let (key, index) = text.strip_prefix(BATCH_REFERENCE)?.rsplit_once(':')?;
+    Some((key, index.parse().ok()?))
+}
+
+/// What a batch's record holds: the signer's key and signature, the tree's size, and the
+/// hashes of its subtrees that the received inclusion paths held (each with the leaves
+/// `[start, end)` under it; `nodes` is base64url of `start`, `end` as 8-byte big-endian
+/// integers and the 32-byte hash, repeated, in order of `(start, end)`). A version's path is
+/// the hashes of the subtrees [`merkle::path_ranges`] names: every one was in the path it
+/// arrived with. A batch of 1,000 versions all received makes a record of about 128 KB, where
+/// their paths took about 650 KB.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct BatchRecord {
+    public_key: String,
+    signature: String,
+    size: u64,
+    nodes: String,
+}
+
+/// One subtree hash in a record's `nodes`: start, end, hash.
+const NODE_BYTES: usize = 8 + 8 + 32;
+
+/// The record of a batch from the inclusion paths of its `members` (leaf index, decoded
+/// path), under the key that is its SHA-256 (base64url).
+fn batch_record<'a>(
+    public_key: &str,
+    signature: &str,
+    size: u64,
+    members: impl Iterator<Item = (u64, &'a [merkle::Hash])>,
+) -> Arc<entente_store::SignatureBatch> {
+    use sha2::Digest as _;
+    let mut nodes = std::collections::BTreeMap::new();
+    for (index, path) in members {
+        for (range, hash) in merkle::path_ranges(index, size).into_iter().zip(path) {
+            nodes.insert(range, hash);
+        }
+    }
+    let mut bytes = Vec::with_capacity(nodes.len() * NODE_BYTES);
+    for ((start, end), hash) in nodes {
+        bytes.extend_from_slice(&start.to_be_bytes());
+        bytes.extend_from_slice(&end.to_be_bytes());
+        bytes.extend_from_slice(hash);
+    }
+    let record = serde_json::to_string(&BatchRecord {
+        public_key: public_key.to_owned(),
+        signature: signature.to_owned(),
+        size,
+        nodes: B64.encode(bytes),
+    })
+    .unwrap_or_default();
+    Arc::new(entente_store::SignatureBatch {
+        key: B64.encode(sha2::Sha256::digest(record.as_bytes())),
+        record,
+    })
+}
+
+/// A batch's record read back, ready to give each of its versions its signature again.
+#[derive(Debug)]
+pub struct BatchTree {
+    public_key: String,
+    signature: String,
+    size: u64,
+    /// Subtree hashes (base64url) by the leaves under them.
+    nodes: HashMap<(u64, u64), String>,
+}
+
+impl BatchTree {
+    /// Reads a record; `None` when it is not one.
+    pub fn parse(record: &str) -> Option<BatchTree> {
+        let r: BatchRecord = serde_json::from_str(record).ok()?;
+        let bytes = B64.decode(&r.nodes).ok()?;
+        if bytes.len() % NODE_BYTES != 0 {
+            return None;
+        }
+        let nodes = bytes
+            .chunks_exact(NODE_BYTES)
+            .map(|n| {
+                let start = u64::from_be_bytes(n[..8].try_into().unwrap_or_default());
+                let end = u64::from_be_bytes(n[8..16].try_into().unwrap_or_default());
+                ((start, end), B64.encode(&n[16..]))
+            })
+            .collect();
+        Some(BatchTree {
+            public_key: r.public_key,
+            signature: r.signature,
+            size: r.size,
+            nodes,
+        })
+    }
+
+    /// The signature of leaf `index`, with its inclusion path; `None` when the record lacks a
+    /// hash of its path.
+    pub fn signature(&self, index: u64) -> Option<Signature> {
+        if index >= self.size {
+            return None;
+        }
+        let path = merkle::path_ranges(index, self.size)
+            .iter()
+            .map(|r| self.nodes.get(r).cloned())
+            .collect::<Option<Vec<_>>>()?;
+        Some(Signature {
+            public_key: self.public_key.clone(),
+            signature: self.signature.clone(),
+            batch: Some(provenance::BatchProof {
+                size: self.size,
+                index,
+                path,
+            }),
+        })
+    }
+}
+
+/// The signature a version was stored with: its compact form, or rebuilt from its batch's
+/// record in `trees`.
+fn stored_signature(text: &str, trees: &HashMap<String, BatchTree>) -> Option<Signature> {
+    match parse_batch_reference(text) {
+        Some((key, index)) => trees.get(key)?.signature(index),
+        None => Signature::from_compact(text),
+    }
+}
+
+/// The batch records the stored signatures of `items` refer to, read from `store` (records
+/// that do not parse are left out).
+pub async fn batch_trees(
+    store: &SharedStore,
+    items: &[entente_store::StoredObject],
+) -> Result<HashMap<String, BatchTree>, entente_store::Error> {
+    let mut keys: Vec<String> = items
+        .iter()
+        .filter_map(|i| parse_batch_reference(i.sharing.signature.as_deref()?))
+        .map(|(key, _)| key.to_owned())
+        .collect();
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    Ok(store
+        .signature_batches(&keys)
+        .await?
+        .into_iter()
+        .filter_map(|b| BatchTree::parse(&b.record).map(|t| (b.key, t)))
+        .collect())
 }
 
 /// The Merkle tree of a batch signature (RFC 9162 section 2.1, SHA-256).
@@ -582,6 +772,27 @@ pub mod merkle {
             p.push(left);
         }
         node(&left, &right)
+    }
+
+    /// The leaves `[start, end)` under each hash of the inclusion path of leaf `index` in a
+    /// tree of `size` leaves, in the path's order (from the leaf up); empty when `index` is not
+    /// a leaf of such a tree.
+    pub fn path_ranges(index: u64, size: u64) -> Vec<(u64, u64)> {
+        let (mut lo, mut hi) = (0u64, size);
+        let mut out = Vec::new();
+        while index < hi && hi - lo > 1 {
+            // The largest power of two smaller than the number of leaves (as `build` splits).
+            let k = 1u64 << (u64::BITS - 1 - (hi - lo - 1).leading_zeros());
+            if index < lo + k {
+                out.push((lo + k, hi));
+                hi = lo + k;
+            } else {
+                out.push((lo, lo + k));
+                lo += k;
+            }
+        }
+        out.reverse();
+        out
     }
 
     /// The root an inclusion path leads to from leaf `index` of a tree of `size` leaves (RFC
@@ -670,6 +881,7 @@ mod tests {
         let signed = Verdict::Signed {
             originator: "org-a".into(),
             signature: good.to_compact(),
+            batch: None,
         };
         assert_eq!(v[0], signed);
         assert_eq!(v[1], Verdict::Forged);
@@ -720,10 +932,102 @@ mod tests {
         assert_eq!(merkle::tree(&[one]).0, one);
     }
 
+    /// The leaves under each hash of a path are those `path_ranges` names: one range always
+    /// holds one hash, the root of the subtree over those leaves.
+    #[test]
+    fn path_ranges_name_the_subtrees_of_each_path() {
+        for n in 1..=40u64 {
+            let leaves: Vec<merkle::Hash> =
+                (0..n).map(|i| merkle::leaf(&i.to_be_bytes())).collect();
+            let (_, paths) = merkle::tree(&leaves);
+            for (i, path) in paths.iter().enumerate() {
+                let ranges = merkle::path_ranges(i as u64, n);
+                assert_eq!(ranges.len(), path.len(), "{i} of {n}");
+                for ((start, end), hash) in ranges.into_iter().zip(path) {
+                    assert!(start < end && end <= n);
+                    assert!(!(start..end).contains(&(i as u64)));
+                    let (root, _) = merkle::tree(&leaves[start as usize..end as usize]);
+                    assert_eq!(&root, hash, "{i} of {n}: [{start}, {end})");
+                }
+            }
+            assert!(merkle::path_ranges(n, n).is_empty());
+        }
+    }
+
+    /// The versions of a batch verified together share one record, and each version's
+    /// signature comes back from it exactly as it arrived; from part of a batch, the record
+    /// gives back the signatures of that part.
+    #[test]
+    fn a_batch_record_gives_back_each_signature() {
+        let a = NodeIdentity::generate();
+        let keys = ring(&[(&a, "org-a")]);
+        let objects: Vec<Object> = (0..7)
+            .map(|i| Object::from_json(&OBJECT.replace("8e2e2d2b", &format!("{i:08x}"))).unwrap())
+            .collect();
+        let refs: Vec<&Object> = objects.iter().collect();
+        let sigs = a.sign_batch(&refs).unwrap();
+        let items: Vec<_> = objects
+            .iter()
+            .zip(&sigs)
+            .map(|(o, s)| (o, Some(s)))
+            .collect();
+        for part in [&items[..], &items[2..], &items[3..4]] {
+            let verdicts = verify(&keys, part);
+            let Verdict::Signed {
+                batch: Some(record),
+                ..
+            } = &verdicts[0]
+            else {
+                panic!("{:?}", verdicts[0]);
+            };
+            let tree = BatchTree::parse(&record.record).unwrap();
+            let trees = HashMap::from([(record.key.clone(), tree)]);
+            for (v, (_, s)) in verdicts.iter().zip(part) {
+                let Verdict::Signed {
+                    signature, batch, ..
+                } = v
+                else {
+                    panic!("{v:?}");
+                };
+                assert_eq!(batch.as_ref(), Some(record));
+                let index = s.unwrap().batch.as_ref().unwrap().index;
+                assert_eq!(signature, &format!("batch:{}:{index}", record.key));
+                assert_eq!(stored_signature(signature, &trees).as_ref(), *s);
+            }
+            // A leaf none of the part's paths covers has no signature in the record.
+            if part.len() < items.len() {
+                let tree = &trees[&record.key];
+                assert_eq!(tree.signature(0), None);
+                assert_eq!(tree.signature(7), None);
+            }
+        }
+        // A record's key is its hash: the same paths make the same record.
+        let first = verify(&keys, &items);
+        let again = verify(&keys, &items);
+        assert_eq!(first, again);
+        // Stored compact signatures and references to missing records.
+        let single = a.sign(&objects[0]).unwrap();
+        let none = HashMap::new();
+        assert_eq!(
+            stored_signature(&single.to_compact(), &none),
+            Some(single.clone())
+        );
+        assert_eq!(stored_signature("batch:nothing:3", &none), None);
+        assert_eq!(parse_batch_reference("batch:k:x"), None);
+        assert!(BatchTree::parse("{}").is_none());
+    }
+
     fn inputs_of(items: &[(&Object, Option<&Signature>)]) -> Vec<Option<String>> {
         items
             .iter()
             .map(|(o, _)| provenance::signing_input(o).ok())
+            .collect()
+    }
+
+    fn paths_of(items: &[(&Object, Option<&Signature>)]) -> Vec<Option<Vec<merkle::Hash>>> {
+        items
+            .iter()
+            .map(|(_, s)| decode_path(&s.as_ref()?.batch.as_ref()?.path))
             .collect()
     }
 
@@ -775,9 +1079,9 @@ mod tests {
             .zip(&sigs)
             .map(|(o, s)| (o, Some(s)))
             .collect();
-        assert_eq!(whole_batches(&items, &inputs_of(&items)).len(), 7);
+        assert_eq!(whole_batches(&items, &inputs_of(&items), &paths_of(&items)).len(), 7);
         items[6].1 = Some(&bad_path);
-        assert_eq!(whole_batches(&items, &inputs_of(&items)).len(), 6);
+        assert_eq!(whole_batches(&items, &inputs_of(&items), &paths_of(&items)).len(), 6);
         items[3].0 = &altered;
         let v = verify(&keys, &items);
         assert_eq!(v[3], Verdict::Forged);
@@ -791,7 +1095,7 @@ mod tests {
             .zip(&sigs)
             .map(|(o, s)| (o, Some(s)))
             .collect();
-        assert!(whole_batches(&items[..6], &inputs_of(&items[..6])).is_empty());
+        assert!(whole_batches(&items[..6], &inputs_of(&items[..6]), &paths_of(&items[..6])).is_empty());
         assert!(
             verify(&keys, &items[2..])
                 .iter()
@@ -799,7 +1103,7 @@ mod tests {
         );
         let mut doubled = items.clone();
         doubled[1] = items[0];
-        assert!(whole_batches(&doubled, &inputs_of(&doubled)).is_empty());
+        assert!(whole_batches(&doubled, &inputs_of(&doubled), &paths_of(&doubled)).is_empty());
         // A relayed, re-serialised batch member still verifies; a forged batch signature does
         // not.
         let text = provenance::attach_signature(&objects[2], &sigs[2]);

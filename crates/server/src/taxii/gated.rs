@@ -306,8 +306,8 @@ where
 }
 
 /// Whether two versions carry the same facts for a decision: everything the policy reads
-/// ([`crate::sharing::object_facts`]), not the signature, which differs from version to
-/// version of signed data and decides nothing.
+/// ([`crate::sharing::object_facts`]), not the signature (nor its batch), which differs from
+/// version to version of signed data and decides nothing.
 fn same_facts(a: &ObjectSharing, b: &ObjectSharing) -> bool {
     // Spelled out field by field: a field added to `ObjectSharing` must be judged here.
     let ObjectSharing {
@@ -317,6 +317,7 @@ fn same_facts(a: &ObjectSharing, b: &ObjectSharing) -> bool {
         handling,
         recipients,
         signature: _,
+        signature_batch: _,
     } = a;
     *tlp == b.tlp
         && *originator == b.originator
@@ -417,6 +418,7 @@ mod tests {
             handling: Some("H1".into()),
             recipients: vec!["organisation:home".into()],
             signature: Some("key.sig-1".into()),
+            signature_batch: None,
         };
         let mut b = a.clone();
         b.signature = Some("key.sig-2".into());

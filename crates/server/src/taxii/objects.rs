@@ -157,8 +157,9 @@ async fn serve_objects(
         let home = reached.gate.snapshot().home.as_ref().map(|o| o.0.clone());
         let data_dir = state.config.data_dir.clone();
         let items = page.items;
+        let trees = crate::federation::signing::batch_trees(&state.store, &items).await?;
         let signed = tokio::task::spawn_blocking(move || {
-            signed_for_peer(&data_dir, home.as_deref(), &items)
+            signed_for_peer(&data_dir, home.as_deref(), &items, &trees)
         })
         .await
         .map_err(ApiError::internal)??;
@@ -243,6 +244,7 @@ fn signed_for_peer(
     data_dir: &std::path::Path,
     home: Option<&str>,
     items: &[entente_store::StoredObject],
+    trees: &std::collections::HashMap<String, crate::federation::signing::BatchTree>,
 ) -> Result<Vec<String>, ApiError> {
     let identity =
         crate::federation::signing::node_identity(data_dir).map_err(ApiError::internal)?;
@@ -250,7 +252,7 @@ fn signed_for_peer(
     // The texts are stored objects, or stored objects with a signature member added by the
     // signing code: JSON by construction, so they go into the envelope as they are.
     Ok(crate::federation::signing::for_partner(
-        &identity, home, &refs,
+        &identity, home, &refs, trees,
     ))
 }
 
