@@ -27,7 +27,8 @@
 //!
 //! A node keeps the signature beside the version, not in it ([`split_signature`]): what it
 //! stores is the object exactly as its originator wrote it, and it attaches the signature
-//! again ([`attach_signature`]) when the version leaves for another node. When the object
+//! again ([`attach_signature`]) when the version leaves for another node. (How it keeps it is
+//! the node's business: the server keeps what the versions of one batch share once.) When the object
 //! text was only extended by [`attach_signature`], [`split_signature`] gives back the
 //! original text byte for byte.
 

@@ -2399,7 +2399,12 @@ async fn signature_batches_kept_once(db: &TestDb) {
         signature_batch: Some(batch.clone()),
         ..ObjectSharing::default()
     };
-    assert!(s.signature_batches(&["key-1".into()]).await.unwrap().is_empty());
+    assert!(
+        s.signature_batches(&["key-1".into()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     s.add_objects_with(
         &c,
         vec![
@@ -2414,9 +2419,17 @@ async fn signature_batches_kept_once(db: &TestDb) {
     let refs: Vec<_> = page
         .items
         .iter()
-        .map(|i| (i.sharing.signature.as_deref(), i.sharing.signature_batch.is_none()))
+        .map(|i| {
+            (
+                i.sharing.signature.as_deref(),
+                i.sharing.signature_batch.is_none(),
+            )
+        })
         .collect();
-    assert_eq!(refs, [(Some("batch:key-1:0"), true), (Some("batch:key-1:1"), true)]);
+    assert_eq!(
+        refs,
+        [(Some("batch:key-1:0"), true), (Some("batch:key-1:1"), true)]
+    );
     let other = Arc::new(entente_store::SignatureBatch {
         key: "key-2".into(),
         record: r#"{"size":3}"#.into(),

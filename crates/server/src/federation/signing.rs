@@ -1079,9 +1079,15 @@ mod tests {
             .zip(&sigs)
             .map(|(o, s)| (o, Some(s)))
             .collect();
-        assert_eq!(whole_batches(&items, &inputs_of(&items), &paths_of(&items)).len(), 7);
+        assert_eq!(
+            whole_batches(&items, &inputs_of(&items), &paths_of(&items)).len(),
+            7
+        );
         items[6].1 = Some(&bad_path);
-        assert_eq!(whole_batches(&items, &inputs_of(&items), &paths_of(&items)).len(), 6);
+        assert_eq!(
+            whole_batches(&items, &inputs_of(&items), &paths_of(&items)).len(),
+            6
+        );
         items[3].0 = &altered;
         let v = verify(&keys, &items);
         assert_eq!(v[3], Verdict::Forged);
@@ -1095,7 +1101,9 @@ mod tests {
             .zip(&sigs)
             .map(|(o, s)| (o, Some(s)))
             .collect();
-        assert!(whole_batches(&items[..6], &inputs_of(&items[..6]), &paths_of(&items[..6])).is_empty());
+        assert!(
+            whole_batches(&items[..6], &inputs_of(&items[..6]), &paths_of(&items[..6])).is_empty()
+        );
         assert!(
             verify(&keys, &items[2..])
                 .iter()

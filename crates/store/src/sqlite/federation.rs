@@ -299,10 +299,7 @@ impl FederationStore for SqliteStore {
                 conn.prepare_cached("SELECT key, record FROM signature_batches WHERE key = ?1")?;
             let mut out = Vec::new();
             for key in &keys {
-                if let Some(record) = st
-                    .query_row([key], |r| r.get::<_, String>(1))
-                    .optional()?
-                {
+                if let Some(record) = st.query_row([key], |r| r.get::<_, String>(1)).optional()? {
                     out.push(crate::SignatureBatch {
                         key: key.clone(),
                         record,
