@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# One initial synchronisation into a fresh node B, measuring what B writes: the bytes it hands
+# to write(2) (`wchar` in /proc/<pid>/io: the SQLite logs, their checkpoints and the database
+# files), its write calls and its CPU time, per version. Bytes written do not depend on the
+# machine's load, so two builds of B can be compared on a shared machine. Run after
+# bench/federation/run.sh, which leaves node A and its settings in WORK.
+#
+#   bench/federation/writes.sh PATH_TO_ENTENTE_BINARY [LABEL]
+#
+# A_ENTENTE names another binary for node A (default: the same), so that node A stays at the
+# schema of the build that imported it.
+set -euo pipefail
+E="$(realpath "${1:?path to the entente binary}")"
+LABEL="${2:-$(basename "$E")}"
+A_E="$(realpath "${A_ENTENTE:-$E}")"
+W="${WORK:-/tmp/entente-bench-federation}"
+# shellcheck disable=SC1091
+. "$W/a.env"
+export ENTENTE_LOG=warn
+unset ENTENTE_DATA ENTENTE_STORE_URL
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+"$A_E" --data "$W/a" serve --listen "127.0.0.1:$PORT" >"$W/a-writes.serve.log" 2>&1 &
+APID="$!"
+PIDS+=("$APID")
+for _ in $(seq 1 600); do curl -s -o /dev/null "http://127.0.0.1:$PORT/health" && break; sleep 0.1; done
+B="$W/b3"
+rm -rf "$B"
+"$E" --data "$B" init --organisation be-vsse >/dev/null
+"$E" --data "$B" org add fr-dgsi >/dev/null
+"$E" --data "$B" channel add fr-be --member fr-dgsi --member be-vsse \
+  --legal-basis "Bilateral memorandum of understanding" --purpose investigation >/dev/null
+"$E" --data "$B" collection add --title "From FR" --alias from-fr >/dev/null
+"$E" --data "$B" collection bind from-fr --channel fr-be >/dev/null
+"$E" --data "$B" org key add fr-dgsi "$A_KEY" >/dev/null
+printf '%s' "$B_SERVICE_TOKEN" >"$W/fr.token"
+"$E" --data "$B" peer add fr --url "http://127.0.0.1:$PORT/api1/" --organisation fr-dgsi \
+  --channel fr-be --pull "$SHARED" --into from-fr --token-file "$W/fr.token" --interval 1 >/dev/null
+A0="$(awk '{print $14 + $15}' "/proc/$APID/stat")"
+T0="$(date +%s.%N)"
+"$E" --data "$B" peer sync fr >"$W/writes-$LABEL.out" 2>&1 &
+BPID="$!"
+PIDS+=("$BPID")
+# The last reading before B exits (its counters go with it).
+while kill -0 "$BPID" 2>/dev/null; do
+  { cat "/proc/$BPID/io"; awk '{print "cpu_ticks: " $14 + $15}' "/proc/$BPID/stat"; } \
+    >"$W/writes-$LABEL.io.tmp" 2>/dev/null && mv "$W/writes-$LABEL.io.tmp" "$W/writes-$LABEL.io"
+  sleep 0.2
+done
+wait "$BPID"
+T1="$(date +%s.%N)"
+A1="$(awk '{print $14 + $15}' "/proc/$APID/stat")"
+python3 - "$LABEL" "$T0" "$T1" "$A0" "$A1" "$W/writes-$LABEL.io" "$W/writes-$LABEL.out" <<'PY'
+import os, re, sys
+label, t0, t1, a0, a1, io, out = sys.argv[1:]
+counters = dict(line.split(": ") for line in open(io).read().splitlines() if ": " in line)
+report = open(out).read().strip()
+m = re.search(r"stored (\d+)", report)
+n = int(m.group(1)) if m else 0
+if n == 0:
+    sys.exit(f"{label}: nothing stored: {report}")
+hz = os.sysconf("SC_CLK_TCK")
+seconds = float(t1) - float(t0)
+print(
+    f"{label}: {n:,} versions in {seconds:.1f} s = {n / seconds:,.0f}/s; per version: "
+    f"{int(counters['wchar']) / n:,.0f} bytes written, {int(counters['syscw']) / n:.2f} write "
+    f"calls, B {int(counters['cpu_ticks']) / hz / n * 1e6:.1f} us of CPU (to its last reading), "
+    f"A {(float(a1) - float(a0)) / hz / n * 1e6:.1f} us; "
+    f"load {' '.join(open('/proc/loadavg').read().split()[:3])}"
+)
+PY
