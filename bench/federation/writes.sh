@@ -14,33 +14,12 @@ E="$(realpath "${1:?path to the entente binary}")"
 LABEL="${2:-$(basename "$E")}"
 A_E="$(realpath "${A_ENTENTE:-$E}")"
 W="${WORK:-/tmp/entente-bench-federation}"
-# shellcheck disable=SC1091
-. "$W/a.env"
-export ENTENTE_LOG=warn
-unset ENTENTE_DATA ENTENTE_STORE_URL
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-"$A_E" --data "$W/a" serve --listen "127.0.0.1:$PORT" >"$W/a-writes.serve.log" 2>&1 &
-APID="$!"
-PIDS+=("$APID")
-for _ in $(seq 1 600); do curl -s -o /dev/null "http://127.0.0.1:$PORT/health" && break; sleep 0.1; done
+HERE="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=bench/federation/fresh-b.sh
+. "$HERE/fresh-b.sh"
+serve_a "$W/a-writes.serve.log"
 B="$W/b3"
-rm -rf "$B"
-"$E" --data "$B" init --organisation be-vsse >/dev/null
-"$E" --data "$B" org add fr-dgsi >/dev/null
-"$E" --data "$B" channel add fr-be --member fr-dgsi --member be-vsse \
-  --legal-basis "Bilateral memorandum of understanding" --purpose investigation >/dev/null
-"$E" --data "$B" collection add --title "From FR" --alias from-fr >/dev/null
-"$E" --data "$B" collection bind from-fr --channel fr-be >/dev/null
-"$E" --data "$B" org key add fr-dgsi "$A_KEY" >/dev/null
-printf '%s' "$B_SERVICE_TOKEN" >"$W/fr.token"
-"$E" --data "$B" peer add fr --url "http://127.0.0.1:$PORT/api1/" --organisation fr-dgsi \
-  --channel fr-be --pull "$SHARED" --into from-fr --token-file "$W/fr.token" --interval 1 >/dev/null
+fresh_b "$B"
 A0="$(awk '{print $14 + $15}' "/proc/$APID/stat")"
 T0="$(date +%s.%N)"
 "$E" --data "$B" peer sync fr >"$W/writes-$LABEL.out" 2>&1 &

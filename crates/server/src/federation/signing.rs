@@ -961,11 +961,7 @@ mod tests {
     fn a_batch_record_gives_back_each_signature() {
         let a = NodeIdentity::generate();
         let keys = ring(&[(&a, "org-a")]);
-        let objects: Vec<Object> = (0..7)
-            .map(|i| Object::from_json(&OBJECT.replace("8e2e2d2b", &format!("{i:08x}"))).unwrap())
-            .collect();
-        let refs: Vec<&Object> = objects.iter().collect();
-        let sigs = a.sign_batch(&refs).unwrap();
+        let (objects, sigs) = signed_batch(&a, 7);
         let items: Vec<_> = objects
             .iter()
             .zip(&sigs)
@@ -1017,6 +1013,16 @@ mod tests {
         assert!(BatchTree::parse("{}").is_none());
     }
 
+    /// `n` distinct objects signed by `signer` in one batch.
+    fn signed_batch(signer: &NodeIdentity, n: usize) -> (Vec<Object>, Vec<Signature>) {
+        let objects: Vec<Object> = (0..n)
+            .map(|i| Object::from_json(&OBJECT.replace("8e2e2d2b", &format!("{i:08x}"))).unwrap())
+            .collect();
+        let refs: Vec<&Object> = objects.iter().collect();
+        let sigs = signer.sign_batch(&refs).unwrap();
+        (objects, sigs)
+    }
+
     fn inputs_of(items: &[(&Object, Option<&Signature>)]) -> Vec<Option<String>> {
         items
             .iter()
@@ -1035,11 +1041,7 @@ mod tests {
     fn batch_signatures() {
         let a = NodeIdentity::generate();
         let keys = ring(&[(&a, "org-a")]);
-        let objects: Vec<Object> = (0..7)
-            .map(|i| Object::from_json(&OBJECT.replace("8e2e2d2b", &format!("{i:08x}"))).unwrap())
-            .collect();
-        let refs: Vec<&Object> = objects.iter().collect();
-        let sigs = a.sign_batch(&refs).unwrap();
+        let (objects, sigs) = signed_batch(&a, 7);
         assert!(
             sigs.iter()
                 .all(|s| s.batch.is_some() && s.signature == sigs[0].signature)
@@ -1133,7 +1135,7 @@ mod tests {
             [Verdict::Forged]
         );
         // One object is signed alone; none, not at all.
-        assert!(a.sign_batch(&refs[..1]).unwrap()[0].batch.is_none());
+        assert!(a.sign_batch(&[&objects[0]]).unwrap()[0].batch.is_none());
         assert!(a.sign_batch(&[]).unwrap().is_empty());
     }
 
