@@ -7,6 +7,9 @@
 #
 #   bench/federation/writes.sh PATH_TO_ENTENTE_BINARY [LABEL]
 #
+# BY_FILE=1 runs B under strace and also breaks the bytes down by file (each SQLite log and
+# database file); strace slows B, so the rate and CPU figures of such a run mean nothing.
+#
 # A_ENTENTE names another binary for node A (default: the same), so that node A stays at the
 # schema of the build that imported it.
 set -euo pipefail
@@ -22,12 +25,22 @@ B="$W/b3"
 fresh_b "$B"
 A0="$(awk '{print $14 + $15}' "/proc/$APID/stat")"
 T0="$(date +%s.%N)"
-"$E" --data "$B" peer sync fr >"$W/writes-$LABEL.out" 2>&1 &
+if [ "${BY_FILE:-0}" = 1 ]; then
+  strace -f -y -e trace=pwrite64,write,pwritev,writev -e signal=none -o "$W/writes-$LABEL.strace" \
+    "$E" --data "$B" peer sync fr >"$W/writes-$LABEL.out" 2>&1 &
+else
+  "$E" --data "$B" peer sync fr >"$W/writes-$LABEL.out" 2>&1 &
+fi
 BPID="$!"
 PIDS+=("$BPID")
-# The last reading before B exits (its counters go with it).
-while kill -0 "$BPID" 2>/dev/null; do
-  { cat "/proc/$BPID/io"; awk '{print "cpu_ticks: " $14 + $15}' "/proc/$BPID/stat"; } \
+# The last reading before B exits (its counters go with it). Under strace, B is its child.
+SYNC_PID="$BPID"
+if [ "${BY_FILE:-0}" = 1 ]; then
+  sleep 1
+  SYNC_PID="$(pgrep -P "$BPID" | head -1)"
+fi
+while kill -0 "$SYNC_PID" 2>/dev/null; do
+  { cat "/proc/$SYNC_PID/io"; awk '{print "cpu_ticks: " $14 + $15}' "/proc/$SYNC_PID/stat"; } \
     >"$W/writes-$LABEL.io.tmp" 2>/dev/null && mv "$W/writes-$LABEL.io.tmp" "$W/writes-$LABEL.io"
   sleep 0.2
 done
@@ -53,3 +66,30 @@ print(
     f"load {' '.join(open('/proc/loadavg').read().split()[:3])}"
 )
 PY
+if [ "${BY_FILE:-0}" = 1 ]; then
+  python3 - "$W/writes-$LABEL.strace" "$W/writes-$LABEL.out" <<'PY'
+import collections, re, sys
+trace, out = sys.argv[1:]
+n = int(re.search(r"stored (\d+)", open(out).read()).group(1))
+done = re.compile(r"^(\d+)\s+\w+\(\d+<([^>]*)>.*\)\s+=\s+(\d+)")
+started = re.compile(r"^(\d+)\s+\w+\(\d+<([^>]*)>.*<unfinished")
+resumed = re.compile(r"^(\d+)\s+<\.\.\. \w+ resumed>.*=\s+(\d+)")
+def name(path):
+    return "sockets and pipes" if ":" in path and not path.startswith("/") else path.rsplit("/", 1)[-1]
+written, calls, pending = collections.Counter(), collections.Counter(), {}
+for line in open(trace, errors="replace"):
+    if m := done.match(line):
+        pid, path, count = m.groups()
+    elif m := started.match(line):
+        pending[m.group(1)] = m.group(2)
+        continue
+    elif (m := resumed.match(line)) and m.group(1) in pending:
+        path, count = pending.pop(m.group(1)), m.group(2)
+    else:
+        continue
+    written[name(path)] += int(count)
+    calls[name(path)] += 1
+for f, b in written.most_common(6):
+    print(f"  {f}: {b / n:,.0f} bytes and {calls[f] / n:.2f} calls per version")
+PY
+fi
