@@ -3,15 +3,7 @@
 # port and sets up a fresh node B that pulls A's shared collection, as run.sh does.
 # shellcheck shell=bash disable=SC1091
 . "$W/a.env"
-export ENTENTE_LOG=warn
-unset ENTENTE_DATA ENTENTE_STORE_URL
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  PIDS=()
-}
-trap cleanup EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/processes.sh"
 
 # serve_a LOG: node A serving on PORT, its pid in APID.
 serve_a() {

@@ -44,16 +44,8 @@ ENTENTE="$(realpath "$ENTENTE")"
 # builds of B can be compared side by side against one and the same source.
 B_ENTENTE="$(realpath "${B_ENTENTE:-$ENTENTE}")"
 B_LABEL="${B_LABEL:-}"                   # a prefix for the labels of B's timed synchronisations
-export ENTENTE_LOG=warn
-unset ENTENTE_DATA ENTENTE_STORE_URL
-
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  PIDS=()
-}
-trap cleanup EXIT
+# shellcheck source=bench/federation/processes.sh
+. "$HERE/processes.sh"
 
 log() { printf '== %s\n' "$*" >&2; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
