@@ -632,7 +632,7 @@ impl Pusher<'_> {
             .collect();
         let withheld = (items.len() - going.len()) as u64;
         let home = self.home.as_ref().map(|h| h.0.as_str());
-        let trees = signing::batch_trees(self.store, items).await?;
+        let trees = signing::batch_trees(self.store, going.iter().copied()).await?;
         let outgoing = signing::for_partner(&self.identity, home, &going, &trees)
             .into_iter()
             .map(serde_json::value::RawValue::from_string)
