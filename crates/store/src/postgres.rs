@@ -85,6 +85,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "signature_batches",
         include_str!("../migrations/postgres/0009_signature_batches.sql"),
     ),
+    (
+        10,
+        "signature_batch_refs",
+        include_str!("../migrations/postgres/0010_signature_batch_refs.sql"),
+    ),
 ];
 
 /// Key of the advisory lock that serialises migrations across processes.
@@ -470,6 +475,11 @@ impl PostgresStore {
                 )
                 .await?;
             }
+            let mut references = Vec::new();
+            for signature in rows.signature.iter().flatten() {
+                crate::sqlite::count_reference(&mut references, signature, 1);
+            }
+            add_references(&tx, &references).await?;
             if !recompute.is_empty() {
                 recompute.sort();
                 recompute.dedup();
@@ -768,6 +778,20 @@ impl Store for PostgresStore {
             &refs(&params),
         )
         .await?;
+        // The batch records the deleted versions refer to lose those references.
+        let signatures: Vec<String> = tx
+            .query(
+                &format!(
+                    "SELECT o.signature FROM objects AS o \
+                     WHERE {} AND o.signature LIKE 'batch:%'",
+                    clause.sql
+                ),
+                &refs(&params),
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
         let n = tx
             .execute(
                 &format!("DELETE FROM objects AS o WHERE {}", clause.sql),
@@ -779,6 +803,11 @@ impl Store for PostgresStore {
                 "object {id} in collection {collection}"
             )));
         }
+        let mut references = Vec::new();
+        for signature in &signatures {
+            crate::sqlite::count_reference(&mut references, signature, -1);
+        }
+        add_references(&tx, &references).await?;
         tx.execute(RECOMPUTE_FLAGS, &[&pk, &vec![id.to_owned()]])
             .await?;
         tx.commit().await?;
@@ -1067,4 +1096,30 @@ fn row_to_audit(r: &tokio_postgres::Row) -> AuditEntry {
         prev_hash: r.get(10),
         hash: r.get(11),
     }
+}
+
+/// Adds counted references to their batch records' counts (a negative count takes them off;
+/// see `sqlite::count_reference`), then deletes the records no version refers to any more.
+async fn add_references(
+    tx: &tokio_postgres::Transaction<'_>,
+    references: &[(&str, i64)],
+) -> Result<()> {
+    if references.is_empty() {
+        return Ok(());
+    }
+    let (keys, counts): (Vec<&str>, Vec<i64>) = references.iter().copied().unzip();
+    tx.execute(
+        "UPDATE signature_batches AS b SET refs = b.refs + u.n \
+         FROM unnest($1::text[], $2::bigint[]) AS u(k, n) WHERE b.key = u.k",
+        &[&keys, &counts],
+    )
+    .await?;
+    if counts.iter().any(|n| *n < 0) {
+        tx.execute(
+            "DELETE FROM signature_batches WHERE key = ANY($1) AND refs <= 0",
+            &[&keys],
+        )
+        .await?;
+    }
+    Ok(())
 }

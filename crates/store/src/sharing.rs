@@ -73,8 +73,9 @@ pub struct ObjectSharing {
     /// reference to the batch's record ([`SignatureBatch`]) and the version's leaf in it.
     pub signature: Option<String>,
     /// The batch record `signature` refers to, given with a version being added: the store
-    /// keeps it once (by its key) for all the versions that name it. Not read back with the
-    /// version (see [`crate::FederationStore::signature_batches`]).
+    /// keeps it once (by its key) for all the versions that name it, and deletes it with the
+    /// last of them. Not read back with the version (see
+    /// [`crate::FederationStore::signature_batches`]).
     pub signature_batch: Option<std::sync::Arc<SignatureBatch>>,
 }
 
@@ -86,6 +87,22 @@ pub struct SignatureBatch {
     pub key: String,
     /// The record.
     pub record: String,
+}
+
+impl SignatureBatch {
+    /// The start of a version's reference to a batch's record: `batch:<record key>:<leaf>`.
+    pub const REFERENCE: &'static str = "batch:";
+
+    /// The reference a version signed in this batch, at `leaf`, keeps as its signature.
+    pub fn reference(&self, leaf: u64) -> String {
+        format!("{}{}:{leaf}", Self::REFERENCE, self.key)
+    }
+
+    /// The record key and leaf of a version's reference; `None` for any other signature.
+    pub fn parse_reference(signature: &str) -> Option<(&str, u64)> {
+        let (key, leaf) = signature.strip_prefix(Self::REFERENCE)?.rsplit_once(':')?;
+        Some((key, leaf.parse().ok()?))
+    }
 }
 
 /// A release the originator granted: an object may go to `destination` beyond its channel.

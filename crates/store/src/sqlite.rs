@@ -48,7 +48,7 @@ use crate::filter::{self, Dialect, Param};
 use crate::{
     AddOutcome, ApiRoot, ApiToken, AuditEntry, AuditHasher, AuditRecord, Collection, CollectionId,
     DateAdded, Error, ManifestRecord, ObjectFilter, ObjectSharing, Page, Permission, Result, Role,
-    Status, Store, StoredObject, User, VersionMatch,
+    SignatureBatch, Status, Store, StoredObject, User, VersionMatch,
 };
 
 /// Migrations, in order. A shipped migration is never edited: changes go in a new file.
@@ -122,6 +122,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         14,
         "signature_batches",
         include_str!("../migrations/sqlite/0014_signature_batches.sql"),
+    ),
+    (
+        15,
+        "signature_batch_refs",
+        include_str!("../migrations/sqlite/0015_signature_batch_refs.sql"),
     ),
 ];
 
@@ -1063,6 +1068,8 @@ fn add_objects_blocking(
             "INSERT INTO signature_batches (key, record) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         )?;
         let mut batches_kept: Option<&str> = None;
+        // The versions added that refer to each batch's record (see `count_reference`).
+        let mut references: Vec<(&str, i64)> = Vec::new();
         for (i, (o, key)) in objects.iter().zip(keys).enumerate() {
             let facts = sharing.and_then(|f| f.get(i)).unwrap_or(&none);
             let id = o.id().as_str();
@@ -1113,6 +1120,9 @@ fn add_objects_blocking(
                 batch.execute(params![b.key, b.record])?;
                 batches_kept = Some(b.key.as_str());
             }
+            if let Some(signature) = &facts.signature {
+                count_reference(&mut references, signature, 1);
+            }
             if has_versions {
                 recompute.execute(params![pk, id, idh])?;
             }
@@ -1121,6 +1131,7 @@ fn add_objects_blocking(
             });
             next += 1;
         }
+        add_references(&tx, &references)?;
     }
     if next != first_assigned {
         tx.prepare_cached("UPDATE collections SET last_date_added = ?1 WHERE pk = ?2")?
@@ -1134,6 +1145,41 @@ fn add_objects_blocking(
     // caller hears back.
     tx.commit()?;
     Ok((outcomes, status))
+}
+
+/// Counts `n` more references in `references` when `signature` refers to a batch's record
+/// (the versions of a batch arrive together, so the last entry is nearly always the one).
+pub(crate) fn count_reference<'a>(
+    references: &mut Vec<(&'a str, i64)>,
+    signature: &'a str,
+    n: i64,
+) {
+    let Some((key, _)) = SignatureBatch::parse_reference(signature) else {
+        return;
+    };
+    match references.iter_mut().rev().find(|(k, _)| *k == key) {
+        Some((_, count)) => *count += n,
+        None => references.push((key, n)),
+    }
+}
+
+/// Adds the counted references to their records' counts (a negative count takes them off),
+/// then deletes the records no version refers to any more.
+fn add_references(conn: &Connection, references: &[(&str, i64)]) -> Result<()> {
+    if references.is_empty() {
+        return Ok(());
+    }
+    let mut add =
+        conn.prepare_cached("UPDATE signature_batches SET refs = refs + ?2 WHERE key = ?1")?;
+    let mut drop =
+        conn.prepare_cached("DELETE FROM signature_batches WHERE key = ?1 AND refs <= 0")?;
+    for (key, n) in references {
+        add.execute(params![key, n])?;
+        if *n < 0 {
+            drop.execute([key])?;
+        }
+    }
+    Ok(())
 }
 
 /// Stores (inserts or replaces) a status resource.
@@ -1390,6 +1436,18 @@ impl Store for SqliteStore {
                 ),
                 rusqlite::params_from_iter(to_values(clause.params.clone())),
             )?;
+            // The batch records the deleted versions refer to lose those references.
+            let signatures: Vec<String> = tx
+                .prepare(&format!(
+                    "SELECT o.signature FROM objects AS o NOT INDEXED \
+                     WHERE {} AND o.signature LIKE 'batch:%'",
+                    clause.sql
+                ))?
+                .query_map(
+                    rusqlite::params_from_iter(to_values(clause.params.clone())),
+                    |r| r.get(0),
+                )?
+                .collect::<rusqlite::Result<_>>()?;
             let n = tx.execute(
                 &format!("DELETE FROM objects AS o NOT INDEXED WHERE {}", clause.sql),
                 rusqlite::params_from_iter(to_values(clause.params)),
@@ -1399,6 +1457,11 @@ impl Store for SqliteStore {
                     "object {id} in collection {collection}"
                 )));
             }
+            let mut references = Vec::new();
+            for signature in &signatures {
+                count_reference(&mut references, signature, -1);
+            }
+            add_references(&tx, &references)?;
             tx.execute(&RECOMPUTE_FLAGS, params![pk, id, filter::id_hash(&id)])?;
             tx.commit()?;
             Ok(n as u64)
@@ -1739,6 +1802,101 @@ mod tests {
             description: None,
             max_content_length: 1 << 20,
         }
+    }
+
+    /// A database of schema 14 (batch records without their count of references) gets each
+    /// record's count from the versions that refer to it, copies included, and loses the
+    /// records none refers to; later deletions then go by those counts.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_reference_count_migration_counts_stored_references() {
+        use crate::{CollectionId, ObjectFilter, SharingStore};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("entente.db");
+        let malware = |n: u32| {
+            entente_stix::Object::from_json(&format!(
+                r#"{{"type":"malware","spec_version":"2.1","id":"malware--00000000-0000-4000-8000-{n:012}","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z","name":"m{n}","is_family":false}}"#
+            ))
+            .unwrap()
+        };
+        let reference = |signature: &str| ObjectSharing {
+            signature: Some(signature.into()),
+            ..ObjectSharing::default()
+        };
+        {
+            let store = SqliteStore::open(&path).await.unwrap();
+            store.create_api_root(root("api1")).await.unwrap();
+            for c in ["c1", "c2"] {
+                store
+                    .create_collection(Collection {
+                        id: CollectionId(c.into()),
+                        api_root: "api1".into(),
+                        title: c.into(),
+                        description: None,
+                        alias: None,
+                        media_types: vec![],
+                    })
+                    .await
+                    .unwrap();
+            }
+            let c1 = CollectionId("c1".into());
+            let c2 = CollectionId("c2".into());
+            store
+                .add_objects_with(
+                    &c1,
+                    vec![malware(1), malware(2), malware(3)],
+                    vec![
+                        reference("batch:k1:0"),
+                        reference("batch:k1:1"),
+                        reference("batch:k2:0"),
+                    ],
+                )
+                .await
+                .unwrap();
+            store
+                .add_objects_with(&c2, vec![malware(1)], vec![reference("batch:k1:0")])
+                .await
+                .unwrap();
+            // Back to schema 14: records without counts, one that no version names.
+            store
+                .write(|c| {
+                    Ok(c.execute_batch(
+                        "ALTER TABLE signature_batches DROP COLUMN refs; \
+                         INSERT INTO signature_batches (key, record) VALUES \
+                         ('k1', 'one'), ('k2', 'two'), ('k3', 'three'); \
+                         DELETE FROM schema_migrations WHERE version = 15;",
+                    )?)
+                })
+                .await
+                .unwrap();
+        }
+        let store = SqliteStore::open(&path).await.unwrap();
+        let counts = async || -> Vec<(String, i64)> {
+            store
+                .write(|c| {
+                    Ok(
+                        c.prepare("SELECT key, refs FROM signature_batches ORDER BY key")?
+                            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                            .collect::<rusqlite::Result<_>>()?,
+                    )
+                })
+                .await
+                .unwrap()
+        };
+        assert_eq!(counts().await, [("k1".into(), 3), ("k2".into(), 1)]);
+        let all = ObjectFilter {
+            limit: 10,
+            ..Default::default()
+        };
+        let c1 = CollectionId("c1".into());
+        for n in [1, 2, 3] {
+            let id = format!("malware--00000000-0000-4000-8000-{n:012}");
+            store.delete_object(&c1, &id, &all).await.unwrap();
+        }
+        assert_eq!(
+            counts().await,
+            [("k1".into(), 1)],
+            "the copy in c2 still names k1"
+        );
     }
 
     /// A database made before the id index had two parts (schemas up to 9: one index on

@@ -2380,7 +2380,8 @@ mod federation {
         peers_and_their_state,
         claims_on_a_peers_sides,
         organisation_keys_and_the_deletion_log,
-        signature_batches_kept_once
+        signature_batches_kept_once,
+        a_signature_batch_goes_with_its_last_version
     );
 }
 
@@ -2395,7 +2396,7 @@ async fn signature_batches_kept_once(db: &TestDb) {
         record: r#"{"size":2}"#.into(),
     });
     let facts = |leaf: u32, batch: &Arc<entente_store::SignatureBatch>| ObjectSharing {
-        signature: Some(format!("batch:{}:{leaf}", batch.key)),
+        signature: Some(batch.reference(leaf.into())),
         signature_batch: Some(batch.clone()),
         ..ObjectSharing::default()
     };
@@ -2460,6 +2461,69 @@ async fn signature_batches_kept_once(db: &TestDb) {
         s.signature_batches(&["key-1".into()]).await.unwrap(),
         [(*batch).clone()]
     );
+}
+
+/// A batch record stays while a stored version refers to it, a copy in another collection
+/// (which names the record without giving it) counting as one, and goes with the last of
+/// them; a reference to a record never kept adds nothing and takes nothing away.
+async fn a_signature_batch_goes_with_its_last_version(db: &TestDb) {
+    let s = db.open().await;
+    let c = setup(&s, "b2d7f7a4-0000-4000-8000-0000000000b2").await;
+    let copies = setup(&s, "b2d7f7a4-0000-4000-8000-0000000000b3").await;
+    let batch = Arc::new(entente_store::SignatureBatch {
+        key: "key-1".into(),
+        record: r#"{"size":2}"#.into(),
+    });
+    let reference = |leaf: u64, given: Option<&Arc<entente_store::SignatureBatch>>| ObjectSharing {
+        signature: Some(batch.reference(leaf)),
+        signature_batch: given.cloned(),
+        ..ObjectSharing::default()
+    };
+    let kept = async || s.signature_batches(&["key-1".into()]).await.unwrap().len();
+    let t = "2026-01-01T00:00:00.000Z";
+    s.add_objects_with(
+        &c,
+        vec![indicator(1, t), indicator(2, t)],
+        vec![reference(0, Some(&batch)), reference(1, Some(&batch))],
+    )
+    .await
+    .unwrap();
+    // A copy of the first version, named by its reference as read back, and a version naming
+    // a record that was never kept.
+    let stranger = ObjectSharing {
+        signature: Some("batch:key-9:0".into()),
+        ..ObjectSharing::default()
+    };
+    s.add_objects_with(
+        &copies,
+        vec![indicator(1, t), indicator(3, t)],
+        vec![reference(0, None), stranger],
+    )
+    .await
+    .unwrap();
+    assert_eq!(kept().await, 1);
+
+    s.delete_object(&c, &indicator_id(1), &all(10))
+        .await
+        .unwrap();
+    s.delete_object(&copies, &indicator_id(3), &all(10))
+        .await
+        .unwrap();
+    assert_eq!(kept().await, 1, "two versions still refer to it");
+    s.delete_object(&c, &indicator_id(2), &all(10))
+        .await
+        .unwrap();
+    assert_eq!(kept().await, 1, "the copy still refers to it");
+    s.delete_object(&copies, &indicator_id(1), &all(10))
+        .await
+        .unwrap();
+    assert_eq!(kept().await, 0, "no version refers to it any more");
+
+    // Kept again when a version arrives with it again.
+    s.add_objects_with(&c, vec![indicator(4, t)], vec![reference(0, Some(&batch))])
+        .await
+        .unwrap();
+    assert_eq!(kept().await, 1);
 }
 
 /// A side of a peer is held by one holder at a time until its claim expires; a renewal by the

@@ -495,7 +495,7 @@ fn verify_pass(
             verdicts[at] = Verdict::Signed {
                 originator: c.originator.to_owned(),
                 signature: match (&batch, &s.batch) {
-                    (Some(record), Some(b)) => batch_reference(&record.key, b.index),
+                    (Some(record), Some(b)) => record.reference(b.index),
                     _ => s.to_compact(),
                 },
                 batch: batch.clone(),
@@ -564,17 +564,9 @@ fn whole_batches(
     out
 }
 
-/// The start of a stored reference to a batch's record: `batch:<record key>:<leaf index>`.
-const BATCH_REFERENCE: &str = "batch:";
-
-fn batch_reference(key: &str, index: u64) -> String {
-    format!("{BATCH_REFERENCE}{key}:{index}")
-}
-
 /// The record key and leaf index of a stored reference; `None` for a compact signature.
 fn parse_batch_reference(text: &str) -> Option<(&str, u64)> {
-    let (key, index) = text.strip_prefix(BATCH_REFERENCE)?.rsplit_once(':')?;
-    Some((key, index.parse().ok()?))
+    entente_store::SignatureBatch::parse_reference(text)
 }
 
 /// What a batch's record holds: the signer's key and signature, the tree's size, and the
