@@ -147,6 +147,10 @@ struct Entry {
 /// of them.
 const TEXT_CHUNK: usize = 1 << 20;
 
+/// Compiled patterns the engine keeps at most. Each is a few kilobytes; kept for every
+/// indicator ever a candidate, they took hundreds of megabytes at a million indexed versions.
+const COMPILED_KEPT: usize = 8_192;
+
 /// The correlation engine: settings, warning lists, the index and the compiled patterns.
 pub struct Engine {
     settings: Settings,
@@ -531,6 +535,8 @@ impl Engine {
         }
     }
 
+    /// The compiled pattern of indicator `doc`, compiled on first use and kept while the
+    /// cache has room (see [`COMPILED_KEPT`]).
     fn compiled(&mut self, doc: u32) -> Option<Arc<CompiledPattern>> {
         if let Some(c) = self.compiled.get(&doc) {
             return c.clone();
@@ -539,6 +545,10 @@ impl Engine {
             .doc_pattern(&self.docs[doc as usize])
             .and_then(|p| entente_pattern::compile(p).ok())
             .map(Arc::new);
+        if self.compiled.len() >= COMPILED_KEPT {
+            // Full: start again. The patterns in use now are compiled again as they are met.
+            self.compiled.clear();
+        }
         self.compiled.insert(doc, c.clone());
         c
     }
@@ -810,4 +820,50 @@ fn prepare(collection: &str, batch: &[&Object]) -> (Vec<Prepared>, Vec<Option<Va
     drop(scos);
     drop(referenced);
     (out, parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(json: String) -> Object {
+        Object::from_json(&json).expect("valid object")
+    }
+
+    /// Patterns compiled for the candidates of more indicators than the cache holds: every
+    /// observed-data still gets its pattern hit (those compiled again after the cache started
+    /// again), and the cache never holds more than [`COMPILED_KEPT`].
+    #[test]
+    fn the_compiled_patterns_kept_are_bounded() {
+        let mut e = Engine::new(Settings::default()).unwrap();
+        let n = COMPILED_KEPT as u32 + 100;
+        let domain = |i: u32| format!("c2-{i}.evil-corp.net");
+        let indicators: Vec<Object> = (0..n)
+            .map(|i| {
+                object(format!(
+                    r#"{{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-{i:012}","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","pattern":"[domain-name:value = '{}']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}}"#,
+                    domain(i)
+                ))
+            })
+            .collect();
+        e.ingest("ours", indicators.iter());
+        // Twice over: the second round meets indicators whose patterns the cache let go.
+        for round in 0..2u32 {
+            for i in 0..n {
+                let k = round * n + i;
+                let sco = object(format!(
+                    r#"{{"type":"domain-name","spec_version":"2.1","id":"domain-name--00000000-0000-4000-9000-{k:012}","value":"{}"}}"#,
+                    domain(i)
+                ));
+                let od = object(format!(
+                    r#"{{"type":"observed-data","spec_version":"2.1","id":"observed-data--00000000-0000-4000-a000-{k:012}","created":"2026-02-01T00:00:00Z","modified":"2026-02-01T00:00:00Z","first_observed":"2026-02-01T00:00:00Z","last_observed":"2026-02-01T00:00:00Z","number_observed":1,"object_refs":["{}"]}}"#,
+                    sco.id()
+                ));
+                let hits = e.ingest("theirs", [&od, &sco]);
+                let pattern = hits.iter().filter(|h| h.rule == Rule::Pattern).count();
+                assert_eq!(pattern, 1, "round {round}, indicator {i}: {hits:?}");
+                assert!(e.compiled.len() <= COMPILED_KEPT);
+            }
+        }
+    }
 }
