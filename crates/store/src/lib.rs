@@ -239,6 +239,13 @@ pub trait Store:
         Ok((outcomes, status))
     }
 
+    /// Tells the store that a bulk load follows (`entente import`): a backend may give up
+    /// cache memory it keeps for a serving node's mixed writes. The SQLite store's main writer
+    /// then keeps 16 MiB of page cache instead of 64. The default does nothing.
+    async fn prepare_bulk_load(&self) -> Result<()> {
+        Ok(())
+    }
+
     // ---- Users, credentials, permissions ----
 
     /// Creates a user. `Conflict` if the name exists.

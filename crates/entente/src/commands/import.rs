@@ -245,6 +245,7 @@ fn progress_bar(total: Option<u64>) -> indicatif::ProgressBar {
 /// `entente import`
 pub(crate) async fn import(ctx: &Context, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let store = ctx.open_store().await?;
+    store.prepare_bulk_load().await?;
     let api_root = ctx.api_root(args.api_root.as_deref())?;
     let collection = find_collection(&store, &api_root, &args.collection).await?;
     let input = crate::input::open(&args.input)?;
