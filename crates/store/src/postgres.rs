@@ -35,7 +35,7 @@ use crate::filter::{self, Dialect, Param};
 use crate::{
     AddOutcome, ApiRoot, ApiToken, AuditEntry, AuditHasher, AuditRecord, Collection, CollectionId,
     DateAdded, Error, ManifestRecord, ObjectFilter, ObjectSharing, Page, Permission, Result, Role,
-    Status, Store, StoredObject, User,
+    SignatureBatch, Status, Store, StoredObject, User,
 };
 
 /// Migrations, in order. A shipped migration is never edited: changes go in a new file.
@@ -475,11 +475,8 @@ impl PostgresStore {
                 )
                 .await?;
             }
-            let mut references = Vec::new();
-            for signature in rows.signature.iter().flatten() {
-                crate::sqlite::count_reference(&mut references, signature, 1);
-            }
-            add_references(&tx, &references).await?;
+            let added = rows.signature.iter().flatten().map(String::as_str);
+            add_references(&tx, &SignatureBatch::count_references(added, 1)).await?;
             if !recompute.is_empty() {
                 recompute.sort();
                 recompute.dedup();
@@ -778,12 +775,11 @@ impl Store for PostgresStore {
             &refs(&params),
         )
         .await?;
-        // The batch records the deleted versions refer to lose those references.
-        let signatures: Vec<String> = tx
+        // Each deleted version's signature: the batch records they refer to lose them.
+        let signatures: Vec<Option<String>> = tx
             .query(
                 &format!(
-                    "SELECT o.signature FROM objects AS o \
-                     WHERE {} AND o.signature LIKE 'batch:%'",
+                    "DELETE FROM objects AS o WHERE {} RETURNING o.signature",
                     clause.sql
                 ),
                 &refs(&params),
@@ -792,22 +788,14 @@ impl Store for PostgresStore {
             .iter()
             .map(|r| r.get(0))
             .collect();
-        let n = tx
-            .execute(
-                &format!("DELETE FROM objects AS o WHERE {}", clause.sql),
-                &refs(&params),
-            )
-            .await?;
+        let n = signatures.len() as u64;
         if n == 0 {
             return Err(Error::NotFound(format!(
                 "object {id} in collection {collection}"
             )));
         }
-        let mut references = Vec::new();
-        for signature in &signatures {
-            crate::sqlite::count_reference(&mut references, signature, -1);
-        }
-        add_references(&tx, &references).await?;
+        let deleted = signatures.iter().flatten().map(String::as_str);
+        add_references(&tx, &SignatureBatch::count_references(deleted, -1)).await?;
         tx.execute(RECOMPUTE_FLAGS, &[&pk, &vec![id.to_owned()]])
             .await?;
         tx.commit().await?;
@@ -1099,7 +1087,7 @@ fn row_to_audit(r: &tokio_postgres::Row) -> AuditEntry {
 }
 
 /// Adds counted references to their batch records' counts (a negative count takes them off;
-/// see `sqlite::count_reference`), then deletes the records no version refers to any more.
+/// see `SignatureBatch::count_references`), then deletes the records no version refers to any more.
 async fn add_references(
     tx: &tokio_postgres::Transaction<'_>,
     references: &[(&str, i64)],

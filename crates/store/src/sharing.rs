@@ -103,6 +103,23 @@ impl SignatureBatch {
         let (key, leaf) = signature.strip_prefix(Self::REFERENCE)?.rsplit_once(':')?;
         Some((key, leaf.parse().ok()?))
     }
+
+    /// How many of `signatures` refer to each batch's record, each counting `n` (the backends
+    /// add these to the records' `refs`: `n` is 1 for versions added, -1 for versions deleted).
+    pub(crate) fn count_references<'a>(
+        signatures: impl IntoIterator<Item = &'a str>,
+        n: i64,
+    ) -> Vec<(&'a str, i64)> {
+        let mut counts: Vec<(&str, i64)> = Vec::new();
+        for (key, _) in signatures.into_iter().filter_map(Self::parse_reference) {
+            // The versions of a batch arrive together: the last entry is nearly always it.
+            match counts.iter_mut().rev().find(|(k, _)| *k == key) {
+                Some((_, count)) => *count += n,
+                None => counts.push((key, n)),
+            }
+        }
+        counts
+    }
 }
 
 /// A release the originator granted: an object may go to `destination` beyond its channel.

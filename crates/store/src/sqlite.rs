@@ -1072,8 +1072,8 @@ fn add_objects_blocking(
             "INSERT INTO signature_batches (key, record) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         )?;
         let mut batches_kept: Option<&str> = None;
-        // The versions added that refer to each batch's record (see `count_reference`).
-        let mut references: Vec<(&str, i64)> = Vec::new();
+        // The signatures of the versions added (see `SignatureBatch::count_references`).
+        let mut added_signatures: Vec<&str> = Vec::new();
         for (i, (o, key)) in objects.iter().zip(keys).enumerate() {
             let facts = sharing.and_then(|f| f.get(i)).unwrap_or(&none);
             let id = o.id().as_str();
@@ -1124,9 +1124,7 @@ fn add_objects_blocking(
                 batch.execute(params![b.key, b.record])?;
                 batches_kept = Some(b.key.as_str());
             }
-            if let Some(signature) = &facts.signature {
-                count_reference(&mut references, signature, 1);
-            }
+            added_signatures.extend(facts.signature.as_deref());
             if has_versions {
                 recompute.execute(params![pk, id, idh])?;
             }
@@ -1135,7 +1133,7 @@ fn add_objects_blocking(
             });
             next += 1;
         }
-        add_references(&tx, &references)?;
+        add_references(&tx, &SignatureBatch::count_references(added_signatures, 1))?;
     }
     if next != first_assigned {
         tx.prepare_cached("UPDATE collections SET last_date_added = ?1 WHERE pk = ?2")?
@@ -1149,22 +1147,6 @@ fn add_objects_blocking(
     // caller hears back.
     tx.commit()?;
     Ok((outcomes, status))
-}
-
-/// Counts `n` more references in `references` when `signature` refers to a batch's record
-/// (the versions of a batch arrive together, so the last entry is nearly always the one).
-pub(crate) fn count_reference<'a>(
-    references: &mut Vec<(&'a str, i64)>,
-    signature: &'a str,
-    n: i64,
-) {
-    let Some((key, _)) = SignatureBatch::parse_reference(signature) else {
-        return;
-    };
-    match references.iter_mut().rev().find(|(k, _)| *k == key) {
-        Some((_, count)) => *count += n,
-        None => references.push((key, n)),
-    }
 }
 
 /// Adds the counted references to their records' counts (a negative count takes them off),
@@ -1202,9 +1184,9 @@ fn insert_status(conn: &Connection, status: &Status) -> Result<()> {
 impl Store for SqliteStore {
     async fn prepare_bulk_load(&self) -> Result<()> {
         // What an import writes is appended to the tails of the table and its indexes, and to
-        // the small new part of the id index: a smaller cache serves it as well. Measured on a
-        // correlated import of a million objects: 603-606 MB of peak RSS instead of 720-760,
-        // no slower; the page cache grew well past its nominal size there.
+        // the small new part of the id index: a smaller cache serves it as well (BENCHMARKS.md,
+        // import memory: a correlated import of a million objects peaked 80-150 MB lower, no
+        // slower).
         self.write(|c| Ok(c.execute_batch(&format!("PRAGMA cache_size = {BULK_LOAD_CACHE};"))?))
             .await
     }
@@ -1449,32 +1431,24 @@ impl Store for SqliteStore {
                 ),
                 rusqlite::params_from_iter(to_values(clause.params.clone())),
             )?;
-            // The batch records the deleted versions refer to lose those references.
-            let signatures: Vec<String> = tx
+            // Each deleted version's signature: the batch records they refer to lose them.
+            let signatures: Vec<Option<String>> = tx
                 .prepare(&format!(
-                    "SELECT o.signature FROM objects AS o NOT INDEXED \
-                     WHERE {} AND o.signature LIKE 'batch:%'",
+                    "DELETE FROM objects AS o NOT INDEXED WHERE {} RETURNING signature",
                     clause.sql
                 ))?
-                .query_map(
-                    rusqlite::params_from_iter(to_values(clause.params.clone())),
-                    |r| r.get(0),
-                )?
+                .query_map(rusqlite::params_from_iter(to_values(clause.params)), |r| {
+                    r.get(0)
+                })?
                 .collect::<rusqlite::Result<_>>()?;
-            let n = tx.execute(
-                &format!("DELETE FROM objects AS o NOT INDEXED WHERE {}", clause.sql),
-                rusqlite::params_from_iter(to_values(clause.params)),
-            )?;
+            let n = signatures.len();
             if n == 0 {
                 return Err(Error::NotFound(format!(
                     "object {id} in collection {collection}"
                 )));
             }
-            let mut references = Vec::new();
-            for signature in &signatures {
-                count_reference(&mut references, signature, -1);
-            }
-            add_references(&tx, &references)?;
+            let deleted = signatures.iter().flatten().map(String::as_str);
+            add_references(&tx, &SignatureBatch::count_references(deleted, -1))?;
             tx.execute(&RECOMPUTE_FLAGS, params![pk, id, filter::id_hash(&id)])?;
             tx.commit()?;
             Ok(n as u64)

@@ -564,11 +564,6 @@ fn whole_batches(
     out
 }
 
-/// The record key and leaf index of a stored reference; `None` for a compact signature.
-fn parse_batch_reference(text: &str) -> Option<(&str, u64)> {
-    entente_store::SignatureBatch::parse_reference(text)
-}
-
 /// What a batch's record holds: the signer's key and signature, the tree's size, and the
 /// hashes of its subtrees that the received inclusion paths held (each with the leaves
 /// `[start, end)` under it; `nodes` is base64url of `start`, `end` as 8-byte big-endian
@@ -680,7 +675,7 @@ impl BatchTree {
 /// The signature a version was stored with: its compact form, or rebuilt from its batch's
 /// record in `trees`.
 fn stored_signature(text: &str, trees: &HashMap<String, BatchTree>) -> Option<Signature> {
-    match parse_batch_reference(text) {
+    match entente_store::SignatureBatch::parse_reference(text) {
         Some((key, index)) => trees.get(key)?.signature(index),
         None => Signature::from_compact(text),
     }
@@ -694,7 +689,9 @@ pub async fn batch_trees<'a>(
 ) -> Result<HashMap<String, BatchTree>, entente_store::Error> {
     let mut keys: Vec<String> = items
         .into_iter()
-        .filter_map(|i| parse_batch_reference(i.sharing.signature.as_deref()?))
+        .filter_map(|i| {
+            entente_store::SignatureBatch::parse_reference(i.sharing.signature.as_deref()?)
+        })
         .map(|(key, _)| key.to_owned())
         .collect();
     if keys.is_empty() {
@@ -1005,7 +1002,10 @@ mod tests {
             Some(single.clone())
         );
         assert_eq!(stored_signature("batch:nothing:3", &none), None);
-        assert_eq!(parse_batch_reference("batch:k:x"), None);
+        assert_eq!(
+            entente_store::SignatureBatch::parse_reference("batch:k:x"),
+            None
+        );
         assert!(BatchTree::parse("{}").is_none());
     }
 
