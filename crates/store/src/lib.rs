@@ -240,8 +240,9 @@ pub trait Store:
     }
 
     /// Tells the store that a bulk load follows (`entente import`): a backend may give up
-    /// cache memory it keeps for a serving node's mixed writes. The SQLite store's main writer
-    /// then keeps 16 MiB of page cache instead of 64. The default does nothing.
+    /// cache memory it keeps for a serving node's mixed writes. The SQLite store's writers
+    /// then keep 8 MiB of page cache each (instead of 64 for the main file's, 16 for the
+    /// hits'). The default does nothing.
     async fn prepare_bulk_load(&self) -> Result<()> {
         Ok(())
     }

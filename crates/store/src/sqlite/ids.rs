@@ -193,7 +193,11 @@ mod tests {
              INSERT INTO hit_ids_new (idh, seq) VALUES (5, 12), (-3, 11), (9, 13);",
         )
         .unwrap();
-        assert_eq!(merge(&mut conn, &HITS).unwrap(), 2, "the rows not there yet");
+        assert_eq!(
+            merge(&mut conn, &HITS).unwrap(),
+            2,
+            "the rows not there yet"
+        );
         let rows = |table: &str| -> Vec<(i64, i64)> {
             conn.prepare(&format!("SELECT idh, seq FROM {table} ORDER BY idh, seq"))
                 .unwrap()
