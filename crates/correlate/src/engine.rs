@@ -32,6 +32,7 @@ use serde_json::Value;
 use crate::extract;
 use crate::hash::Fx;
 use crate::observable::{Kind, Observable, v4_prefix, v6_prefix};
+use crate::packed;
 use crate::warning::WarningList;
 
 /// Correlation settings (kept by the store, changed with `entente hits settings`).
@@ -119,10 +120,10 @@ pub struct Hit {
     pub rule: Rule,
 }
 
-/// An indexed object version. Its texts (id, version, and pattern for an indicator) lie one
-/// after the other in a chunk of [`Engine::texts`]: a few large allocations for every version
-/// rather than three small ones each (a million-object import peaked about 40 MB lower). Chunks
-/// never grow once full, so no text is ever copied.
+/// An indexed object version. Its texts (id and version, packed by [`crate::packed`], and the
+/// pattern of an indicator) lie one after the other in a chunk of [`Engine::texts`]: a few large
+/// allocations for every version rather than three small ones each (a million-object import
+/// peaked about 40 MB lower). Chunks never grow once full, so no text is ever copied.
 #[derive(Debug)]
 struct Doc {
     /// Where its texts start: a chunk of [`Engine::texts`] and an offset in it.
@@ -159,7 +160,9 @@ pub struct Engine {
     collection_ix: HashMap<Box<str>, u32>,
     docs: Vec<Doc>,
     /// The texts of the docs (see [`Doc`]), in chunks of about [`TEXT_CHUNK`] bytes.
-    texts: Vec<String>,
+    texts: Vec<Vec<u8>>,
+    /// The object types of the packed ids in [`Engine::texts`].
+    types: packed::Types,
     values: HashMap<Observable, Entry, Fx>,
     /// How many indexed networks there are per prefix length (index: length; v4 then v6).
     v4_prefixes: [u32; 33],
@@ -214,6 +217,7 @@ impl Engine {
             collection_ix: HashMap::new(),
             docs: Vec::new(),
             texts: Vec::new(),
+            types: packed::Types::default(),
             values: HashMap::default(),
             v4_prefixes: [0; 33],
             v6_prefixes: [0; 129],
@@ -285,7 +289,7 @@ impl Engine {
             for o in &p.observables {
                 self.probe(o, |doc, value| {
                     let d = &self.docs[doc as usize];
-                    if self.doc_id(d) == p.doc.id
+                    if self.doc_id_is(d, &p.doc.id)
                         && *self.collections[d.coll as usize] == *p.doc.collection
                     {
                         return;
@@ -338,7 +342,7 @@ impl Engine {
         if find {
             self.probe(&o, |doc, value| {
                 let d = &self.docs[doc as usize];
-                if self.doc_id(d) == id && *self.collections[d.coll as usize] == *collection {
+                if self.doc_id_is(d, id) && *self.collections[d.coll as usize] == *collection {
                     return;
                 }
                 hits.push(Hit {
@@ -384,27 +388,30 @@ impl Engine {
         let d = &self.docs[doc as usize];
         Side {
             collection: self.collections[d.coll as usize].to_string(),
-            id: self.doc_id(d).to_owned(),
-            version: self.doc_version(d).to_owned(),
+            id: packed::id(self.doc_bytes(d, 0, usize::from(d.id_len)), &self.types),
+            version: packed::timestamp(self.doc_bytes(
+                d,
+                usize::from(d.id_len),
+                usize::from(d.version_len),
+            )),
         }
     }
 
-    fn doc_text(&self, d: &Doc, skip: usize, len: usize) -> &str {
+    fn doc_bytes(&self, d: &Doc, skip: usize, len: usize) -> &[u8] {
         let at = d.at as usize + skip;
         &self.texts[d.chunk as usize][at..at + len]
     }
 
-    fn doc_id(&self, d: &Doc) -> &str {
-        self.doc_text(d, 0, usize::from(d.id_len))
-    }
-
-    fn doc_version(&self, d: &Doc) -> &str {
-        self.doc_text(d, usize::from(d.id_len), usize::from(d.version_len))
+    /// Whether `d` is a version of the object `id`.
+    fn doc_id_is(&self, d: &Doc, id: &str) -> bool {
+        packed::id_eq(self.doc_bytes(d, 0, usize::from(d.id_len)), id, &self.types)
     }
 
     fn doc_pattern(&self, d: &Doc) -> Option<&str> {
         let skip = usize::from(d.id_len) + usize::from(d.version_len);
-        d.pattern_len.map(|n| self.doc_text(d, skip, n as usize))
+        // Written from a `&str`, cut only at a character boundary.
+        d.pattern_len
+            .map(|n| std::str::from_utf8(self.doc_bytes(d, skip, n as usize)).unwrap_or_default())
     }
 
     /// Calls `f(doc, value)` for each posting `o` reaches: its own value, and for an address
@@ -479,21 +486,30 @@ impl Engine {
             }
             n
         };
-        let id_len = fit(&p.doc.id, usize::from(u16::MAX));
-        let version_len = fit(&p.doc.version, usize::from(u16::MAX));
+        let mut head = Vec::with_capacity(64);
+        packed::push_id(
+            &mut head,
+            &p.doc.id[..fit(&p.doc.id, usize::from(u16::MAX) - 1)],
+            &mut self.types,
+        );
+        let id_len = head.len();
+        packed::push_timestamp(
+            &mut head,
+            &p.doc.version[..fit(&p.doc.version, usize::from(u16::MAX) - 1)],
+        );
+        let version_len = head.len() - id_len;
         let pattern_len = pattern.as_deref().map(|t| fit(t, TEXT_CHUNK));
-        let need = id_len + version_len + pattern_len.unwrap_or(0);
+        let need = head.len() + pattern_len.unwrap_or(0);
         let room = self.texts.last().map_or(0, |c| c.capacity() - c.len());
         if room < need {
-            self.texts.push(String::with_capacity(TEXT_CHUNK.max(need)));
+            self.texts.push(Vec::with_capacity(TEXT_CHUNK.max(need)));
         }
         let chunk = self.texts.len() - 1;
         let texts = &mut self.texts[chunk];
         let at = texts.len() as u32;
-        texts.push_str(&p.doc.id[..id_len]);
-        texts.push_str(&p.doc.version[..version_len]);
+        texts.extend_from_slice(&head);
         if let (Some(t), Some(n)) = (&pattern, pattern_len) {
-            texts.push_str(&t[..n]);
+            texts.extend_from_slice(&t.as_bytes()[..n]);
         }
         self.docs.push(Doc {
             chunk: chunk as u32,

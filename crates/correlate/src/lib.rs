@@ -42,6 +42,7 @@ mod engine;
 pub mod extract;
 mod hash;
 mod observable;
+mod packed;
 mod warning;
 
 pub use engine::{Engine, Hit, Rule, Settings, Side, Stats, indexed_types, ref_types};
