@@ -152,16 +152,21 @@ mod tests {
         assert_eq!(threshold(100_000_000), 640_000);
     }
 
+    /// A folder holding a store's files at the latest schema, no store open on them.
+    async fn migrated() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::sqlite::SqliteStore::open(dir.path().join("entente.db"))
+            .await
+            .unwrap();
+        drop(store);
+        dir
+    }
+
     /// The moves' statements cannot abort (no constraint check halts them), so SQLite keeps no
     /// statement journal for them.
     #[tokio::test]
     async fn the_moves_cannot_abort() {
-        let dir = tempfile::tempdir().unwrap();
-        drop(
-            crate::sqlite::SqliteStore::open(dir.path().join("entente.db"))
-                .await
-                .unwrap(),
-        );
+        let dir = migrated().await;
         for (file, parts) in [("entente.db", &OBJECT_IDS), ("entente.hits.db", &HITS)] {
             let conn = Connection::open(dir.path().join(file)).unwrap();
             for sql in parts.moves {
@@ -181,12 +186,7 @@ mod tests {
     /// there.
     #[tokio::test]
     async fn a_move_keeps_each_row_once() {
-        let dir = tempfile::tempdir().unwrap();
-        drop(
-            crate::sqlite::SqliteStore::open(dir.path().join("entente.db"))
-                .await
-                .unwrap(),
-        );
+        let dir = migrated().await;
         let mut conn = Connection::open(dir.path().join("entente.hits.db")).unwrap();
         conn.execute_batch(
             "INSERT INTO hit_ids (idh, seq) VALUES (1, 10), (5, 12); \
