@@ -486,31 +486,26 @@ impl Engine {
             }
             n
         };
-        let mut head = Vec::with_capacity(64);
-        packed::push_id(
-            &mut head,
-            &p.doc.id[..fit(&p.doc.id, usize::from(u16::MAX) - 1)],
-            &mut self.types,
-        );
-        let id_len = head.len();
-        packed::push_timestamp(
-            &mut head,
-            &p.doc.version[..fit(&p.doc.version, usize::from(u16::MAX) - 1)],
-        );
-        let version_len = head.len() - id_len;
+        // A packed form is at most its text and one byte.
+        let id = &p.doc.id[..fit(&p.doc.id, usize::from(u16::MAX) - 1)];
+        let version = &p.doc.version[..fit(&p.doc.version, usize::from(u16::MAX) - 1)];
         let pattern_len = pattern.as_deref().map(|t| fit(t, TEXT_CHUNK));
-        let need = head.len() + pattern_len.unwrap_or(0);
+        let need = id.len() + 1 + version.len() + 1 + pattern_len.unwrap_or(0);
         let room = self.texts.last().map_or(0, |c| c.capacity() - c.len());
         if room < need {
             self.texts.push(Vec::with_capacity(TEXT_CHUNK.max(need)));
         }
         let chunk = self.texts.len() - 1;
         let texts = &mut self.texts[chunk];
-        let at = texts.len() as u32;
-        texts.extend_from_slice(&head);
+        let at = texts.len();
+        packed::push_id(texts, id, &mut self.types);
+        let id_len = texts.len() - at;
+        packed::push_timestamp(texts, version);
+        let version_len = texts.len() - at - id_len;
         if let (Some(t), Some(n)) = (&pattern, pattern_len) {
             texts.extend_from_slice(&t.as_bytes()[..n]);
         }
+        let at = at as u32;
         self.docs.push(Doc {
             chunk: chunk as u32,
             at,

@@ -52,43 +52,21 @@ fn text(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).unwrap_or_default()
 }
 
-fn hex_value(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    }
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// The 16 bytes of a UUID in its canonical lower-case form (8-4-4-4-12 hex digits).
+/// The 16 bytes of a UUID written in its canonical form (hyphenated, lower case), the only
+/// form that [`push_uuid_text`] gives back as it was.
 fn uuid_bytes(text: &str) -> Option<[u8; 16]> {
-    let t = text.as_bytes();
-    if t.len() != 36 || [8, 13, 18, 23].iter().any(|&i| t[i] != b'-') {
-        return None;
-    }
-    let mut digits = t
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| ![8, 13, 18, 23].contains(i));
-    let mut out = [0u8; 16];
-    for b in &mut out {
-        let (_, &hi) = digits.next()?;
-        let (_, &lo) = digits.next()?;
-        *b = (hex_value(hi)? << 4) | hex_value(lo)?;
-    }
-    Some(out)
+    let u = uuid::Uuid::try_parse(text).ok()?;
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    (*u.hyphenated().encode_lower(&mut buf) == *text).then(|| *u.as_bytes())
 }
 
-fn push_uuid_text(out: &mut String, bytes: &[u8]) {
-    for (i, b) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            out.push('-');
-        }
-        out.push(HEX[usize::from(b >> 4)] as char);
-        out.push(HEX[usize::from(b & 15)] as char);
-    }
+fn push_uuid_text(out: &mut String, bytes: [u8; 16]) {
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    out.push_str(
+        uuid::Uuid::from_bytes(bytes)
+            .hyphenated()
+            .encode_lower(&mut buf),
+    );
 }
 
 /// Appends the packed form of the id `id` (numbering its type in `types` when new).
@@ -129,12 +107,15 @@ pub(crate) fn id_eq(bytes: &[u8], id: &str, types: &Types) -> bool {
     }
 }
 
-fn packed_id<'a>(bytes: &'a [u8], types: &'a Types) -> Option<(&'a str, &'a [u8])> {
+fn packed_id<'a>(bytes: &[u8], types: &'a Types) -> Option<(&'a str, [u8; 16])> {
     if bytes.len() != 19 || bytes[0] != PACKED {
         return None;
     }
     let n = u16::from_le_bytes([bytes[1], bytes[2]]);
-    Some((types.names.get(usize::from(n))?, &bytes[3..]))
+    Some((
+        types.names.get(usize::from(n))?,
+        bytes[3..].try_into().ok()?,
+    ))
 }
 
 /// Where the digits of `YYYY-MM-DDTHH:MM:SS` are.
@@ -164,13 +145,12 @@ pub(crate) fn push_timestamp(out: &mut Vec<u8>, t: &str) {
     };
     out.push(PACKED);
     out.push(fraction.len() as u8);
-    let digits: Vec<u8> = DATE_TIME_DIGITS
+    let mut digits = DATE_TIME_DIGITS
         .iter()
         .map(|&i| b[i] - b'0')
-        .chain(fraction.iter().map(|d| d - b'0'))
-        .collect();
-    for pair in digits.chunks(2) {
-        out.push((pair[0] << 4) | pair.get(1).copied().unwrap_or(0));
+        .chain(fraction.iter().map(|d| d - b'0'));
+    while let Some(hi) = digits.next() {
+        out.push((hi << 4) | digits.next().unwrap_or(0));
     }
 }
 

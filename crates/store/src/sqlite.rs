@@ -1189,15 +1189,16 @@ impl Store for SqliteStore {
         // (BENCHMARKS.md, import memory: a correlated import of a million objects peaked 80-150
         // MB lower with the main writer's at 16 MiB, and about 20 MB lower again with both at
         // 8 MiB, no slower).
-        let sql = format!("PRAGMA cache_size = {BULK_LOAD_CACHE};");
-        let hits_sql = sql.clone();
-        self.write(move |c| Ok(c.execute_batch(&sql)?)).await?;
-        self.write_with(
-            |i| &i.hits,
-            || (),
-            move |c, ()| Ok(c.execute_batch(&hits_sql)?),
-        )
-        .await
+        let writers: [fn(&Inner) -> &Writer; 2] = [|i| &i.writer, |i| &i.hits];
+        for which in writers {
+            self.write_with(
+                which,
+                || (),
+                |c, ()| Ok(c.execute_batch(&format!("PRAGMA cache_size = {BULK_LOAD_CACHE};"))?),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     async fn create_api_root(&self, root: ApiRoot) -> Result<()> {
