@@ -139,15 +139,45 @@ impl Deferred {
         objects: Vec<Object>,
         sharing: Vec<entente_store::ObjectSharing>,
     ) -> Result<Vec<AddOutcome>, entente_store::Error> {
+        self.add_beside(objects, sharing, None).await
+    }
+
+    /// As [`Deferred::add`] for a page pulled from peer `peer`, whose state `update` changes
+    /// in the page's transaction (see [`entente_store::FederationStore::add_pulled_page`]).
+    pub async fn add_pulled(
+        &mut self,
+        objects: Vec<Object>,
+        sharing: Vec<entente_store::ObjectSharing>,
+        peer: &str,
+        update: entente_store::PulledPageUpdate,
+    ) -> Result<Vec<AddOutcome>, entente_store::Error> {
+        self.add_beside(objects, sharing, Some((peer, update)))
+            .await
+    }
+
+    async fn add_beside(
+        &mut self,
+        objects: Vec<Object>,
+        sharing: Vec<entente_store::ObjectSharing>,
+        peer: Option<(&str, entente_store::PulledPageUpdate)>,
+    ) -> Result<Vec<AddOutcome>, entente_store::Error> {
         // With correlation off (read from the store for each batch, so that a change made by
         // another process is seen), nothing is kept for the worker.
         let correlate =
             self.queue.is_some() && crate::correlation::settings(&self.store).await?.enabled;
         let kept = correlate.then(|| objects.clone());
-        let outcomes = self
-            .store
-            .add_objects_with(&self.collection, objects, sharing)
-            .await?;
+        let outcomes = match peer {
+            None => {
+                self.store
+                    .add_objects_with(&self.collection, objects, sharing)
+                    .await?
+            }
+            Some((name, update)) => {
+                self.store
+                    .add_pulled_page(name, &self.collection, objects, sharing, update)
+                    .await?
+            }
+        };
         let queued = match (&self.queue, kept) {
             (Some(q), Some(kept)) => {
                 let n = kept.len().clamp(1, QUEUED_OBJECTS) as u32;

@@ -140,6 +140,10 @@ pub struct PeerProgress {
 /// A change to a peer's state (see [`FederationStore::update_peer_state`]).
 pub type PeerStateUpdate = Box<dyn FnOnce(&mut PeerState) + Send>;
 
+/// A change to a peer's state made from the outcomes of storing a page pulled from it (see
+/// [`FederationStore::add_pulled_page`]), one outcome per object in input order.
+pub type PulledPageUpdate = Box<dyn FnOnce(&[crate::AddOutcome], &mut PeerState) + Send>;
+
 /// Persistence of peers. A supertrait of [`crate::Store`].
 #[async_trait]
 pub trait FederationStore: Send + Sync {
@@ -159,6 +163,19 @@ pub trait FederationStore: Send + Sync {
     /// the other changed (a pull and a push of one peer each change their own fields).
     /// `NotFound` if absent.
     async fn update_peer_state(&self, name: &str, update: PeerStateUpdate) -> Result<()>;
+    /// Stores a page pulled from peer `name` into `collection` with its sharing facts, as
+    /// [`crate::Store::add_objects_with`] does, and changes the peer's state by `update` (given
+    /// the outcomes) in the same transaction: the page is held exactly when the peer's cursor
+    /// and counts have moved past it, whenever the node stops. `NotFound` if the peer or the
+    /// collection is absent (nothing is stored then).
+    async fn add_pulled_page(
+        &self,
+        name: &str,
+        collection: &crate::CollectionId,
+        objects: Vec<entente_stix::Object>,
+        sharing: Vec<crate::ObjectSharing>,
+        update: PulledPageUpdate,
+    ) -> Result<Vec<crate::AddOutcome>>;
     /// Claims `side` (`pull` or `push`) of peer `name` for `holder` until `expires`
     /// (microseconds since the epoch): true when it had no claim, its claim expired before
     /// `now`, or `holder` holds it already (a renewal); false when another holder's claim

@@ -53,7 +53,7 @@ pub use correlation::{CorrelationHit, CorrelationStore, HitSide};
 pub use error::{Error, Result};
 pub use federation::{
     Deletion, FederationStore, OrganisationKey, Peer, PeerOptions, PeerProgress, PeerState,
-    PeerStateUpdate, PeerTls,
+    PeerStateUpdate, PeerTls, PulledPageUpdate,
 };
 pub use postgres::PostgresStore;
 pub use screening::*;

@@ -345,12 +345,15 @@ impl PostgresStore {
         Ok(store)
     }
 
-    /// Adds objects, with their sharing facts when given (see [`Store::add_objects`]).
+    /// Adds objects, with their sharing facts when given (see [`Store::add_objects`]), and
+    /// when `peer` is given changes that peer's state from the outcomes in the same
+    /// transaction (see [`crate::FederationStore::add_pulled_page`]).
     pub(crate) async fn add_objects_sharing(
         &self,
         collection: &CollectionId,
         objects: Vec<entente_stix::Object>,
         sharing: Option<Vec<ObjectSharing>>,
+        peer: Option<(&str, crate::PulledPageUpdate)>,
     ) -> Result<Vec<AddOutcome>> {
         let mut conn = self.pool.get().await?;
         let tx = conn.client.transaction().await?;
@@ -487,6 +490,9 @@ impl PostgresStore {
                 &[&(next - 1), &pk],
             )
             .await?;
+        }
+        if let Some((name, update)) = peer {
+            federation::update_state(&tx, name, |s| update(&outcomes, s)).await?;
         }
         tx.commit().await?;
         Ok(outcomes)
@@ -671,7 +677,8 @@ impl Store for PostgresStore {
         collection: &CollectionId,
         objects: Vec<entente_stix::Object>,
     ) -> Result<Vec<AddOutcome>> {
-        self.add_objects_sharing(collection, objects, None).await
+        self.add_objects_sharing(collection, objects, None, None)
+            .await
     }
 
     async fn objects_page(

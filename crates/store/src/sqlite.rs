@@ -789,14 +789,14 @@ impl SqliteStore {
     }
 
     /// Adds objects, with their sharing facts when given (see [`Store::add_objects`]; `Invalid`
-    /// when the lengths differ), and stores in the same transaction the status `make` builds
-    /// from the outcomes when given (see [`Store::add_objects_with_status`]).
+    /// when the lengths differ), and stores in the same transaction what `beside` makes of
+    /// the outcomes.
     async fn add_objects_sharing(
         &self,
         collection: &CollectionId,
         objects: Vec<entente_stix::Object>,
         sharing: Option<Vec<ObjectSharing>>,
-        make: Option<crate::MakeStatus>,
+        beside: Beside,
     ) -> Result<(Vec<AddOutcome>, Option<Status>)> {
         if let Some(sharing) = &sharing
             && sharing.len() != objects.len()
@@ -825,7 +825,7 @@ impl SqliteStore {
                 &objects,
                 &keys,
                 sharing.as_deref(),
-                make,
+                beside,
             )?;
             drop(known);
             // After the commit, like the statistics below: a failure leaves the rows in the
@@ -1031,6 +1031,16 @@ impl VersionRow {
     }
 }
 
+/// What a write of objects stores beside them, in its transaction, from their outcomes.
+pub(crate) enum Beside {
+    Nothing,
+    /// The status resource of the write (see [`Store::add_objects_with_status`]).
+    Status(crate::MakeStatus),
+    /// The state of the peer the objects were pulled from (see
+    /// [`crate::FederationStore::add_pulled_page`]).
+    PeerState(String, crate::PulledPageUpdate),
+}
+
 fn add_objects_blocking(
     conn: &mut Connection,
     known: &mut known::KnownIds,
@@ -1038,7 +1048,7 @@ fn add_objects_blocking(
     objects: &[entente_stix::Object],
     keys: &[VersionRow],
     sharing: Option<&[ObjectSharing]>,
-    make: Option<crate::MakeStatus>,
+    beside: Beside,
 ) -> Result<(Vec<AddOutcome>, Option<Status>)> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let (pk, last): (i64, i64) = tx
@@ -1140,10 +1150,18 @@ fn add_objects_blocking(
         tx.prepare_cached("UPDATE collections SET last_date_added = ?1 WHERE pk = ?2")?
             .execute(params![next - 1, pk])?;
     }
-    let status = make.map(|make| make(&outcomes));
-    if let Some(status) = &status {
-        insert_status(&tx, status)?;
-    }
+    let status = match beside {
+        Beside::Nothing => None,
+        Beside::Status(make) => {
+            let status = make(&outcomes);
+            insert_status(&tx, &status)?;
+            Some(status)
+        }
+        Beside::PeerState(name, update) => {
+            federation::update_state(&tx, &name, |s| update(&outcomes, s))?;
+            None
+        }
+    };
     // The writer commits with synchronous=NORMAL: `write_prepared` syncs the log before the
     // caller hears back.
     tx.commit()?;
@@ -1325,7 +1343,7 @@ impl Store for SqliteStore {
         objects: Vec<entente_stix::Object>,
     ) -> Result<Vec<AddOutcome>> {
         Ok(self
-            .add_objects_sharing(collection, objects, None, None)
+            .add_objects_sharing(collection, objects, None, Beside::Nothing)
             .await?
             .0)
     }
@@ -1490,7 +1508,7 @@ impl Store for SqliteStore {
         make: crate::MakeStatus,
     ) -> Result<(Vec<AddOutcome>, Status)> {
         let (outcomes, status) = self
-            .add_objects_sharing(collection, objects, Some(sharing), Some(make))
+            .add_objects_sharing(collection, objects, Some(sharing), Beside::Status(make))
             .await?;
         let status = status.ok_or_else(|| Error::backend("no status was built"))?;
         Ok((outcomes, status))

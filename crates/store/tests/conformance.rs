@@ -2378,6 +2378,7 @@ async fn sharing_text_search(db: &TestDb) {
 mod federation {
     scenarios!(
         peers_and_their_state,
+        a_pulled_page_goes_with_its_peer_state,
         claims_on_a_peers_sides,
         organisation_keys_and_the_deletion_log,
         signature_batches_kept_once,
@@ -2713,6 +2714,99 @@ async fn peers_and_their_state(db: &TestDb) {
     s.remove_peer("be").await.unwrap();
     assert!(matches!(s.remove_peer("be").await, Err(Error::NotFound(_))));
     assert!(matches!(s.peer("be").await, Err(Error::NotFound(_))));
+}
+
+/// A page pulled from a peer and the peer's state move in one transaction: the update sees
+/// the page's outcomes; when the state cannot be written (no such peer), nothing of the page
+/// is stored either.
+async fn a_pulled_page_goes_with_its_peer_state(db: &TestDb) {
+    use entente_store::{Peer, PeerState, PulledPageUpdate};
+    let s = db.open().await;
+    let local = setup(&s, "c3d7f7a4-0000-4000-8000-000000000002").await;
+    s.add_peer(Peer {
+        name: "fr".into(),
+        url: "https://partner.example/api1/".into(),
+        organisation: "fr-dgsi".into(),
+        channel: "fr-be".into(),
+        remote_collection: "91a7b528-80eb-42ed-a74d-c6fbd5a26116".into(),
+        local_collection: local.0.clone(),
+        token_file: "/etc/entente/fr.token".into(),
+        interval_secs: 60,
+        options: Default::default(),
+    })
+    .await
+    .unwrap();
+    let moved = |cursor: &str| -> PulledPageUpdate {
+        let cursor = cursor.to_owned();
+        Box::new(move |outcomes: &[AddOutcome], st: &mut PeerState| {
+            st.cursor = Some(cursor);
+            st.stored += outcomes
+                .iter()
+                .filter(|o| matches!(o, AddOutcome::Added { .. }))
+                .count() as u64;
+        })
+    };
+    let t = "2021-01-01T00:00:00.000Z";
+    let sharing = |n| vec![entente_store::ObjectSharing::default(); n];
+    let first = s
+        .add_pulled_page(
+            "fr",
+            &local,
+            vec![indicator(1, t), indicator(2, t)],
+            sharing(2),
+            moved("2026-12-01T00:00:00.000001Z"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 2);
+    for o in &first {
+        added(o);
+    }
+    // The same page again plus a version: the duplicates are not counted.
+    let again = s
+        .add_pulled_page(
+            "fr",
+            &local,
+            vec![indicator(1, t), indicator(2, t), indicator(3, t)],
+            sharing(3),
+            moved("2026-12-01T00:00:00.000002Z"),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(again[0], AddOutcome::Duplicate { .. }));
+    assert!(matches!(again[1], AddOutcome::Duplicate { .. }));
+    added(&again[2]);
+    drop(s);
+    let s = db.open().await;
+    let (_, st) = s.peer("fr").await.unwrap();
+    assert_eq!(st.stored, 3);
+    assert_eq!(st.cursor.as_deref(), Some("2026-12-01T00:00:00.000002Z"));
+    assert_eq!(s.count_objects(&local).await.unwrap(), 3);
+    // No such peer: the state cannot be written, so the page is not stored.
+    let ghost = s
+        .add_pulled_page(
+            "ghost",
+            &local,
+            vec![indicator(4, t)],
+            sharing(1),
+            moved("2026-12-01T00:00:00.000003Z"),
+        )
+        .await;
+    assert!(matches!(ghost, Err(Error::NotFound(_))), "{ghost:?}");
+    assert_eq!(s.count_objects(&local).await.unwrap(), 3);
+    // Mismatched sharing records: refused, nothing stored, the state unchanged.
+    let refused = s
+        .add_pulled_page(
+            "fr",
+            &local,
+            vec![indicator(5, t)],
+            sharing(0),
+            moved("2026-12-01T00:00:00.000004Z"),
+        )
+        .await;
+    assert!(matches!(refused, Err(Error::Invalid(_))), "{refused:?}");
+    assert_eq!(s.count_objects(&local).await.unwrap(), 3);
+    assert_eq!(s.peer("fr").await.unwrap().1, st);
 }
 
 async fn organisation_keys_and_the_deletion_log(db: &TestDb) {

@@ -26,7 +26,7 @@
 
 use std::time::Duration;
 
-use entente_store::{CollectionScope, Peer, PeerState, SharedStore};
+use entente_store::{AddOutcome, CollectionScope, Peer, PeerState, SharedStore};
 use entente_taxii::{ObjectQuery, VersionFilter};
 use futures::TryStreamExt as _;
 
@@ -236,7 +236,15 @@ pub async fn save_state(
     ours: &PeerState,
 ) -> Result<(), entente_store::Error> {
     let ours = ours.clone();
-    let update = move |now: &mut PeerState| {
+    store
+        .update_peer_state(name, Box::new(move |now| take_side(side, ours, now)))
+        .await
+}
+
+/// Sets in `now` what `side` keeps of the peer's state from `ours`, plus the outcome of the
+/// attempt; the other side's fields stay as they are.
+fn take_side(side: Side, ours: PeerState, now: &mut PeerState) {
+    {
         let (n, o) = (&mut now.progress, ours.progress);
         match side {
             Side::Pull => {
@@ -259,8 +267,7 @@ pub async fn save_state(
         n.last_attempt = o.last_attempt;
         now.last_success = ours.last_success;
         now.last_error = ours.last_error;
-    };
-    store.update_peer_state(name, Box::new(update)).await
+    }
 }
 
 /// Runs one attempt of `work` for `peer`: claims `side` (see [`claim`]), loads its state,
@@ -533,22 +540,40 @@ async fn pull_pages(
                 state.progress.refused += 1;
             }
         }
-        if !kept.is_empty() {
-            for o in ingest.add(kept, kept_facts).await? {
-                match o {
-                    entente_store::AddOutcome::Added { .. } => report.stored += 1,
-                    entente_store::AddOutcome::Duplicate { .. } => report.duplicates += 1,
-                }
-            }
-        }
-        // The page is stored: resume after it from now on.
+        // Once the page is stored, the pull resumes after it.
         if let Some(last) = page.last {
             state.cursor = Some(last);
         }
-        state.stored = stored_before + report.stored;
         // At least a page more, or nothing.
         state.progress.behind = if page.more { PAGE } else { 0 };
-        save_state(store, &peer.name, Side::Pull, state).await?;
+        if kept.is_empty() {
+            save_state(store, &peer.name, Side::Pull, state).await?;
+        } else {
+            // The page and the state that moves past it, in one transaction: a node stopped at
+            // any point holds the page exactly when its cursor and count say so.
+            let (ours, counted) = (state.clone(), stored_before + report.stored);
+            let update = Box::new(move |outcomes: &[AddOutcome], now: &mut PeerState| {
+                let added = outcomes
+                    .iter()
+                    .filter(|o| matches!(o, AddOutcome::Added { .. }))
+                    .count() as u64;
+                let ours = PeerState {
+                    stored: counted + added,
+                    ..ours
+                };
+                take_side(Side::Pull, ours, now);
+            });
+            for o in ingest
+                .add_pulled(kept, kept_facts, &peer.name, update)
+                .await?
+            {
+                match o {
+                    AddOutcome::Added { .. } => report.stored += 1,
+                    AddOutcome::Duplicate { .. } => report.duplicates += 1,
+                }
+            }
+            state.stored = stored_before + report.stored;
+        }
     }
     match hits {
         Hits::Recorded => ingest.finish().await?,

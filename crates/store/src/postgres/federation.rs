@@ -4,8 +4,8 @@ use async_trait::async_trait;
 
 use super::PostgresStore;
 use crate::{
-    Deletion, Error, FederationStore, ObjectSharing, OrganisationKey, Peer, PeerState,
-    PeerStateUpdate, Result,
+    AddOutcome, CollectionId, Deletion, Error, FederationStore, ObjectSharing, OrganisationKey,
+    Peer, PeerState, PeerStateUpdate, PulledPageUpdate, Result,
 };
 
 const COLUMNS: &str = "name, url, organisation, channel, remote_collection, local_collection, \
@@ -40,6 +40,25 @@ async fn write_state(
         return Err(Error::NotFound(format!("peer {name}")));
     }
     Ok(())
+}
+
+/// Changes the state of peer `name` by `update` inside the caller's transaction, the peer's
+/// row locked until it ends (`NotFound` if absent).
+pub(super) async fn update_state(
+    client: &impl tokio_postgres::GenericClient,
+    name: &str,
+    update: impl FnOnce(&mut PeerState),
+) -> Result<()> {
+    let (_, mut state) = client
+        .query_opt(
+            &format!("SELECT {COLUMNS} FROM peers WHERE name = $1 FOR UPDATE"),
+            &[&name],
+        )
+        .await?
+        .map(|r| row(&r))
+        .ok_or_else(|| Error::NotFound(format!("peer {name}")))??;
+    update(&mut state);
+    write_state(client, name, &state).await
 }
 
 fn row(r: &tokio_postgres::Row) -> Result<(Peer, PeerState)> {
@@ -150,18 +169,28 @@ impl FederationStore for PostgresStore {
     async fn update_peer_state(&self, name: &str, update: PeerStateUpdate) -> Result<()> {
         let mut conn = self.pool.get().await?;
         let tx = conn.client.transaction().await?;
-        let (_, mut state) = tx
-            .query_opt(
-                &format!("SELECT {COLUMNS} FROM peers WHERE name = $1 FOR UPDATE"),
-                &[&name],
-            )
-            .await?
-            .map(|r| row(&r))
-            .ok_or_else(|| Error::NotFound(format!("peer {name}")))??;
-        update(&mut state);
-        write_state(&tx, name, &state).await?;
+        update_state(&tx, name, update).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn add_pulled_page(
+        &self,
+        name: &str,
+        collection: &CollectionId,
+        objects: Vec<entente_stix::Object>,
+        sharing: Vec<ObjectSharing>,
+        update: PulledPageUpdate,
+    ) -> Result<Vec<AddOutcome>> {
+        if sharing.len() != objects.len() {
+            return Err(Error::Invalid(format!(
+                "{} sharing records for {} objects",
+                sharing.len(),
+                objects.len()
+            )));
+        }
+        self.add_objects_sharing(collection, objects, Some(sharing), Some((name, update)))
+            .await
     }
 
     async fn claim_peer(

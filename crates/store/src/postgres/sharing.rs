@@ -271,7 +271,7 @@ impl SharingStore for PostgresStore {
                 objects.len()
             )));
         }
-        self.add_objects_sharing(collection, objects, Some(sharing))
+        self.add_objects_sharing(collection, objects, Some(sharing), None)
             .await
     }
 

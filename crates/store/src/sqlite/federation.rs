@@ -5,8 +5,8 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::SqliteStore;
 use crate::{
-    Deletion, Error, FederationStore, ObjectSharing, OrganisationKey, Peer, PeerState,
-    PeerStateUpdate, Result,
+    AddOutcome, CollectionId, Deletion, Error, FederationStore, ObjectSharing, OrganisationKey,
+    Peer, PeerState, PeerStateUpdate, PulledPageUpdate, Result,
 };
 
 /// Claims a side of a peer (`?1`, `?2`) for holder `?3` until `?5` unless another holder's
@@ -44,6 +44,22 @@ fn write_state(conn: &rusqlite::Connection, name: &str, s: &PeerState) -> Result
         return Err(Error::NotFound(format!("peer {name}")));
     }
     Ok(())
+}
+
+/// Changes the state of peer `name` by `update` inside the caller's transaction (`NotFound`
+/// if absent).
+pub(super) fn update_state(
+    conn: &rusqlite::Connection,
+    name: &str,
+    update: impl FnOnce(&mut PeerState),
+) -> Result<()> {
+    let (_, mut state) = conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM peers WHERE name = ?1"))?
+        .query_row([name], row)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("peer {name}")))?;
+    update(&mut state);
+    write_state(conn, name, &state)
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Peer, PeerState)> {
@@ -149,17 +165,26 @@ impl FederationStore for SqliteStore {
         let name = name.to_owned();
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let (_, mut state) = tx
-                .prepare_cached(&format!("SELECT {COLUMNS} FROM peers WHERE name = ?1"))?
-                .query_row([&name], row)
-                .optional()?
-                .ok_or_else(|| Error::NotFound(format!("peer {name}")))?;
-            update(&mut state);
-            write_state(&tx, &name, &state)?;
+            update_state(&tx, &name, update)?;
             tx.commit()?;
             Ok(())
         })
         .await
+    }
+
+    async fn add_pulled_page(
+        &self,
+        name: &str,
+        collection: &CollectionId,
+        objects: Vec<entente_stix::Object>,
+        sharing: Vec<ObjectSharing>,
+        update: PulledPageUpdate,
+    ) -> Result<Vec<AddOutcome>> {
+        let beside = super::Beside::PeerState(name.to_owned(), update);
+        Ok(self
+            .add_objects_sharing(collection, objects, Some(sharing), beside)
+            .await?
+            .0)
     }
 
     async fn claim_peer(

@@ -264,7 +264,7 @@ impl SharingStore for SqliteStore {
         sharing: Vec<ObjectSharing>,
     ) -> Result<Vec<AddOutcome>> {
         Ok(self
-            .add_objects_sharing(collection, objects, Some(sharing), None)
+            .add_objects_sharing(collection, objects, Some(sharing), super::Beside::Nothing)
             .await?
             .0)
     }
