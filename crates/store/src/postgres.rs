@@ -345,7 +345,8 @@ impl PostgresStore {
         Ok(store)
     }
 
-    /// Adds objects, with their sharing facts when given (see [`Store::add_objects`]), and
+    /// Adds objects, with their sharing facts when given (see [`Store::add_objects`]; `Invalid`
+    /// when the lengths differ), and
     /// when `peer` is given changes that peer's state from the outcomes in the same
     /// transaction (see [`crate::FederationStore::add_pulled_page`]).
     pub(crate) async fn add_objects_sharing(
@@ -355,6 +356,15 @@ impl PostgresStore {
         sharing: Option<Vec<ObjectSharing>>,
         peer: Option<(&str, crate::PulledPageUpdate)>,
     ) -> Result<Vec<AddOutcome>> {
+        if let Some(sharing) = &sharing
+            && sharing.len() != objects.len()
+        {
+            return Err(Error::Invalid(format!(
+                "{} sharing records for {} objects",
+                sharing.len(),
+                objects.len()
+            )));
+        }
         let mut conn = self.pool.get().await?;
         let tx = conn.client.transaction().await?;
         // The per-collection lock: held until commit, it orders writers of this collection.

@@ -182,13 +182,6 @@ impl FederationStore for PostgresStore {
         sharing: Vec<ObjectSharing>,
         update: PulledPageUpdate,
     ) -> Result<Vec<AddOutcome>> {
-        if sharing.len() != objects.len() {
-            return Err(Error::Invalid(format!(
-                "{} sharing records for {} objects",
-                sharing.len(),
-                objects.len()
-            )));
-        }
         self.add_objects_sharing(collection, objects, Some(sharing), Some((name, update)))
             .await
     }

@@ -264,13 +264,6 @@ impl SharingStore for PostgresStore {
         objects: Vec<entente_stix::Object>,
         sharing: Vec<ObjectSharing>,
     ) -> Result<Vec<AddOutcome>> {
-        if sharing.len() != objects.len() {
-            return Err(Error::Invalid(format!(
-                "{} sharing records for {} objects",
-                sharing.len(),
-                objects.len()
-            )));
-        }
         self.add_objects_sharing(collection, objects, Some(sharing), None)
             .await
     }
