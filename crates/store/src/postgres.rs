@@ -480,10 +480,16 @@ impl PostgresStore {
             )
             .await?;
             if !batches.is_empty() {
+                // A record already stored is locked until the commit (a do-nothing conflict
+                // would not lock it), in key order: a deletion of its last version by another
+                // connection then either waits and finds the references counted here, or
+                // commits first, and the record is inserted again.
+                batches.sort_unstable_by(|a, b| a.0.cmp(&b.0));
                 let (keys, records): (Vec<String>, Vec<String>) = batches.into_iter().unzip();
                 tx.execute(
                     "INSERT INTO signature_batches (key, record) \
-                     SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
+                     SELECT * FROM unnest($1::text[], $2::text[]) \
+                     ON CONFLICT (key) DO UPDATE SET record = signature_batches.record",
                     &[&keys, &records],
                 )
                 .await?;

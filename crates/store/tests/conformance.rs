@@ -2382,7 +2382,8 @@ mod federation {
         claims_on_a_peers_sides,
         organisation_keys_and_the_deletion_log,
         signature_batches_kept_once,
-        a_signature_batch_goes_with_its_last_version
+        a_signature_batch_goes_with_its_last_version,
+        a_batch_record_survives_its_last_version_deleted_meanwhile,
     );
 }
 
@@ -2525,6 +2526,63 @@ async fn a_signature_batch_goes_with_its_last_version(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(kept().await, 1);
+}
+
+/// A version arriving with its batch record while another connection deletes the last version
+/// that named the record: whichever commits first, the record is kept exactly when a version
+/// still names it (never a version naming a deleted record). Many rounds, each with a record of
+/// its own, to meet the two writes in every order.
+async fn a_batch_record_survives_its_last_version_deleted_meanwhile(db: &TestDb) {
+    let s = db.open().await;
+    let other = db.open().await;
+    let c = setup(&s, "b2d7f7a4-0000-4000-8000-0000000000c2").await;
+    let copies = setup(&s, "b2d7f7a4-0000-4000-8000-0000000000c3").await;
+    let t = "2026-01-01T00:00:00.000Z";
+    for round in 0..40u128 {
+        let batch = Arc::new(entente_store::SignatureBatch {
+            key: format!("key-{round}"),
+            record: format!(r#"{{"size":1,"round":{round}}}"#),
+        });
+        let sharing = vec![ObjectSharing {
+            signature: Some(batch.reference(0)),
+            signature_batch: Some(batch.clone()),
+            ..ObjectSharing::default()
+        }];
+        let n = 1000 + round;
+        s.add_objects_with(&c, vec![indicator(n, t)], sharing.clone())
+            .await
+            .unwrap();
+        let delete = {
+            let (s, c) = (s.clone(), c.clone());
+            tokio::spawn(async move { s.delete_object(&c, &indicator_id(n), &all(10)).await })
+        };
+        other
+            .add_objects_with(&copies, vec![indicator(n, t)], sharing)
+            .await
+            .unwrap();
+        delete.await.unwrap().unwrap();
+        let kept = s
+            .signature_batches(std::slice::from_ref(&batch.key))
+            .await
+            .unwrap();
+        assert_eq!(
+            kept.len(),
+            1,
+            "round {round}: the copy names a deleted record"
+        );
+        // Its last version gone, the record goes too.
+        s.delete_object(&copies, &indicator_id(n), &all(10))
+            .await
+            .unwrap();
+        let kept = s
+            .signature_batches(std::slice::from_ref(&batch.key))
+            .await
+            .unwrap();
+        assert!(
+            kept.is_empty(),
+            "round {round}: the record outlives its versions"
+        );
+    }
 }
 
 /// A side of a peer is held by one holder at a time until its claim expires; a renewal by the
