@@ -162,20 +162,31 @@ impl Deferred {
         peer: Option<(&str, entente_store::PulledPageUpdate)>,
     ) -> Result<Vec<AddOutcome>, entente_store::Error> {
         // With correlation off (read from the store for each batch, so that a change made by
-        // another process is seen), nothing is kept for the worker.
+        // another process is seen), nothing is kept for the worker. With it on, the store hands
+        // the objects back for the worker: no copy of the batch is made.
         let correlate =
             self.queue.is_some() && crate::correlation::settings(&self.store).await?.enabled;
-        let kept = correlate.then(|| objects.clone());
-        let outcomes = match peer {
-            None => {
-                self.store
+        let (outcomes, kept) = match peer {
+            None if !correlate => {
+                let outcomes = self
+                    .store
                     .add_objects_with(&self.collection, objects, sharing)
-                    .await?
+                    .await?;
+                (outcomes, None)
+            }
+            None => {
+                let (outcomes, objects) = self
+                    .store
+                    .add_objects_handing_back(&self.collection, objects, sharing)
+                    .await?;
+                (outcomes, Some(objects))
             }
             Some((name, update)) => {
-                self.store
+                let (outcomes, objects) = self
+                    .store
                     .add_pulled_page(name, &self.collection, objects, sharing, update)
-                    .await?
+                    .await?;
+                (outcomes, correlate.then_some(objects))
             }
         };
         let queued = match (&self.queue, kept) {

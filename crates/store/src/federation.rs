@@ -167,7 +167,8 @@ pub trait FederationStore: Send + Sync {
     /// [`crate::SharingStore::add_objects_with`] does, and changes the peer's state by `update` (given
     /// the outcomes) in the same transaction: the page is held exactly when the peer's cursor
     /// and counts have moved past it, whenever the node stops. `NotFound` if the peer or the
-    /// collection is absent (nothing is stored then).
+    /// collection is absent (nothing is stored then). The objects are handed back, as
+    /// [`crate::SharingStore::add_objects_handing_back`] does.
     async fn add_pulled_page(
         &self,
         name: &str,
@@ -175,7 +176,7 @@ pub trait FederationStore: Send + Sync {
         objects: Vec<entente_stix::Object>,
         sharing: Vec<crate::ObjectSharing>,
         update: PulledPageUpdate,
-    ) -> Result<Vec<crate::AddOutcome>>;
+    ) -> Result<(Vec<crate::AddOutcome>, Vec<entente_stix::Object>)>;
     /// Claims `side` (`pull` or `push`) of peer `name` for `holder` until `expires`
     /// (microseconds since the epoch): true when it had no claim, its claim expired before
     /// `now`, or `holder` holds it already (a renewal); false when another holder's claim

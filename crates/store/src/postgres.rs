@@ -346,7 +346,7 @@ impl PostgresStore {
     }
 
     /// Adds objects, with their sharing facts when given (see [`Store::add_objects`]; `Invalid`
-    /// when the lengths differ), and
+    /// when the lengths differ), handing them back, and
     /// when `peer` is given changes that peer's state from the outcomes in the same
     /// transaction (see [`crate::FederationStore::add_pulled_page`]).
     pub(crate) async fn add_objects_sharing(
@@ -355,7 +355,7 @@ impl PostgresStore {
         objects: Vec<entente_stix::Object>,
         sharing: Option<Vec<ObjectSharing>>,
         peer: Option<(&str, crate::PulledPageUpdate)>,
-    ) -> Result<Vec<AddOutcome>> {
+    ) -> Result<(Vec<AddOutcome>, Vec<entente_stix::Object>)> {
         if let Some(sharing) = &sharing
             && sharing.len() != objects.len()
         {
@@ -511,7 +511,7 @@ impl PostgresStore {
             federation::update_state(&tx, name, |s| update(&outcomes, s)).await?;
         }
         tx.commit().await?;
-        Ok(outcomes)
+        Ok((outcomes, objects))
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -693,8 +693,10 @@ impl Store for PostgresStore {
         collection: &CollectionId,
         objects: Vec<entente_stix::Object>,
     ) -> Result<Vec<AddOutcome>> {
-        self.add_objects_sharing(collection, objects, None, None)
-            .await
+        Ok(self
+            .add_objects_sharing(collection, objects, None, None)
+            .await?
+            .0)
     }
 
     async fn objects_page(

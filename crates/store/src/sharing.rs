@@ -248,6 +248,14 @@ pub trait SharingStore: Send + Sync {
         objects: Vec<entente_stix::Object>,
         sharing: Vec<ObjectSharing>,
     ) -> Result<Vec<AddOutcome>>;
+    /// As [`SharingStore::add_objects_with`], and hands the objects back (in input order) for
+    /// a caller that still needs them after the write, without a copy.
+    async fn add_objects_handing_back(
+        &self,
+        collection: &CollectionId,
+        objects: Vec<entente_stix::Object>,
+        sharing: Vec<ObjectSharing>,
+    ) -> Result<(Vec<AddOutcome>, Vec<entente_stix::Object>)>;
 
     /// The sharing facts of the newest version of each of `object_ids` in every collection
     /// holding it: `(collection, object id, facts)`.

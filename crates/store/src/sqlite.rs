@@ -797,7 +797,8 @@ impl SqliteStore {
         objects: Vec<entente_stix::Object>,
         sharing: Option<Vec<ObjectSharing>>,
         beside: Beside,
-    ) -> Result<(Vec<AddOutcome>, Option<Status>)> {
+        hand_back: bool,
+    ) -> Result<Written> {
         if let Some(sharing) = &sharing
             && sharing.len() != objects.len()
         {
@@ -818,7 +819,7 @@ impl SqliteStore {
         };
         self.write_prepared(prepare, move |conn, (objects, keys)| {
             let mut known = inner.known.lock().unwrap_or_else(|p| p.into_inner());
-            let out = add_objects_blocking(
+            let (outcomes, status) = add_objects_blocking(
                 conn,
                 &mut known,
                 &collection,
@@ -843,12 +844,21 @@ impl SqliteStore {
                     tracing::warn!(error = %e, "refreshing SQLite planner statistics failed");
                 }
             }
-            // Freeing a large batch (a million allocations for an import's batch) is left to
-            // another thread: every write waits for this one.
-            if objects.len() >= DROP_ASIDE {
-                tokio::task::spawn_blocking(move || drop(objects));
-            }
-            Ok(out)
+            let objects = if hand_back {
+                Some(objects)
+            } else {
+                // Freeing a large batch (a million allocations for an import's batch) is left
+                // to another thread: every write waits for this one.
+                if objects.len() >= DROP_ASIDE {
+                    tokio::task::spawn_blocking(move || drop(objects));
+                }
+                None
+            };
+            Ok(Written {
+                outcomes,
+                status,
+                objects,
+            })
         })
         .await
     }
@@ -1029,6 +1039,14 @@ impl VersionRow {
             idh: filter::id_hash(o.id().as_str()),
         }
     }
+}
+
+/// What a write of objects did: the outcomes, the status stored beside them, and the objects
+/// when they were to be handed back.
+pub(crate) struct Written {
+    pub(crate) outcomes: Vec<AddOutcome>,
+    status: Option<Status>,
+    pub(crate) objects: Option<Vec<entente_stix::Object>>,
 }
 
 /// What a write of objects stores beside them, in its transaction, from their outcomes.
@@ -1343,9 +1361,9 @@ impl Store for SqliteStore {
         objects: Vec<entente_stix::Object>,
     ) -> Result<Vec<AddOutcome>> {
         Ok(self
-            .add_objects_sharing(collection, objects, None, Beside::Nothing)
+            .add_objects_sharing(collection, objects, None, Beside::Nothing, false)
             .await?
-            .0)
+            .outcomes)
     }
 
     async fn objects_page(
@@ -1507,11 +1525,19 @@ impl Store for SqliteStore {
         sharing: Vec<ObjectSharing>,
         make: crate::MakeStatus,
     ) -> Result<(Vec<AddOutcome>, Status)> {
-        let (outcomes, status) = self
-            .add_objects_sharing(collection, objects, Some(sharing), Beside::Status(make))
+        let written = self
+            .add_objects_sharing(
+                collection,
+                objects,
+                Some(sharing),
+                Beside::Status(make),
+                false,
+            )
             .await?;
-        let status = status.ok_or_else(|| Error::backend("no status was built"))?;
-        Ok((outcomes, status))
+        let status = written
+            .status
+            .ok_or_else(|| Error::backend("no status was built"))?;
+        Ok((written.outcomes, status))
     }
 
     async fn status(&self, api_root: &str, id: &str) -> Result<Status> {

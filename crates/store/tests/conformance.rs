@@ -2806,7 +2806,10 @@ async fn a_pulled_page_goes_with_its_peer_state(db: &TestDb) {
     };
     let t = "2021-01-01T00:00:00.000Z";
     let sharing = |n| vec![entente_store::ObjectSharing::default(); n];
-    let first = s
+    let ids = |objects: &[Object]| -> Vec<String> {
+        objects.iter().map(|o| o.id().as_str().to_owned()).collect()
+    };
+    let (first, back) = s
         .add_pulled_page(
             "fr",
             &local,
@@ -2817,11 +2820,13 @@ async fn a_pulled_page_goes_with_its_peer_state(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(first.len(), 2);
+    // The objects come back as given, for the caller's correlation.
+    assert_eq!(ids(&back), [indicator_id(1), indicator_id(2)]);
     for o in &first {
         added(o);
     }
     // The same page again plus a version: the duplicates are not counted.
-    let again = s
+    let (again, _) = s
         .add_pulled_page(
             "fr",
             &local,
@@ -2865,6 +2870,15 @@ async fn a_pulled_page_goes_with_its_peer_state(db: &TestDb) {
     assert!(matches!(refused, Err(Error::Invalid(_))), "{refused:?}");
     assert_eq!(s.count_objects(&local).await.unwrap(), 3);
     assert_eq!(s.peer("fr").await.unwrap().1, st);
+    // A write that is no page of a peer's hands its objects back the same way.
+    let (outcomes, back) = s
+        .add_objects_handing_back(&local, vec![indicator(6, t), indicator(1, t)], sharing(2))
+        .await
+        .unwrap();
+    added(&outcomes[0]);
+    assert!(matches!(outcomes[1], AddOutcome::Duplicate { .. }));
+    assert_eq!(ids(&back), [indicator_id(6), indicator_id(1)]);
+    assert_eq!(s.count_objects(&local).await.unwrap(), 4);
 }
 
 async fn organisation_keys_and_the_deletion_log(db: &TestDb) {

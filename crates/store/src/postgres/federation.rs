@@ -181,7 +181,7 @@ impl FederationStore for PostgresStore {
         objects: Vec<entente_stix::Object>,
         sharing: Vec<ObjectSharing>,
         update: PulledPageUpdate,
-    ) -> Result<Vec<AddOutcome>> {
+    ) -> Result<(Vec<AddOutcome>, Vec<entente_stix::Object>)> {
         self.add_objects_sharing(collection, objects, Some(sharing), Some((name, update)))
             .await
     }

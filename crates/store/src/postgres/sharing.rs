@@ -264,6 +264,18 @@ impl SharingStore for PostgresStore {
         objects: Vec<entente_stix::Object>,
         sharing: Vec<ObjectSharing>,
     ) -> Result<Vec<AddOutcome>> {
+        Ok(self
+            .add_objects_sharing(collection, objects, Some(sharing), None)
+            .await?
+            .0)
+    }
+
+    async fn add_objects_handing_back(
+        &self,
+        collection: &CollectionId,
+        objects: Vec<entente_stix::Object>,
+        sharing: Vec<ObjectSharing>,
+    ) -> Result<(Vec<AddOutcome>, Vec<entente_stix::Object>)> {
         self.add_objects_sharing(collection, objects, Some(sharing), None)
             .await
     }

@@ -179,12 +179,12 @@ impl FederationStore for SqliteStore {
         objects: Vec<entente_stix::Object>,
         sharing: Vec<ObjectSharing>,
         update: PulledPageUpdate,
-    ) -> Result<Vec<AddOutcome>> {
+    ) -> Result<(Vec<AddOutcome>, Vec<entente_stix::Object>)> {
         let beside = super::Beside::PeerState(name.to_owned(), update);
-        Ok(self
-            .add_objects_sharing(collection, objects, Some(sharing), beside)
-            .await?
-            .0)
+        let written = self
+            .add_objects_sharing(collection, objects, Some(sharing), beside, true)
+            .await?;
+        Ok((written.outcomes, written.objects.unwrap_or_default()))
     }
 
     async fn claim_peer(

@@ -264,9 +264,33 @@ impl SharingStore for SqliteStore {
         sharing: Vec<ObjectSharing>,
     ) -> Result<Vec<AddOutcome>> {
         Ok(self
-            .add_objects_sharing(collection, objects, Some(sharing), super::Beside::Nothing)
+            .add_objects_sharing(
+                collection,
+                objects,
+                Some(sharing),
+                super::Beside::Nothing,
+                false,
+            )
             .await?
-            .0)
+            .outcomes)
+    }
+
+    async fn add_objects_handing_back(
+        &self,
+        collection: &CollectionId,
+        objects: Vec<entente_stix::Object>,
+        sharing: Vec<ObjectSharing>,
+    ) -> Result<(Vec<AddOutcome>, Vec<entente_stix::Object>)> {
+        let written = self
+            .add_objects_sharing(
+                collection,
+                objects,
+                Some(sharing),
+                super::Beside::Nothing,
+                true,
+            )
+            .await?;
+        Ok((written.outcomes, written.objects.unwrap_or_default()))
     }
 
     // On the writer's connection, with the writer's filters of the ids each collection may
