@@ -356,15 +356,7 @@ impl PostgresStore {
         sharing: Option<Vec<ObjectSharing>>,
         peer: Option<(&str, crate::PulledPageUpdate)>,
     ) -> Result<(Vec<AddOutcome>, Vec<entente_stix::Object>)> {
-        if let Some(sharing) = &sharing
-            && sharing.len() != objects.len()
-        {
-            return Err(Error::Invalid(format!(
-                "{} sharing records for {} objects",
-                sharing.len(),
-                objects.len()
-            )));
-        }
+        crate::sharing::one_record_each(&objects, sharing.as_deref())?;
         let mut conn = self.pool.get().await?;
         let tx = conn.client.transaction().await?;
         // The per-collection lock: held until commit, it orders writers of this collection.

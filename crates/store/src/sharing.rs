@@ -79,6 +79,21 @@ pub struct ObjectSharing {
     pub signature_batch: Option<std::sync::Arc<SignatureBatch>>,
 }
 
+/// `Invalid` unless `sharing`, when given, holds one record for each of `objects`.
+pub(crate) fn one_record_each(
+    objects: &[entente_stix::Object],
+    sharing: Option<&[ObjectSharing]>,
+) -> Result<()> {
+    match sharing {
+        Some(s) if s.len() != objects.len() => Err(crate::Error::Invalid(format!(
+            "{} sharing records for {} objects",
+            s.len(),
+            objects.len()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// What many versions signed in one batch share (their originator's key and signature, and the
 /// batch's tree), kept once rather than with each version. The record is opaque to the store.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -799,15 +799,7 @@ impl SqliteStore {
         beside: Beside,
         hand_back: bool,
     ) -> Result<Written> {
-        if let Some(sharing) = &sharing
-            && sharing.len() != objects.len()
-        {
-            return Err(Error::Invalid(format!(
-                "{} sharing records for {} objects",
-                sharing.len(),
-                objects.len()
-            )));
-        }
+        crate::sharing::one_record_each(&objects, sharing.as_deref())?;
         let collection = collection.clone();
         let inner = self.inner.clone();
         // Each object's version key and id hash need no connection: they are computed before
