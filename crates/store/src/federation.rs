@@ -164,11 +164,10 @@ pub trait FederationStore: Send + Sync {
     /// `NotFound` if absent.
     async fn update_peer_state(&self, name: &str, update: PeerStateUpdate) -> Result<()>;
     /// Stores a page pulled from peer `name` into `collection` with its sharing facts, as
-    /// [`crate::SharingStore::add_objects_with`] does, and changes the peer's state by `update` (given
-    /// the outcomes) in the same transaction: the page is held exactly when the peer's cursor
-    /// and counts have moved past it, whenever the node stops. `NotFound` if the peer or the
-    /// collection is absent (nothing is stored then). The objects are handed back, as
-    /// [`crate::SharingStore::add_objects_handing_back`] does.
+    /// [`crate::SharingStore::add_objects_handing_back`] does (the objects come back), and
+    /// changes the peer's state by `update`, given the outcomes, in the same transaction: the
+    /// page is held exactly when the peer's cursor and counts have moved past it, whenever the
+    /// node stops. `NotFound` if the peer or the collection is absent (nothing is stored then).
     async fn add_pulled_page(
         &self,
         name: &str,

@@ -346,9 +346,9 @@ impl PostgresStore {
     }
 
     /// Adds objects, with their sharing facts when given (see [`Store::add_objects`]; `Invalid`
-    /// when the lengths differ), handing them back, and
-    /// when `peer` is given changes that peer's state from the outcomes in the same
-    /// transaction (see [`crate::FederationStore::add_pulled_page`]).
+    /// when the lengths differ), and hands them back; when `peer` is given, changes that peer's
+    /// state from the outcomes in the same transaction (see
+    /// [`crate::FederationStore::add_pulled_page`]).
     pub(crate) async fn add_objects_sharing(
         &self,
         collection: &CollectionId,

@@ -244,30 +244,28 @@ pub async fn save_state(
 /// Sets in `now` what `side` keeps of the peer's state from `ours`, plus the outcome of the
 /// attempt; the other side's fields stay as they are.
 fn take_side(side: Side, ours: PeerState, now: &mut PeerState) {
-    {
-        let (n, o) = (&mut now.progress, ours.progress);
-        match side {
-            Side::Pull => {
-                now.cursor = ours.cursor;
-                now.stored = ours.stored;
-                n.deletions_cursor = o.deletions_cursor;
-                n.deleted = o.deleted;
-                n.refused = o.refused;
-                n.caught_up_at = o.caught_up_at;
-                n.behind = o.behind;
-            }
-            Side::Push => {
-                n.push_cursor = o.push_cursor;
-                n.pushed = o.pushed;
-                n.push_deletions_cursor = o.push_deletions_cursor;
-                n.releases_pushed = o.releases_pushed;
-            }
+    let (n, o) = (&mut now.progress, ours.progress);
+    match side {
+        Side::Pull => {
+            now.cursor = ours.cursor;
+            now.stored = ours.stored;
+            n.deletions_cursor = o.deletions_cursor;
+            n.deleted = o.deleted;
+            n.refused = o.refused;
+            n.caught_up_at = o.caught_up_at;
+            n.behind = o.behind;
         }
-        n.failures = o.failures;
-        n.last_attempt = o.last_attempt;
-        now.last_success = ours.last_success;
-        now.last_error = ours.last_error;
+        Side::Push => {
+            n.push_cursor = o.push_cursor;
+            n.pushed = o.pushed;
+            n.push_deletions_cursor = o.push_deletions_cursor;
+            n.releases_pushed = o.releases_pushed;
+        }
     }
+    n.failures = o.failures;
+    n.last_attempt = o.last_attempt;
+    now.last_success = ours.last_success;
+    now.last_error = ours.last_error;
 }
 
 /// Runs one attempt of `work` for `peer`: claims `side` (see [`claim`]), loads its state,
