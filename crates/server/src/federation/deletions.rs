@@ -299,9 +299,13 @@ pub(crate) async fn apply(
                 )));
             }
         };
+        let mut on_page = 0;
         for d in &log.deletions {
-            deleted += apply_one(store, &target, d, &recorder).await?;
+            on_page += apply_one(store, &target, d, &recorder).await?;
         }
+        deleted += on_page;
+        // The count moves with the cursor, so a pull stopped after this page keeps both.
+        state.progress.deleted += on_page;
         if let Some(n) = log.next {
             state.progress.deletions_cursor = Some(n);
         }
@@ -310,7 +314,6 @@ pub(crate) async fn apply(
             break;
         }
     }
-    state.progress.deleted += deleted;
     Ok(deleted)
 }
 
