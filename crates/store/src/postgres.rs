@@ -473,7 +473,7 @@ impl PostgresStore {
             .await?;
             if !batches.is_empty() {
                 // A record already stored is locked until the commit (a do-nothing conflict
-                // would not lock it), in key order: a deletion of its last version by another
+                // would not lock it), the records of a write in key order: a deletion of its last version by another
                 // connection then either waits and finds the references counted here, or
                 // commits first, and the record is inserted again.
                 batches.sort_unstable_by(|a, b| a.0.cmp(&b.0));

@@ -120,8 +120,7 @@ impl SignatureBatch {
     }
 
     /// How many of `signatures` refer to each batch's record, each counting `n` (the backends
-    /// add these to the records' `refs`: `n` is 1 for versions added, -1 for versions deleted),
-    /// in key order, the order in which writers lock the records.
+    /// add these to the records' `refs`: `n` is 1 for versions added, -1 for versions deleted).
     pub(crate) fn count_references<'a>(
         signatures: impl IntoIterator<Item = &'a str>,
         n: i64,
@@ -134,7 +133,6 @@ impl SignatureBatch {
                 None => counts.push((key, n)),
             }
         }
-        counts.sort_unstable_by_key(|(k, _)| *k);
         counts
     }
 }

@@ -797,7 +797,6 @@ impl SqliteStore {
         objects: Vec<entente_stix::Object>,
         sharing: Option<Vec<ObjectSharing>>,
         beside: Beside,
-        hand_back: bool,
     ) -> Result<Written> {
         crate::sharing::one_record_each(&objects, sharing.as_deref())?;
         let collection = collection.clone();
@@ -836,16 +835,6 @@ impl SqliteStore {
                     tracing::warn!(error = %e, "refreshing SQLite planner statistics failed");
                 }
             }
-            let objects = if hand_back {
-                Some(objects)
-            } else {
-                // Freeing a large batch (a million allocations for an import's batch) is left
-                // to another thread: every write waits for this one.
-                if objects.len() >= DROP_ASIDE {
-                    tokio::task::spawn_blocking(move || drop(objects));
-                }
-                None
-            };
             Ok(Written {
                 outcomes,
                 status,
@@ -1033,12 +1022,21 @@ impl VersionRow {
     }
 }
 
-/// What a write of objects did: the outcomes, the status stored beside them, and the objects
-/// when they were to be handed back.
+/// What a write of objects did: the outcomes, the status stored beside them, and the objects,
+/// handed back off the writer's thread (see [`drop_aside`] for a caller that has no use for
+/// them).
 pub(crate) struct Written {
     pub(crate) outcomes: Vec<AddOutcome>,
     status: Option<Status>,
-    pub(crate) objects: Option<Vec<entente_stix::Object>>,
+    pub(crate) objects: Vec<entente_stix::Object>,
+}
+
+/// Frees a large batch (a million allocations for an import's batch) on another thread, so
+/// that the caller goes on at once.
+pub(crate) fn drop_aside(objects: Vec<entente_stix::Object>) {
+    if objects.len() >= DROP_ASIDE {
+        tokio::task::spawn_blocking(move || drop(objects));
+    }
 }
 
 /// What a write of objects stores beside them, in its transaction, from their outcomes.
@@ -1352,10 +1350,11 @@ impl Store for SqliteStore {
         collection: &CollectionId,
         objects: Vec<entente_stix::Object>,
     ) -> Result<Vec<AddOutcome>> {
-        Ok(self
-            .add_objects_sharing(collection, objects, None, Beside::Nothing, false)
-            .await?
-            .outcomes)
+        let written = self
+            .add_objects_sharing(collection, objects, None, Beside::Nothing)
+            .await?;
+        drop_aside(written.objects);
+        Ok(written.outcomes)
     }
 
     async fn objects_page(
@@ -1518,14 +1517,9 @@ impl Store for SqliteStore {
         make: crate::MakeStatus,
     ) -> Result<(Vec<AddOutcome>, Status)> {
         let written = self
-            .add_objects_sharing(
-                collection,
-                objects,
-                Some(sharing),
-                Beside::Status(make),
-                false,
-            )
+            .add_objects_sharing(collection, objects, Some(sharing), Beside::Status(make))
             .await?;
+        drop_aside(written.objects);
         let status = written
             .status
             .ok_or_else(|| Error::backend("no status was built"))?;

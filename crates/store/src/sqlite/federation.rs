@@ -182,9 +182,9 @@ impl FederationStore for SqliteStore {
     ) -> Result<(Vec<AddOutcome>, Vec<entente_stix::Object>)> {
         let beside = super::Beside::PeerState(name.to_owned(), update);
         let written = self
-            .add_objects_sharing(collection, objects, Some(sharing), beside, true)
+            .add_objects_sharing(collection, objects, Some(sharing), beside)
             .await?;
-        Ok((written.outcomes, written.objects.unwrap_or_default()))
+        Ok((written.outcomes, written.objects))
     }
 
     async fn claim_peer(

@@ -263,16 +263,11 @@ impl SharingStore for SqliteStore {
         objects: Vec<entente_stix::Object>,
         sharing: Vec<ObjectSharing>,
     ) -> Result<Vec<AddOutcome>> {
-        Ok(self
-            .add_objects_sharing(
-                collection,
-                objects,
-                Some(sharing),
-                super::Beside::Nothing,
-                false,
-            )
-            .await?
-            .outcomes)
+        let written = self
+            .add_objects_sharing(collection, objects, Some(sharing), super::Beside::Nothing)
+            .await?;
+        super::drop_aside(written.objects);
+        Ok(written.outcomes)
     }
 
     async fn add_objects_handing_back(
@@ -282,15 +277,9 @@ impl SharingStore for SqliteStore {
         sharing: Vec<ObjectSharing>,
     ) -> Result<(Vec<AddOutcome>, Vec<entente_stix::Object>)> {
         let written = self
-            .add_objects_sharing(
-                collection,
-                objects,
-                Some(sharing),
-                super::Beside::Nothing,
-                true,
-            )
+            .add_objects_sharing(collection, objects, Some(sharing), super::Beside::Nothing)
             .await?;
-        Ok((written.outcomes, written.objects.unwrap_or_default()))
+        Ok((written.outcomes, written.objects))
     }
 
     // On the writer's connection, with the writer's filters of the ids each collection may
